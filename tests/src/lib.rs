@@ -1,0 +1,4 @@
+//! Shared harness for the end-to-end tests in `tests/tests/`: a real local
+//! control plane per test binary, and helpers to run real processes.
+
+pub mod cluster;
