@@ -4,6 +4,9 @@
 
 #![allow(missing_debug_implementations, clippy::large_enum_variant)]
 
+pub mod auth;
+pub mod uds;
+
 /// `vk.provider.v1`: the `PluginIdentity`, `PodLifecycle` and `HostCallbacks`
 /// services and their messages.
 pub mod v1 {
