@@ -1,0 +1,283 @@
+//! Starting a plugin exactly as the protocol says: a private 0700 directory,
+//! a per-launch secret in a 0600 file, an allowlisted environment naming the
+//! sockets, stdin a pipe the host holds, stdout/stderr forwarded to logs.
+
+use std::io::Write as _;
+use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+
+use rand::RngCore as _;
+use tokio::process::{Child, ChildStdin};
+use tokio_util::sync::CancellationToken;
+use vk_proto::env;
+
+use super::error::PluginError;
+use super::output::{self, StderrTail};
+use super::process;
+use crate::callbacks;
+
+/// Host environment variables a plugin may see; everything else (KUBECONFIG,
+/// KUBERNETES_SERVICE_*, cloud credentials...) is withheld.
+pub const ENV_ALLOWLIST: &[&str] = &[
+    "PATH",
+    "HOME",
+    "LANG",
+    "LC_ALL",
+    "TZ",
+    "TMPDIR",
+    "RUST_LOG",
+    "RUST_BACKTRACE",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+];
+
+/// What to launch.
+#[derive(Debug, Clone)]
+pub struct PluginSpec {
+    /// The plugin executable.
+    pub path: PathBuf,
+    /// Arguments passed to it.
+    pub args: Vec<String>,
+    /// Its configuration file, passed as `VK_PLUGIN_CONFIG`.
+    pub config: Option<PathBuf>,
+    /// Where private rendezvous directories are made; see [`default_runtime_dir`].
+    pub runtime_dir: PathBuf,
+}
+
+impl PluginSpec {
+    /// The name used in logs: the executable's file name.
+    pub fn display_name(&self) -> String {
+        self.path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| self.path.display().to_string())
+    }
+}
+
+/// `$XDG_RUNTIME_DIR/vk-host`, else `/run/vk-host` for root, else
+/// `/tmp/vk-host-<uid>`: short, so socket paths stay under the 108-byte limit.
+pub fn default_runtime_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("XDG_RUNTIME_DIR") {
+        return Path::new(&dir).join("vk-host");
+    }
+    let uid = nix::unistd::getuid();
+    if uid.is_root() {
+        PathBuf::from("/run/vk-host")
+    } else {
+        PathBuf::from(format!("/tmp/vk-host-{uid}"))
+    }
+}
+
+/// A running plugin process and everything made for this launch. Dropping it
+/// removes the private directory; stop the process first with
+/// [`LaunchedPlugin::terminate`].
+#[derive(Debug)]
+pub struct LaunchedPlugin {
+    pub(crate) child: Child,
+    /// Held so the plugin sees end-of-file when the host goes away.
+    _stdin: Option<ChildStdin>,
+    pub(crate) plugin_socket: PathBuf,
+    pub(crate) secret: String,
+    pub(crate) stderr_tail: StderrTail,
+    pub(crate) path: PathBuf,
+    callbacks_stop: CancellationToken,
+    // Last, so it is removed after everything else is dropped.
+    _dir: tempfile::TempDir,
+}
+
+impl LaunchedPlugin {
+    /// The plugin's process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
+    /// Stops the process (SIGTERM to its group, `grace`, SIGKILL) and
+    /// returns its exit status as text.
+    pub async fn terminate(&mut self, grace: std::time::Duration) -> String {
+        process::terminate(&mut self.child, grace).await
+    }
+}
+
+impl Drop for LaunchedPlugin {
+    fn drop(&mut self) {
+        self.callbacks_stop.cancel();
+    }
+}
+
+/// Checks the executable, prepares the private directory and secret, serves
+/// `HostCallbacks` on the host socket, and starts the plugin.
+pub async fn launch(spec: &PluginSpec) -> Result<LaunchedPlugin, PluginError> {
+    check_executable(&spec.path)?;
+    let rendezvous_error = |source| PluginError::Rendezvous {
+        path: spec.path.clone(),
+        source,
+    };
+    std::fs::create_dir_all(&spec.runtime_dir).map_err(rendezvous_error)?;
+    let dir = tempfile::Builder::new()
+        .prefix("p-")
+        .permissions(std::fs::Permissions::from_mode(0o700))
+        .tempdir_in(&spec.runtime_dir)
+        .map_err(rendezvous_error)?;
+    let secret = new_secret();
+    let secret_file = dir.path().join("secret");
+    write_private(&secret_file, &secret).map_err(rendezvous_error)?;
+    let plugin_socket = dir.path().join("plugin.sock");
+    let host_socket = dir.path().join("host.sock");
+
+    let callbacks_stop = CancellationToken::new();
+    callbacks::serve(&host_socket, &secret, callbacks_stop.clone())
+        .map_err(rendezvous_error)?;
+
+    let mut command = tokio::process::Command::new(&spec.path);
+    command
+        .args(&spec.args)
+        .env_clear()
+        .envs(ENV_ALLOWLIST.iter().filter_map(|name| {
+            std::env::var_os(name).map(|value| (*name, value))
+        }))
+        .env(env::MAGIC_COOKIE, vk_proto::MAGIC_COOKIE)
+        .env(env::PLUGIN_SOCKET, &plugin_socket)
+        .env(env::HOST_SOCKET, &host_socket)
+        .env(env::PROTOCOL_VERSIONS, versions_text())
+        .env(env::SECRET_FILE, &secret_file)
+        .env(env::NAME_HINT, spec.display_name())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true);
+    if let Some(config) = &spec.config {
+        command.env(env::CONFIG, config);
+    }
+    process::die_with_parent(&mut command);
+    let mut child = command.spawn().map_err(|source| spawn_error(&spec.path, source))?;
+
+    let name: Arc<str> = spec.display_name().into();
+    let stderr_tail = StderrTail::default();
+    if let Some(stdout) = child.stdout.take() {
+        tokio::spawn(output::forward(
+            stdout,
+            output::Stream::Stdout,
+            Arc::clone(&name),
+            stderr_tail.clone(),
+        ));
+    }
+    if let Some(stderr) = child.stderr.take() {
+        tokio::spawn(output::forward(
+            stderr,
+            output::Stream::Stderr,
+            Arc::clone(&name),
+            stderr_tail.clone(),
+        ));
+    }
+    tracing::info!(plugin = %name, pid = ?child.id(), dir = %dir.path().display(), "plugin started");
+    Ok(LaunchedPlugin {
+        _stdin: child.stdin.take(),
+        child,
+        plugin_socket,
+        secret,
+        stderr_tail,
+        path: spec.path.clone(),
+        callbacks_stop,
+        _dir: dir,
+    })
+}
+
+fn versions_text() -> String {
+    vk_proto::PROTOCOL_VERSIONS
+        .iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// 256 random bits, hex-encoded.
+fn new_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    writeln!(file, "{contents}")
+}
+
+fn check_executable(path: &Path) -> Result<(), PluginError> {
+    let metadata = std::fs::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => PluginError::Missing {
+            path: path.to_owned(),
+        },
+        _ => PluginError::NotExecutable {
+            path: path.to_owned(),
+            why: e.to_string(),
+        },
+    })?;
+    if !metadata.is_file() {
+        return Err(PluginError::NotExecutable {
+            path: path.to_owned(),
+            why: "it is not a regular file".into(),
+        });
+    }
+    if metadata.permissions().mode() & 0o111 == 0 {
+        return Err(PluginError::NotExecutable {
+            path: path.to_owned(),
+            why: format!(
+                "mode {:o} has no execute bit; try chmod +x",
+                metadata.permissions().mode() & 0o7777
+            ),
+        });
+    }
+    Ok(())
+}
+
+fn spawn_error(path: &Path, source: std::io::Error) -> PluginError {
+    match source.raw_os_error() {
+        Some(libc::ENOEXEC) => PluginError::NotExecutable {
+            path: path.to_owned(),
+            why: "not a program this machine can run (wrong format or architecture)".into(),
+        },
+        Some(libc::EACCES) => PluginError::NotExecutable {
+            path: path.to_owned(),
+            why: "permission denied".into(),
+        },
+        _ => PluginError::Spawn {
+            path: path.to_owned(),
+            source,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_256_bits_and_differ() {
+        let (a, b) = (new_secret(), new_secret());
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn a_missing_or_non_executable_file_is_named() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let missing = dir.path().join("nope");
+        assert!(matches!(
+            check_executable(&missing),
+            Err(PluginError::Missing { .. })
+        ));
+        let plain = dir.path().join("plain");
+        std::fs::write(&plain, "x").expect("write");
+        let error = check_executable(&plain).expect_err("no exec bit");
+        assert!(error.to_string().contains("chmod +x"), "{error}");
+        let error = check_executable(dir.path()).expect_err("a directory");
+        assert!(error.to_string().contains("not a regular file"), "{error}");
+    }
+}

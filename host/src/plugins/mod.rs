@@ -1,0 +1,23 @@
+//! Plugin processes: launch with a private directory, secret and allowlisted
+//! environment; handshake; a typed client with deadlines and size limits;
+//! health probes; restart with backoff; graceful stop.
+
+mod backoff;
+mod client;
+mod error;
+mod handshake;
+mod health;
+mod launch;
+mod output;
+mod process;
+mod retry;
+mod supervisor;
+
+pub use backoff::BackoffPolicy;
+pub use client::{CallError, Deadlines, MessageLimit, PluginClient, PluginIdentity};
+pub use error::PluginError;
+pub use handshake::handshake;
+pub use health::{HealthPolicy, ProbeOutcome};
+pub use launch::{ENV_ALLOWLIST, LaunchedPlugin, PluginSpec, default_runtime_dir, launch};
+pub use retry::{CallKind, Retry, classify};
+pub use supervisor::{Phase, PluginStatus, Supervisor, SupervisorConfig};
