@@ -1,0 +1,589 @@
+//! A real local Kubernetes control plane for tests: etcd, kube-apiserver,
+//! kube-controller-manager and kube-scheduler on loopback, built from their Go
+//! modules at the versions pinned in `controlplane/versions.env`.
+//!
+//! [`Cluster::shared`] starts one control plane per test binary; each test
+//! takes its own namespace ([`Cluster::create_namespace`]) and node name
+//! ([`node_name`]). [`Cluster::start`] starts a private one, stopped on drop.
+//!
+//! Process lifetime: `controlplane/run.sh` supervises the components in its
+//! own process group. Its stdin is a pipe whose write end only this process
+//! holds, so when the test process exits - normally, by panic, or by SIGKILL -
+//! the supervisor reads end of file and stops everything; the components also
+//! carry a parent-death signal in case the supervisor itself is killed, and
+//! the next harness start sweeps the state directories of dead owners.
+
+mod binaries;
+mod leftovers;
+mod names;
+mod wait;
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, OnceLock, mpsc};
+use std::time::{Duration, Instant};
+
+pub use binaries::{Binaries, TOOLS, controlplane_dir, repo_dir};
+pub use names::{node_name, unique_name};
+pub use wait::{wait_for, wait_for_ok};
+
+/// How long a control plane may take to become ready (cold page cache on a
+/// busy 2-core machine included). Warm starts take a few seconds.
+const START_TIMEOUT: Duration = Duration::from_secs(120);
+/// How long the supervisor gets to stop the components before we kill them.
+const STOP_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Why a control plane could not be started or used.
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    /// The pinned binaries are not in the cache (or are of another version).
+    #[error(
+        "control-plane binaries {versions} are not built in {bin_dir}; run {script} (needs Go; takes minutes on a cold cache)",
+        bin_dir = .bin_dir.display(),
+        script = .script.display()
+    )]
+    BinariesMissing {
+        /// The versions wanted, as in the build stamp.
+        versions: String,
+        /// Where they were looked for.
+        bin_dir: PathBuf,
+        /// The script that builds them.
+        script: PathBuf,
+    },
+    /// `controlplane/versions.env` lacks a key.
+    #[error("{key} is missing from {path}", path = .path.display())]
+    Versions {
+        /// The versions file.
+        path: PathBuf,
+        /// The missing key.
+        key: String,
+    },
+    /// Neither `VK_CACHE_DIR` nor `HOME` is set.
+    #[error("cannot locate the binary cache: set VK_CACHE_DIR or HOME")]
+    NoHome,
+    /// A file-system or process operation failed.
+    #[error("{what}: {source}")]
+    Io {
+        /// What we were doing.
+        what: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The supervisor did not report ready.
+    #[error(
+        "the control plane in {state_dir} did not start: {reason}\n--- {state_dir}/logs/supervisor.log ---\n{log}",
+        state_dir = .state_dir.display()
+    )]
+    StartFailed {
+        /// The instance's state directory (logs are in `logs/`).
+        state_dir: PathBuf,
+        /// What went wrong, in short.
+        reason: String,
+        /// The supervisor's log (no secrets: it logs paths, ports and component log tails).
+        log: String,
+    },
+}
+
+/// Who a kubeconfig, kubectl call or client acts as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Identity {
+    /// `kubernetes-admin` in group `system:masters`: may do anything.
+    Admin,
+    /// The plain user `vk-host`, bound to the ClusterRole and Role in
+    /// `controlplane/manifests/vk-host-rbac.yaml`.
+    VkHost,
+}
+
+/// What a kubectl call printed, and how it ended.
+#[derive(Debug)]
+pub struct KubectlOutput {
+    /// The command line, for messages (`kubectl --kubeconfig ... get pods`).
+    pub command: String,
+    /// Exit status.
+    pub status: ExitStatus,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl KubectlOutput {
+    /// Panics, showing the command and its stderr, unless kubectl succeeded.
+    #[track_caller]
+    pub fn success(self) -> Self {
+        assert!(
+            self.status.success(),
+            "`{}` failed ({}): {}",
+            self.command,
+            self.status,
+            self.stderr.trim()
+        );
+        self
+    }
+
+    /// Panics unless kubectl failed; for checks that something is refused.
+    #[track_caller]
+    pub fn failure(self) -> Self {
+        assert!(
+            !self.status.success(),
+            "`{}` succeeded but was expected to fail; it printed: {}",
+            self.command,
+            self.stdout.trim()
+        );
+        self
+    }
+
+    /// Standard output parsed as JSON (use with `-o json`); panics if it is not.
+    #[track_caller]
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "`{}` did not print JSON ({e}): {}",
+                self.command, self.stdout
+            )
+        })
+    }
+}
+
+/// One running control plane. Dropping it stops every process and removes its
+/// state directory; the [`shared`](Cluster::shared) one stops when the test
+/// process exits.
+#[derive(Debug)]
+pub struct Cluster {
+    binaries: Binaries,
+    state_dir: PathBuf,
+    server: String,
+    env: HashMap<String, String>,
+    supervisor_pid: u32,
+    stdin: Mutex<Option<ChildStdin>>,
+    child: Mutex<Option<Child>>,
+}
+
+static SHARED: OnceLock<Result<Cluster, String>> = OnceLock::new();
+static INSTANCE: AtomicU32 = AtomicU32::new(0);
+
+/// Where test state directories live: `$VK_CLUSTER_ROOT`, or
+/// `<temp dir>/vk-host-clusters`.
+pub fn clusters_root() -> PathBuf {
+    match std::env::var_os("VK_CLUSTER_ROOT") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => std::env::temp_dir().join("vk-host-clusters"),
+    }
+}
+
+impl Cluster {
+    /// The control plane shared by all tests in this test binary, started on
+    /// first use. Panics (never skips) when it cannot start, e.g. when the
+    /// binaries are not built; the message says how to fix it.
+    pub fn shared() -> &'static Cluster {
+        match SHARED.get_or_init(|| Cluster::start().map_err(|e| e.to_string())) {
+            Ok(cluster) => cluster,
+            Err(message) => panic!("cannot start the shared test control plane: {message}"),
+        }
+    }
+
+    /// Starts a private control plane with its own ports and state directory.
+    /// It is stopped, and its state removed, when the value is dropped.
+    pub fn start() -> Result<Cluster, ClusterError> {
+        let binaries = Binaries::locate()?;
+        binaries.check()?;
+        let root = clusters_root();
+        leftovers::sweep(&root);
+        // Ports are picked at random and can, rarely, be taken between the
+        // check and the bind; one retry makes that a non-event.
+        match Self::start_once(&binaries, &root) {
+            Err(ClusterError::StartFailed { log, .. })
+                if log.contains("address already in use") =>
+            {
+                Self::start_once(&binaries, &root)
+            }
+            other => other,
+        }
+    }
+
+    fn start_once(binaries: &Binaries, root: &Path) -> Result<Cluster, ClusterError> {
+        let io = |what: String| move |source| ClusterError::Io { what, source };
+        let name = format!(
+            "{}-{}-{}",
+            test_binary_name(),
+            std::process::id(),
+            INSTANCE.fetch_add(1, Ordering::Relaxed)
+        );
+        let state_dir = root.join(name);
+        std::fs::create_dir_all(state_dir.join("logs"))
+            .map_err(io(format!("creating {}", state_dir.display())))?;
+        std::fs::write(state_dir.join("owner"), leftovers::own_identity())
+            .map_err(io(format!("writing {}/owner", state_dir.display())))?;
+        let log_path = state_dir.join("logs").join("supervisor.log");
+        let log = std::fs::File::create(&log_path)
+            .map_err(io(format!("creating {}", log_path.display())))?;
+
+        let script = controlplane_dir().join("run.sh");
+        let started = Instant::now();
+        let mut child = Command::new("bash")
+            .arg(&script)
+            .arg(&state_dir)
+            .env("VK_CP_WATCH_STDIN", "1")
+            .env("VK_CP_EPHEMERAL", "1")
+            .env("VK_CP_OWNER_PID", std::process::id().to_string())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(log)
+            // Its own process group: a Ctrl-C in the terminal reaches only the
+            // test process, and the whole cluster can be killed as one group.
+            .process_group(0)
+            .spawn()
+            .map_err(io(format!("starting {}", script.display())))?;
+        let supervisor_pid = child.id();
+
+        let (tx, rx) = mpsc::channel();
+        if let Some(stdout) = child.stdout.take() {
+            std::thread::spawn(move || {
+                let ready = BufReader::new(stdout)
+                    .lines()
+                    .map_while(Result::ok)
+                    .any(|line| line.trim() == "READY");
+                let _ = tx.send(ready);
+            });
+        }
+        let mut cluster = Cluster {
+            binaries: binaries.clone(),
+            server: String::new(),
+            env: HashMap::new(),
+            supervisor_pid,
+            stdin: Mutex::new(child.stdin.take()),
+            child: Mutex::new(Some(child)),
+            state_dir,
+        };
+        let failure = match rx.recv_timeout(START_TIMEOUT) {
+            Ok(true) => None,
+            Ok(false) => Some("the supervisor exited before it was ready".to_string()),
+            Err(_) => Some(format!("not ready within {START_TIMEOUT:?}")),
+        };
+        if let Some(reason) = failure {
+            cluster.stop();
+            let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+            return Err(ClusterError::StartFailed {
+                state_dir: cluster.state_dir.clone(),
+                reason,
+                log,
+            });
+        }
+        let env_path = cluster.state_dir.join("cluster.env");
+        let text = std::fs::read_to_string(&env_path)
+            .map_err(io(format!("reading {}", env_path.display())))?;
+        cluster.env = binaries::parse_env(&text);
+        cluster.server = cluster.env.get("SERVER").cloned().unwrap_or_default();
+        tracing::info!(
+            server = %cluster.server,
+            state_dir = %cluster.state_dir.display(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "control plane ready"
+        );
+        Ok(cluster)
+    }
+
+    /// The apiserver URL, `https://127.0.0.1:<port>`.
+    pub fn server(&self) -> &str {
+        &self.server
+    }
+
+    /// This instance's state directory (PKI, kubeconfigs, logs, etcd data).
+    pub fn state_dir(&self) -> &Path {
+        &self.state_dir
+    }
+
+    /// The pinned binaries in use.
+    pub fn binaries(&self) -> &Binaries {
+        &self.binaries
+    }
+
+    /// The real `kubectl` of the pinned version.
+    pub fn kubectl_path(&self) -> PathBuf {
+        self.binaries.path("kubectl")
+    }
+
+    /// The kubeconfig of an identity (client certificate, embedded).
+    pub fn kubeconfig(&self, who: Identity) -> PathBuf {
+        match who {
+            Identity::Admin => self.state_dir.join("admin.kubeconfig"),
+            Identity::VkHost => self.state_dir.join("vk-host.kubeconfig"),
+        }
+    }
+
+    /// The admin kubeconfig (`system:masters`).
+    pub fn admin_kubeconfig(&self) -> PathBuf {
+        self.kubeconfig(Identity::Admin)
+    }
+
+    /// The kubeconfig of the `vk-host` user (least-privilege RBAC).
+    pub fn vk_host_kubeconfig(&self) -> PathBuf {
+        self.kubeconfig(Identity::VkHost)
+    }
+
+    /// The cluster CA certificate: it signed the apiserver's serving
+    /// certificate and every client certificate, including the one the
+    /// apiserver presents to kubelets (verify kubelet-API clients with it).
+    pub fn ca_cert(&self) -> PathBuf {
+        self.state_dir.join("pki").join("ca.crt")
+    }
+
+    /// The CA the apiserver trusts for kubelet serving certificates
+    /// (`--kubelet-certificate-authority`).
+    pub fn kubelet_ca_cert(&self) -> PathBuf {
+        self.state_dir.join("pki").join("kubelet-ca.crt")
+    }
+
+    /// The private key of [`kubelet_ca_cert`](Self::kubelet_ca_cert), to sign
+    /// a vk-host serving certificate.
+    pub fn kubelet_ca_key(&self) -> PathBuf {
+        self.state_dir.join("pki").join("kubelet-ca.key")
+    }
+
+    /// Issues a kubelet serving certificate for `node` (SANs: the node name,
+    /// `localhost`, 127.0.0.1), signed by the kubelet CA, into `dir`; returns
+    /// `(cert, key)` paths. Runs `controlplane/kubelet-cert.sh`.
+    pub fn issue_kubelet_serving_cert(
+        &self,
+        node: &str,
+        dir: &Path,
+    ) -> Result<(PathBuf, PathBuf), ClusterError> {
+        let script = controlplane_dir().join("kubelet-cert.sh");
+        let output = Command::new("bash")
+            .arg(&script)
+            .arg(&self.state_dir)
+            .arg(node)
+            .arg(dir)
+            .output()
+            .map_err(|source| ClusterError::Io {
+                what: format!("running {}", script.display()),
+                source,
+            })?;
+        if !output.status.success() {
+            return Err(ClusterError::Io {
+                what: format!("{} for node {node}", script.display()),
+                source: std::io::Error::other(String::from_utf8_lossy(&output.stderr).into_owned()),
+            });
+        }
+        Ok((
+            dir.join(format!("{node}.crt")),
+            dir.join(format!("{node}.key")),
+        ))
+    }
+
+    /// The supervisor's pid; the process group of the whole instance.
+    pub fn supervisor_pid(&self) -> u32 {
+        self.supervisor_pid
+    }
+
+    /// `(component, pid)` of etcd, kube-apiserver, kube-controller-manager and
+    /// kube-scheduler.
+    pub fn component_pids(&self) -> Vec<(String, u32)> {
+        [
+            "etcd",
+            "kube-apiserver",
+            "kube-controller-manager",
+            "kube-scheduler",
+        ]
+        .iter()
+        .filter_map(|name| {
+            let key = format!("PID_{}", name.to_uppercase().replace('-', "_"));
+            let pid = self.env.get(&key)?.parse().ok()?;
+            Some((name.to_string(), pid))
+        })
+        .collect()
+    }
+
+    /// A `kubectl` command with `--kubeconfig` set for `who`, for calls that
+    /// need more than [`kubectl_as`](Self::kubectl_as) (streams, `-f -`, ...).
+    pub fn kubectl_command(&self, who: Identity) -> tokio::process::Command {
+        let mut command = tokio::process::Command::new(self.kubectl_path());
+        command
+            .arg("--kubeconfig")
+            .arg(self.kubeconfig(who))
+            .stdin(Stdio::null())
+            .kill_on_drop(true);
+        command
+    }
+
+    /// Runs the real kubectl as the admin. Check the result with
+    /// [`KubectlOutput::success`] or [`KubectlOutput::failure`].
+    pub async fn kubectl(&self, args: &[&str]) -> KubectlOutput {
+        self.kubectl_as(Identity::Admin, args).await
+    }
+
+    /// Runs the real kubectl as `who`.
+    pub async fn kubectl_as(&self, who: Identity, args: &[&str]) -> KubectlOutput {
+        self.kubectl_stdin(who, args, None).await
+    }
+
+    /// Runs the real kubectl as `who`, feeding `input` on stdin (for `-f -`).
+    pub async fn kubectl_stdin(
+        &self,
+        who: Identity,
+        args: &[&str],
+        input: Option<&str>,
+    ) -> KubectlOutput {
+        let command_line = format!(
+            "kubectl --kubeconfig {} {}",
+            self.kubeconfig(who).display(),
+            args.join(" ")
+        );
+        let mut command = self.kubectl_command(who);
+        command
+            .args(args)
+            .stdin(if input.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run `{command_line}`: {e}"));
+        if let (Some(input), Some(mut stdin)) = (input, child.stdin.take()) {
+            use tokio::io::AsyncWriteExt;
+            stdin
+                .write_all(input.as_bytes())
+                .await
+                .unwrap_or_else(|e| panic!("writing stdin of `{command_line}`: {e}"));
+        }
+        let output = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output())
+            .await
+            .unwrap_or_else(|_| panic!("`{command_line}` did not finish within 60 s"))
+            .unwrap_or_else(|e| panic!("waiting for `{command_line}`: {e}"));
+        KubectlOutput {
+            command: command_line,
+            status: output.status,
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// A kube-rs client acting as the admin.
+    pub async fn client(&self) -> kube::Client {
+        self.client_as(Identity::Admin).await
+    }
+
+    /// A kube-rs client acting as `who`; panics with the reason if the
+    /// kubeconfig cannot be loaded.
+    pub async fn client_as(&self, who: Identity) -> kube::Client {
+        let path = self.kubeconfig(who);
+        let kubeconfig = kube::config::Kubeconfig::read_from(&path)
+            .unwrap_or_else(|e| panic!("reading kubeconfig {}: {e}", path.display()));
+        let config = kube::Config::from_custom_kubeconfig(
+            kubeconfig,
+            &kube::config::KubeConfigOptions::default(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("loading kubeconfig {}: {e}", path.display()));
+        kube::Client::try_from(config)
+            .unwrap_or_else(|e| panic!("building a client from {}: {e}", path.display()))
+    }
+
+    /// Creates a namespace named `<prefix>-<pid>-<n>`, waits until the
+    /// controller manager has created its `default` ServiceAccount (pods
+    /// cannot be created before that), and returns its name.
+    pub async fn create_namespace(&self, prefix: &str) -> String {
+        use k8s_openapi::api::core::v1::{Namespace, ServiceAccount};
+        let name = unique_name(prefix);
+        let client = self.client().await;
+        let namespaces: kube::Api<Namespace> = kube::Api::all(client.clone());
+        let namespace = Namespace {
+            metadata: kube::api::ObjectMeta {
+                name: Some(name.clone()),
+                labels: Some([("vk-host.test/owner".to_string(), "vk-tests".to_string())].into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        namespaces
+            .create(&kube::api::PostParams::default(), &namespace)
+            .await
+            .unwrap_or_else(|e| panic!("creating namespace {name} on {}: {e}", self.server));
+        let service_accounts: kube::Api<ServiceAccount> = kube::Api::namespaced(client, &name);
+        wait_for_ok(
+            Duration::from_secs(60),
+            &format!("ServiceAccount default in new namespace {name} (created by kube-controller-manager)"),
+            async || match service_accounts.get_opt("default").await {
+                Ok(Some(_)) => Ok(()),
+                Ok(None) => Err("not created yet".to_string()),
+                Err(e) => Err(e.to_string()),
+            },
+        )
+        .await;
+        name
+    }
+
+    /// Stops the control plane: closes the supervisor's stdin (it stops the
+    /// components: TERM, then KILL after 5 s), waits for it, and kills the
+    /// process group if anything is left.
+    fn stop(&mut self) {
+        let stdin = self
+            .stdin
+            .get_mut()
+            .map(Option::take)
+            .unwrap_or_else(|p| p.into_inner().take());
+        if let Some(mut stdin) = stdin {
+            let _ = stdin.flush();
+        }
+        let child = self
+            .child
+            .get_mut()
+            .map(Option::take)
+            .unwrap_or_else(|p| p.into_inner().take());
+        let Some(mut child) = child else { return };
+        let deadline = Instant::now() + STOP_TIMEOUT;
+        let exited = loop {
+            match child.try_wait() {
+                Ok(Some(_)) => break true,
+                Ok(None) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(50))
+                }
+                _ => break false,
+            }
+        };
+        if !exited {
+            tracing::warn!(
+                state_dir = %self.state_dir.display(),
+                "control-plane supervisor did not stop in time; killing its process group"
+            );
+            leftovers::send_signal(-i64::from(self.supervisor_pid), "KILL");
+            let _ = child.wait();
+        }
+        // Belt and braces: anything recorded that still runs from this state dir.
+        leftovers::kill_recorded(&self.state_dir);
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        self.stop();
+        let _ = std::fs::remove_dir_all(&self.state_dir);
+    }
+}
+
+/// The file name of the running test binary without cargo's hash suffix.
+fn test_binary_name() -> String {
+    let exe = std::env::current_exe().ok();
+    let stem = exe
+        .as_deref()
+        .and_then(Path::file_stem)
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "test".to_string());
+    match stem.rsplit_once('-') {
+        Some((name, hash)) if hash.chars().all(|c| c.is_ascii_hexdigit()) => name.to_string(),
+        _ => stem,
+    }
+}
+
+/// True while `pid` names a live (non-zombie) process.
+pub fn process_alive(pid: u32) -> bool {
+    leftovers::is_alive(pid)
+}
