@@ -3,6 +3,7 @@
 # paths from versions.env (tests/src/cluster/binaries.rs); keep them in step.
 # shellcheck shell=bash
 cp_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck disable=SC2034 # used by the scripts that source this file
 repo_dir="$(cd "$cp_dir/.." && pwd)"
 # shellcheck source=versions.env
 source "$cp_dir/versions.env"

@@ -36,32 +36,8 @@ command -v openssl >/dev/null || die "openssl is not installed; run controlplane
 command -v curl >/dev/null || die "curl is not installed; run controlplane/ensure.sh or apt-get install curl"
 
 # --- PKI ----------------------------------------------------------------------
-# ECDSA P-256 everywhere: key generation is instant, and Go, rustls and
-# kube-rs all accept it. Keys are PKCS#8 ("BEGIN PRIVATE KEY").
-genkey() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; chmod 600 "$1"; }
-
-# new_ca NAME CN
-new_ca() {
-    genkey "$pki/$1.key"
-    openssl req -x509 -new -key "$pki/$1.key" -subj "/CN=$2" -days 3650 -sha256 \
-        -addext "basicConstraints=critical,CA:TRUE" \
-        -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
-        -out "$pki/$1.crt" 2>/dev/null
-}
-
-# new_cert CA NAME SUBJECT EXTFILE-CONTENT
-new_cert() {
-    local ca="$1" name="$2" subj="$3" ext="$4"
-    genkey "$pki/$name.key"
-    openssl req -new -key "$pki/$name.key" -subj "$subj" 2>/dev/null |
-        openssl x509 -req -CA "$pki/$ca.crt" -CAkey "$pki/$ca.key" \
-            -set_serial "0x$(openssl rand -hex 16)" -days 365 -sha256 \
-            -extfile <(printf '%s\n' "$ext") -out "$pki/$name.crt" 2>/dev/null
-}
-
-client_ext="basicConstraints=critical,CA:FALSE
-keyUsage=critical,digitalSignature,keyEncipherment
-extendedKeyUsage=clientAuth"
+# shellcheck source=pki.sh
+source "$cp_dir/pki.sh"
 
 gen_pki() {
     local tmp="$state/pki.tmp"
@@ -96,33 +72,9 @@ subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubern
     mv "$tmp" "$state/pki"
 }
 
-b64() { base64 -w0 < "$1"; }
-
-# write_kubeconfig FILE USER-NAME CERT-NAME
-write_kubeconfig() {
-    local file="$1" user="$2" cert="$3"
-    umask 077
-    cat > "$file.tmp" <<KUBECONFIG
-apiVersion: v1
-kind: Config
-clusters:
-- name: vk-dev
-  cluster:
-    server: https://127.0.0.1:${apiserver_port}
-    certificate-authority-data: $(b64 "$pki/ca.crt")
-users:
-- name: ${user}
-  user:
-    client-certificate-data: $(b64 "$pki/$cert.crt")
-    client-key-data: $(b64 "$pki/$cert.key")
-contexts:
-- name: ${user}@vk-dev
-  context:
-    cluster: vk-dev
-    user: ${user}
-current-context: ${user}@vk-dev
-KUBECONFIG
-    mv "$file.tmp" "$file"
+# kubeconfig FILE USER CERT-NAME
+kubeconfig() {
+    write_kubeconfig "$1" "$2" "https://127.0.0.1:$apiserver_port" "$pki/ca.crt" "$pki/$3.crt" "$pki/$3.key"
 }
 
 # --- ports ----------------------------------------------------------------------
@@ -243,16 +195,17 @@ rm -f "$state/pids" "$state/cluster.env"
 t0=$(date +%s%N)
 [[ -f "$pki/sa.key" && -f "$pki/kubelet-ca.key" && -f "$pki/vk-host.key" && -f "$pki/front-proxy-client.key" ]] || gen_pki
 
+t_pki=$(date +%s%N)
 etcd_port="${VK_CP_ETCD_PORT:-$(free_port)}"; picked+="$etcd_port "
 etcd_peer_port="${VK_CP_ETCD_PEER_PORT:-$(free_port)}"; picked+="$etcd_peer_port "
 apiserver_port="${VK_CP_APISERVER_PORT:-$(free_port)}"; picked+="$apiserver_port "
 kcm_port="${VK_CP_CONTROLLER_MANAGER_PORT:-$(free_port)}"; picked+="$kcm_port "
 scheduler_port="${VK_CP_SCHEDULER_PORT:-$(free_port)}"; picked+="$scheduler_port "
 
-write_kubeconfig "$state/admin.kubeconfig" kubernetes-admin admin
-write_kubeconfig "$state/vk-host.kubeconfig" vk-host vk-host
-write_kubeconfig "$state/controller-manager.kubeconfig" system:kube-controller-manager controller-manager
-write_kubeconfig "$state/scheduler.kubeconfig" system:kube-scheduler scheduler
+kubeconfig "$state/admin.kubeconfig" kubernetes-admin admin
+kubeconfig "$state/vk-host.kubeconfig" vk-host vk-host
+kubeconfig "$state/controller-manager.kubeconfig" system:kube-controller-manager controller-manager
+kubeconfig "$state/scheduler.kubeconfig" system:kube-scheduler scheduler
 
 # etcd: plain HTTP on loopback only (nothing else can reach it); small quota;
 # no fsync, since this data is disposable and fsync dominates start-up on slow disks.
@@ -307,6 +260,7 @@ until readyz; do
     sleep 0.1
 done
 
+t_readyz=$(date +%s%N)
 "$cp_bin/kubectl" --kubeconfig "$state/admin.kubeconfig" apply -f "$cp_dir/manifests/vk-host-rbac.yaml" \
     >"$logs/rbac-apply.log" 2>&1 || { log "error: applying manifests/vk-host-rbac.yaml failed:"; tail_of rbac-apply; exit 1; }
 # The controller manager and the scheduler start once the apiserver is ready:
@@ -359,7 +313,8 @@ check_alive
 mv "$state/cluster.env.tmp" "$state/cluster.env"
 
 t1=$(date +%s%N)
-log "ready in $(( (t1 - t0) / 1000000 )) ms: https://127.0.0.1:$apiserver_port (state $state)"
+ms() { echo $(( ($2 - $1) / 1000000 )); }
+log "ready in $(ms "$t0" "$t1") ms (PKI $(ms "$t0" "$t_pki") ms, apiserver /readyz after $(ms "$t0" "$t_readyz") ms): https://127.0.0.1:$apiserver_port (state $state)"
 echo READY
 # Nothing more goes to stdout: whoever read READY may close the pipe.
 exec 1>/dev/null

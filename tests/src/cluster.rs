@@ -279,11 +279,12 @@ impl Cluster {
             .map_err(io(format!("reading {}", env_path.display())))?;
         cluster.env = binaries::parse_env(&text);
         cluster.server = cluster.env.get("SERVER").cloned().unwrap_or_default();
-        tracing::info!(
-            server = %cluster.server,
-            state_dir = %cluster.state_dir.display(),
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "control plane ready"
+        // Captured by the test harness and shown when a test fails: where to look.
+        eprintln!(
+            "vk-tests: control plane {} ready in {} ms; state and logs in {}",
+            cluster.server,
+            started.elapsed().as_millis(),
+            cluster.state_dir.display()
         );
         Ok(cluster)
     }
@@ -345,7 +346,8 @@ impl Cluster {
         self.state_dir.join("pki").join("kubelet-ca.key")
     }
 
-    /// Issues a kubelet serving certificate for `node` (SANs: the node name,
+    /// Issues a kubelet serving certificate for `node` (subject
+    /// `system:node:<node>` in `system:nodes`; SANs: the node name,
     /// `localhost`, 127.0.0.1), signed by the kubelet CA, into `dir`; returns
     /// `(cert, key)` paths. Runs `controlplane/kubelet-cert.sh`.
     pub fn issue_kubelet_serving_cert(
@@ -353,27 +355,55 @@ impl Cluster {
         node: &str,
         dir: &Path,
     ) -> Result<(PathBuf, PathBuf), ClusterError> {
-        let script = controlplane_dir().join("kubelet-cert.sh");
+        let dir_arg = dir.to_string_lossy();
+        self.run_script("kubelet-cert.sh", &[node, &dir_arg])?;
+        Ok((
+            dir.join(format!("{node}.crt")),
+            dir.join(format!("{node}.key")),
+        ))
+    }
+
+    /// Writes to `path` a kubeconfig with a client certificate for `user` in
+    /// `groups`, signed by the cluster CA: any identity an authentication or
+    /// authorization test needs (e.g. `system:node:<name>` in
+    /// `system:nodes`). Runs `controlplane/client-kubeconfig.sh`.
+    pub fn issue_kubeconfig(
+        &self,
+        user: &str,
+        groups: &[&str],
+        path: &Path,
+    ) -> Result<PathBuf, ClusterError> {
+        let path_arg = path.to_string_lossy();
+        let mut args = vec![path_arg.as_ref(), user];
+        args.extend_from_slice(groups);
+        self.run_script("client-kubeconfig.sh", &args)?;
+        Ok(path.to_path_buf())
+    }
+
+    /// Runs `controlplane/<script> <state dir> <args...>`.
+    fn run_script(&self, script: &str, args: &[&str]) -> Result<(), ClusterError> {
+        let script = controlplane_dir().join(script);
         let output = Command::new("bash")
             .arg(&script)
             .arg(&self.state_dir)
-            .arg(node)
-            .arg(dir)
+            .args(args)
+            .stdin(Stdio::null())
             .output()
             .map_err(|source| ClusterError::Io {
                 what: format!("running {}", script.display()),
                 source,
             })?;
-        if !output.status.success() {
-            return Err(ClusterError::Io {
-                what: format!("{} for node {node}", script.display()),
-                source: std::io::Error::other(String::from_utf8_lossy(&output.stderr).into_owned()),
-            });
+        if output.status.success() {
+            return Ok(());
         }
-        Ok((
-            dir.join(format!("{node}.crt")),
-            dir.join(format!("{node}.key")),
-        ))
+        Err(ClusterError::Io {
+            what: format!("{} {}", script.display(), args.join(" ")),
+            source: std::io::Error::other(format!(
+                "{}: {}",
+                output.status,
+                String::from_utf8_lossy(&output.stderr).trim()
+            )),
+        })
     }
 
     /// The supervisor's pid; the process group of the whole instance.
@@ -565,7 +595,15 @@ impl Cluster {
 impl Drop for Cluster {
     fn drop(&mut self) {
         self.stop();
-        let _ = std::fs::remove_dir_all(&self.state_dir);
+        if std::thread::panicking() {
+            // Keep the logs of a failing test; the next harness start sweeps it.
+            eprintln!(
+                "vk-tests: test failed; control-plane logs kept in {}/logs",
+                self.state_dir.display()
+            );
+        } else {
+            let _ = std::fs::remove_dir_all(&self.state_dir);
+        }
     }
 }
 

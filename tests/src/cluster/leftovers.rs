@@ -82,6 +82,14 @@ pub(crate) fn kill_recorded(state: &Path) {
     }
 }
 
+fn recently_modified(dir: &Path) -> bool {
+    std::fs::metadata(dir)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok())
+        .is_some_and(|age| age < std::time::Duration::from_secs(300))
+}
+
 /// Removes the state directories under `root` whose owner process is gone.
 pub(crate) fn sweep(root: &Path) {
     let Ok(entries) = std::fs::read_dir(root) else {
@@ -92,7 +100,13 @@ pub(crate) fn sweep(root: &Path) {
         if !dir.is_dir() {
             continue;
         }
-        let owner = std::fs::read_to_string(dir.join("owner")).unwrap_or_default();
+        let owner = match std::fs::read_to_string(dir.join("owner")) {
+            Ok(owner) => owner,
+            // Another process may be between creating the directory and
+            // writing its owner file; only old owner-less directories are junk.
+            Err(_) if recently_modified(&dir) => continue,
+            Err(_) => String::new(),
+        };
         let owner_alive = owner
             .split_whitespace()
             .next()
@@ -124,6 +138,8 @@ mod tests {
         let root = tempfile::tempdir().expect("temporary directory");
         let dead = root.path().join("dead");
         let live = root.path().join("live");
+        let fresh = root.path().join("fresh-without-owner");
+        std::fs::create_dir_all(&fresh).expect("create fresh dir");
         std::fs::create_dir_all(&dead).expect("create dead dir");
         std::fs::create_dir_all(&live).expect("create live dir");
         // pid 0 never names a user process.
@@ -132,5 +148,9 @@ mod tests {
         sweep(root.path());
         assert!(!dead.exists());
         assert!(live.exists());
+        assert!(
+            fresh.exists(),
+            "a directory still being set up must survive"
+        );
     }
 }
