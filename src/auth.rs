@@ -97,7 +97,11 @@ mod tests {
     fn the_added_secret_is_accepted_and_others_are_not() {
         let mut add = AddSecret::new("s3cret").expect("ascii");
         let request = add.call(Request::new(())).expect("adds");
-        assert!(RequireSecret::new("s3cret").check(request.metadata()).is_ok());
+        assert!(
+            RequireSecret::new("s3cret")
+                .check(request.metadata())
+                .is_ok()
+        );
         let refused = RequireSecret::new("other")
             .check(request.metadata())
             .expect_err("wrong secret");

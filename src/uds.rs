@@ -28,7 +28,9 @@ fn connector(
 
 /// Connects now; fails if nothing listens at `path`.
 pub async fn connect(path: &Path) -> Result<Channel, tonic::transport::Error> {
-    endpoint().connect_with_connector(connector(path.to_owned())).await
+    endpoint()
+        .connect_with_connector(connector(path.to_owned()))
+        .await
 }
 
 /// Connects on first use and reconnects after failures.

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 
-use crate::plugins::{BackoffPolicy, HealthPolicy, PluginSpec, SupervisorConfig, default_runtime_dir};
+use crate::plugins::{
+    BackoffPolicy, HealthPolicy, PluginSpec, SupervisorConfig, default_runtime_dir,
+};
 
 /// A Virtual Kubelet whose provider is a plugin process speaking gRPC.
 #[derive(Debug, Parser)]
@@ -21,7 +23,12 @@ pub struct Cli {
     pub plugin_config: Option<PathBuf>,
 
     /// An argument passed to the plugin; repeat for several.
-    #[arg(long = "plugin-arg", env = "VK_PLUGIN_ARGS", value_name = "ARG", value_delimiter = ' ')]
+    #[arg(
+        long = "plugin-arg",
+        env = "VK_PLUGIN_ARGS",
+        value_name = "ARG",
+        value_delimiter = ' '
+    )]
     pub plugin_args: Vec<String>,
 
     /// Name of the Kubernetes Node to register [default: this host's name].
@@ -45,8 +52,8 @@ pub struct Cli {
     #[arg(long, env = "VK_PLUGIN_MAX_BACKOFF", default_value = "60s", value_parser = humantime::parse_duration)]
     pub plugin_max_backoff: Duration,
 
-    /// How long a stopping plugin gets after its shutdown request and SIGTERM
-    /// before SIGKILL.
+    /// How long a stopping plugin gets to exit after its shutdown request,
+    /// and again after SIGTERM, before SIGKILL.
     #[arg(long, env = "VK_PLUGIN_STOP_GRACE", default_value = "5s", value_parser = humantime::parse_duration)]
     pub plugin_stop_grace: Duration,
 
@@ -128,7 +135,9 @@ impl Cli {
         supervisor.deadlines.handshake = self.plugin_handshake_timeout;
         supervisor.health = HealthPolicy {
             interval: self.plugin_probe_interval,
-            timeout: self.plugin_probe_interval.min(HealthPolicy::default().timeout),
+            timeout: self
+                .plugin_probe_interval
+                .min(HealthPolicy::default().timeout),
             ..HealthPolicy::default()
         };
         supervisor.backoff = BackoffPolicy {
@@ -150,7 +159,8 @@ fn absolute(path: &Path) -> PathBuf {
 
 fn check_plugin(path: &Path) -> Result<(), ConfigError> {
     use std::os::unix::fs::PermissionsExt as _;
-    let metadata = std::fs::metadata(path).map_err(|_| ConfigError::PluginMissing(path.to_owned()))?;
+    let metadata =
+        std::fs::metadata(path).map_err(|_| ConfigError::PluginMissing(path.to_owned()))?;
     if !metadata.is_file() {
         return Err(ConfigError::PluginNotExecutable {
             path: path.to_owned(),
@@ -219,8 +229,17 @@ mod tests {
 
     #[test]
     fn a_missing_plugin_is_named() {
-        let cli = Cli::parse_from(["vk-host", "--plugin", "/nonexistent/plugin", "--node-name", "vk"]);
+        let cli = Cli::parse_from([
+            "vk-host",
+            "--plugin",
+            "/nonexistent/plugin",
+            "--node-name",
+            "vk",
+        ]);
         let error = cli.into_config().expect_err("missing plugin");
-        assert_eq!(error.to_string(), "--plugin /nonexistent/plugin: no such file");
+        assert_eq!(
+            error.to_string(),
+            "--plugin /nonexistent/plugin: no such file"
+        );
     }
 }

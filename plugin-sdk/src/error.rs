@@ -85,8 +85,14 @@ mod tests {
     fn every_variant_maps_to_its_documented_code() {
         let cases = [
             (ProviderError::NotFound("x".into()), Code::NotFound),
-            (ProviderError::AlreadyExists("x".into()), Code::AlreadyExists),
-            (ProviderError::InvalidArgument("x".into()), Code::InvalidArgument),
+            (
+                ProviderError::AlreadyExists("x".into()),
+                Code::AlreadyExists,
+            ),
+            (
+                ProviderError::InvalidArgument("x".into()),
+                Code::InvalidArgument,
+            ),
             (
                 ProviderError::FailedPrecondition("x".into()),
                 Code::FailedPrecondition,

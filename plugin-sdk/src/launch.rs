@@ -73,16 +73,17 @@ impl Launch {
         let plugin_socket = PathBuf::from(required(env::PLUGIN_SOCKET)?);
         let host_socket = PathBuf::from(required(env::HOST_SOCKET)?);
         let versions_text = required(env::PROTOCOL_VERSIONS)?;
-        let protocol_versions = parse_versions(&versions_text).map_err(|why| {
-            LaunchError::Invalid {
+        let protocol_versions =
+            parse_versions(&versions_text).map_err(|why| LaunchError::Invalid {
                 name: env::PROTOCOL_VERSIONS,
                 value: versions_text.clone(),
                 why,
-            }
-        })?;
+            })?;
         let secret_path = PathBuf::from(required(env::SECRET_FILE)?);
         let secret = read_secret(&secret_path)?;
-        let config_path = lookup(env::CONFIG).filter(|v| !v.is_empty()).map(PathBuf::from);
+        let config_path = lookup(env::CONFIG)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from);
         Ok(Self {
             plugin_socket,
             host_socket,

@@ -109,10 +109,10 @@ pub use provider::{
 };
 pub use server::{ServeError, serve, serve_with};
 
-/// The generated protocol types (`vk.provider.v1`), so plugins and the SDK
-/// share one prost/tonic version.
-pub use vk_proto::v1 as proto;
 /// The Kubernetes types pods are decoded into.
 pub use k8s_openapi;
 /// The attribute for implementing [`Provider`].
 pub use tonic::async_trait;
+/// The generated protocol types (`vk.provider.v1`), so plugins and the SDK
+/// share one prost/tonic version.
+pub use vk_proto::v1 as proto;

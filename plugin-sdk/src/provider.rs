@@ -236,6 +236,8 @@ pub trait Provider: Send + Sync + 'static {
     /// default sends [`Provider::node_info`] once and never again.
     async fn watch_node_info(&self) -> Result<NodeInfoStream, ProviderError> {
         let current = self.node_info().await?;
-        Ok(Box::pin(futures::stream::once(async move { current }).chain(futures::stream::pending())))
+        Ok(Box::pin(
+            futures::stream::once(async move { current }).chain(futures::stream::pending()),
+        ))
     }
 }

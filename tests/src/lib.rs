@@ -2,3 +2,4 @@
 //! control plane per test binary, and helpers to run real processes.
 
 pub mod cluster;
+pub mod processes;

@@ -23,10 +23,7 @@ use vk_proto::v1::{
 pub fn serve(path: &Path, secret: &str, stop: CancellationToken) -> std::io::Result<()> {
     let listener = UnixListener::bind(path)?;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
-    let service = HostCallbacksServer::with_interceptor(
-        Unscoped,
-        RequireSecret::new(secret),
-    );
+    let service = HostCallbacksServer::with_interceptor(Unscoped, RequireSecret::new(secret));
     let server = tonic::transport::Server::builder()
         .add_service(service)
         .serve_with_incoming_shutdown(UnixListenerStream::new(listener), async move {

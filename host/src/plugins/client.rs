@@ -244,7 +244,10 @@ impl PluginClient {
         let reply = self
             .lifecycle
             .clone()
-            .get_pod(with_deadline(GetPodRequest { pod: Some(pod) }, self.deadlines.query))
+            .get_pod(with_deadline(
+                GetPodRequest { pod: Some(pod) },
+                self.deadlines.query,
+            ))
             .await
             .map_err(self.status_error("GetPod"))?;
         serde_json::from_slice(&reply.into_inner().pod)
@@ -262,7 +265,10 @@ impl PluginClient {
             .await
             .map_err(self.status_error("GetPodStatus"))?;
         serde_json::from_slice(&reply.into_inner().status).map_err(|e| {
-            self.invalid("GetPodStatus", format!("not a Kubernetes PodStatus in JSON: {e}"))
+            self.invalid(
+                "GetPodStatus",
+                format!("not a Kubernetes PodStatus in JSON: {e}"),
+            )
         })
     }
 
@@ -279,13 +285,16 @@ impl PluginClient {
             .iter()
             .map(|json| serde_json::from_slice(json))
             .collect::<Result<_, _>>()
-            .map_err(|e| self.invalid("GetPods", format!("an entry is not a Kubernetes Pod in JSON: {e}")))
+            .map_err(|e| {
+                self.invalid(
+                    "GetPods",
+                    format!("an entry is not a Kubernetes Pod in JSON: {e}"),
+                )
+            })
     }
 
     /// The plugin's status push stream (CAPABILITY_POD_STATUS_STREAM).
-    pub async fn watch_pod_status(
-        &self,
-    ) -> Result<tonic::Streaming<PodStatusEvent>, CallError> {
+    pub async fn watch_pod_status(&self) -> Result<tonic::Streaming<PodStatusEvent>, CallError> {
         self.require(Capability::PodStatusStream)?;
         let reply = self
             .lifecycle
@@ -320,11 +329,9 @@ impl PluginClient {
                     ProbeOutcome::NotReady(reply.message)
                 }
             }
-            Ok(Err(status)) => ProbeOutcome::Failed(format!(
-                "{}: {}",
-                status.code(),
-                status.message()
-            )),
+            Ok(Err(status)) => {
+                ProbeOutcome::Failed(format!("{}: {}", status.code(), status.message()))
+            }
             Err(_) => ProbeOutcome::Failed(format!("no answer within {timeout:?}")),
         }
     }

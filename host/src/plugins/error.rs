@@ -39,7 +39,9 @@ pub enum PluginError {
         timeout: Duration,
         stderr_tail: String,
     },
-    #[error("plugin {path} did not answer its handshake within {timeout:?} (last stderr: {stderr_tail})")]
+    #[error(
+        "plugin {path} did not answer its handshake within {timeout:?} (last stderr: {stderr_tail})"
+    )]
     HandshakeTimeout {
         path: PathBuf,
         timeout: Duration,

@@ -10,7 +10,9 @@ use tonic::Code;
 use vk_proto::auth::AddSecret;
 use vk_proto::v1::{Capability, HandshakeRequest};
 
-use super::client::{Deadlines, MessageLimit, PluginClient, PluginIdentity, identity_client, with_deadline};
+use super::client::{
+    Deadlines, MessageLimit, PluginClient, PluginIdentity, identity_client, with_deadline,
+};
 use super::error::PluginError;
 use super::launch::LaunchedPlugin;
 
@@ -108,7 +110,9 @@ pub async fn handshake(
         capabilities = ?identity.capabilities.iter().map(|c| c.as_str_name()).collect::<Vec<_>>(),
         "plugin handshake complete"
     );
-    Ok(PluginClient::new(channel, secret, identity, deadlines, limit))
+    Ok(PluginClient::new(
+        channel, secret, identity, deadlines, limit,
+    ))
 }
 
 async fn exited_early(plugin: &mut LaunchedPlugin) -> Result<(), PluginError> {
@@ -136,7 +140,9 @@ async fn exited(
 
 async fn refused(plugin: &mut LaunchedPlugin, status: tonic::Status) -> PluginError {
     // A plugin that crashed mid-handshake is reported as an early exit.
-    if let Ok(Ok(exit)) = tokio::time::timeout(Duration::from_millis(200), plugin.child.wait()).await {
+    if let Ok(Ok(exit)) =
+        tokio::time::timeout(Duration::from_millis(200), plugin.child.wait()).await
+    {
         return exited(plugin, Ok(exit)).await;
     }
     let path = plugin.path.clone();

@@ -91,8 +91,14 @@ mod tests {
         let mut tracker = HealthTracker::default();
         let fail = || ProbeOutcome::Failed("deadline exceeded".into());
         assert_eq!(tracker.observe(&policy, fail()), Verdict::Ready);
-        assert!(matches!(tracker.observe(&policy, fail()), Verdict::NotReady(_)));
-        assert_eq!(tracker.observe(&policy, ProbeOutcome::Ready), Verdict::Ready);
+        assert!(matches!(
+            tracker.observe(&policy, fail()),
+            Verdict::NotReady(_)
+        ));
+        assert_eq!(
+            tracker.observe(&policy, ProbeOutcome::Ready),
+            Verdict::Ready
+        );
         let verdicts: Vec<_> = (0..6).map(|_| tracker.observe(&policy, fail())).collect();
         assert!(matches!(verdicts[5], Verdict::Restart(ref why) if why.contains("6 consecutive")));
     }
@@ -103,7 +109,10 @@ mod tests {
         let mut tracker = HealthTracker::default();
         for _ in 0..10 {
             let verdict = tracker.observe(&policy, ProbeOutcome::NotReady("warming up".into()));
-            assert_eq!(verdict, Verdict::NotReady("plugin reports not ready: warming up".into()));
+            assert_eq!(
+                verdict,
+                Verdict::NotReady("plugin reports not ready: warming up".into())
+            );
         }
     }
 }

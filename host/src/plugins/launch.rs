@@ -98,6 +98,27 @@ impl LaunchedPlugin {
     pub async fn terminate(&mut self, grace: std::time::Duration) -> String {
         process::terminate(&mut self.child, grace).await
     }
+
+    /// The Unix socket the plugin serves on, for tools that dial it themselves
+    /// (vk-plugin-conformance checks that calls without the secret are refused).
+    pub fn plugin_socket(&self) -> &Path {
+        &self.plugin_socket
+    }
+
+    /// Waits up to `timeout` for the process to exit on its own, without
+    /// signalling it: its exit status as text, or `None` if it still runs.
+    pub async fn wait_exit(&mut self, timeout: std::time::Duration) -> Option<String> {
+        match tokio::time::timeout(timeout, self.child.wait()).await {
+            Ok(Ok(status)) => Some(status.to_string()),
+            Ok(Err(e)) => Some(format!("unknown status ({e})")),
+            Err(_) => None,
+        }
+    }
+
+    /// The last lines the plugin wrote to stderr, joined with " | ", or "(none)".
+    pub fn stderr_tail(&self) -> String {
+        self.stderr_tail.render()
+    }
 }
 
 impl Drop for LaunchedPlugin {
@@ -127,16 +148,17 @@ pub async fn launch(spec: &PluginSpec) -> Result<LaunchedPlugin, PluginError> {
     let host_socket = dir.path().join("host.sock");
 
     let callbacks_stop = CancellationToken::new();
-    callbacks::serve(&host_socket, &secret, callbacks_stop.clone())
-        .map_err(rendezvous_error)?;
+    callbacks::serve(&host_socket, &secret, callbacks_stop.clone()).map_err(rendezvous_error)?;
 
     let mut command = tokio::process::Command::new(&spec.path);
     command
         .args(&spec.args)
         .env_clear()
-        .envs(ENV_ALLOWLIST.iter().filter_map(|name| {
-            std::env::var_os(name).map(|value| (*name, value))
-        }))
+        .envs(
+            ENV_ALLOWLIST
+                .iter()
+                .filter_map(|name| std::env::var_os(name).map(|value| (*name, value))),
+        )
         .env(env::MAGIC_COOKIE, vk_proto::MAGIC_COOKIE)
         .env(env::PLUGIN_SOCKET, &plugin_socket)
         .env(env::HOST_SOCKET, &host_socket)
@@ -152,7 +174,9 @@ pub async fn launch(spec: &PluginSpec) -> Result<LaunchedPlugin, PluginError> {
         command.env(env::CONFIG, config);
     }
     process::die_with_parent(&mut command);
-    let mut child = command.spawn().map_err(|source| spawn_error(&spec.path, source))?;
+    let mut child = command
+        .spawn()
+        .map_err(|source| spawn_error(&spec.path, source))?;
 
     let name: Arc<str> = spec.display_name().into();
     let stderr_tail = StderrTail::default();
@@ -234,7 +258,46 @@ fn check_executable(path: &Path) -> Result<(), PluginError> {
             ),
         });
     }
-    Ok(())
+    let mut header = [0u8; 20];
+    let read = std::fs::File::open(path)
+        .and_then(|mut file| std::io::Read::read(&mut file, &mut header))
+        .map_err(|e| PluginError::NotExecutable {
+            path: path.to_owned(),
+            why: e.to_string(),
+        })?;
+    executable_format(&header[..read]).map_err(|why| PluginError::NotExecutable {
+        path: path.to_owned(),
+        why: format!("not a program this machine can run: {why}"),
+    })
+}
+
+/// Checks the first bytes of a file: a `#!` script, or an ELF binary for
+/// this machine's architecture. (Without this, the C library hands unknown
+/// formats to /bin/sh, which fails with a confusing message.)
+fn executable_format(header: &[u8]) -> Result<(), String> {
+    if header.starts_with(b"#!") {
+        return Ok(());
+    }
+    if !header.starts_with(b"\x7fELF") {
+        return Err("neither an ELF binary nor a #! script".into());
+    }
+    if header.len() < 20 {
+        return Err("truncated ELF header".into());
+    }
+    // e_machine, little-endian on the architectures we build for.
+    let machine = u16::from_le_bytes([header[18], header[19]]);
+    let expected = match std::env::consts::ARCH {
+        "x86_64" => Some((62, "x86_64")),
+        "aarch64" => Some((183, "aarch64")),
+        _ => None,
+    };
+    match expected {
+        Some((number, _)) if number == machine => Ok(()),
+        Some((_, arch)) => Err(format!(
+            "an ELF binary for machine type {machine}, but this host is {arch}"
+        )),
+        None => Ok(()),
+    }
 }
 
 fn spawn_error(path: &Path, source: std::io::Error) -> PluginError {
@@ -257,6 +320,26 @@ fn spawn_error(path: &Path, source: std::io::Error) -> PluginError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formats_are_recognised() {
+        assert!(executable_format(b"#!/bin/sh\n").is_ok());
+        assert!(executable_format(b"hello world").is_err());
+        assert!(
+            executable_format(b"\x7fELF\x02")
+                .expect_err("short")
+                .contains("truncated")
+        );
+        let own = std::fs::read(std::env::current_exe().expect("exe")).expect("read self");
+        assert!(executable_format(&own[..20]).is_ok());
+        let mut arm = own[..20].to_vec();
+        arm[18..20].copy_from_slice(&40u16.to_le_bytes());
+        assert!(
+            executable_format(&arm)
+                .expect_err("arm")
+                .contains("machine type 40")
+        );
+    }
 
     #[test]
     fn secrets_are_256_bits_and_differ() {

@@ -113,15 +113,12 @@ fn emit(raw: &[u8], truncated: bool, stream: Stream, plugin: &str, tail: &Stderr
     let message = line.message.as_ref();
     macro_rules! event {
         ($level:expr) => {
-            tracing::event!(
-                target: "plugin",
-                $level,
-                plugin,
-                stream,
-                truncated,
-                fields = line.fields.as_deref().unwrap_or(""),
-                "{message}"
-            )
+            match &line.fields {
+                Some(fields) => tracing::event!(
+                    target: "plugin", $level, plugin, stream, truncated, fields = %fields, "{message}"
+                ),
+                None => tracing::event!(target: "plugin", $level, plugin, stream, truncated, "{message}"),
+            }
         };
     }
     match line.level {
@@ -202,9 +199,8 @@ mod tests {
 
     #[test]
     fn json_lines_keep_their_level_message_and_fields() {
-        let line = PluginLine::parse(
-            r#"{"timestamp":"t","level":"WARN","message":"slow","pod":"a/b"}"#,
-        );
+        let line =
+            PluginLine::parse(r#"{"timestamp":"t","level":"WARN","message":"slow","pod":"a/b"}"#);
         assert_eq!(line.level, Level::Warn);
         assert_eq!(line.message, "slow");
         assert_eq!(line.fields.as_deref(), Some(r#"{"pod":"a/b"}"#));

@@ -51,7 +51,11 @@ pub(crate) async fn terminate(child: &mut Child, grace: Duration) -> String {
     let status = match tokio::time::timeout(grace, child.wait()).await {
         Ok(status) => status,
         Err(_) => {
-            tracing::warn!(?pid, ?grace, "plugin did not exit after SIGTERM; sending SIGKILL");
+            tracing::warn!(
+                ?pid,
+                ?grace,
+                "plugin did not exit after SIGTERM; sending SIGKILL"
+            );
             signal_group(child, Signal::SIGKILL);
             child.wait().await
         }

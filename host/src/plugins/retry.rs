@@ -55,9 +55,18 @@ mod tests {
     fn the_table_matches_the_protocol() {
         assert_eq!(classify(Code::NotFound, CallKind::Delete), Retry::Done);
         assert_eq!(classify(Code::NotFound, CallKind::Other), Retry::Permanent);
-        assert_eq!(classify(Code::InvalidArgument, CallKind::Other), Retry::Permanent);
+        assert_eq!(
+            classify(Code::InvalidArgument, CallKind::Other),
+            Retry::Permanent
+        );
         assert_eq!(classify(Code::Unavailable, CallKind::Other), Retry::Backoff);
-        assert_eq!(classify(Code::FailedPrecondition, CallKind::Other), Retry::Backoff);
-        assert_eq!(classify(Code::Unimplemented, CallKind::Other), Retry::Absent);
+        assert_eq!(
+            classify(Code::FailedPrecondition, CallKind::Other),
+            Retry::Backoff
+        );
+        assert_eq!(
+            classify(Code::Unimplemented, CallKind::Other),
+            Retry::Absent
+        );
     }
 }

@@ -29,8 +29,8 @@ pub struct SupervisorConfig {
     pub message_limit: MessageLimit,
     pub health: HealthPolicy,
     pub backoff: BackoffPolicy,
-    /// How long a stopping plugin gets after the shutdown rpc and SIGTERM
-    /// before SIGKILL.
+    /// How long a stopping plugin gets to exit after the shutdown rpc, and
+    /// again after SIGTERM, before SIGKILL.
     pub stop_grace: Duration,
 }
 
@@ -146,7 +146,14 @@ impl Supervisor {
 
 async fn start_once(config: &SupervisorConfig) -> Result<Running, PluginError> {
     let mut plugin = launch(&config.spec).await?;
-    match handshake(&mut plugin, &config.node_name, config.deadlines, config.message_limit).await {
+    match handshake(
+        &mut plugin,
+        &config.node_name,
+        config.deadlines,
+        config.message_limit,
+    )
+    .await
+    {
         Ok(client) => Ok(Running {
             plugin,
             client,
@@ -181,7 +188,10 @@ async fn supervise(
             End::Stop => {
                 tracing::info!("stopping plugin");
                 running.client.shutdown(config.stop_grace).await;
-                let exit = running.plugin.terminate(config.stop_grace).await;
+                let exit = match running.plugin.wait_exit(config.stop_grace).await {
+                    Some(exit) => exit,
+                    None => running.plugin.terminate(config.stop_grace).await,
+                };
                 tracing::info!(%exit, "plugin stopped");
                 status.send_modify(|s| {
                     s.phase = Phase::Stopped;

@@ -40,8 +40,9 @@ fn decode_pod(bytes: &[u8]) -> Result<Pod, Status> {
     if bytes.is_empty() {
         return Err(Status::invalid_argument("`pod` is required"));
     }
-    let pod: Pod = serde_json::from_slice(bytes)
-        .map_err(|e| Status::invalid_argument(format!("`pod` is not a Kubernetes Pod in JSON: {e}")))?;
+    let pod: Pod = serde_json::from_slice(bytes).map_err(|e| {
+        Status::invalid_argument(format!("`pod` is not a Kubernetes Pod in JSON: {e}"))
+    })?;
     let meta = &pod.metadata;
     if meta.name.as_deref().unwrap_or("").is_empty()
         || meta.namespace.as_deref().unwrap_or("").is_empty()
@@ -155,7 +156,9 @@ impl<P: Provider> PodLifecycle for LifecycleService<P> {
             ("limit_bytes", request.limit_bytes),
         ] {
             if value.is_some_and(|v| v < 0) {
-                return Err(Status::invalid_argument(format!("`{name}` must not be negative")));
+                return Err(Status::invalid_argument(format!(
+                    "`{name}` must not be negative"
+                )));
             }
         }
         let logs = self
@@ -171,11 +174,7 @@ impl<P: Provider> PodLifecycle for LifecycleService<P> {
                 previous: request.previous,
             })
             .await?;
-        let chunks = logs.map(|chunk| {
-            chunk
-                .map(|data| LogChunk { data })
-                .map_err(Status::from)
-        });
+        let chunks = logs.map(|chunk| chunk.map(|data| LogChunk { data }).map_err(Status::from));
         Ok(Response::new(Box::pin(chunks)))
     }
 
@@ -296,6 +295,8 @@ impl<P: Provider> LifecycleService<P> {
             };
             let _ = output_tx.send(last).await;
         });
-        Ok(Response::new(Box::pin(ReceiverStream::new(plumbing.output))))
+        Ok(Response::new(Box::pin(ReceiverStream::new(
+            plumbing.output,
+        ))))
     }
 }

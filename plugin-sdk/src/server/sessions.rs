@@ -8,8 +8,7 @@ use tokio::sync::mpsc;
 use tonic::{Status, Streaming};
 
 use crate::proto::{
-    ExecInput, ExecOutput, ExecStart, PortForwardInput, exec_input, exec_output,
-    port_forward_input,
+    ExecInput, ExecOutput, ExecStart, PortForwardInput, exec_input, exec_output, port_forward_input,
 };
 use crate::provider::{ExecRequest, ExecSession, PodKey};
 
@@ -171,12 +170,16 @@ pub(crate) async fn port_forward_start(
     let port = u16::try_from(start.port)
         .ok()
         .filter(|p| *p != 0)
-        .ok_or_else(|| Status::invalid_argument(format!("port {} is not a TCP port", start.port)))?;
+        .ok_or_else(|| {
+            Status::invalid_argument(format!("port {} is not a TCP port", start.port))
+        })?;
     Ok((pod_key(start.pod)?, port))
 }
 
 /// Pumps port-forward client data into a bounded channel.
-pub(crate) fn port_forward_inbound(mut inbound: Streaming<PortForwardInput>) -> mpsc::Receiver<Bytes> {
+pub(crate) fn port_forward_inbound(
+    mut inbound: Streaming<PortForwardInput>,
+) -> mpsc::Receiver<Bytes> {
     let (tx, rx) = mpsc::channel(SESSION_CHANNEL_DEPTH);
     tokio::spawn(async move {
         while let Ok(Some(message)) = inbound.message().await {

@@ -1,0 +1,161 @@
+//! Real processes of this workspace in tests: where the built binaries are,
+//! a running `vk-host` with its log captured, and what `/proc` says about a
+//! process (children, peak memory, environment).
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use crate::cluster::wait_for;
+
+/// A binary built from this workspace (`target/debug/NAME`). Panics, saying
+/// how to build it, when it is missing.
+pub fn workspace_binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    // target/debug/deps/<test> -> target/debug
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("test binaries live in target/<profile>/deps");
+    let path = dir.join(name);
+    assert!(
+        path.is_file(),
+        "{} is not built; run `cargo build --workspace --bins` first (the README's test command does)",
+        path.display()
+    );
+    path
+}
+
+/// The plugin built for misbehaving on purpose (tests/src/faulty_plugin).
+pub fn faulty_plugin() -> PathBuf {
+    workspace_binary("vk-faulty-plugin")
+}
+
+/// Process ids whose parent is `pid`.
+pub fn children_of(pid: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|child| {
+            std::fs::read_to_string(format!("/proc/{child}/stat"))
+                .ok()
+                .and_then(|stat| {
+                    // Fields after the command name, which is in parentheses.
+                    let rest = stat.rsplit_once(')')?.1;
+                    rest.split_whitespace().nth(1)?.parse::<u32>().ok()
+                })
+                == Some(pid)
+        })
+        .collect()
+}
+
+/// Peak resident memory of `pid` in KiB (`VmHWM`).
+pub fn peak_rss_kib(pid: u32) -> Option<u64> {
+    proc_status_kib(pid, "VmHWM:")
+}
+
+/// Current resident memory of `pid` in KiB (`VmRSS`).
+pub fn rss_kib(pid: u32) -> Option<u64> {
+    proc_status_kib(pid, "VmRSS:")
+}
+
+fn proc_status_kib(pid: u32, key: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(key))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// The environment variable names of `pid`.
+pub fn environment_names(pid: u32) -> Vec<String> {
+    let raw = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+    raw.split(|b| *b == 0)
+        .filter_map(|entry| {
+            let text = String::from_utf8_lossy(entry);
+            text.split_once('=').map(|(name, _)| name.to_owned())
+        })
+        .collect()
+}
+
+/// A `vk-host` process whose stderr goes to a file the test can search.
+#[derive(Debug)]
+pub struct HostProcess {
+    pub child: tokio::process::Child,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl HostProcess {
+    /// Starts `target/debug/vk-host` with `args` and extra environment.
+    pub fn start(args: &[&str], env: &[(&str, &str)]) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir for the host log");
+        let log = dir.path().join("vk-host.log");
+        let file = std::fs::File::create(&log).expect("host log file");
+        let mut command = tokio::process::Command::new(workspace_binary("vk-host"));
+        command
+            .args(args)
+            .arg("--runtime-dir")
+            .arg(dir.path().join("run"))
+            .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1")
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(file)
+            .kill_on_drop(true);
+        let child = command.spawn().expect("start vk-host");
+        Self {
+            child,
+            log,
+            _dir: dir,
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id().expect("vk-host is running")
+    }
+
+    /// Everything vk-host logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Waits until the log contains `needle`.
+    pub async fn wait_for_log(&self, needle: &str, timeout: Duration) {
+        wait_for(timeout, &format!("vk-host to log {needle:?}"), async || {
+            self.log().contains(needle).then_some(())
+        })
+        .await;
+    }
+
+    /// The plugin process, once vk-host has started it.
+    pub async fn plugin_pid(&self) -> u32 {
+        let host = self.pid();
+        wait_for(
+            Duration::from_secs(10),
+            "vk-host to start its plugin",
+            async || children_of(host).first().copied(),
+        )
+        .await
+    }
+
+    /// Sends `signal` and waits for the exit status.
+    pub async fn signal_and_wait(
+        &mut self,
+        signal: nix::sys::signal::Signal,
+        timeout: Duration,
+    ) -> std::process::ExitStatus {
+        let pid = nix::unistd::Pid::from_raw(self.pid() as i32);
+        nix::sys::signal::kill(pid, signal).expect("signal vk-host");
+        tokio::time::timeout(timeout, self.child.wait())
+            .await
+            .unwrap_or_else(|_| panic!("vk-host did not exit within {timeout:?} after {signal}"))
+            .expect("vk-host exit status")
+    }
+}
