@@ -615,3 +615,41 @@ async fn a_sigkilled_owner_takes_its_control_plane_with_it() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_sigkilled_supervisor_takes_its_components_with_it() {
+    let cluster = tokio::task::spawn_blocking(Cluster::start)
+        .await
+        .expect("start task")
+        .unwrap_or_else(|e| panic!("a private control plane: {e}"));
+    let pids = cluster.component_pids();
+    assert_eq!(
+        pids.len(),
+        4,
+        "etcd, apiserver, controller-manager, scheduler: {pids:?}"
+    );
+    // Only the supervisor: the components must follow through their
+    // parent-death signal (setpriv --pdeathsig), not through the harness.
+    let status = Command::new("bash")
+        .args([
+            "-c",
+            "kill -KILL \"$0\"",
+            &cluster.supervisor_pid().to_string(),
+        ])
+        .status()
+        .expect("run kill");
+    assert!(status.success(), "kill -KILL of the supervisor failed");
+    wait_for(
+        Duration::from_secs(20),
+        "every component of the control plane whose supervisor was SIGKILLed to exit",
+        async || {
+            pids.iter()
+                .all(|(_, pid)| !process_alive(*pid))
+                .then_some(())
+        },
+    )
+    .await;
+    tokio::task::spawn_blocking(move || drop(cluster))
+        .await
+        .expect("stop task");
+}
