@@ -1,0 +1,32 @@
+//! `vk-bench`: measured figures, each printed next to a baseline measured in
+//! the same run (these machines are noisy, so only same-run ratios mean much).
+//!
+//! `vk-bench protocol`: CreatePod round trip through the host's plugin client
+//! over the real Unix socket to a real `vk-mock-plugin` process, against the
+//! same call on the mock provider in process; and status-push throughput
+//! through `WatchPodStatus` against the provider's own stream.
+
+mod protocol;
+mod stats;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "vk-bench", about)]
+struct Cli {
+    #[command(subcommand)]
+    bench: Bench,
+}
+
+#[derive(Debug, Subcommand)]
+enum Bench {
+    /// Plugin protocol overhead: unary CreatePod latency and status push rate.
+    Protocol(protocol::Options),
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    match Cli::parse().bench {
+        Bench::Protocol(options) => protocol::run(options).await,
+    }
+}
