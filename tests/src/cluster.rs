@@ -162,6 +162,8 @@ pub struct Cluster {
     supervisor_pid: u32,
     stdin: Mutex<Option<ChildStdin>>,
     child: Mutex<Option<Child>>,
+    /// Keep the state directory (logs) on drop: set when start-up failed.
+    keep_state: bool,
 }
 
 static SHARED: OnceLock<Result<Cluster, String>> = OnceLock::new();
@@ -259,6 +261,7 @@ impl Cluster {
             stdin: Mutex::new(child.stdin.take()),
             child: Mutex::new(Some(child)),
             state_dir,
+            keep_state: false,
         };
         let failure = match rx.recv_timeout(START_TIMEOUT) {
             Ok(true) => None,
@@ -266,6 +269,8 @@ impl Cluster {
             Err(_) => Some(format!("not ready within {START_TIMEOUT:?}")),
         };
         if let Some(reason) = failure {
+            // The component logs stay for the reader; the next start sweeps them.
+            cluster.keep_state = true;
             cluster.stop();
             let log = std::fs::read_to_string(&log_path).unwrap_or_default();
             return Err(ClusterError::StartFailed {
@@ -595,7 +600,9 @@ impl Cluster {
 impl Drop for Cluster {
     fn drop(&mut self) {
         self.stop();
-        if std::thread::panicking() {
+        if self.keep_state {
+            // Start-up failed; the error already names this directory.
+        } else if std::thread::panicking() {
             // Keep the logs of a failing test; the next harness start sweeps it.
             eprintln!(
                 "vk-tests: test failed; control-plane logs kept in {}/logs",
