@@ -1,0 +1,620 @@
+//! [`MockProvider`]: the `Provider` implementation. It owns the pod table,
+//! the status broadcast and the timers that move pods along their lifecycle,
+//! and delegates status building, logs, exec and stats to their modules.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use futures::StreamExt as _;
+use k8s_openapi::api::core::v1::{Container, Pod, PodStatus};
+use tokio::sync::broadcast;
+use tokio_stream::wrappers::BroadcastStream;
+use tracing::Instrument as _;
+use vk_plugin_sdk::proto::{
+    Capability, GetMetricsResourceResponse, GetStatsSummaryResponse, NodeInfo,
+};
+use vk_plugin_sdk::{
+    ByteStream, ExecRequest, ExecSession, ExitStatus, LogsRequest, PodKey, PodStatusStream,
+    PodStatusUpdate, PortForwardConnection, Provider, ProviderError, Readiness,
+};
+
+use crate::clock::{self, Timestamp};
+use crate::config::{Config, PodCidr};
+use crate::exec;
+use crate::logs::{self, Liveness, LogPlan};
+use crate::node;
+use crate::pods::{Entry, PodTable, not_found, pod_table_key};
+use crate::stats;
+use crate::status::{self, Exit, Lifecycle, Stage, StatusInput};
+
+/// How often a session (exec, attach, port-forward) checks that its container
+/// still runs.
+const SESSION_POLL: Duration = Duration::from_millis(250);
+
+/// The in-memory provider. Cloning is cheap and clones share all state.
+#[derive(Debug, Clone)]
+pub struct MockProvider {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    config: Config,
+    pods: PodTable,
+    /// `None` when `status_push` is off.
+    events: Option<broadcast::Sender<PodStatusUpdate>>,
+    next_ip: AtomicU64,
+    pod_cidr: PodCidr,
+    /// When the plugin started: the node's start time in stats.
+    started: Timestamp,
+    node: NodeInfo,
+}
+
+/// A pod's annotation value, if present.
+fn annotation<'a>(pod: &'a Pod, key: &str) -> Option<&'a str> {
+    pod.metadata
+        .annotations
+        .as_ref()?
+        .get(key)
+        .map(String::as_str)
+}
+
+/// The fault message when `pod` carries the fault annotation `key`.
+fn fault(pod: &Pod, key: &str, what: &str) -> Option<String> {
+    annotation(pod, key).map(|value| {
+        if value.trim().is_empty() {
+            format!("{what} failed: injected by the mock plugin (annotation {key})")
+        } else {
+            value.to_owned()
+        }
+    })
+}
+
+fn uid_of(pod: &Pod) -> &str {
+    pod.metadata.uid.as_deref().unwrap_or_default()
+}
+
+fn key_of(pod: &Pod) -> PodKey {
+    let meta = &pod.metadata;
+    PodKey {
+        namespace: meta.namespace.clone().unwrap_or_default(),
+        name: meta.name.clone().unwrap_or_default(),
+        uid: meta.uid.clone(),
+    }
+}
+
+/// The pod as stored: metadata and spec; of the status only the QoS class,
+/// which the API server computes and the mock reports back.
+fn stored(mut pod: Pod) -> Arc<Pod> {
+    pod.status = pod.status.and_then(|s| {
+        s.qos_class.map(|qos_class| PodStatus {
+            qos_class: Some(qos_class),
+            ..Default::default()
+        })
+    });
+    Arc::new(pod)
+}
+
+/// A container of the pod by name, and whether it is a run-to-completion
+/// init container.
+fn find_container<'a>(pod: &'a Pod, name: &str) -> Option<(&'a Container, bool)> {
+    let spec = pod.spec.as_ref()?;
+    if let Some(c) = spec.containers.iter().find(|c| c.name == name) {
+        return Some((c, false));
+    }
+    let c = spec
+        .init_containers
+        .as_ref()?
+        .iter()
+        .find(|c| c.name == name)?;
+    Some((c, c.restart_policy.as_deref() != Some("Always")))
+}
+
+/// When the named container started and (if it has) ended.
+fn container_span(
+    entry: &Entry,
+    name: &str,
+    now: Timestamp,
+) -> Result<(Timestamp, Option<Timestamp>), ProviderError> {
+    let key = entry.key();
+    let (_, init) = find_container(&entry.pod, name)
+        .ok_or_else(|| ProviderError::NotFound(format!("container {name} is not in pod {key}")))?;
+    let waiting = || {
+        ProviderError::FailedPrecondition(format!(
+            "container {name} in pod {key} is waiting to start: ContainerCreating"
+        ))
+    };
+    let (started, ended) = entry.life.run_span(now).ok_or_else(waiting)?;
+    Ok(if init {
+        (started, Some(started))
+    } else {
+        (started, ended)
+    })
+}
+
+impl MockProvider {
+    /// A provider with no pods, configured by `config` (already validated by
+    /// [`Config::load`]).
+    pub fn new(config: Config) -> Self {
+        let events = config
+            .status_push
+            .then(|| broadcast::channel(config.status_buffer.max(1)).0);
+        Self {
+            inner: Arc::new(Inner {
+                pod_cidr: config.pod_cidr(),
+                node: node::node_info(&config),
+                config,
+                pods: PodTable::default(),
+                events,
+                next_ip: AtomicU64::new(0),
+                started: clock::now(),
+            }),
+        }
+    }
+
+    /// How many UpdatePod calls the pod has seen, if it is held.
+    pub fn update_count(&self, key: &PodKey) -> Option<u64> {
+        self.inner.pods.get(key).ok().map(|e| e.updates)
+    }
+
+    /// How many pods are held (including ones terminating).
+    pub fn pod_count(&self) -> usize {
+        self.inner.pods.len()
+    }
+
+    fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    fn status_of(&self, entry: &Entry, now: Timestamp) -> PodStatus {
+        status::pod_status(
+            StatusInput {
+                pod: &entry.pod,
+                life: entry.life,
+                pod_ip: entry.pod_ip,
+                host_ip: self.config().host_ip,
+            },
+            now,
+        )
+    }
+
+    fn pod_of(&self, entry: &Entry, now: Timestamp) -> Pod {
+        let mut pod = (*entry.pod).clone();
+        pod.status = Some(self.status_of(entry, now));
+        pod
+    }
+
+    fn watched(&self) -> bool {
+        self.inner
+            .events
+            .as_ref()
+            .is_some_and(|tx| tx.receiver_count() > 0)
+    }
+
+    /// Pushes the entry's status at `now`. Called with the entry's shard
+    /// locked, so events of one pod are sent in the order its state changed.
+    fn push(&self, entry: &Entry, now: Timestamp) {
+        if let Some(events) = &self.inner.events
+            && events.receiver_count() > 0
+        {
+            // An error only means every watcher went away meanwhile.
+            let _ = events.send(PodStatusUpdate {
+                pod: entry.key(),
+                status: self.status_of(entry, now),
+            });
+        }
+    }
+
+    /// Pushes the status of pod `key` (if it is still `uid` and not deleted)
+    /// once `at` has come: the containers started or exited.
+    fn push_at(&self, key: String, uid: String, at: Timestamp) {
+        let this = self.clone();
+        let span = tracing::debug_span!("mock_pod_timer", pod = %key);
+        tokio::spawn(
+            async move {
+                tokio::time::sleep(clock::until(clock::now(), at)).await;
+                // The monotonic timer may fire a hair before the wall clock
+                // reaches `at`; report the status as of `at` at least.
+                let now = clock::now().max(at);
+                this.inner.pods.write(&key, |shard| {
+                    if let Some(entry) = shard.get(&key)
+                        && entry.uid() == uid
+                        && entry.life.deleted.is_none()
+                    {
+                        this.push(entry, now);
+                    }
+                });
+            }
+            .instrument(span),
+        );
+    }
+
+    /// Forgets pod `key` (if it is still `uid`) after `delay`.
+    fn remove_after(&self, key: String, uid: String, delay: Duration) {
+        let this = self.clone();
+        let span = tracing::debug_span!("mock_pod_removal", pod = %key);
+        tokio::spawn(
+            async move {
+                tokio::time::sleep(delay).await;
+                this.inner.pods.write(&key, |shard| {
+                    if shard.get(&key).is_some_and(|e| e.uid() == uid) {
+                        shard.remove(&key);
+                    }
+                });
+                tracing::debug!("removed");
+            }
+            .instrument(span),
+        );
+    }
+
+    /// The exit code the pod's exit-code annotation asks for, if any.
+    fn exit_code(&self, pod: &Pod) -> Result<Option<i32>, ProviderError> {
+        let key = &self.config().annotations.exit_code;
+        annotation(pod, key)
+            .map(|value| {
+                value.trim().parse::<i32>().map_err(|_| {
+                    ProviderError::InvalidArgument(format!(
+                        "pod {}: annotation {key} must be an integer exit code, not {value:?}",
+                        key_of(pod)
+                    ))
+                })
+            })
+            .transpose()
+    }
+
+    /// Waits until the session's container no longer runs and returns how
+    /// the session ends: the container's exit code when it exited on its own,
+    /// 137 (killed) when the pod was deleted or is gone.
+    async fn until_stopped(&self, key: &PodKey) -> ExitStatus {
+        loop {
+            tokio::time::sleep(SESSION_POLL).await;
+            let now = clock::now();
+            let stage = self
+                .inner
+                .pods
+                .get(key)
+                .ok()
+                .filter(|e| e.life.deleted.is_none())
+                .map(|e| e.life.stage(now));
+            match stage {
+                Some(Stage::Running) => continue,
+                Some(Stage::Exited { exit, .. }) => return ExitStatus::code(exit.code),
+                Some(Stage::Pending) | None => {
+                    return ExitStatus {
+                        code: 137,
+                        reason: "ContainerStopped".into(),
+                    };
+                }
+            }
+        }
+    }
+
+    /// The held entry of a session's pod, whose container `name` must run.
+    fn running_container(
+        &self,
+        key: &PodKey,
+        name: &str,
+    ) -> Result<(Entry, Container), ProviderError> {
+        let entry = self.inner.pods.get(key)?;
+        let (container, init) = find_container(&entry.pod, name).ok_or_else(|| {
+            ProviderError::NotFound(format!("container {name} is not in pod {key}"))
+        })?;
+        if init || !entry.life.is_running(clock::now()) {
+            return Err(ProviderError::FailedPrecondition(format!(
+                "container {name} in pod {key} is not running"
+            )));
+        }
+        let container = container.clone();
+        Ok((entry, container))
+    }
+}
+
+#[vk_plugin_sdk::async_trait]
+impl Provider for MockProvider {
+    fn capabilities(&self) -> Vec<Capability> {
+        self.config().capabilities()
+    }
+
+    async fn create_pod(&self, pod: Pod) -> Result<(), ProviderError> {
+        let key = pod_table_key(&pod);
+        if pod.spec.as_ref().is_none_or(|s| s.containers.is_empty()) {
+            return Err(ProviderError::InvalidArgument(format!(
+                "pod {key} has no containers"
+            )));
+        }
+        let uid = uid_of(&pod).to_owned();
+        let failure = fault(&pod, &self.config().annotations.fail_create, "CreatePod");
+        let exit_code = self.exit_code(&pod)?;
+        let now = clock::now();
+        let started = clock::after(now, self.config().start_delay());
+        let created = self.inner.pods.write(&key, |shard| {
+            if let Some(held) = shard.get(&key) {
+                return if held.uid() == uid {
+                    Ok(false)
+                } else {
+                    Err(ProviderError::AlreadyExists(format!(
+                        "pod {key} is held under uid {}, not {uid}",
+                        held.uid()
+                    )))
+                };
+            }
+            if let Some(message) = failure {
+                return Err(ProviderError::Unavailable(message));
+            }
+            let mut life = Lifecycle::new(now, started);
+            life.exit = exit_code.map(|code| Exit { at: started, code });
+            let ip = self.inner.next_ip.fetch_add(1, Ordering::Relaxed);
+            let entry = Entry {
+                pod: stored(pod),
+                life,
+                pod_ip: self.inner.pod_cidr.address(ip),
+                updates: 0,
+            };
+            self.push(&entry, now);
+            shard.insert(key.clone(), entry);
+            Ok(true)
+        })?;
+        if created {
+            tracing::debug!(pod = %key, %uid, "created");
+            if started > now && self.inner.events.is_some() {
+                self.push_at(key, uid, started);
+            }
+        }
+        Ok(())
+    }
+
+    async fn update_pod(&self, pod: Pod) -> Result<(), ProviderError> {
+        let key = pod_table_key(&pod);
+        let pod_key = key_of(&pod);
+        let uid = uid_of(&pod).to_owned();
+        let exit_code = self.exit_code(&pod)?;
+        let now = clock::now();
+        self.inner.pods.write(&key, |shard| {
+            let entry = shard
+                .get_mut(&key)
+                .filter(|e| e.uid() == uid)
+                .ok_or_else(|| not_found(&pod_key))?;
+            let watched = self.watched();
+            let before = watched.then(|| self.status_of(entry, now));
+            entry.pod = stored(pod);
+            entry.updates += 1;
+            if let Some(code) = exit_code
+                && entry.life.exit.is_none()
+            {
+                // Adding the annotation to a running pod makes it exit now;
+                // to a pending one, as soon as it starts (the start timer pushes).
+                entry.life.exit = Some(Exit {
+                    at: now.max(entry.life.started),
+                    code,
+                });
+            }
+            if let Some(before) = before
+                && before != self.status_of(entry, now)
+            {
+                self.push(entry, now);
+            }
+            Ok(())
+        })
+    }
+
+    async fn delete_pod(&self, pod: Pod) -> Result<(), ProviderError> {
+        let key = pod_table_key(&pod);
+        let pod_key = key_of(&pod);
+        let uid = uid_of(&pod).to_owned();
+        let failure = fault(&pod, &self.config().annotations.fail_delete, "DeletePod");
+        let delay = self.config().delete_delay();
+        let now = clock::now();
+        let remove_later = self.inner.pods.write(&key, |shard| {
+            let entry = shard
+                .get_mut(&key)
+                .filter(|e| e.uid() == uid)
+                .ok_or_else(|| not_found(&pod_key))?;
+            if let Some(message) = failure {
+                return Err(ProviderError::Unavailable(message));
+            }
+            if entry.life.deleted.is_some() {
+                // Already terminating: a repeated delete changes nothing.
+                return Ok(false);
+            }
+            entry.life.deleted = Some(now);
+            // Containers stop now, unless they already exited on their own.
+            if entry.life.exit.is_none_or(|e| e.at > now) {
+                entry.life.exit = Some(Exit { at: now, code: 0 });
+            }
+            self.push(entry, now);
+            if delay.is_zero() {
+                shard.remove(&key);
+                Ok(false)
+            } else {
+                Ok(true)
+            }
+        })?;
+        tracing::debug!(pod = %key, %uid, "deleted");
+        if remove_later {
+            self.remove_after(key, uid, delay);
+        }
+        Ok(())
+    }
+
+    async fn get_pod(&self, key: &PodKey) -> Result<Pod, ProviderError> {
+        let entry = self.inner.pods.get(key)?;
+        Ok(self.pod_of(&entry, clock::now()))
+    }
+
+    async fn get_pod_status(&self, key: &PodKey) -> Result<PodStatus, ProviderError> {
+        let entry = self.inner.pods.get(key)?;
+        Ok(self.status_of(&entry, clock::now()))
+    }
+
+    async fn get_pods(&self) -> Result<Vec<Pod>, ProviderError> {
+        let now = clock::now();
+        Ok(self
+            .inner
+            .pods
+            .snapshot()
+            .iter()
+            .map(|entry| self.pod_of(entry, now))
+            .collect())
+    }
+
+    async fn probe(&self) -> Readiness {
+        match &self.config().not_ready_file {
+            Some(path) if path.exists() => Readiness::NotReady(format!(
+                "the mock plugin's not_ready_file {} exists",
+                path.display()
+            )),
+            _ => Readiness::Ready,
+        }
+    }
+
+    async fn shutdown(&self) {
+        tracing::info!(
+            pods = self.pod_count(),
+            "shutting down; the pods held in memory are forgotten"
+        );
+    }
+
+    async fn watch_pod_status(&self) -> Result<PodStatusStream, ProviderError> {
+        let events = self.inner.events.as_ref().ok_or_else(|| {
+            ProviderError::Unsupported("pod status stream (status_push = false)".into())
+        })?;
+        let updates = BroadcastStream::new(events.subscribe()).filter_map(|event| async move {
+            match event {
+                Ok(update) => Some(update),
+                Err(error) => {
+                    // The host resyncs with GetPods, so skipping is safe.
+                    tracing::warn!(%error, "a status watcher fell behind; skipped events");
+                    None
+                }
+            }
+        });
+        Ok(Box::pin(updates))
+    }
+
+    async fn container_logs(&self, request: LogsRequest) -> Result<ByteStream, ProviderError> {
+        let key = &request.pod;
+        if request.previous {
+            return Err(ProviderError::NotFound(format!(
+                "container {} in pod {key} has no previous instance (the mock never restarts containers)",
+                request.container
+            )));
+        }
+        let entry = self.inner.pods.get(key)?;
+        let (start, end) = container_span(&entry, &request.container, clock::now())?;
+        let plan = LogPlan {
+            prefix: format!("{}/{}/{}", key.namespace, key.name, request.container),
+            start,
+            interval: self.config().log_interval(),
+            timestamps: request.timestamps,
+        };
+        let this = self.clone();
+        let (table_key, uid, container) = (
+            pod_table_key(&entry.pod),
+            entry.uid().to_owned(),
+            request.container.clone(),
+        );
+        let liveness = move || {
+            this.inner.pods.read(&table_key, |entry| match entry {
+                Some(entry) if entry.uid() == uid => {
+                    match container_span(entry, &container, clock::now()) {
+                        Ok((_, None)) => Liveness::Running,
+                        Ok((_, Some(end))) => Liveness::Ended(end),
+                        Err(_) => Liveness::Gone,
+                    }
+                }
+                _ => Liveness::Gone,
+            })
+        };
+        Ok(logs::stream(plan, end, &request, liveness))
+    }
+
+    async fn exec(
+        &self,
+        request: ExecRequest,
+        session: ExecSession,
+    ) -> Result<ExitStatus, ProviderError> {
+        let (_, container) = self.running_container(&request.pod, &request.container)?;
+        let env: Vec<(String, String)> = container
+            .env
+            .iter()
+            .flatten()
+            .filter_map(|var| var.value.clone().map(|value| (var.name.clone(), value)))
+            .collect();
+        let command = exec::parse(&request.command);
+        tokio::select! {
+            status = exec::run(command, &request, session, &env) => Ok(status),
+            status = self.until_stopped(&request.pod) => Ok(status),
+        }
+    }
+
+    async fn attach(
+        &self,
+        request: ExecRequest,
+        mut session: ExecSession,
+    ) -> Result<ExitStatus, ProviderError> {
+        self.running_container(&request.pod, &request.container)?;
+        if request.stdin {
+            tokio::select! {
+                () = exec::echo_stdin(&request, &mut session) => Ok(ExitStatus::code(0)),
+                status = self.until_stopped(&request.pod) => Ok(status),
+            }
+        } else {
+            // Nothing to echo: stay attached until the client detaches or
+            // the container stops.
+            tokio::select! {
+                () = session.stdout.closed() => Ok(ExitStatus::code(0)),
+                status = self.until_stopped(&request.pod) => Ok(status),
+            }
+        }
+    }
+
+    async fn port_forward(
+        &self,
+        pod: PodKey,
+        _port: u16,
+        connection: PortForwardConnection,
+    ) -> Result<(), ProviderError> {
+        let entry = self.inner.pods.get(&pod)?;
+        if !entry.life.is_running(clock::now()) {
+            return Err(ProviderError::FailedPrecondition(format!(
+                "pod {pod} is not running"
+            )));
+        }
+        let PortForwardConnection {
+            mut from_client,
+            to_client,
+        } = connection;
+        let echo = async {
+            while let Some(data) = from_client.recv().await {
+                if to_client.send(data).await.is_err() {
+                    break;
+                }
+            }
+        };
+        tokio::select! {
+            () = echo => {}
+            _ = self.until_stopped(&pod) => {}
+        }
+        Ok(())
+    }
+
+    async fn stats_summary(&self) -> Result<GetStatsSummaryResponse, ProviderError> {
+        let entries = self.inner.pods.snapshot();
+        Ok(stats::summary(
+            &entries,
+            &self.config().usage,
+            self.inner.started,
+            clock::now(),
+        ))
+    }
+
+    async fn metrics_resource(&self) -> Result<GetMetricsResourceResponse, ProviderError> {
+        let entries = self.inner.pods.snapshot();
+        Ok(stats::metrics(&entries, &self.config().usage, clock::now()))
+    }
+
+    async fn node_info(&self) -> Result<NodeInfo, ProviderError> {
+        Ok(self.inner.node.clone())
+    }
+}
