@@ -182,7 +182,15 @@ check_alive() {
 }
 
 # --- go -----------------------------------------------------------------------------
-exec 9<&0
+watcher=""
+if [[ "${VK_CP_WATCH_STDIN:-0}" == 1 ]]; then
+    # End of file on stdin means the owner is gone: stop everything, also
+    # while still starting. (A background job's own stdin is /dev/null, so it
+    # reads a duplicate, fd 9.)
+    exec 9<&0
+    { while read -r -u 9 _; do :; done; kill -TERM $$; } &
+    watcher=$!
+fi
 if [[ -f "$state/supervisor.pid" ]] && kill -0 "$(cat "$state/supervisor.pid")" 2>/dev/null; then
     die "a control plane is already running in $state (supervisor pid $(cat "$state/supervisor.pid")); stop it with controlplane/down.sh $state"
 fi
@@ -318,14 +326,6 @@ log "ready in $(ms "$t0" "$t1") ms (PKI $(ms "$t0" "$t_pki") ms, apiserver /read
 echo READY
 # Nothing more goes to stdout: whoever read READY may close the pipe.
 exec 1>/dev/null
-
-watcher=""
-if [[ "${VK_CP_WATCH_STDIN:-0}" == 1 ]]; then
-    # End of file on stdin means the owner is gone: stop everything.
-    # (fd 9 is our stdin: a background job's own stdin is /dev/null.)
-    { while read -r -u 9 _; do :; done; kill -TERM $$; } &
-    watcher=$!
-fi
 
 # Wait for a component to exit (or a signal); either way, tear everything down.
 while true; do
