@@ -41,6 +41,10 @@ pub struct Launch {
     pub protocol_versions: Vec<u32>,
     /// The plugin's configuration file (`vk-host --plugin-config`), if any.
     pub config_path: Option<PathBuf>,
+    /// Whether stdin is the pipe the host holds, so that its end-of-file
+    /// means the host is gone (true when launched by vk-host; tests that
+    /// serve in-process turn it off).
+    pub stdin_is_host_pipe: bool,
     secret: String,
 }
 
@@ -51,6 +55,7 @@ impl std::fmt::Debug for Launch {
             .field("host_socket", &self.host_socket)
             .field("protocol_versions", &self.protocol_versions)
             .field("config_path", &self.config_path)
+            .field("stdin_is_host_pipe", &self.stdin_is_host_pipe)
             .field("secret", &"<redacted>")
             .finish()
     }
@@ -89,12 +94,14 @@ impl Launch {
             host_socket,
             protocol_versions,
             config_path,
+            stdin_is_host_pipe: true,
             secret,
         })
     }
 
     /// The per-launch secret, sent as `authorization: Bearer <secret>`.
-    pub(crate) fn secret(&self) -> &str {
+    /// Never log it.
+    pub fn secret(&self) -> &str {
         &self.secret
     }
 }

@@ -59,7 +59,7 @@ pub async fn serve_with<P: Provider>(
     provider: P,
 ) -> Result<(), ServeError> {
     let shutdown = CancellationToken::new();
-    watch_for_shutdown(shutdown.clone())?;
+    watch_for_shutdown(shutdown.clone(), launch.stdin_is_host_pipe)?;
 
     let listener = bind(&launch.plugin_socket)?;
     let provider = Arc::new(provider);
@@ -127,15 +127,18 @@ fn bind(path: &std::path::Path) -> Result<UnixListener, ServeError> {
     Ok(listener)
 }
 
-/// Cancels `shutdown` on SIGTERM, SIGINT, or end-of-file on stdin (the host
-/// holds the other end of that pipe, so EOF means the host is gone).
-fn watch_for_shutdown(shutdown: CancellationToken) -> Result<(), ServeError> {
+/// Cancels `shutdown` on SIGTERM, SIGINT, or end-of-file on stdin when it is
+/// the host's pipe (the host holds the other end, so EOF means it is gone).
+fn watch_for_shutdown(shutdown: CancellationToken, watch_stdin: bool) -> Result<(), ServeError> {
     let mut terminate = signal(SignalKind::terminate()).map_err(ServeError::Signals)?;
     let mut interrupt = signal(SignalKind::interrupt()).map_err(ServeError::Signals)?;
     tokio::spawn(async move {
         let mut stdin = tokio::io::stdin();
         let mut buffer = [0u8; 256];
         let host_gone = async {
+            if !watch_stdin {
+                return std::future::pending().await;
+            }
             loop {
                 match stdin.read(&mut buffer).await {
                     Ok(0) | Err(_) => break,
