@@ -11,8 +11,7 @@ fn one_line(error: impl std::error::Error + Send + Sync + 'static) -> String {
     format!("{:#}", anyhow::Error::new(error))
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     vk_plugin_sdk::init_logging();
     let launch = match Launch::from_env() {
         Ok(launch) => launch,
@@ -28,9 +27,21 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("starting the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     let provider = MockProvider::new(config);
     let info = PluginInfo::new("mock", env!("CARGO_PKG_VERSION"));
-    match vk_plugin_sdk::serve_with(launch, info, provider).await {
+    let result = runtime.block_on(vk_plugin_sdk::serve_with(launch, info, provider));
+    // The SDK watches stdin (the host's pipe) with a blocking read that never
+    // returns while the host lives; a normal runtime drop would wait for it
+    // forever, so leave it behind.
+    runtime.shutdown_background();
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("{}", one_line(error));
