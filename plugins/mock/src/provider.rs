@@ -263,30 +263,79 @@ impl MockProvider {
             .transpose()
     }
 
+    /// The log stream of one container of `entry`, per `request`.
+    fn logs_of(&self, entry: &Entry, request: &LogsRequest) -> Result<ByteStream, ProviderError> {
+        let (start, end) = container_span(entry, &request.container, clock::now())?;
+        let pod = &entry.pod.metadata;
+        let plan = LogPlan {
+            prefix: format!(
+                "{}/{}/{}",
+                pod.namespace.as_deref().unwrap_or_default(),
+                pod.name.as_deref().unwrap_or_default(),
+                request.container
+            ),
+            start,
+            interval: self.config().log_interval(),
+            timestamps: request.timestamps,
+        };
+        let this = self.clone();
+        let table_key = pod_table_key(&entry.pod);
+        let uid = entry.uid().to_owned();
+        let container = request.container.clone();
+        let liveness = move || {
+            this.inner.pods.read(&table_key, |entry| match entry {
+                Some(entry) if entry.uid() == uid => {
+                    match container_span(entry, &container, clock::now()) {
+                        Ok((_, None)) => Liveness::Running,
+                        Ok((_, Some(end))) => Liveness::Ended(end),
+                        Err(_) => Liveness::Gone,
+                    }
+                }
+                _ => Liveness::Gone,
+            })
+        };
+        Ok(logs::stream(plan, end, request, liveness))
+    }
+
+    /// Entries sorted by namespace/name, so listings are stable.
+    fn sorted_entries(&self) -> Vec<Entry> {
+        let mut entries = self.inner.pods.snapshot();
+        entries.sort_unstable_by(|a, b| {
+            let (a, b) = (&a.pod.metadata, &b.pod.metadata);
+            (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name))
+        });
+        entries
+    }
+
     /// Waits until the session's container no longer runs and returns how
     /// the session ends: the container's exit code when it exited on its own,
     /// 137 (killed) when the pod was deleted or is gone.
     async fn until_stopped(&self, key: &PodKey) -> ExitStatus {
         loop {
             tokio::time::sleep(SESSION_POLL).await;
-            let now = clock::now();
-            let stage = self
-                .inner
-                .pods
-                .get(key)
-                .ok()
-                .filter(|e| e.life.deleted.is_none())
-                .map(|e| e.life.stage(now));
-            match stage {
-                Some(Stage::Running) => continue,
-                Some(Stage::Exited { exit, .. }) => return ExitStatus::code(exit.code),
-                Some(Stage::Pending) | None => {
-                    return ExitStatus {
-                        code: 137,
-                        reason: "ContainerStopped".into(),
-                    };
-                }
+            if let Some(status) = self.stopped(key) {
+                return status;
             }
+        }
+    }
+
+    /// How a session in pod `key` ends now, or `None` while it still runs.
+    fn stopped(&self, key: &PodKey) -> Option<ExitStatus> {
+        let now = clock::now();
+        let stage = self
+            .inner
+            .pods
+            .get(key)
+            .ok()
+            .filter(|e| e.life.deleted.is_none())
+            .map(|e| e.life.stage(now));
+        match stage {
+            Some(Stage::Running) => None,
+            Some(Stage::Exited { exit, .. }) => Some(ExitStatus::code(exit.code)),
+            Some(Stage::Pending) | None => Some(ExitStatus {
+                code: 137,
+                reason: "ContainerStopped".into(),
+            }),
         }
     }
 
@@ -343,7 +392,11 @@ impl Provider for MockProvider {
                 return Err(ProviderError::Unavailable(message));
             }
             let mut life = Lifecycle::new(now, started);
-            life.exit = exit_code.map(|code| Exit { at: started, code });
+            life.exit = exit_code.map(|code| Exit {
+                at: started,
+                code,
+                killed: false,
+            });
             let ip = self.inner.next_ip.fetch_add(1, Ordering::Relaxed);
             let entry = Entry {
                 pod: stored(pod),
@@ -387,6 +440,7 @@ impl Provider for MockProvider {
                 entry.life.exit = Some(Exit {
                     at: now.max(entry.life.started),
                     code,
+                    killed: false,
                 });
             }
             if let Some(before) = before
@@ -420,7 +474,11 @@ impl Provider for MockProvider {
             entry.life.deleted = Some(now);
             // Containers stop now, unless they already exited on their own.
             if entry.life.exit.is_none_or(|e| e.at > now) {
-                entry.life.exit = Some(Exit { at: now, code: 0 });
+                entry.life.exit = Some(Exit {
+                    at: now,
+                    code: 0,
+                    killed: true,
+                });
             }
             self.push(entry, now);
             if delay.is_zero() {
@@ -450,9 +508,7 @@ impl Provider for MockProvider {
     async fn get_pods(&self) -> Result<Vec<Pod>, ProviderError> {
         let now = clock::now();
         Ok(self
-            .inner
-            .pods
-            .snapshot()
+            .sorted_entries()
             .iter()
             .map(|entry| self.pod_of(entry, now))
             .collect())
@@ -501,32 +557,7 @@ impl Provider for MockProvider {
             )));
         }
         let entry = self.inner.pods.get(key)?;
-        let (start, end) = container_span(&entry, &request.container, clock::now())?;
-        let plan = LogPlan {
-            prefix: format!("{}/{}/{}", key.namespace, key.name, request.container),
-            start,
-            interval: self.config().log_interval(),
-            timestamps: request.timestamps,
-        };
-        let this = self.clone();
-        let (table_key, uid, container) = (
-            pod_table_key(&entry.pod),
-            entry.uid().to_owned(),
-            request.container.clone(),
-        );
-        let liveness = move || {
-            this.inner.pods.read(&table_key, |entry| match entry {
-                Some(entry) if entry.uid() == uid => {
-                    match container_span(entry, &container, clock::now()) {
-                        Ok((_, None)) => Liveness::Running,
-                        Ok((_, Some(end))) => Liveness::Ended(end),
-                        Err(_) => Liveness::Gone,
-                    }
-                }
-                _ => Liveness::Gone,
-            })
-        };
-        Ok(logs::stream(plan, end, &request, liveness))
+        self.logs_of(&entry, &request)
     }
 
     async fn exec(
@@ -553,20 +584,35 @@ impl Provider for MockProvider {
         request: ExecRequest,
         mut session: ExecSession,
     ) -> Result<ExitStatus, ProviderError> {
-        self.running_container(&request.pod, &request.container)?;
+        let (entry, _) = self.running_container(&request.pod, &request.container)?;
         if request.stdin {
-            tokio::select! {
-                () = exec::echo_stdin(&request, &mut session) => Ok(ExitStatus::code(0)),
-                status = self.until_stopped(&request.pod) => Ok(status),
-            }
-        } else {
-            // Nothing to echo: stay attached until the client detaches or
-            // the container stops.
-            tokio::select! {
-                () = session.stdout.closed() => Ok(ExitStatus::code(0)),
-                status = self.until_stopped(&request.pod) => Ok(status),
+            return Ok(tokio::select! {
+                () = exec::echo_stdin(&request, &mut session) => ExitStatus::code(0),
+                status = self.until_stopped(&request.pod) => status,
+            });
+        }
+        // No stdin: show the main process's output as it is written (the
+        // log lines from now on) until the client detaches (a write fails)
+        // or the container stops.
+        let mut output = self.logs_of(
+            &entry,
+            &LogsRequest {
+                pod: request.pod.clone(),
+                container: request.container.clone(),
+                tail_lines: Some(0),
+                follow: true,
+                ..Default::default()
+            },
+        )?;
+        while let Some(chunk) = output.next().await {
+            let Ok(data) = chunk else { break };
+            if (request.stdout || request.tty) && session.stdout.send(data).await.is_err() {
+                return Ok(ExitStatus::code(0));
             }
         }
+        Ok(self
+            .stopped(&request.pod)
+            .unwrap_or_else(|| ExitStatus::code(0)))
     }
 
     async fn port_forward(
@@ -600,7 +646,7 @@ impl Provider for MockProvider {
     }
 
     async fn stats_summary(&self) -> Result<GetStatsSummaryResponse, ProviderError> {
-        let entries = self.inner.pods.snapshot();
+        let entries = self.sorted_entries();
         Ok(stats::summary(
             &entries,
             &self.config().usage,
@@ -610,7 +656,7 @@ impl Provider for MockProvider {
     }
 
     async fn metrics_resource(&self) -> Result<GetMetricsResourceResponse, ProviderError> {
-        let entries = self.inner.pods.snapshot();
+        let entries = self.sorted_entries();
         Ok(stats::metrics(&entries, &self.config().usage, clock::now()))
     }
 

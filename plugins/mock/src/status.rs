@@ -18,6 +18,8 @@ pub struct Exit {
     /// When every container terminated.
     pub at: Timestamp,
     pub code: i32,
+    /// Stopped by DeletePod rather than exiting on their own.
+    pub killed: bool,
 }
 
 /// The instants that determine a pod's status at any time.
@@ -97,10 +99,10 @@ pub struct StatusInput<'a> {
 
 /// The pod phase once containers ended with `code`. No restarts are modelled:
 /// a container that exits stays exited, so `restartPolicy: Always` ends in
-/// Failed (unless the pod was deleted, where exit 0 is a clean stop).
-pub fn terminal_phase(restart_policy: Option<&str>, code: i32, deleted: bool) -> &'static str {
+/// Failed (unless DeletePod stopped it, where exit 0 is a clean stop).
+pub fn terminal_phase(restart_policy: Option<&str>, code: i32, killed: bool) -> &'static str {
     let restarts_forever = restart_policy.is_none_or(|p| p == "Always");
-    if code == 0 && (deleted || !restarts_forever) {
+    if code == 0 && (killed || !restarts_forever) {
         "Succeeded"
     } else {
         "Failed"
@@ -129,7 +131,7 @@ pub fn pod_status(input: StatusInput<'_>, now: Timestamp) -> PodStatus {
         Stage::Exited { exit, .. } => terminal_phase(
             spec.and_then(|s| s.restart_policy.as_deref()),
             exit.code,
-            life.deleted.is_some(),
+            exit.killed,
         ),
     };
 
@@ -475,7 +477,11 @@ mod tests {
 
         let pod = pod("Never", false);
         let mut life = Lifecycle::new(t(0), t(2));
-        life.exit = Some(Exit { at: t(2), code: 7 });
+        life.exit = Some(Exit {
+            at: t(2),
+            code: 7,
+            killed: false,
+        });
         assert_eq!(status(&pod, life, t(1)).phase.as_deref(), Some("Pending"));
         let failed = status(&pod, life, t(3));
         assert_eq!(failed.phase.as_deref(), Some("Failed"));
@@ -493,10 +499,28 @@ mod tests {
     }
 
     #[test]
+    fn a_terminal_phase_stays_when_the_pod_is_deleted_later() {
+        let pod = pod("Always", false);
+        let mut life = Lifecycle::new(t(0), t(0));
+        life.exit = Some(Exit {
+            at: t(0),
+            code: 0,
+            killed: false,
+        });
+        assert_eq!(status(&pod, life, t(1)).phase.as_deref(), Some("Failed"));
+        life.deleted = Some(t(5));
+        assert_eq!(status(&pod, life, t(6)).phase.as_deref(), Some("Failed"));
+    }
+
+    #[test]
     fn deletion_terminates_with_completed() {
         let pod = pod("Always", false);
         let mut life = Lifecycle::new(t(0), t(0));
-        life.exit = Some(Exit { at: t(10), code: 0 });
+        life.exit = Some(Exit {
+            at: t(10),
+            code: 0,
+            killed: true,
+        });
         life.deleted = Some(t(10));
         let done = status(&pod, life, t(10));
         assert_eq!(done.phase.as_deref(), Some("Succeeded"));
@@ -518,12 +542,20 @@ mod tests {
 
         // Deleted before the containers started: they never ran.
         let mut early = Lifecycle::new(t(0), t(5));
-        early.exit = Some(Exit { at: t(1), code: 0 });
+        early.exit = Some(Exit {
+            at: t(1),
+            code: 0,
+            killed: true,
+        });
         early.deleted = Some(t(1));
         assert_eq!(
             early.stage(t(2)),
             Stage::Exited {
-                exit: Exit { at: t(1), code: 0 },
+                exit: Exit {
+                    at: t(1),
+                    code: 0,
+                    killed: true
+                },
                 ran: false
             }
         );
@@ -567,6 +599,7 @@ mod tests {
         life.exit = Some(Exit {
             at: after(t(1), Duration::from_secs(4)),
             code: 0,
+            killed: false,
         });
         assert_eq!(life.run_span(t(9)), Some((t(1), Some(t(5)))));
         assert!(life.is_running(t(4)));

@@ -647,6 +647,32 @@ async fn exec_attach_and_port_forward() {
 }
 
 #[tokio::test]
+async fn attach_without_stdin_shows_new_log_lines_until_detached() {
+    let mock = new_mock(Config {
+        log_interval_ms: 10,
+        ..Config::default()
+    });
+    mock.create_pod(pod("web", "u1")).await.expect("create");
+    let (session, mut client) = new_session();
+    let run = tokio::spawn({
+        let mock = mock.clone();
+        async move { mock.attach(exec_request(&[], false), session).await }
+    });
+    let first = tokio::time::timeout(WAIT, client.stdout.recv())
+        .await
+        .expect("output while attached")
+        .expect("open");
+    assert!(first.starts_with(b"default/web/app line "), "{first:?}");
+    drop(client.stdout); // detach
+    let status = tokio::time::timeout(WAIT, run)
+        .await
+        .expect("attach ends once the client detaches")
+        .expect("task")
+        .expect("attach");
+    assert_eq!(status.code, 0);
+}
+
+#[tokio::test]
 async fn a_session_ends_when_its_pod_is_deleted() {
     let mock = new_mock(Config::default());
     mock.create_pod(pod("web", "u1")).await.expect("create");
@@ -737,6 +763,14 @@ async fn a_thousand_pods_concurrently() {
     .expect("all 1000 pods report Running");
     let pods = mock.get_pods().await.expect("list");
     assert_eq!(pods.len(), 1000);
+    let names: Vec<_> = pods
+        .iter()
+        .filter_map(|p| p.metadata.name.clone())
+        .collect();
+    assert!(
+        names.windows(2).all(|w| w[0] <= w[1]),
+        "GetPods is sorted by name"
+    );
     let mut ips: Vec<_> = pods
         .iter()
         .filter_map(|p| p.status.as_ref()?.pod_ip.clone())
