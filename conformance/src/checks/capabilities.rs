@@ -164,9 +164,10 @@ pub async fn undeclared(cx: &Ctx, capability: Capability) -> Outcome {
         rpcs.push(rpc);
     }
     Ok(format!(
-        "{} not declared; {} answers UNIMPLEMENTED",
+        "{} not declared; {} {} UNIMPLEMENTED",
         capability.as_str_name(),
-        rpcs.join(" and ")
+        rpcs.join(" and "),
+        if rpcs.len() > 1 { "answer" } else { "answers" }
     ))
 }
 

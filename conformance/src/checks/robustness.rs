@@ -14,7 +14,7 @@ use vk_proto::v1::{
     CreatePodRequest, ExecInput, GetPodRequest, GetPodsRequest, ProbeRequest, exec_input,
 };
 
-use crate::context::{Ctx, Outcome, Reply, code_name};
+use crate::context::{Ctx, Outcome, Reply, code_name, seconds};
 use crate::pods::{self, label};
 
 /// How many pods the concurrency checks create at once.
@@ -177,9 +177,12 @@ pub async fn concurrent_delete(cx: &Ctx) -> Outcome {
 
 /// A fresh connection to the plugin's socket, carrying no secret.
 async fn bare_channel(cx: &Ctx) -> Result<tonic::transport::Channel, String> {
-    vk_proto::uds::connect(&cx.socket)
-        .await
-        .map_err(|e| format!("dialing the plugin socket {}: {e}", cx.socket.display()))
+    let what = format!("dialing the plugin socket {}", cx.socket.display());
+    match tokio::time::timeout(cx.timeout, vk_proto::uds::connect(&cx.socket)).await {
+        Ok(Ok(channel)) => Ok(channel),
+        Ok(Err(error)) => Err(format!("{what}: {error}")),
+        Err(_) => Err(format!("{what}: no answer within {}", seconds(cx.timeout))),
+    }
 }
 
 pub async fn unauthenticated_missing_secret(cx: &Ctx) -> Outcome {
