@@ -109,6 +109,14 @@ impl<T> Reply<T> {
     }
 }
 
+/// True when `status` is the client's own gRPC deadline firing (tonic says
+/// CANCELLED "Timeout expired", others DEADLINE_EXCEEDED) at the call limit:
+/// that is the plugin not answering, and is reported as such.
+fn deadline_passed(status: &Status, elapsed: Duration, limit: Duration) -> bool {
+    matches!(status.code(), Code::Cancelled | Code::DeadlineExceeded)
+        && elapsed + Duration::from_millis(100) >= limit
+}
+
 /// `NOT_FOUND ("pod x not found")`.
 pub fn describe_status(status: &Status) -> String {
     if status.message().is_empty() {
@@ -223,7 +231,11 @@ impl Ctx {
         limit: Duration,
         call: impl Future<Output = Result<T, Status>>,
     ) -> Reply<T> {
+        let start = tokio::time::Instant::now();
         match tokio::time::timeout(limit, call).await {
+            Ok(Err(status)) if deadline_passed(&status, start.elapsed(), limit) => {
+                Reply::NoAnswer(limit)
+            }
             Ok(result) => Reply::from_result(result),
             Err(_) => Reply::NoAnswer(limit),
         }
@@ -240,9 +252,15 @@ impl Ctx {
 
     /// Runs a typed [`PluginClient`] call with the call timeout.
     pub async fn typed<T>(&self, call: impl Future<Output = Result<T, CallError>>) -> Reply<T> {
+        let start = tokio::time::Instant::now();
         match tokio::time::timeout(self.timeout, call).await {
             Err(_) => Reply::NoAnswer(self.timeout),
             Ok(Ok(value)) => Reply::Ok(value),
+            Ok(Err(CallError::Status { status, .. }))
+                if deadline_passed(&status, start.elapsed(), self.timeout) =>
+            {
+                Reply::NoAnswer(self.timeout)
+            }
             Ok(Err(CallError::Status { status, .. })) => Reply::Status(status),
             Ok(Err(CallError::InvalidReply { why, .. })) => Reply::Invalid(why),
             Ok(Err(error @ CallError::Unsupported { .. })) => Reply::Invalid(error.to_string()),

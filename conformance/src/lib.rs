@@ -215,11 +215,11 @@ impl Runner<'_> {
             Ok(message) => self.report.pass(name, message),
             Err(mut message) => {
                 if let Some(status) = self.plugin.wait_exit(Duration::ZERO).await {
-                    let gone = format!(
-                        "the plugin process exited ({status}) during check {name}; last stderr: {}",
+                    let gone = format!("the plugin process exited ({status}) during check {name}");
+                    message.push_str(&format!(
+                        " [{gone}; last stderr: {}]",
                         self.plugin.stderr_tail()
-                    );
-                    message.push_str(&format!(" [{gone}]"));
+                    ));
                     self.gone = Some(gone);
                 }
                 self.report.fail(name, message);

@@ -1,14 +1,20 @@
 //! Command-line flags (each with a `VK_*` environment twin) and their
 //! validation into a [`Config`], before anything is started.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 
+use k8s_openapi::api::core::v1::Taint;
+
+use crate::kube::KubeOptions;
+use crate::node::{NodeOptions, TaintChoice};
 use crate::plugins::{
     BackoffPolicy, HealthPolicy, PluginSpec, SupervisorConfig, default_runtime_dir,
 };
+use crate::pods::PodOptions;
 
 /// A Virtual Kubelet whose provider is a plugin process speaking gRPC.
 #[derive(Debug, Parser)]
@@ -57,6 +63,57 @@ pub struct Cli {
     #[arg(long, env = "VK_PLUGIN_STOP_GRACE", default_value = "5s", value_parser = humantime::parse_duration)]
     pub plugin_stop_grace: Duration,
 
+    /// Kubeconfig of the host's identity [default: KUBECONFIG, in-cluster, ~/.kube/config].
+    #[arg(long, env = "VK_KUBECONFIG", value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// Sustained Kubernetes API requests per second (client-side pacing).
+    #[arg(long, env = "VK_KUBE_API_QPS", default_value_t = 100.0)]
+    pub kube_api_qps: f32,
+
+    /// Kubernetes API requests allowed in a burst above --kube-api-qps.
+    #[arg(long, env = "VK_KUBE_API_BURST", default_value_t = 200)]
+    pub kube_api_burst: u32,
+
+    /// Pods worked on at once; work on one pod is always serialized.
+    #[arg(long, env = "VK_POD_SYNC_WORKERS", default_value_t = 32)]
+    pub pod_sync_workers: usize,
+
+    /// How often every pod's status is read back from the plugin (a safety
+    /// net for push-capable plugins, the only source for the others).
+    #[arg(long, env = "VK_POD_STATUS_RESYNC", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub pod_status_resync: Duration,
+
+    /// A label for the Node, KEY=VALUE; repeat for several.
+    #[arg(
+        long = "node-label",
+        env = "VK_NODE_LABELS",
+        value_name = "KEY=VALUE",
+        value_delimiter = ','
+    )]
+    pub node_labels: Vec<String>,
+
+    /// The Node's taint, KEY[=VALUE]:EFFECT [default: virtual-kubelet.io/provider=<plugin name>:NoSchedule].
+    #[arg(
+        long,
+        env = "VK_NODE_TAINT",
+        value_name = "TAINT",
+        conflicts_with = "disable_taint"
+    )]
+    pub node_taint: Option<String>,
+
+    /// Register the Node without a taint (pods need no toleration).
+    #[arg(long, env = "VK_DISABLE_TAINT")]
+    pub disable_taint: bool,
+
+    /// The Node's InternalIP when the plugin reports no address.
+    #[arg(long, env = "VK_NODE_IP", value_name = "IP")]
+    pub node_ip: Option<std::net::IpAddr>,
+
+    /// Port of the kubelet API, advertised in the Node's daemonEndpoints.
+    #[arg(long, env = "VK_KUBELET_PORT", default_value_t = 10250)]
+    pub kubelet_port: u16,
+
     /// Log format.
     #[arg(long, env = "VK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -87,6 +144,14 @@ pub enum ConfigError {
     Hostname(std::io::Error),
     #[error("--{flag} must be more than zero")]
     ZeroDuration { flag: &'static str },
+    #[error("--{flag} must be more than zero")]
+    Zero { flag: &'static str },
+    #[error("--kubeconfig {0}: no such file")]
+    KubeconfigMissing(PathBuf),
+    #[error("--node-label {given:?}: {why}")]
+    NodeLabel { given: String, why: String },
+    #[error("--node-taint {given:?}: {why}")]
+    NodeTaint { given: String, why: String },
 }
 
 /// Validated configuration of a vk-host run.
@@ -94,6 +159,9 @@ pub enum ConfigError {
 pub struct Config {
     pub node_name: String,
     pub supervisor: SupervisorConfig,
+    pub kube: KubeOptions,
+    pub node: NodeOptions,
+    pub pods: PodOptions,
     pub log_format: LogFormat,
 }
 
@@ -120,11 +188,40 @@ impl Cli {
             ("plugin-handshake-timeout", self.plugin_handshake_timeout),
             ("plugin-probe-interval", self.plugin_probe_interval),
             ("plugin-max-backoff", self.plugin_max_backoff),
+            ("pod-status-resync", self.pod_status_resync),
         ] {
             if value.is_zero() {
                 return Err(ConfigError::ZeroDuration { flag });
             }
         }
+        if self.kube_api_qps.is_nan() || self.kube_api_qps <= 0.0 {
+            return Err(ConfigError::Zero {
+                flag: "kube-api-qps",
+            });
+        }
+        for (flag, value) in [
+            ("kube-api-burst", self.kube_api_burst as usize),
+            ("pod-sync-workers", self.pod_sync_workers),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::Zero { flag });
+            }
+        }
+        if let Some(path) = &self.kubeconfig
+            && !path.is_file()
+        {
+            return Err(ConfigError::KubeconfigMissing(path.clone()));
+        }
+        let labels = self
+            .node_labels
+            .iter()
+            .map(|given| parse_label(given))
+            .collect::<Result<BTreeMap<_, _>, _>>()?;
+        let taint = match (&self.node_taint, self.disable_taint) {
+            (_, true) => TaintChoice::None,
+            (Some(given), false) => TaintChoice::Custom(parse_taint(given)?),
+            (None, false) => TaintChoice::Provider,
+        };
         let spec = PluginSpec {
             path: absolute(&self.plugin),
             args: self.plugin_args,
@@ -146,10 +243,113 @@ impl Cli {
         };
         supervisor.stop_grace = self.plugin_stop_grace;
         Ok(Config {
+            kube: KubeOptions {
+                kubeconfig: self.kubeconfig.as_deref().map(absolute),
+                qps: self.kube_api_qps,
+                burst: self.kube_api_burst,
+            },
+            node: NodeOptions {
+                name: node_name.clone(),
+                labels,
+                taint,
+                internal_ip: self.node_ip,
+                kubelet_port: self.kubelet_port,
+            },
+            pods: PodOptions {
+                node_name: node_name.clone(),
+                workers: self.pod_sync_workers,
+                status_resync: self.pod_status_resync,
+            },
             node_name,
             supervisor,
             log_format: self.log_format,
         })
+    }
+}
+
+/// `KEY=VALUE` with a qualified-name key (optional DNS prefix, `/`, name of
+/// at most 63 characters) and a label value of at most 63 characters.
+fn parse_label(given: &str) -> Result<(String, String), ConfigError> {
+    let fail = |why: &str| ConfigError::NodeLabel {
+        given: given.to_owned(),
+        why: why.to_owned(),
+    };
+    let (key, value) = given
+        .split_once('=')
+        .ok_or_else(|| fail("expected KEY=VALUE"))?;
+    check_qualified_name(key).map_err(|why| fail(&format!("key {why}")))?;
+    if !value.is_empty() {
+        check_label_word(value).map_err(|why| fail(&format!("value {why}")))?;
+    }
+    Ok((key.to_owned(), value.to_owned()))
+}
+
+/// `KEY[=VALUE]:EFFECT`, effect one of NoSchedule, PreferNoSchedule, NoExecute.
+fn parse_taint(given: &str) -> Result<Taint, ConfigError> {
+    let fail = |why: &str| ConfigError::NodeTaint {
+        given: given.to_owned(),
+        why: why.to_owned(),
+    };
+    let (key_value, effect) = given
+        .rsplit_once(':')
+        .ok_or_else(|| fail("expected KEY[=VALUE]:EFFECT"))?;
+    if !["NoSchedule", "PreferNoSchedule", "NoExecute"].contains(&effect) {
+        return Err(fail(
+            "effect must be NoSchedule, PreferNoSchedule or NoExecute",
+        ));
+    }
+    let (key, value) = match key_value.split_once('=') {
+        Some((key, value)) => (key, Some(value)),
+        None => (key_value, None),
+    };
+    check_qualified_name(key).map_err(|why| fail(&format!("key {why}")))?;
+    if let Some(value) = value.filter(|value| !value.is_empty()) {
+        check_label_word(value).map_err(|why| fail(&format!("value {why}")))?;
+    }
+    Ok(Taint {
+        key: key.to_owned(),
+        value: value.map(str::to_owned),
+        effect: effect.to_owned(),
+        time_added: None,
+    })
+}
+
+/// A Kubernetes qualified name: `[prefix/]name`.
+fn check_qualified_name(key: &str) -> Result<(), String> {
+    let name = match key.split_once('/') {
+        Some((prefix, name)) => {
+            if prefix.is_empty() || check_node_name(prefix).is_err() {
+                return Err(format!(
+                    "prefix {prefix:?} must be a DNS subdomain (lowercase letters, digits, '-', '.')"
+                ));
+            }
+            name
+        }
+        None => key,
+    };
+    if name.is_empty() {
+        return Err("must have a name".into());
+    }
+    check_label_word(name)
+}
+
+/// A label value or name part: at most 63 characters of alphanumerics, '-',
+/// '_' and '.', starting and ending alphanumeric.
+fn check_label_word(word: &str) -> Result<(), String> {
+    if word.len() > 63 {
+        return Err(format!("{word:?} is longer than 63 characters"));
+    }
+    let ok_chars = word
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    let ok_ends = word.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && word.ends_with(|c: char| c.is_ascii_alphanumeric());
+    if ok_chars && ok_ends {
+        Ok(())
+    } else {
+        Err(format!(
+            "{word:?} may contain only letters, digits, '-', '_' and '.', and must start and end with a letter or digit"
+        ))
     }
 }
 
@@ -225,6 +425,38 @@ mod tests {
             let error = check_node_name(bad).expect_err(bad);
             assert!(error.to_string().starts_with("--node-name"), "{error}");
         }
+    }
+
+    #[test]
+    fn labels_and_taints_are_parsed_or_refused_with_the_reason() {
+        assert_eq!(
+            parse_label("example.com/pool=edge").expect("label"),
+            ("example.com/pool".into(), "edge".into())
+        );
+        assert!(parse_label("tier=").is_ok());
+        for bad in ["noequals", "=v", "Bad Key=v", "k=bad value", "/k=v"] {
+            let error = parse_label(bad).expect_err(bad);
+            assert!(error.to_string().starts_with("--node-label"), "{error}");
+        }
+        let taint = parse_taint("example.com/edge=true:NoExecute").expect("taint");
+        assert_eq!(
+            (
+                taint.key.as_str(),
+                taint.value.as_deref(),
+                taint.effect.as_str()
+            ),
+            ("example.com/edge", Some("true"), "NoExecute")
+        );
+        assert_eq!(
+            parse_taint("dedicated:NoSchedule").expect("taint").value,
+            None
+        );
+        let error = parse_taint("k=v:Sometimes").expect_err("effect");
+        assert_eq!(
+            error.to_string(),
+            "--node-taint \"k=v:Sometimes\": effect must be NoSchedule, PreferNoSchedule or NoExecute"
+        );
+        assert!(parse_taint("no-effect").is_err());
     }
 
     #[test]

@@ -1,11 +1,14 @@
 //! vk-host: a Virtual Kubelet whose provider is a separate plugin process
 //! speaking the gRPC protocol in `proto/provider.proto`. This crate owns the
-//! plugin supervisor and host callbacks today; the Kubernetes node and pod
-//! controllers and the kubelet HTTP API build on them.
+//! plugin supervisor, the Kubernetes node and pod controllers and the host
+//! callbacks; the kubelet HTTP API builds on them.
 
 pub mod callbacks;
 pub mod config;
+pub mod kube;
+pub mod node;
 pub mod plugins;
+pub mod pods;
 mod run;
 pub mod shutdown;
 

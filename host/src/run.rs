@@ -1,11 +1,15 @@
-//! The top of a vk-host run: supervise the plugin until a signal, then stop
-//! everything within a bounded grace.
+//! The top of a vk-host run: start the plugin, then the node and pod
+//! controllers on one root cancellation token; a signal or a core task that
+//! ends unexpectedly stops everything within a bounded grace.
 
+use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument as _;
 
 use crate::config::Config;
+use crate::kube::{KubeError, connect};
 use crate::plugins::{PluginError, Supervisor};
-use crate::shutdown;
+use crate::{node, pods, shutdown};
 
 /// Why a run failed.
 #[derive(Debug, thiserror::Error)]
@@ -13,17 +17,63 @@ pub enum RunError {
     #[error("installing signal handlers")]
     Signals(#[source] std::io::Error),
     #[error(transparent)]
+    Kube(#[from] KubeError),
+    #[error(transparent)]
     Plugin(#[from] PluginError),
+    #[error(transparent)]
+    Node(#[from] node::NodeError),
+    #[error(transparent)]
+    Pods(#[from] pods::PodsError),
 }
 
 /// Runs vk-host with a validated configuration until SIGTERM or SIGINT.
 pub async fn run(config: Config) -> Result<(), RunError> {
     let root = CancellationToken::new();
     shutdown::cancel_on_signals(root.clone()).map_err(RunError::Signals)?;
+    let client = connect(&config.kube).await?;
     tracing::info!(node = %config.node_name, plugin = %config.supervisor.spec.path.display(), "starting");
     let supervisor = Supervisor::start(config.supervisor, &root).await?;
-    root.cancelled().await;
+
+    let controllers = root.child_token();
+    let mut core: JoinSet<Result<(), RunError>> = JoinSet::new();
+    let node = node::run(
+        client.clone(),
+        config.node,
+        supervisor.watch(),
+        controllers.clone(),
+    );
+    core.spawn(async move { Ok(node.await?) }.instrument(tracing::info_span!("node")));
+    let pods = pods::run(client, config.pods, supervisor.watch(), controllers.clone());
+    core.spawn(async move { Ok(pods.await?) }.instrument(tracing::info_span!("pods")));
+
+    let mut outcome = Ok(());
+    tokio::select! {
+        () = root.cancelled() => {}
+        Some(ended) = core.join_next() => {
+            outcome = flatten(ended);
+            if let Err(error) = &outcome {
+                tracing::error!(error = %error, "a core task failed; stopping");
+            } else {
+                tracing::error!("a core task ended unexpectedly; stopping");
+            }
+        }
+    }
+    controllers.cancel();
+    while let Some(ended) = core.join_next().await {
+        if let Err(error) = flatten(ended) {
+            tracing::warn!(error = %error, "while stopping");
+        }
+    }
+    root.cancel();
     supervisor.wait().await;
     tracing::info!("stopped");
-    Ok(())
+    outcome
+}
+
+fn flatten(ended: Result<Result<(), RunError>, tokio::task::JoinError>) -> Result<(), RunError> {
+    match ended {
+        Ok(result) => result,
+        Err(join) if join.is_panic() => std::panic::resume_unwind(join.into_panic()),
+        Err(_) => Ok(()),
+    }
 }

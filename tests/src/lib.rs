@@ -3,3 +3,4 @@
 
 pub mod cluster;
 pub mod processes;
+pub mod virtual_node;

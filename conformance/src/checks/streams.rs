@@ -58,6 +58,12 @@ pub async fn watch_pod_status(cx: &Ctx) -> Outcome {
     let event = match event {
         Reply::Ok(Some(event)) => event,
         Reply::Ok(None) => return Err(format!("{what}, got the stream ended by the plugin")),
+        Reply::NoAnswer(waited) => {
+            return Err(format!(
+                "{what}, got no such event (and no error) within {}",
+                seconds(waited)
+            ));
+        }
         other => return Err(format!("{what}, got {}", other.describe())),
     };
     let reference = event.pod.unwrap_or_default();

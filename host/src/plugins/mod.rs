@@ -20,4 +20,4 @@ pub use handshake::handshake;
 pub use health::{HealthPolicy, ProbeOutcome};
 pub use launch::{ENV_ALLOWLIST, LaunchedPlugin, PluginSpec, default_runtime_dir, launch};
 pub use retry::{CallKind, Retry, classify};
-pub use supervisor::{Phase, PluginStatus, Supervisor, SupervisorConfig};
+pub use supervisor::{Phase, PluginStatus, PluginWatch, Supervisor, SupervisorConfig};

@@ -75,6 +75,15 @@ pub struct PluginStatus {
     pub identity: Option<Arc<PluginIdentity>>,
 }
 
+/// What the controllers watch of a supervised plugin: its state and the
+/// client of the running instance (`None` while it restarts). A new client
+/// means a new instance, whose pods must be reconciled.
+#[derive(Debug, Clone)]
+pub struct PluginWatch {
+    pub status: watch::Receiver<PluginStatus>,
+    pub client: watch::Receiver<Option<PluginClient>>,
+}
+
 /// A supervised plugin.
 #[derive(Debug)]
 pub struct Supervisor {
@@ -129,6 +138,14 @@ impl Supervisor {
     /// The client of the running instance; `None` while it restarts.
     pub fn client(&self) -> watch::Receiver<Option<PluginClient>> {
         self.client.clone()
+    }
+
+    /// Both watches at once, for a controller.
+    pub fn watch(&self) -> PluginWatch {
+        PluginWatch {
+            status: self.status(),
+            client: self.client(),
+        }
     }
 
     /// Stops the plugin gracefully and waits until it is gone.

@@ -117,10 +117,8 @@ pub(crate) fn exec_session(mut inbound: Streaming<ExecInput>) -> ExecPlumbing {
     let (stdout, stdout_rx) = mpsc::channel::<Bytes>(SESSION_CHANNEL_DEPTH);
     let (stderr, stderr_rx) = mpsc::channel::<Bytes>(SESSION_CHANNEL_DEPTH);
     let merged = futures::stream::select(
-        tokio_stream::wrappers::ReceiverStream::new(stdout_rx)
-            .map(|data| exec_output::Output::Stdout(data)),
-        tokio_stream::wrappers::ReceiverStream::new(stderr_rx)
-            .map(|data| exec_output::Output::Stderr(data)),
+        tokio_stream::wrappers::ReceiverStream::new(stdout_rx).map(exec_output::Output::Stdout),
+        tokio_stream::wrappers::ReceiverStream::new(stderr_rx).map(exec_output::Output::Stderr),
     );
     let output_done = tokio::spawn(forward_output(merged, out_tx.clone()));
     ExecPlumbing {

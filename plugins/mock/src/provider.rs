@@ -120,12 +120,14 @@ fn container_span(
     let key = entry.key();
     let (_, init) = find_container(&entry.pod, name)
         .ok_or_else(|| ProviderError::NotFound(format!("container {name} is not in pod {key}")))?;
-    let waiting = || {
-        ProviderError::FailedPrecondition(format!(
-            "container {name} in pod {key} is waiting to start: ContainerCreating"
-        ))
+    let not_started = || {
+        ProviderError::FailedPrecondition(if entry.life.deleted.is_some() {
+            format!("container {name} in pod {key} never started: the pod was deleted first")
+        } else {
+            format!("container {name} in pod {key} is waiting to start: ContainerCreating")
+        })
     };
-    let (started, ended) = entry.life.run_span(now).ok_or_else(waiting)?;
+    let (started, ended) = entry.life.run_span(now).ok_or_else(not_started)?;
     Ok(if init {
         (started, Some(started))
     } else {

@@ -1,0 +1,187 @@
+//! A real `vk-host` running a real plugin against a [`Cluster`]: one per test,
+//! with its own node name and namespace, so tests of the node and pod
+//! controllers read like a user's session (`kubectl apply`, `kubectl get`).
+
+use std::time::Duration;
+
+use k8s_openapi::api::core::v1::Node;
+
+use crate::cluster::{Cluster, node_name, wait_for_ok};
+use crate::processes::{HostProcess, workspace_binary};
+
+/// What to run: the plugin, its TOML configuration and extra host flags.
+#[derive(Debug, Clone)]
+pub struct NodeSetup {
+    /// Prefix of the node name and namespace (`<prefix>-<pid>-<n>`).
+    pub prefix: String,
+    /// The plugin executable's name in target/debug.
+    pub plugin: String,
+    /// The plugin's configuration file contents; none when empty.
+    pub plugin_config: String,
+    /// More `vk-host` flags.
+    pub host_args: Vec<String>,
+}
+
+impl NodeSetup {
+    /// The mock plugin with its defaults.
+    pub fn mock(prefix: &str) -> Self {
+        Self {
+            prefix: prefix.to_owned(),
+            plugin: "vk-mock-plugin".into(),
+            plugin_config: String::new(),
+            host_args: Vec::new(),
+        }
+    }
+
+    /// Sets the plugin's TOML configuration.
+    pub fn plugin_config(mut self, toml: &str) -> Self {
+        self.plugin_config = toml.to_owned();
+        self
+    }
+
+    /// Adds host flags.
+    pub fn host_args(mut self, args: &[&str]) -> Self {
+        self.host_args
+            .extend(args.iter().map(|arg| (*arg).to_owned()));
+        self
+    }
+}
+
+/// A running virtual node: the `vk-host` process, its node name and a
+/// namespace of its own for the test's pods.
+#[derive(Debug)]
+pub struct VirtualNode {
+    pub host: HostProcess,
+    pub name: String,
+    pub namespace: String,
+    setup: NodeSetup,
+    _config_dir: tempfile::TempDir,
+}
+
+impl VirtualNode {
+    /// Starts vk-host as the least-privileged `vk-host` identity and waits
+    /// until its Node is Ready (60 s).
+    pub async fn start(cluster: &Cluster, setup: NodeSetup) -> Self {
+        let name = node_name(&setup.prefix);
+        let namespace = cluster.create_namespace(&setup.prefix).await;
+        let config_dir = tempfile::tempdir().expect("tempdir for the plugin config");
+        let plugin = workspace_binary(&setup.plugin);
+        let kubeconfig = cluster.vk_host_kubeconfig();
+        let mut args: Vec<String> = vec![
+            "--plugin".into(),
+            plugin.display().to_string(),
+            "--node-name".into(),
+            name.clone(),
+            "--kubeconfig".into(),
+            kubeconfig.display().to_string(),
+        ];
+        if !setup.plugin_config.is_empty() {
+            let path = config_dir.path().join("plugin.toml");
+            std::fs::write(&path, &setup.plugin_config).expect("write the plugin config");
+            args.extend(["--plugin-config".into(), path.display().to_string()]);
+        }
+        args.extend(setup.host_args.iter().cloned());
+        let arg_refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let host = HostProcess::start(&arg_refs, &[]);
+        let node = Self {
+            host,
+            name,
+            namespace,
+            setup,
+            _config_dir: config_dir,
+        };
+        node.wait_ready(cluster, Duration::from_secs(60)).await;
+        node
+    }
+
+    /// Waits until the Node's Ready condition is True.
+    pub async fn wait_ready(&self, cluster: &Cluster, timeout: Duration) {
+        self.wait_condition(cluster, "Ready", "True", timeout).await;
+    }
+
+    /// Waits until condition `kind` of the Node has `status`; the timeout
+    /// message shows the conditions seen last and the host's log tail.
+    pub async fn wait_condition(
+        &self,
+        cluster: &Cluster,
+        kind: &str,
+        status: &str,
+        timeout: Duration,
+    ) -> Node {
+        let nodes: kube::Api<Node> = kube::Api::all(cluster.client().await);
+        let what = format!("node {} condition {kind}={status}", self.name);
+        wait_for_ok(timeout, &what, async || {
+            let node = nodes.get_opt(&self.name).await.map_err(|e| e.to_string())?;
+            let Some(node) = node else {
+                return Err(format!("no Node yet; host log tail:\n{}", self.log_tail()));
+            };
+            let conditions = node
+                .status
+                .as_ref()
+                .and_then(|status| status.conditions.clone())
+                .unwrap_or_default();
+            if conditions
+                .iter()
+                .any(|c| c.type_ == kind && c.status == status)
+            {
+                Ok(node)
+            } else {
+                let seen: Vec<String> = conditions
+                    .iter()
+                    .map(|c| {
+                        format!(
+                            "{}={} ({}: {})",
+                            c.type_,
+                            c.status,
+                            c.reason.clone().unwrap_or_default(),
+                            c.message.clone().unwrap_or_default()
+                        )
+                    })
+                    .collect();
+                Err(format!(
+                    "conditions {seen:?}; host log tail:\n{}",
+                    self.log_tail()
+                ))
+            }
+        })
+        .await
+    }
+
+    /// A pod manifest (YAML) bound to this node in its namespace, tolerating
+    /// the node's taint: the shape of every test pod. `extra_metadata` is
+    /// indented YAML under `metadata:` (labels, annotations), or empty.
+    pub fn pod_yaml(&self, name: &str, extra_metadata: &str) -> String {
+        format!(
+            "apiVersion: v1
+kind: Pod
+metadata:
+  name: {name}
+  namespace: {namespace}
+{extra_metadata}
+spec:
+  nodeName: {node}
+  tolerations:
+  - key: virtual-kubelet.io/provider
+    operator: Exists
+  containers:
+  - name: main
+    image: busybox
+    command: [\"sleep\", \"3600\"]
+",
+            namespace = self.namespace,
+            node = self.name,
+        )
+    }
+
+    /// The plugin this node runs (for messages).
+    pub fn plugin(&self) -> &str {
+        &self.setup.plugin
+    }
+
+    /// The last 40 lines of the host's log.
+    pub fn log_tail(&self) -> String {
+        let log = self.host.log();
+        let lines: Vec<&str> = log.lines().collect();
+        lines[lines.len().saturating_sub(40)..].join("\n")
+    }
+}
