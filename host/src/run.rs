@@ -7,7 +7,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument as _;
 
 use crate::config::Config;
-use crate::kube::{KubeError, connect};
+use crate::kube::{Events, KubeError, connect};
 use crate::plugins::{PluginError, Supervisor};
 use crate::{node, pods, shutdown};
 
@@ -36,14 +36,22 @@ pub async fn run(config: Config) -> Result<(), RunError> {
 
     let controllers = root.child_token();
     let mut core: JoinSet<Result<(), RunError>> = JoinSet::new();
+    let events = Events::new(client.clone(), &config.node_name);
     let node = node::run(
         client.clone(),
+        events.clone(),
         config.node,
         supervisor.watch(),
         controllers.clone(),
     );
     core.spawn(async move { Ok(node.await?) }.instrument(tracing::info_span!("node")));
-    let pods = pods::run(client, config.pods, supervisor.watch(), controllers.clone());
+    let pods = pods::run(
+        client,
+        events,
+        config.pods,
+        supervisor.watch(),
+        controllers.clone(),
+    );
     core.spawn(async move { Ok(pods.await?) }.instrument(tracing::info_span!("pods")));
 
     let mut outcome = Ok(());

@@ -1,8 +1,10 @@
 //! The host's one door to the Kubernetes API: client construction (kubeconfig
-//! lookup, client-side QPS/burst) shared by the node and pod controllers.
+//! lookup, client-side QPS/burst) and Events, shared by the node and pod controllers.
 
 mod client;
+mod events;
 mod rate_limit;
 
 pub use client::{KubeError, KubeOptions, connect};
+pub use events::{Events, Severity};
 pub use rate_limit::RateLimitLayer;

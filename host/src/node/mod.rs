@@ -8,6 +8,7 @@ use std::net::IpAddr;
 use k8s_openapi::api::core::v1::Taint;
 use tokio_util::sync::CancellationToken;
 
+use crate::kube::Events;
 use crate::plugins::PluginWatch;
 
 /// Which taint the Node carries so that only pods that tolerate it land there.
@@ -50,11 +51,12 @@ pub enum NodeError {
 /// `token` is cancelled.
 pub async fn run(
     client: kube::Client,
+    events: Events,
     options: NodeOptions,
     plugin: PluginWatch,
     token: CancellationToken,
 ) -> Result<(), NodeError> {
-    let _ = (client, options, plugin);
+    let _ = (client, events, options, plugin);
     token.cancelled().await;
     Ok(())
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
+use crate::kube::Events;
 use crate::plugins::PluginWatch;
 
 /// Tuning of the pod controller.
@@ -33,11 +34,12 @@ pub enum PodsError {
 /// Runs the pod controller until `token` is cancelled.
 pub async fn run(
     client: kube::Client,
+    events: Events,
     options: PodOptions,
     plugin: PluginWatch,
     token: CancellationToken,
 ) -> Result<(), PodsError> {
-    let _ = (client, options, plugin);
+    let _ = (client, events, options, plugin);
     token.cancelled().await;
     Ok(())
 }
