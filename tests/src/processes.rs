@@ -93,7 +93,7 @@ pub struct HostProcess {
 
 impl HostProcess {
     /// Starts `target/debug/vk-host` with `args` and extra environment.
-    pub fn start(args: &[&str], env: &[(&str, &str)]) -> Self {
+    pub fn start<A: AsRef<std::ffi::OsStr>>(args: &[A], env: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().expect("tempdir for the host log");
         let log = dir.path().join("vk-host.log");
         let file = std::fs::File::create(&log).expect("host log file");

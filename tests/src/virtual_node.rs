@@ -81,8 +81,7 @@ impl VirtualNode {
             args.extend(["--plugin-config".into(), path.display().to_string()]);
         }
         args.extend(setup.host_args.iter().cloned());
-        let arg_refs: Vec<&str> = args.iter().map(String::as_str).collect();
-        let host = HostProcess::start(&arg_refs, &[]);
+        let host = HostProcess::start(&args, &[]);
         let node = Self {
             host,
             name,

@@ -14,8 +14,26 @@ use vk_host::plugins::{
     BackoffPolicy, Deadlines, HealthPolicy, MessageLimit, Phase, PluginError, PluginSpec,
     Supervisor, SupervisorConfig, handshake, launch,
 };
-use vk_tests::cluster::{process_alive, wait_for};
+use vk_tests::cluster::{Cluster, node_name, process_alive, wait_for};
 use vk_tests::processes::{HostProcess, environment_names, faulty_plugin, peak_rss_kib};
+
+/// vk-host flags for a plugin mode: a node of its own on the shared control
+/// plane (vk-host is a kubelet; it needs an API server to run at all).
+fn host_args(plugin: &Path, mode: &str) -> Vec<String> {
+    let cluster = Cluster::shared();
+    [
+        "--plugin",
+        plugin.to_str().expect("utf-8 path"),
+        "--plugin-arg",
+        mode,
+        "--node-name",
+        &node_name("sup"),
+        "--kubeconfig",
+        cluster.vk_host_kubeconfig().to_str().expect("utf-8 path"),
+    ]
+    .map(str::to_owned)
+    .to_vec()
+}
 
 fn spec(path: &Path, mode: &str, runtime: &Path) -> PluginSpec {
     PluginSpec {
@@ -269,14 +287,7 @@ async fn a_plugin_that_ignores_sigterm_is_killed_after_the_grace() {
 #[tokio::test]
 async fn sigterm_to_the_host_stops_the_plugin_gracefully() {
     let mut host = HostProcess::start(
-        &[
-            "--plugin",
-            faulty_plugin().to_str().expect("utf-8"),
-            "--plugin-arg",
-            "healthy",
-            "--node-name",
-            "vk-test",
-        ],
+        &host_args(&faulty_plugin(), "healthy"),
         &[
             ("KUBECONFIG", "/etc/secret-kubeconfig"),
             ("KUBERNETES_SERVICE_HOST", "10.0.0.1"),
@@ -317,14 +328,7 @@ async fn sigterm_to_the_host_stops_the_plugin_gracefully() {
 #[tokio::test]
 async fn sigkill_to_the_host_leaves_no_plugin_behind() {
     let mut host = HostProcess::start(
-        &[
-            "--plugin",
-            faulty_plugin().to_str().expect("utf-8"),
-            "--plugin-arg",
-            "healthy",
-            "--node-name",
-            "vk-test",
-        ],
+        &host_args(&faulty_plugin(), "healthy"),
         &[],
     );
     host.wait_for_log("plugin handshake complete", Duration::from_secs(20))
@@ -343,16 +347,8 @@ async fn sigkill_to_the_host_leaves_no_plugin_behind() {
 #[tokio::test]
 async fn a_ten_megabyte_stderr_line_does_not_grow_host_memory() {
     let plugin = faulty_plugin();
-    let plugin = plugin.to_str().expect("utf-8");
     let mut baseline = HostProcess::start(
-        &[
-            "--plugin",
-            plugin,
-            "--plugin-arg",
-            "healthy",
-            "--node-name",
-            "vk-test",
-        ],
+        &host_args(&plugin, "healthy"),
         &[],
     );
     baseline
@@ -361,14 +357,7 @@ async fn a_ten_megabyte_stderr_line_does_not_grow_host_memory() {
     let baseline_kib = peak_rss_kib(baseline.pid()).expect("baseline VmHWM");
 
     let mut host = HostProcess::start(
-        &[
-            "--plugin",
-            plugin,
-            "--plugin-arg",
-            "huge-stderr",
-            "--node-name",
-            "vk-test",
-        ],
+        &host_args(&plugin, "huge-stderr"),
         &[],
     );
     host.wait_for_log("after the huge line", Duration::from_secs(30))
