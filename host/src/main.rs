@@ -22,7 +22,11 @@ async fn main() -> ExitCode {
             let mut message = error.to_string();
             let mut source = std::error::Error::source(&error);
             while let Some(cause) = source {
-                message.push_str(&format!(": {cause}"));
+                // Some causes repeat their own source in their text.
+                let text = cause.to_string();
+                if !message.contains(&text) {
+                    message.push_str(&format!(": {text}"));
+                }
                 source = cause.source();
             }
             tracing::error!("{message}");
