@@ -62,6 +62,10 @@ pub struct Config {
     pub pod_cidr: String,
     /// While this file exists the readiness probe answers "not ready".
     pub not_ready_file: Option<PathBuf>,
+    /// When set, the plugin keeps a JSON listing of the pods it holds in this
+    /// file (rewritten within 100 ms of a change): how tests outside the
+    /// process see what the plugin holds.
+    pub pods_file: Option<PathBuf>,
     /// Optional capabilities not to declare, e.g. `["exec", "attach"]`.
     pub disabled_capabilities: Vec<CapabilityName>,
     pub node: NodeConfig,
@@ -80,6 +84,7 @@ impl Default for Config {
             host_ip: Ipv4Addr::new(10, 0, 0, 1),
             pod_cidr: "10.244.0.0/16".into(),
             not_ready_file: None,
+            pods_file: None,
             disabled_capabilities: Vec::new(),
             node: NodeConfig::default(),
             annotations: AnnotationConfig::default(),
@@ -448,6 +453,7 @@ mod tests {
             host_ip = "192.168.1.2"
             pod_cidr = "172.16.0.0/24"
             not_ready_file = "/tmp/not-ready"
+            pods_file = "/tmp/mock-pods.json"
             disabled_capabilities = ["exec", "port_forward"]
 
             [node]

@@ -13,6 +13,7 @@ mod exec;
 mod logs;
 mod node;
 mod pods;
+pub mod pods_file;
 mod provider;
 mod stats;
 mod status;

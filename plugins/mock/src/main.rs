@@ -36,7 +36,15 @@ fn main() -> ExitCode {
     };
     let provider = MockProvider::new(config);
     let info = PluginInfo::new("mock", env!("CARGO_PKG_VERSION"));
-    let result = runtime.block_on(vk_plugin_sdk::serve_with(launch, info, provider));
+    let result = runtime.block_on(async {
+        if let Some(path) = provider.pods_file().map(ToOwned::to_owned) {
+            tokio::spawn(vk_mock_plugin::pods_file::keep_written(
+                provider.clone(),
+                path,
+            ));
+        }
+        vk_plugin_sdk::serve_with(launch, info, provider).await
+    });
     // The SDK watches stdin (the host's pipe) with a blocking read that never
     // returns while the host lives; a normal runtime drop would wait for it
     // forever, so leave it behind.

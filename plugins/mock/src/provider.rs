@@ -160,9 +160,32 @@ impl MockProvider {
         self.inner.pods.get(key).ok().map(|e| e.updates)
     }
 
+    /// What [`crate::pods_file`] writes: one line per held pod, sorted.
+    pub fn listing(&self) -> Vec<crate::pods_file::Listed> {
+        self.sorted_entries()
+            .iter()
+            .map(|entry| {
+                let meta = &entry.pod.metadata;
+                crate::pods_file::Listed {
+                    namespace: meta.namespace.clone().unwrap_or_default(),
+                    name: meta.name.clone().unwrap_or_default(),
+                    uid: entry.uid().to_owned(),
+                    labels: meta.labels.clone().unwrap_or_default(),
+                    updates: entry.updates,
+                    deleted: entry.life.deleted.is_some(),
+                }
+            })
+            .collect()
+    }
+
     /// How many pods are held (including ones terminating).
     pub fn pod_count(&self) -> usize {
         self.inner.pods.len()
+    }
+
+    /// The configured `pods_file`, if any.
+    pub fn pods_file(&self) -> Option<&std::path::Path> {
+        self.config().pods_file.as_deref()
     }
 
     fn config(&self) -> &Config {
