@@ -5,7 +5,12 @@
 //! over the real Unix socket to a real `vk-mock-plugin` process, against the
 //! same call on the mock provider in process; and status-push throughput
 //! through `WatchPodStatus` against the provider's own stream.
+//!
+//! `vk-bench pods`: N pods at once on a virtual node (real control plane,
+//! vk-host, mock plugin) to Running and deleted, against the API server's own
+//! floor for the same requests.
 
+mod pods;
 mod protocol;
 mod stats;
 
@@ -22,11 +27,14 @@ struct Cli {
 enum Bench {
     /// Plugin protocol overhead: unary CreatePod latency and status push rate.
     Protocol(protocol::Options),
+    /// Pods at scale on a virtual node: N pods to Running and back, memory.
+    Pods(pods::Options),
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().bench {
         Bench::Protocol(options) => protocol::run(options).await,
+        Bench::Pods(options) => pods::run(options).await,
     }
 }

@@ -2,7 +2,7 @@
 //! a running `vk-host` with its log captured, and what `/proc` says about a
 //! process (children, peak memory, environment).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -12,11 +12,12 @@ use crate::cluster::wait_for;
 /// how to build it, when it is missing.
 pub fn workspace_binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("the test binary's path");
-    // target/debug/deps/<test> -> target/debug
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("test binaries live in target/<profile>/deps");
+    // Tests live in target/<profile>/deps, binaries (vk-bench) in
+    // target/<profile>; the workspace's binaries are in target/<profile>.
+    let mut dir = exe.parent().expect("an executable has a directory");
+    if dir.file_name().is_some_and(|name| name == "deps") {
+        dir = dir.parent().expect("deps is inside target/<profile>");
+    }
     let path = dir.join(name);
     assert!(
         path.is_file(),
