@@ -327,10 +327,7 @@ async fn sigterm_to_the_host_stops_the_plugin_gracefully() {
 
 #[tokio::test]
 async fn sigkill_to_the_host_leaves_no_plugin_behind() {
-    let mut host = HostProcess::start(
-        &host_args(&faulty_plugin(), "healthy"),
-        &[],
-    );
+    let mut host = HostProcess::start(&host_args(&faulty_plugin(), "healthy"), &[]);
     host.wait_for_log("plugin handshake complete", Duration::from_secs(20))
         .await;
     let plugin = host.plugin_pid().await;
@@ -347,19 +344,13 @@ async fn sigkill_to_the_host_leaves_no_plugin_behind() {
 #[tokio::test]
 async fn a_ten_megabyte_stderr_line_does_not_grow_host_memory() {
     let plugin = faulty_plugin();
-    let mut baseline = HostProcess::start(
-        &host_args(&plugin, "healthy"),
-        &[],
-    );
+    let mut baseline = HostProcess::start(&host_args(&plugin, "healthy"), &[]);
     baseline
         .wait_for_log("plugin handshake complete", Duration::from_secs(20))
         .await;
     let baseline_kib = peak_rss_kib(baseline.pid()).expect("baseline VmHWM");
 
-    let mut host = HostProcess::start(
-        &host_args(&plugin, "huge-stderr"),
-        &[],
-    );
+    let mut host = HostProcess::start(&host_args(&plugin, "huge-stderr"), &[]);
     host.wait_for_log("after the huge line", Duration::from_secs(30))
         .await;
     host.wait_for_log("plugin handshake complete", Duration::from_secs(20))
