@@ -1,16 +1,58 @@
 #!/usr/bin/env bash
 # The main job on a local default: a real local control plane (controlplane/up.sh,
-# state in .cluster/dev) and vk-host supervising the mock plugin, in the
-# foreground until Ctrl-C. Stop the control plane with controlplane/down.sh.
+# state in .cluster/dev), vk-host supervising a plugin (the mock plugin by
+# default) as the least-privileged vk-host identity, and a demo pod on the
+# virtual node. vk-host runs until Ctrl-C; the demo pod stays. Stop the
+# control plane with controlplane/down.sh.
 #   scripts/run-local.sh [PLUGIN] [-- extra vk-host flags]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 plugin="${1:-target/debug/vk-mock-plugin}"
 shift || true
 [[ "${1:-}" == "--" ]] && shift
+node="${VK_NODE_NAME:-vk-local}"
+state="$PWD/.cluster/dev"
 
 cargo build --workspace --bins
-kubeconfig_line="$(controlplane/up.sh)"
+kubeconfig_line="$(controlplane/up.sh "$state")"
 eval "$kubeconfig_line"
-echo "control plane up: $kubeconfig_line" >&2
-exec target/debug/vk-host --plugin "$plugin" --node-name "${VK_NODE_NAME:-vk-local}" "$@"
+# shellcheck source=../controlplane/common.sh
+source controlplane/common.sh
+kubectl="$cp_bin/kubectl"
+
+target/debug/vk-host --plugin "$plugin" --node-name "$node" \
+    --kubeconfig "$state/vk-host.kubeconfig" "$@" &
+host=$!
+trap 'kill -TERM $host 2>/dev/null; wait $host' INT TERM
+
+"$kubectl" wait "node/$node" --for=condition=Ready --timeout=60s >&2
+"$kubectl" apply -f - >&2 <<YAML
+apiVersion: v1
+kind: Pod
+metadata:
+  name: demo
+  namespace: default
+spec:
+  nodeSelector:
+    kubernetes.io/hostname: $node
+  tolerations:
+  - key: virtual-kubelet.io/provider
+    operator: Exists
+  containers:
+  - name: main
+    image: busybox
+    command: ["sh", "-c", "while true; do date; sleep 1; done"]
+YAML
+"$kubectl" wait pod/demo --for=condition=Ready --timeout=60s >&2
+"$kubectl" get node "$node" -o wide >&2
+"$kubectl" get pod demo -o wide >&2
+cat >&2 <<EOT
+
+vk-host is running node $node with $plugin. In another terminal:
+  $kubeconfig_line
+  export PATH=$(dirname "$kubectl"):\$PATH
+  kubectl get pods -o wide
+  kubectl describe node $node
+Ctrl-C stops vk-host; controlplane/down.sh stops the control plane.
+EOT
+wait $host
