@@ -1,13 +1,41 @@
 //! The pod controller: pods bound to this node (and only those) are created,
 //! updated and deleted in the plugin, their status is written back, and the
 //! plugin's pods are reconciled with the API's by UID after every (re)start.
+//!
+//! - `controller`: the watch, the dispatcher and the plugin follower;
+//! - `queue`: per-pod serialization, de-duplication and backoff;
+//! - `store`, `tracking`: the API's pods and what the host knows of each;
+//! - `sync`: one pass on one pod; `deletion`, `status`: its two big steps;
+//! - `reconcile`: status stream, start-up/restart reconciliation, resync;
+//! - `diff`, `phase`, `patch`: the pure decisions, unit-tested.
 
+mod context;
+mod controller;
+mod deletion;
+mod diff;
+mod key;
+mod patch;
+mod phase;
+mod queue;
+mod reconcile;
+mod status;
+mod store;
+mod sync;
+mod tracking;
+
+use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::sync::watch;
+use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument as _;
 
 use crate::kube::Events;
 use crate::plugins::PluginWatch;
+
+pub use key::PodKey;
+pub use phase::{PROVIDER_FAILED, PROVIDER_LOST};
 
 /// Tuning of the pod controller.
 #[derive(Debug, Clone)]
@@ -29,6 +57,8 @@ pub enum PodsError {
         #[source]
         source: kube::runtime::watcher::Error,
     },
+    #[error("the pod controller's {task} task ended unexpectedly")]
+    TaskEnded { task: &'static str },
 }
 
 /// Runs the pod controller until `token` is cancelled.
@@ -39,7 +69,57 @@ pub async fn run(
     plugin: PluginWatch,
     token: CancellationToken,
 ) -> Result<(), PodsError> {
-    let _ = (client, events, options, plugin);
-    token.cancelled().await;
-    Ok(())
+    // Ours alone: a task that ends early stops its siblings, not the host
+    // (run() sees the error and stops the rest).
+    let token = token.child_token();
+    let (current_tx, current) = watch::channel(None);
+    let ctx = Arc::new(context::Context {
+        node: options.node_name.clone(),
+        client,
+        events,
+        store: store::PodStore::default(),
+        tracking: tracking::Tracking::default(),
+        queue: Arc::new(queue::WorkQueue::default()),
+        plugin: current,
+        status_resync: options.status_resync,
+    });
+    let mut tasks = JoinSet::new();
+    tasks.spawn(
+        controller::watch_pods(Arc::clone(&ctx), token.clone())
+            .map_task("watch")
+            .instrument(tracing::info_span!("pod_watch")),
+    );
+    tasks.spawn(
+        controller::dispatch(Arc::clone(&ctx), options.workers, token.clone())
+            .map_task("dispatch")
+            .instrument(tracing::info_span!("pod_workers")),
+    );
+    tasks.spawn(
+        controller::follow_plugin(Arc::clone(&ctx), plugin.client, current_tx, token.clone())
+            .map_task("plugin")
+            .instrument(tracing::info_span!("plugin_follower")),
+    );
+    let mut outcome = Ok(());
+    while let Some(ended) = tasks.join_next().await {
+        match ended {
+            Ok(task) if !token.is_cancelled() => {
+                outcome = Err(PodsError::TaskEnded { task });
+                token.cancel();
+            }
+            Ok(_) => {}
+            Err(join) if join.is_panic() => std::panic::resume_unwind(join.into_panic()),
+            Err(_) => {}
+        }
+    }
+    outcome
 }
+
+/// Tags a task's future with its name, for the "ended unexpectedly" error.
+trait MapTask: std::future::Future<Output = ()> + Sized {
+    async fn map_task(self, name: &'static str) -> &'static str {
+        self.await;
+        name
+    }
+}
+
+impl<F: std::future::Future<Output = ()>> MapTask for F {}

@@ -1,0 +1,188 @@
+//! The status patch the host sends, and a faithful simulation of how the API
+//! server applies it (strategic merge: conditions merge by `type`, pod and
+//! host IPs by `ip`, other lists are replaced, `null` removes), so the host
+//! writes only when the write would change something.
+//!
+//! The plugin owns what the kubelet owns: phase, reason, message, IPs, start
+//! time, container statuses and the conditions it reports. Conditions set by
+//! other controllers (e.g. `DisruptionTarget`) are kept; `qosClass` and
+//! `resize` belong to the API server and are never written.
+
+use k8s_openapi::api::core::v1::PodStatus;
+use serde_json::{Map, Value};
+
+/// Status fields the plugin owns: absent in its status means "clear it".
+const OWNED: &[&str] = &[
+    "phase",
+    "reason",
+    "message",
+    "hostIP",
+    "hostIPs",
+    "podIP",
+    "podIPs",
+    "startTime",
+    "initContainerStatuses",
+    "containerStatuses",
+    "ephemeralContainerStatuses",
+];
+
+/// Lists merged element by element, with their merge key.
+const MERGED_LISTS: &[(&str, &str)] =
+    &[("conditions", "type"), ("podIPs", "ip"), ("hostIPs", "ip")];
+
+/// The `status` part of the patch for `provider` (the plugin's status).
+pub fn status_patch(provider: &PodStatus) -> Value {
+    let mut patch = match serde_json::to_value(provider) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    };
+    patch.remove("qosClass");
+    patch.remove("resize");
+    patch.remove("nominatedNodeName");
+    for field in OWNED {
+        patch.entry(*field).or_insert(Value::Null);
+    }
+    Value::Object(patch)
+}
+
+/// `current` (the API's status) as it would be after the API server applies
+/// `patch`.
+pub fn apply(current: &Value, patch: &Value) -> Value {
+    let mut result = current.clone();
+    merge_object(&mut result, patch);
+    result
+}
+
+/// Whether sending `patch` would change `current`.
+pub fn changes(current: Option<&PodStatus>, patch: &Value) -> bool {
+    let current = current
+        .and_then(|s| serde_json::to_value(s).ok())
+        .unwrap_or_else(|| Value::Object(Map::new()));
+    apply(&current, patch) != current
+}
+
+fn merge_object(target: &mut Value, patch: &Value) {
+    let Value::Object(patch) = patch else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = Value::Object(Map::new());
+    }
+    let Value::Object(target) = target else {
+        return;
+    };
+    for (key, value) in patch {
+        if value.is_null() {
+            target.remove(key);
+            continue;
+        }
+        let merge_key = MERGED_LISTS
+            .iter()
+            .find(|(list, _)| list == key)
+            .map(|(_, k)| *k);
+        match (merge_key, value) {
+            (Some(merge_key), Value::Array(items)) => {
+                let slot = target
+                    .entry(key.clone())
+                    .or_insert_with(|| Value::Array(Vec::new()));
+                merge_list(slot, items, merge_key);
+            }
+            (None, Value::Object(_)) => {
+                let slot = target.entry(key.clone()).or_insert(Value::Null);
+                merge_object(slot, value);
+            }
+            _ => {
+                target.insert(key.clone(), value.clone());
+            }
+        }
+    }
+}
+
+/// Strategic merge of a keyed list: patched elements merge into the element
+/// with the same key (or are appended), other elements stay.
+fn merge_list(target: &mut Value, items: &[Value], merge_key: &str) {
+    if !target.is_array() {
+        *target = Value::Array(Vec::new());
+    }
+    let Value::Array(existing) = target else {
+        return;
+    };
+    for item in items {
+        let key = item.get(merge_key);
+        match existing
+            .iter_mut()
+            .find(|e| key.is_some() && e.get(merge_key) == key)
+        {
+            Some(slot) => merge_object(slot, item),
+            None => existing.push(item.clone()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn status(value: Value) -> PodStatus {
+        serde_json::from_value(value).expect("a pod status")
+    }
+
+    #[test]
+    fn unchanged_status_needs_no_write() {
+        let api = status(
+            json!({"phase": "Running", "qosClass": "BestEffort", "podIP": "10.0.0.2",
+            "conditions": [{"type": "Ready", "status": "True"}, {"type": "PodScheduled", "status": "True"}]}),
+        );
+        let provider = status(json!({"phase": "Running", "podIP": "10.0.0.2",
+            "conditions": [{"type": "Ready", "status": "True"}]}));
+        assert!(!changes(Some(&api), &status_patch(&provider)));
+    }
+
+    #[test]
+    fn drifted_condition_is_rewritten_and_others_kept() {
+        // #899: the controller manager set Ready=False; the plugin says True.
+        let api = status(json!({"phase": "Running",
+            "conditions": [{"type": "Ready", "status": "False"}, {"type": "DisruptionTarget", "status": "True"}]}));
+        let provider = status(json!({"phase": "Running",
+            "conditions": [{"type": "Ready", "status": "True"}]}));
+        let patch = status_patch(&provider);
+        assert!(changes(Some(&api), &patch));
+        let after = apply(&serde_json::to_value(&api).expect("json"), &patch);
+        let conditions = after["conditions"].as_array().expect("conditions");
+        assert_eq!(conditions.len(), 2);
+        assert_eq!(conditions[0]["status"], "True");
+        assert_eq!(conditions[1]["type"], "DisruptionTarget");
+        // Applying it again changes nothing.
+        let again: PodStatus = serde_json::from_value(after).expect("status");
+        assert!(!changes(Some(&again), &patch));
+    }
+
+    #[test]
+    fn fields_the_plugin_dropped_are_cleared() {
+        let api =
+            status(json!({"phase": "Pending", "reason": "ProviderFailed", "message": "boom"}));
+        let provider = status(json!({"phase": "Running"}));
+        let patch = status_patch(&provider);
+        assert!(changes(Some(&api), &patch));
+        let after = apply(&serde_json::to_value(&api).expect("json"), &patch);
+        assert_eq!(after, json!({"phase": "Running"}));
+    }
+
+    #[test]
+    fn api_owned_fields_are_never_written() {
+        let provider = status(json!({"phase": "Running", "qosClass": "Guaranteed"}));
+        let patch = status_patch(&provider);
+        assert!(patch.get("qosClass").is_none());
+        let api = status(json!({"phase": "Running", "qosClass": "BestEffort"}));
+        assert!(!changes(Some(&api), &patch));
+    }
+
+    #[test]
+    fn no_api_status_means_a_write() {
+        let provider = status(json!({"phase": "Pending"}));
+        assert!(changes(None, &status_patch(&provider)));
+    }
+}

@@ -1,0 +1,230 @@
+//! Pure decisions about pod phases and statuses: terminal phases are final,
+//! when a deleted pod has finished in the plugin, whether an API pod shows
+//! that a plugin once ran it, and the statuses the host itself writes (a
+//! provider failure, a pod the plugin lost).
+
+use k8s_openapi::api::core::v1::{
+    ContainerState, ContainerStateTerminated, ContainerStatus, Pod, PodCondition, PodStatus,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+
+/// Status reason of a pod the plugin could not create (upstream's name).
+pub const PROVIDER_FAILED: &str = "ProviderFailed";
+/// Status reason of a pod the plugin no longer holds although it ran it.
+pub const PROVIDER_LOST: &str = "ProviderLost";
+/// The kubelet's reason and exit code for a container that vanished.
+pub const CONTAINER_STATUS_UNKNOWN: &str = "ContainerStatusUnknown";
+pub const LOST_EXIT_CODE: i32 = 137;
+
+/// `Succeeded` or `Failed`: nothing may change the pod's phase any more.
+pub fn is_terminal(status: Option<&PodStatus>) -> bool {
+    matches!(
+        status.and_then(|s| s.phase.as_deref()),
+        Some("Succeeded" | "Failed")
+    )
+}
+
+/// Whether `pod`'s API status shows that a plugin reported it running or
+/// starting (container statuses or a start time): after a host restart the
+/// only evidence that the pod was created in a plugin before. The host's own
+/// `ProviderFailed` status carries neither.
+pub fn was_started(status: Option<&PodStatus>) -> bool {
+    status.is_some_and(|s| {
+        s.start_time.is_some() || s.container_statuses.as_ref().is_some_and(|c| !c.is_empty())
+    })
+}
+
+/// Whether `status` (the plugin's) says the pod has finished: a terminal
+/// phase, or every container of the spec terminated and no init container
+/// still running.
+pub fn all_terminated(pod: &Pod, status: &PodStatus) -> bool {
+    if is_terminal(Some(status)) {
+        return true;
+    }
+    let Some(spec) = &pod.spec else { return true };
+    let statuses = status.container_statuses.as_deref().unwrap_or_default();
+    let terminated = |name: &str| {
+        statuses.iter().any(|s| {
+            s.name == name
+                && s.state
+                    .as_ref()
+                    .is_some_and(|state| state.terminated.is_some())
+        })
+    };
+    let init_running = status.init_container_statuses.iter().flatten().any(|s| {
+        s.state
+            .as_ref()
+            .is_some_and(|state| state.running.is_some())
+    });
+    !init_running && spec.containers.iter().all(|c| terminated(&c.name))
+}
+
+/// What the API should say about a pod the plugin could not create:
+/// `Pending` with reason `ProviderFailed` and the plugin's message, or
+/// `Failed` when the protocol says the failure is permanent.
+pub fn provider_failed(permanent: bool, message: &str) -> PodStatus {
+    PodStatus {
+        phase: Some(if permanent { "Failed" } else { "Pending" }.into()),
+        reason: Some(PROVIDER_FAILED.into()),
+        message: Some(message.to_owned()),
+        ..PodStatus::default()
+    }
+}
+
+/// What the API should say about a pod the plugin lost: `Failed` with
+/// reason `ProviderLost`, every container terminated the way the kubelet
+/// reports a container it cannot find (137, `ContainerStatusUnknown`), and
+/// Ready false.
+pub fn lost(pod: &Pod, message: &str, now: Time) -> PodStatus {
+    let previous = pod.status.as_ref();
+    let known = |name: &str| {
+        previous
+            .and_then(|s| s.container_statuses.as_ref())
+            .and_then(|all| all.iter().find(|s| s.name == name))
+    };
+    let containers = pod
+        .spec
+        .iter()
+        .flat_map(|spec| spec.containers.iter())
+        .map(|c| {
+            let before = known(&c.name);
+            let started_at = before
+                .and_then(|s| s.state.as_ref())
+                .and_then(|state| state.running.as_ref())
+                .and_then(|running| running.started_at.clone());
+            ContainerStatus {
+                name: c.name.clone(),
+                image: c.image.clone().unwrap_or_default(),
+                image_id: before.map(|s| s.image_id.clone()).unwrap_or_default(),
+                container_id: before.and_then(|s| s.container_id.clone()),
+                restart_count: before.map_or(0, |s| s.restart_count),
+                ready: false,
+                started: Some(false),
+                state: Some(ContainerState {
+                    terminated: Some(ContainerStateTerminated {
+                        exit_code: LOST_EXIT_CODE,
+                        reason: Some(CONTAINER_STATUS_UNKNOWN.into()),
+                        message: Some(
+                            "The container could not be located when the pod was terminated".into(),
+                        ),
+                        started_at,
+                        finished_at: Some(now.clone()),
+                        ..ContainerStateTerminated::default()
+                    }),
+                    ..ContainerState::default()
+                }),
+                ..ContainerStatus::default()
+            }
+        })
+        .collect();
+    let condition = |type_: &str| PodCondition {
+        type_: type_.into(),
+        status: "False".into(),
+        reason: Some("PodFailed".into()),
+        last_transition_time: Some(now.clone()),
+        ..PodCondition::default()
+    };
+    PodStatus {
+        phase: Some("Failed".into()),
+        reason: Some(PROVIDER_LOST.into()),
+        message: Some(message.to_owned()),
+        container_statuses: Some(containers),
+        conditions: Some(vec![condition("Ready"), condition("ContainersReady")]),
+        start_time: previous.and_then(|s| s.start_time.clone()),
+        host_ip: previous.and_then(|s| s.host_ip.clone()),
+        host_ips: previous.and_then(|s| s.host_ips.clone()),
+        pod_ip: previous.and_then(|s| s.pod_ip.clone()),
+        pod_ips: previous.and_then(|s| s.pod_ips.clone()),
+        ..PodStatus::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pod(status: serde_json::Value) -> Pod {
+        serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "p", "namespace": "ns", "uid": "u"},
+            "spec": {"containers": [{"name": "a", "image": "x"}, {"name": "b", "image": "y"}]},
+            "status": status,
+        }))
+        .expect("a pod")
+    }
+
+    fn state(name: &str, state: serde_json::Value) -> serde_json::Value {
+        serde_json::json!({"name": name, "image": "x", "imageID": "", "ready": false,
+                           "restartCount": 0, "state": state})
+    }
+
+    #[test]
+    fn terminal_phases() {
+        let p = pod(serde_json::json!({"phase": "Failed"}));
+        assert!(is_terminal(p.status.as_ref()));
+        let p = pod(serde_json::json!({"phase": "Running"}));
+        assert!(!is_terminal(p.status.as_ref()));
+        assert!(!is_terminal(None));
+    }
+
+    #[test]
+    fn finished_only_when_every_container_terminated() {
+        let running = pod(
+            serde_json::json!({"phase": "Running", "containerStatuses": [
+                state("a", serde_json::json!({"terminated": {"exitCode": 0}})),
+                state("b", serde_json::json!({"running": {}})),
+            ]}),
+        );
+        let status = running.status.clone().expect("status");
+        assert!(!all_terminated(&running, &status));
+        let done = pod(
+            serde_json::json!({"phase": "Running", "containerStatuses": [
+                state("a", serde_json::json!({"terminated": {"exitCode": 0}})),
+                state("b", serde_json::json!({"terminated": {"exitCode": 137}})),
+            ]}),
+        );
+        let status = done.status.clone().expect("status");
+        assert!(all_terminated(&done, &status));
+        let succeeded = pod(serde_json::json!({"phase": "Succeeded"}));
+        let status = succeeded.status.clone().expect("status");
+        assert!(all_terminated(&succeeded, &status));
+        let pending = pod(serde_json::json!({"phase": "Pending"}));
+        let status = pending.status.clone().expect("status");
+        assert!(!all_terminated(&pending, &status));
+    }
+
+    #[test]
+    fn started_evidence() {
+        assert!(!was_started(
+            pod(serde_json::json!({"phase": "Pending"})).status.as_ref()
+        ));
+        assert!(!was_started(Some(&provider_failed(false, "boom"))));
+        assert!(was_started(
+            pod(serde_json::json!({"phase": "Pending", "startTime": "2026-01-01T00:00:00Z"}))
+                .status
+                .as_ref()
+        ));
+    }
+
+    #[test]
+    fn lost_pods_fail_with_unknown_containers() {
+        let p = pod(serde_json::json!({"phase": "Running", "podIP": "10.0.0.2",
+            "startTime": "2026-01-01T00:00:00Z",
+            "containerStatuses": [state("a", serde_json::json!({"running": {"startedAt": "2026-01-01T00:00:01Z"}}))]}));
+        let now = Time(k8s_openapi::jiff::Timestamp::UNIX_EPOCH);
+        let status = lost(&p, "gone", now);
+        assert_eq!(status.phase.as_deref(), Some("Failed"));
+        assert_eq!(status.reason.as_deref(), Some(PROVIDER_LOST));
+        assert_eq!(status.pod_ip.as_deref(), Some("10.0.0.2"));
+        let containers = status.container_statuses.expect("containers");
+        assert_eq!(containers.len(), 2);
+        let terminated = containers[0]
+            .state
+            .as_ref()
+            .and_then(|s| s.terminated.as_ref())
+            .expect("terminated");
+        assert_eq!(terminated.exit_code, 137);
+        assert!(terminated.started_at.is_some());
+        assert!(is_terminal(Some(&provider_failed(true, "bad"))));
+        assert!(!is_terminal(Some(&provider_failed(false, "retry"))));
+    }
+}

@@ -1,0 +1,250 @@
+//! Per plugin instance: follow its status push stream (reconnecting when it
+//! ends), reconcile its pods with the API's by UID once the API's pods are
+//! fully listed, and resync every `status_resync` with one GetPods call.
+//!
+//! Reconciling sorts the plugin's pods into: held and expected (status
+//! recorded), held but unknown to the API (deleted in the plugin through
+//! the queue), and API pods the plugin should hold but does not (queued;
+//! the worker confirms with GetPod and marks them lost). API pods never
+//! created are created by the worker. Never by name, never pods of another
+//! node.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt as _;
+use k8s_openapi::api::core::v1::Pod;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tracing::{Instrument as _, info, warn};
+use vk_proto::v1::Capability;
+
+use super::context::{Context, Current};
+use super::key::{PodKey, uid_of};
+use super::queue::backoff;
+use super::status;
+use crate::kube::Severity;
+
+/// Serves one plugin instance until `token` is cancelled (the instance
+/// ended or the host stops).
+pub async fn run_generation(ctx: Arc<Context>, current: Current, token: CancellationToken) {
+    let resync_now = Arc::new(tokio::sync::Notify::new());
+    if current.client.identity().has(Capability::PodStatusStream) {
+        let span = tracing::info_span!("status_stream", generation = current.generation);
+        tokio::spawn(
+            follow_stream(
+                Arc::clone(&ctx),
+                current.clone(),
+                token.clone(),
+                Arc::clone(&resync_now),
+            )
+            .instrument(span),
+        );
+    }
+    tokio::select! {
+        () = token.cancelled() => return,
+        () = ctx.store.wait_synced() => {}
+    }
+    let mut failures = 0;
+    let first = loop {
+        let started = Instant::now();
+        match current.client.get_pods().await {
+            Ok(pods) => break observe(&ctx, &current, pods, started, true),
+            Err(error) => {
+                failures += 1;
+                warn!(%error, "listing the plugin's pods for reconciliation failed; retrying");
+                tokio::select! {
+                    () = token.cancelled() => return,
+                    () = tokio::time::sleep(backoff(failures)) => {}
+                }
+            }
+        }
+    };
+    report(&ctx, &current, &first);
+    loop {
+        tokio::select! {
+            () = token.cancelled() => return,
+            () = tokio::time::sleep(ctx.status_resync) => {}
+            () = resync_now.notified() => {}
+        }
+        let started = Instant::now();
+        match current.client.get_pods().await {
+            Ok(pods) => {
+                let seen = observe(&ctx, &current, pods, started, false);
+                if seen.orphans + seen.missing > 0 {
+                    info!(
+                        orphans = seen.orphans,
+                        missing = seen.missing,
+                        "resync found differences"
+                    );
+                }
+            }
+            Err(error) => warn!(%error, "status resync (GetPods) failed"),
+        }
+    }
+}
+
+/// What one listing showed.
+#[derive(Debug, Default)]
+struct Seen {
+    held: usize,
+    orphans: usize,
+    missing: usize,
+}
+
+/// Applies a listing of the plugin's pods taken at `started`.
+fn observe(ctx: &Context, current: &Current, pods: Vec<Pod>, started: Instant, all: bool) -> Seen {
+    let mut seen = Seen::default();
+    let mut listed = HashSet::new();
+    let generation = current.generation;
+    for pod in pods {
+        let Some(key) = PodKey::of(&pod) else {
+            continue;
+        };
+        let node = pod.spec.as_ref().and_then(|s| s.node_name.as_deref());
+        if node.is_some_and(|n| !n.is_empty() && n != ctx.node) {
+            // Another node's pod in a shared backend: never ours to touch.
+            continue;
+        }
+        let uid = uid_of(&pod).to_owned();
+        listed.insert((key.clone(), uid.clone()));
+        let expected = ctx.store.has_uid(&key, &uid);
+        let now = Instant::now();
+        let changed = ctx.tracking.update(&key, &uid, |t| {
+            if t.held != Some(generation) {
+                t.held_at = Some(now);
+            }
+            t.held = Some(generation);
+            t.ever_held = true;
+            t.suspect = false;
+            let mut changed = false;
+            // A pushed status newer than this listing wins.
+            if t.status_at.is_none_or(|at| at < started) && t.status != pod.status {
+                t.status = pod.status.clone();
+                t.status_at = Some(started);
+                changed = true;
+            }
+            if t.sent.is_none() {
+                let mut copy = pod.clone();
+                copy.status = None;
+                t.sent = Some(Arc::new(copy));
+            }
+            if !expected {
+                t.last_pod = Some(Arc::new(pod.clone()));
+            }
+            changed
+        });
+        if expected {
+            seen.held += 1;
+        } else {
+            seen.orphans += 1;
+            info!(pod = %key, %uid, "plugin pod unknown to the API; deleting it");
+        }
+        if all || changed || !expected {
+            ctx.queue.add(key);
+        }
+    }
+    // Pods the plugin held before this listing started and no longer lists.
+    for (key, uid) in ctx.tracking.all() {
+        if listed.contains(&(key.clone(), uid.clone())) || !ctx.store.has_uid(&key, &uid) {
+            continue;
+        }
+        let missing = ctx.tracking.update_existing(&key, &uid, |t| {
+            let missing =
+                !t.lost && t.held == Some(generation) && t.held_at.is_some_and(|at| at < started);
+            if missing {
+                t.suspect = true;
+            }
+            missing
+        });
+        if missing == Some(true) {
+            seen.missing += 1;
+            ctx.queue.add(key);
+        }
+    }
+    if all {
+        for key in ctx.store.keys() {
+            ctx.queue.add(key);
+        }
+    }
+    seen
+}
+
+/// Logs the start-up reconciliation and, after a plugin restart, records it
+/// as a Node event.
+fn report(ctx: &Context, current: &Current, seen: &Seen) {
+    let expected = ctx.store.len();
+    info!(
+        generation = current.generation,
+        plugin_pods = seen.held + seen.orphans,
+        api_pods = expected,
+        orphans = seen.orphans,
+        "reconciling the plugin's pods with the API's"
+    );
+    if current.generation > 1 {
+        ctx.events.node(
+            &ctx.node,
+            None,
+            Severity::Normal,
+            "PodsReconciled",
+            format!(
+                "plugin {} restarted; it holds {} of the {} pods bound to this node, {} pods unknown to the API are being deleted; missing pods are re-created if they never ran and marked Failed (ProviderLost) otherwise",
+                current.plugin(),
+                seen.held,
+                expected,
+                seen.orphans
+            ),
+        );
+    }
+}
+
+/// Consumes the plugin's status stream, reconnecting with backoff until
+/// `token` is cancelled; after a reconnect a resync catches what was missed.
+async fn follow_stream(
+    ctx: Arc<Context>,
+    current: Current,
+    token: CancellationToken,
+    resync_now: Arc<tokio::sync::Notify>,
+) {
+    let mut failures = 0u32;
+    loop {
+        let stream = tokio::select! {
+            () = token.cancelled() => return,
+            stream = current.client.watch_pod_status() => stream,
+        };
+        match stream {
+            Ok(mut stream) => {
+                if failures > 0 {
+                    resync_now.notify_one();
+                }
+                loop {
+                    let item = tokio::select! {
+                        () = token.cancelled() => return,
+                        item = stream.next() => item,
+                    };
+                    match item {
+                        Some(Ok(event)) => {
+                            failures = 0;
+                            status::on_push(&ctx, event);
+                        }
+                        Some(Err(error)) => {
+                            warn!(%error, "status stream failed; reconnecting");
+                            break;
+                        }
+                        None => {
+                            warn!("status stream ended; reconnecting");
+                            break;
+                        }
+                    }
+                }
+            }
+            Err(error) => warn!(%error, "cannot open the status stream; retrying"),
+        }
+        failures = failures.saturating_add(1);
+        tokio::select! {
+            () = token.cancelled() => return,
+            () = tokio::time::sleep(backoff(failures).min(Duration::from_secs(10))) => {}
+        }
+    }
+}

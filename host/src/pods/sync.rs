@@ -1,0 +1,243 @@
+//! One pass of work on one pod (always serialized per key by the queue):
+//! release plugin pods whose API object is gone, then for the API's pod
+//! create it in the plugin (only after GetPod said NOT_FOUND), update it when
+//! a part the plugin cares about changed, mark it lost when the plugin
+//! dropped it, drive its deletion, and write its status back.
+
+use std::sync::Arc;
+
+use k8s_openapi::api::core::v1::Pod;
+use tonic::Code;
+use tracing::{debug, info, warn};
+
+use super::context::{Context, Current, for_plugin, pod_ref};
+use super::key::{PodKey, uid_of};
+use super::queue::Outcome;
+use super::{deletion, diff, phase, status};
+use crate::kube::Severity;
+use crate::plugins::{CallError, Retry};
+
+/// Why one pass failed; every variant is retried with backoff.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("the plugin is restarting")]
+    PluginUnavailable,
+    #[error(transparent)]
+    Plugin(#[from] CallError),
+    #[error("pod {key}: {what}")]
+    Api {
+        key: PodKey,
+        what: &'static str,
+        #[source]
+        source: kube::Error,
+    },
+}
+
+impl SyncError {
+    fn outcome(&self) -> Outcome {
+        match self {
+            Self::Plugin(error) if error.retry() == Retry::Permanent => Outcome::RetrySlowly,
+            _ => Outcome::Retry,
+        }
+    }
+}
+
+/// Works on `key` once; never fails: the outcome says when to come back.
+pub async fn sync(ctx: &Context, key: &PodKey) -> Outcome {
+    match sync_pod(ctx, key).await {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            match &error {
+                SyncError::PluginUnavailable => debug!(pod = %key, "plugin restarting; later"),
+                error => warn!(pod = %key, error = %error, "pod sync failed; retrying"),
+            }
+            error.outcome()
+        }
+    }
+}
+
+async fn sync_pod(ctx: &Context, key: &PodKey) -> Result<Outcome, SyncError> {
+    let api_pod = ctx.store.get(key);
+    // Plugin pods under this key whose API object is gone (deleted, force
+    // deleted, or replaced by a new pod of the same name): delete them.
+    let current_uid = api_pod.as_ref().map(|pod| uid_of(pod).to_owned());
+    for (uid, tracked) in ctx.tracking.stale(key, current_uid.as_deref()) {
+        deletion::release(ctx, key, &uid, &tracked).await?;
+    }
+    let Some(pod) = api_pod else {
+        return Ok(Outcome::Done);
+    };
+    let uid = uid_of(&pod).to_owned();
+    ctx.tracking
+        .update(key, &uid, |t| t.last_pod = Some(Arc::clone(&pod)));
+
+    if phase::is_terminal(pod.status.as_ref()) {
+        // Final: never re-created, never given a non-terminal status.
+        if pod.metadata.deletion_timestamp.is_some() {
+            deletion::remove_finished(ctx, key, &pod).await?;
+        }
+        return Ok(Outcome::Done);
+    }
+    if pod.metadata.deletion_timestamp.is_some() {
+        return deletion::graceful(ctx, key, &pod).await;
+    }
+    let current = ctx.current().ok_or(SyncError::PluginUnavailable)?;
+    match ensure_in_plugin(ctx, key, &pod, &current).await? {
+        Presence::Held => status::write_plugin_status(ctx, key, &pod, &current).await,
+        Presence::Lost => {
+            status::write_lost(ctx, key, &pod, &current).await?;
+            Ok(Outcome::Done)
+        }
+        Presence::NotCreated(outcome) => Ok(outcome),
+    }
+}
+
+/// Where the pod stands in the plugin after [`ensure_in_plugin`].
+enum Presence {
+    Held,
+    /// The plugin had it and does not any more.
+    Lost,
+    /// Creating it failed; come back per the outcome.
+    NotCreated(Outcome),
+}
+
+async fn ensure_in_plugin(
+    ctx: &Context,
+    key: &PodKey,
+    pod: &Arc<Pod>,
+    current: &Current,
+) -> Result<Presence, SyncError> {
+    let uid = uid_of(pod);
+    let tracked = ctx.tracking.get(key, uid).unwrap_or_default();
+    if tracked.lost {
+        return Ok(Presence::Lost);
+    }
+    if tracked.held != Some(current.generation) || tracked.suspect {
+        match current.client.get_pod(pod_ref(key, uid)).await {
+            Ok(held) => {
+                let generation = current.generation;
+                ctx.tracking.update(key, uid, |t| {
+                    if t.held != Some(generation) {
+                        t.held_at = Some(tokio::time::Instant::now());
+                    }
+                    t.held = Some(generation);
+                    t.ever_held = true;
+                    t.suspect = false;
+                    if t.sent.is_none() {
+                        t.sent = Some(Arc::new(held.clone()));
+                    }
+                    if let Some(status) = held.status.clone() {
+                        t.status = Some(status);
+                        t.status_at = Some(tokio::time::Instant::now());
+                    }
+                });
+            }
+            Err(error) if error.code() == Some(Code::NotFound) => {
+                if tracked.ever_held || phase::was_started(pod.status.as_ref()) {
+                    return Ok(Presence::Lost);
+                }
+                return create(ctx, key, pod, current).await;
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+    update_if_changed(ctx, key, pod, current).await?;
+    Ok(Presence::Held)
+}
+
+async fn create(
+    ctx: &Context,
+    key: &PodKey,
+    pod: &Arc<Pod>,
+    current: &Current,
+) -> Result<Presence, SyncError> {
+    let uid = uid_of(pod);
+    match current.client.create_pod(&for_plugin(pod)).await {
+        Ok(()) => {
+            info!(pod = %key, %uid, plugin = current.plugin(), "created in the plugin");
+            let generation = current.generation;
+            ctx.tracking.update(key, uid, |t| {
+                t.held = Some(generation);
+                t.held_at = Some(tokio::time::Instant::now());
+                t.ever_held = true;
+                t.suspect = false;
+                t.sent = Some(Arc::clone(pod));
+                t.reported_failure = None;
+            });
+            Ok(Presence::Held)
+        }
+        Err(error) => {
+            // The protocol: INVALID_ARGUMENT means the plugin can never run
+            // this pod; the pod fails. Everything else is retried.
+            let permanent = error.code() == Some(Code::InvalidArgument);
+            let message = error.to_string();
+            warn!(pod = %key, %uid, error = %message, permanent, "CreatePod failed");
+            report_failure(ctx, key, pod, "ProviderCreateFailed", &message);
+            status::write_failed(ctx, key, pod, permanent, &message).await?;
+            Ok(Presence::NotCreated(if permanent {
+                Outcome::Done
+            } else {
+                Outcome::Retry
+            }))
+        }
+    }
+}
+
+async fn update_if_changed(
+    ctx: &Context,
+    key: &PodKey,
+    pod: &Arc<Pod>,
+    current: &Current,
+) -> Result<(), SyncError> {
+    let uid = uid_of(pod);
+    let sent = ctx.tracking.get(key, uid).and_then(|t| t.sent);
+    if sent.is_some_and(|sent| !diff::needs_update(&sent, pod)) {
+        return Ok(());
+    }
+    match current.client.update_pod(&for_plugin(pod)).await {
+        Ok(()) => {
+            info!(pod = %key, %uid, "updated in the plugin");
+            ctx.tracking
+                .update(key, uid, |t| t.sent = Some(Arc::clone(pod)));
+            Ok(())
+        }
+        Err(error) if error.code() == Some(Code::NotFound) => {
+            // Gone since we last looked: the next pass confirms with GetPod.
+            ctx.tracking.update(key, uid, |t| t.suspect = true);
+            Err(error.into())
+        }
+        Err(error) => {
+            let message = error.to_string();
+            report_failure(ctx, key, pod, "ProviderUpdateFailed", &message);
+            if error.code() == Some(Code::InvalidArgument) {
+                // The plugin cannot take this change; retrying will not help.
+                ctx.tracking
+                    .update(key, uid, |t| t.sent = Some(Arc::clone(pod)));
+                Ok(())
+            } else {
+                Err(error.into())
+            }
+        }
+    }
+}
+
+/// A Warning event about a failed plugin call, unless the same message was
+/// reported for this pod within the last minute (retries do not flood the
+/// API with events).
+pub fn report_failure(ctx: &Context, key: &PodKey, pod: &Pod, reason: &str, message: &str) {
+    let now = tokio::time::Instant::now();
+    let text = format!("{reason}: {message}");
+    let report = ctx.tracking.update(key, uid_of(pod), |t| {
+        let repeat = t.reported_failure.as_ref().is_some_and(|(last, at)| {
+            *last == text && now.duration_since(*at) < std::time::Duration::from_secs(60)
+        });
+        if !repeat {
+            t.reported_failure = Some((text.clone(), now));
+        }
+        !repeat
+    });
+    if report {
+        ctx.events
+            .pod(pod, Severity::Warning, reason, message.to_owned());
+    }
+}

@@ -1,0 +1,123 @@
+//! What the host remembers about each pod it has dealt with in the plugin,
+//! by key and UID: the pod last sent (to decide on UpdatePod), which plugin
+//! instance holds it, the plugin's latest status, and whether it was lost or
+//! is being deleted. Memory only: after a host restart it is rebuilt from the
+//! plugin's GetPods and the API's statuses.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use k8s_openapi::api::core::v1::{Pod, PodStatus};
+use tokio::time::Instant;
+
+use super::key::PodKey;
+
+/// One plugin instance: a new number after every plugin (re)start.
+pub type Generation = u64;
+
+/// What the host knows about one pod (one UID).
+#[derive(Debug, Clone, Default)]
+pub struct Tracked {
+    /// The pod as last seen (API or plugin copy), for DeletePod after the
+    /// API object is gone.
+    pub last_pod: Option<Arc<Pod>>,
+    /// The pod last sent with CreatePod / UpdatePod (or the plugin's copy
+    /// when found there), for deciding on UpdatePod.
+    pub sent: Option<Arc<Pod>>,
+    /// The plugin instance known to hold the pod.
+    pub held: Option<Generation>,
+    /// When that instance was first seen holding it (a listing started
+    /// earlier cannot show it).
+    pub held_at: Option<Instant>,
+    /// Some plugin instance held it once (created by us or found there).
+    pub ever_held: bool,
+    /// A listing of the plugin did not show it: confirm with GetPod.
+    pub suspect: bool,
+    /// Marked lost: the plugin had it and does not any more.
+    pub lost: bool,
+    /// The plugin's latest status and when it arrived.
+    pub status: Option<PodStatus>,
+    pub status_at: Option<Instant>,
+    /// The plugin instance that was asked to delete the pod.
+    pub delete_sent: Option<Generation>,
+    /// The last status patch written and the resourceVersion of the pod it
+    /// was computed against: until the cache moves past that version the
+    /// same patch is not sent again.
+    pub written: Option<(serde_json::Value, Option<String>)>,
+    /// The last create failure reported in an Event, to avoid repeating it.
+    pub reported_failure: Option<(String, Instant)>,
+}
+
+/// Everything tracked, by key then UID.
+#[derive(Debug, Default)]
+pub struct Tracking {
+    pods: Mutex<HashMap<PodKey, HashMap<String, Tracked>>>,
+}
+
+/// A locked view; never hold it across an `.await`.
+pub type Locked<'a> = MutexGuard<'a, HashMap<PodKey, HashMap<String, Tracked>>>;
+
+impl Tracking {
+    pub fn lock(&self) -> Locked<'_> {
+        self.pods.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A copy of the entry for `key`/`uid`.
+    pub fn get(&self, key: &PodKey, uid: &str) -> Option<Tracked> {
+        self.lock().get(key)?.get(uid).cloned()
+    }
+
+    /// Changes (creating if needed) the entry for `key`/`uid`.
+    pub fn update<R>(&self, key: &PodKey, uid: &str, f: impl FnOnce(&mut Tracked) -> R) -> R {
+        let mut pods = self.lock();
+        let entry = pods
+            .entry(key.clone())
+            .or_default()
+            .entry(uid.to_owned())
+            .or_default();
+        f(entry)
+    }
+
+    /// Changes the entry for `key`/`uid` only if it exists.
+    pub fn update_existing<R>(
+        &self,
+        key: &PodKey,
+        uid: &str,
+        f: impl FnOnce(&mut Tracked) -> R,
+    ) -> Option<R> {
+        self.lock().get_mut(key)?.get_mut(uid).map(f)
+    }
+
+    /// Entries of `key` whose UID is not `current` (pods deleted from the
+    /// API, or replaced by a pod of the same name).
+    pub fn stale(&self, key: &PodKey, current: Option<&str>) -> Vec<(String, Tracked)> {
+        self.lock()
+            .get(key)
+            .map(|uids| {
+                uids.iter()
+                    .filter(|(uid, _)| Some(uid.as_str()) != current)
+                    .map(|(uid, t)| (uid.clone(), t.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Forgets `key`/`uid`.
+    pub fn forget(&self, key: &PodKey, uid: &str) {
+        let mut pods = self.lock();
+        if let Some(uids) = pods.get_mut(key) {
+            uids.remove(uid);
+            if uids.is_empty() {
+                pods.remove(key);
+            }
+        }
+    }
+
+    /// Every tracked key and UID.
+    pub fn all(&self) -> Vec<(PodKey, String)> {
+        self.lock()
+            .iter()
+            .flat_map(|(key, uids)| uids.keys().map(move |uid| (key.clone(), uid.clone())))
+            .collect()
+    }
+}
