@@ -228,7 +228,7 @@ start etcd etcd \
     --unsafe-no-fsync --log-level warn
 
 issuer="https://kubernetes.default.svc.cluster.local"
-start kube-apiserver kube-apiserver \
+apiserver_args=(
     --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$apiserver_port" \
     --endpoint-reconciler-type none \
     --etcd-servers "http://127.0.0.1:$etcd_port" \
@@ -250,6 +250,8 @@ start kube-apiserver kube-apiserver \
     --requestheader-extra-headers-prefix X-Remote-Extra- \
     --proxy-client-cert-file "$pki/front-proxy-client.crt" --proxy-client-key-file "$pki/front-proxy-client.key" \
     --profiling=false --event-ttl 1h
+)
+start kube-apiserver kube-apiserver "${apiserver_args[@]}"
 
 # --- readiness ------------------------------------------------------------------
 ready_timeout="${VK_CP_READY_TIMEOUT:-60}"
@@ -326,6 +328,37 @@ log "ready in $(ms "$t0" "$t1") ms (PKI $(ms "$t0" "$t_pki") ms, apiserver /read
 echo READY
 # Nothing more goes to stdout: whoever read READY may close the pipe.
 exec 1>/dev/null
+
+# SIGUSR1 restarts kube-apiserver alone (same flags, port and etcd data), as
+# an apiserver upgrade or crash would: tests of clients that must survive it.
+# STATE_DIR/apiserver-restarts counts the restarts completed (ready again).
+restart_apiserver() {
+    local i
+    for i in "${!names[@]}"; do
+        [[ "${names[i]}" == kube-apiserver ]] || continue
+        log "restarting kube-apiserver (pid ${pids[i]}) on request"
+        kill -TERM "${pids[i]}" 2>/dev/null || true
+        for _ in $(seq 1 50); do kill -0 "${pids[i]}" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "${pids[i]}" 2>/dev/null || true
+        wait "${pids[i]}" 2>/dev/null || true
+        unset 'pids[i]' 'names[i]'
+    done
+    start kube-apiserver kube-apiserver "${apiserver_args[@]}"
+    local until=$(( $(date +%s) + ready_timeout ))
+    until readyz; do
+        if (( $(date +%s) >= until )); then
+            log "error: the restarted kube-apiserver was not ready within ${ready_timeout}s"
+            tail_of kube-apiserver
+            teardown 1
+        fi
+        sleep 0.1
+    done
+    local n=0
+    [[ -f "$state/apiserver-restarts" ]] && n=$(cat "$state/apiserver-restarts")
+    echo $((n + 1)) > "$state/apiserver-restarts"
+    log "kube-apiserver restarted and ready"
+}
+trap restart_apiserver USR1
 
 # Wait for a component to exit (or a signal); either way, tear everything down.
 while true; do

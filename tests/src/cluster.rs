@@ -556,6 +556,36 @@ impl Cluster {
         name
     }
 
+    /// Restarts kube-apiserver alone (same port, flags and etcd data; the
+    /// other components and the clients must reconnect), and waits until it
+    /// serves again. Use it on a private [`Cluster::start`] instance: every
+    /// test sharing the cluster would see the outage.
+    pub async fn restart_apiserver(&self) {
+        let counter = self.state_dir.join("apiserver-restarts");
+        let count = || {
+            std::fs::read_to_string(&counter)
+                .ok()
+                .and_then(|text| text.trim().parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        let before = count();
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(self.supervisor_pid as i32),
+            nix::sys::signal::Signal::SIGUSR1,
+        )
+        .unwrap_or_else(|e| panic!("signalling the control-plane supervisor: {e}"));
+        wait_for(
+            Duration::from_secs(90),
+            &format!(
+                "kube-apiserver of {} to restart and be ready (see {}/logs)",
+                self.server,
+                self.state_dir.display()
+            ),
+            async || (count() > before).then_some(()),
+        )
+        .await;
+    }
+
     /// Stops the control plane: closes the supervisor's stdin (it stops the
     /// components: TERM, then KILL after 5 s), waits for it, and kills the
     /// process group if anything is left.

@@ -1,0 +1,694 @@
+//! The pod controller end to end: the real vk-host binary with the real mock
+//! plugin against a real kube-apiserver, controller-manager and scheduler,
+//! driven with the real kubectl as a user would.
+//!
+//! What the plugin holds is read from the mock's `pods_file` (a JSON listing
+//! the mock keeps current within 100 ms: namespace, name, uid, labels and
+//! its UpdatePod count), so "the plugin got it" is observed in the plugin
+//! process itself, not inferred from the host's log.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use k8s_openapi::api::core::v1::Pod;
+use kube::Api;
+use kube::api::ListParams;
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use serde_json::Value;
+use vk_tests::cluster::{Cluster, Identity, wait_for_ok};
+use vk_tests::virtual_node::{NodeSetup, VirtualNode};
+
+/// A virtual node whose mock plugin lists its pods in a file.
+struct Node {
+    node: VirtualNode,
+    pods_file: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Node {
+    async fn start(cluster: &Cluster, prefix: &str, extra_config: &str) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir for the plugin's pod listing");
+        let pods_file = dir.path().join("pods.json");
+        let config = format!(
+            "pods_file = {:?}\n{extra_config}",
+            pods_file.display().to_string()
+        );
+        let node =
+            VirtualNode::start(cluster, NodeSetup::mock(prefix).plugin_config(&config)).await;
+        Self {
+            node,
+            pods_file,
+            _dir: dir,
+        }
+    }
+
+    fn ns(&self) -> &str {
+        &self.node.namespace
+    }
+
+    /// What the plugin holds now: uid -> entry.
+    fn plugin_pods(&self) -> HashMap<String, Value> {
+        plugin_pods(&self.pods_file)
+    }
+}
+
+/// Waits until the plugin holds `count` pods (its listing trails by up to
+/// 100 ms).
+async fn wait_plugin_holds(node: &Node, count: usize) {
+    wait_for_ok(
+        Duration::from_secs(10),
+        &format!("the plugin to hold {count} pods"),
+        async || match node.plugin_pods().len() {
+            n if n == count => Ok(()),
+            n => Err(format!("it holds {n}")),
+        },
+    )
+    .await;
+}
+
+fn plugin_pods(path: &Path) -> HashMap<String, Value> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return HashMap::new();
+    };
+    let listing: Vec<Value> = serde_json::from_str(&text).unwrap_or_default();
+    listing
+        .into_iter()
+        .filter_map(|pod| Some((pod["uid"].as_str()?.to_owned(), pod)))
+        .collect()
+}
+
+async fn apply(cluster: &Cluster, yaml: &str) {
+    cluster
+        .kubectl_stdin(Identity::Admin, &["apply", "-f", "-"], Some(yaml))
+        .await
+        .success();
+}
+
+fn pods_api(client: kube::Client, ns: &str) -> Api<Pod> {
+    Api::namespaced(client, ns)
+}
+
+fn phase(pod: &Pod) -> &str {
+    pod.status
+        .as_ref()
+        .and_then(|s| s.phase.as_deref())
+        .unwrap_or("")
+}
+
+fn ready(pod: &Pod) -> bool {
+    pod.status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
+}
+
+fn uid(pod: &Pod) -> String {
+    pod.metadata.uid.clone().unwrap_or_default()
+}
+
+fn reason(pod: &Pod) -> &str {
+    pod.status
+        .as_ref()
+        .and_then(|s| s.reason.as_deref())
+        .unwrap_or("")
+}
+
+/// Waits until pod `name` satisfies `check`; returns it.
+async fn wait_pod(
+    api: &Api<Pod>,
+    name: &str,
+    timeout: Duration,
+    what: &str,
+    check: impl Fn(&Pod) -> bool,
+) -> Pod {
+    wait_for_ok(
+        timeout,
+        &format!("pod {name}: {what}"),
+        async || match api.get_opt(name).await {
+            Ok(Some(pod)) if check(&pod) => Ok(pod),
+            Ok(Some(pod)) => Err(format!(
+                "phase {:?}, reason {:?}, deleting {}",
+                phase(&pod),
+                reason(&pod),
+                pod.metadata.deletion_timestamp.is_some()
+            )),
+            Ok(None) => Err("no such pod".to_string()),
+            Err(e) => Err(e.to_string()),
+        },
+    )
+    .await
+}
+
+async fn wait_running(node: &Node, api: &Api<Pod>, name: &str) -> Pod {
+    let pod = wait_pod(
+        api,
+        name,
+        Duration::from_secs(60),
+        "Running and Ready",
+        |p| phase(p) == "Running" && ready(p),
+    )
+    .await;
+    let _ = node;
+    pod
+}
+
+async fn wait_gone(api: &Api<Pod>, name: &str, timeout: Duration) {
+    wait_for_ok(
+        timeout,
+        &format!("pod {name} to be gone from the API"),
+        async || match api.get_opt(name).await {
+            Ok(None) => Ok(()),
+            Ok(Some(pod)) => Err(format!("still there, phase {:?}", phase(&pod))),
+            Err(e) => Err(e.to_string()),
+        },
+    )
+    .await;
+}
+
+/// The reasons of the Events about pod `name`.
+async fn event_reasons(cluster: &Cluster, ns: &str, name: &str) -> Vec<String> {
+    let selector = format!("involvedObject.name={name}");
+    let out = cluster
+        .kubectl(&[
+            "get",
+            "events",
+            "-n",
+            ns,
+            "--field-selector",
+            &selector,
+            "-o",
+            "json",
+        ])
+        .await
+        .success();
+    out.json()["items"]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|e| e["reason"].as_str().map(ToOwned::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn many_pods(node: &VirtualNode, prefix: &str, count: usize) -> String {
+    (0..count)
+        .map(|i| node.pod_yaml(&format!("{prefix}-{i}"), ""))
+        .collect::<Vec<_>>()
+        .join("---\n")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hundred_pods_created_with_kubectl_all_run_and_are_ready() {
+    let cluster = Cluster::shared();
+    let node = Node::start(cluster, "pods-hundred", "").await;
+    let api = pods_api(cluster.client().await, node.ns());
+    let started = Instant::now();
+    apply(cluster, &many_pods(&node.node, "p", 100)).await;
+    let applied = started.elapsed();
+    wait_for_ok(
+        Duration::from_secs(90),
+        "all 100 pods Running and Ready",
+        async || {
+            let pods = api
+                .list(&ListParams::default())
+                .await
+                .map_err(|e| e.to_string())?;
+            let ready_count = pods
+                .items
+                .iter()
+                .filter(|p| phase(p) == "Running" && ready(p))
+                .count();
+            if ready_count == 100 {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{ready_count} of {} ready; host log tail:\n{}",
+                    pods.items.len(),
+                    node.node.log_tail()
+                ))
+            }
+        },
+    )
+    .await;
+    eprintln!(
+        "100 pods: kubectl apply took {} ms, all Running and Ready after {} ms",
+        applied.as_millis(),
+        started.elapsed().as_millis()
+    );
+    wait_plugin_holds(&node, 100).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deployment_is_scheduled_onto_the_node_and_scales_down() {
+    let cluster = Cluster::shared();
+    let node = Node::start(cluster, "pods-deploy", "").await;
+    let ns = node.ns().to_owned();
+    let deployment = format!(
+        "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: {ns}
+spec:
+  replicas: 3
+  selector:
+    matchLabels: {{app: web}}
+  template:
+    metadata:
+      labels: {{app: web}}
+    spec:
+      nodeSelector:
+        kubernetes.io/hostname: {name}
+      tolerations:
+      - key: virtual-kubelet.io/provider
+        operator: Exists
+      containers:
+      - name: web
+        image: nginx
+",
+        name = node.node.name
+    );
+    apply(cluster, &deployment).await;
+    let api = pods_api(cluster.client().await, &ns);
+    let listed = ListParams::default().labels("app=web");
+    wait_for_ok(
+        Duration::from_secs(90),
+        "3 replicas scheduled onto the virtual node and Running",
+        async || {
+            let pods = api.list(&listed).await.map_err(|e| e.to_string())?;
+            let running: Vec<&Pod> = pods
+                .items
+                .iter()
+                .filter(|p| {
+                    phase(p) == "Running"
+                        && ready(p)
+                        && p.spec.as_ref().and_then(|s| s.node_name.as_deref())
+                            == Some(node.node.name.as_str())
+                })
+                .collect();
+            if running.len() == 3 {
+                Ok(())
+            } else {
+                Err(format!("{} of 3 running on the node", running.len()))
+            }
+        },
+    )
+    .await;
+    wait_plugin_holds(&node, 3).await;
+
+    cluster
+        .kubectl(&["scale", "deployment", "web", "-n", &ns, "--replicas=1"])
+        .await
+        .success();
+    wait_for_ok(
+        Duration::from_secs(60),
+        "the deployment scaled down to one pod, in the API and in the plugin",
+        async || {
+            let pods = api.list(&listed).await.map_err(|e| e.to_string())?;
+            let held = node.plugin_pods();
+            let live: Vec<_> = held.values().filter(|p| p["deleted"] == false).collect();
+            if pods.items.len() == 1 && live.len() == 1 && held.len() == 1 {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{} pods in the API, {} held by the plugin ({} not deleted); host log tail:\n{}",
+                    pods.items.len(),
+                    held.len(),
+                    live.len(),
+                    node.node.log_tail()
+                ))
+            }
+        },
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_label_change_reaches_the_plugin_through_update_pod() {
+    let cluster = Cluster::shared();
+    let node = Node::start(cluster, "pods-label", "").await;
+    let api = pods_api(cluster.client().await, node.ns());
+    apply(
+        cluster,
+        &node.node.pod_yaml("labelled", "  labels:\n    color: red"),
+    )
+    .await;
+    let pod = wait_running(&node, &api, "labelled").await;
+    let pod_uid = uid(&pod);
+    cluster
+        .kubectl(&[
+            "label",
+            "pod",
+            "labelled",
+            "-n",
+            node.ns(),
+            "color=blue",
+            "--overwrite",
+        ])
+        .await
+        .success();
+    wait_for_ok(
+        Duration::from_secs(30),
+        "the plugin to hold the pod with color=blue after an UpdatePod",
+        async || {
+            let held = node.plugin_pods();
+            let entry = held
+                .get(&pod_uid)
+                .ok_or("the plugin does not hold the pod")?;
+            if entry["labels"]["color"] == "blue" && entry["updates"].as_u64() >= Some(1) {
+                Ok(())
+            } else {
+                Err(format!("plugin has {entry}"))
+            }
+        },
+    )
+    .await;
+    // A status-only change (the host's own status writes) is no update.
+    let updates = node.plugin_pods()[&pod_uid]["updates"].as_u64();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(node.plugin_pods()[&pod_uid]["updates"].as_u64(), updates);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_graceful_delete_ends_as_soon_as_the_plugin_is_done() {
+    let cluster = Cluster::shared();
+    let node = Node::start(cluster, "pods-graceful", "").await;
+    let api = pods_api(cluster.client().await, node.ns());
+    apply(cluster, &node.node.pod_yaml("graceful", "")).await;
+    let pod = wait_running(&node, &api, "graceful").await;
+    let started = Instant::now();
+    cluster
+        .kubectl(&[
+            "delete",
+            "pod",
+            "graceful",
+            "-n",
+            node.ns(),
+            "--grace-period=60",
+            "--wait=true",
+        ])
+        .await
+        .success();
+    let took = started.elapsed();
+    wait_gone(&api, "graceful", Duration::from_secs(5)).await;
+    eprintln!("graceful delete (grace 60 s) took {} ms", took.as_millis());
+    assert!(
+        took < Duration::from_secs(15),
+        "the pod stayed {took:?} although the plugin stopped it at once"
+    );
+    wait_plugin_holds(&node, 0).await;
+    let _ = uid(&pod);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_force_delete_removes_the_pod_from_the_plugin() {
+    let cluster = Cluster::shared();
+    // Deleted pods linger in the mock for a while unless deleted again: the
+    // listing shows whether DeletePod came.
+    let node = Node::start(cluster, "pods-force", "delete_delay_ms = 600000\n").await;
+    let api = pods_api(cluster.client().await, node.ns());
+    apply(cluster, &node.node.pod_yaml("forced", "")).await;
+    let pod = wait_running(&node, &api, "forced").await;
+    let pod_uid = uid(&pod);
+    cluster
+        .kubectl(&[
+            "delete",
+            "pod",
+            "forced",
+            "-n",
+            node.ns(),
+            "--force",
+            "--grace-period=0",
+        ])
+        .await
+        .success();
+    wait_gone(&api, "forced", Duration::from_secs(10)).await;
+    wait_for_ok(
+        Duration::from_secs(10),
+        "DeletePod of the force-deleted pod in the plugin",
+        async || match node.plugin_pods().get(&pod_uid) {
+            Some(entry) if entry["deleted"] == true => Ok(()),
+            Some(entry) => Err(format!("plugin still runs it: {entry}")),
+            None => Err("the plugin never had it?".to_string()),
+        },
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_create_is_reported_and_succeeds_once_the_fault_is_gone() {
+    let cluster = Cluster::shared();
+    let node = Node::start(cluster, "pods-failing", "").await;
+    let api = pods_api(cluster.client().await, node.ns());
+    apply(
+        cluster,
+        &node.node.pod_yaml(
+            "failing",
+            "  annotations:\n    mock.vk-host.io/fail-create: \"the disk is on fire\"",
+        ),
+    )
+    .await;
+    let pod = wait_pod(
+        &api,
+        "failing",
+        Duration::from_secs(30),
+        "Pending with reason ProviderFailed",
+        |p| phase(p) == "Pending" && reason(p) == "ProviderFailed",
+    )
+    .await;
+    let message = pod
+        .status
+        .as_ref()
+        .and_then(|s| s.message.clone())
+        .unwrap_or_default();
+    assert!(
+        message.contains("the disk is on fire"),
+        "status message: {message}"
+    );
+    wait_for_ok(
+        Duration::from_secs(20),
+        "a ProviderCreateFailed event",
+        async || {
+            let reasons = event_reasons(cluster, node.ns(), "failing").await;
+            if reasons.iter().any(|r| r == "ProviderCreateFailed") {
+                Ok(())
+            } else {
+                Err(format!("events: {reasons:?}"))
+            }
+        },
+    )
+    .await;
+    assert!(node.plugin_pods().is_empty(), "nothing was created");
+
+    cluster
+        .kubectl(&[
+            "annotate",
+            "pod",
+            "failing",
+            "-n",
+            node.ns(),
+            "mock.vk-host.io/fail-create-",
+        ])
+        .await
+        .success();
+    let pod = wait_running(&node, &api, "failing").await;
+    assert_eq!(reason(&pod), "", "the failure reason is cleared");
+    wait_plugin_holds(&node, 1).await;
+}
+
+/// Every API pod has exactly one plugin pod (and runs) or is terminal with
+/// a reason; no plugin pod lacks its API pod.
+fn consistent(api_pods: &[Pod], held: &HashMap<String, Value>) -> Result<(usize, usize), String> {
+    let mut lost = 0;
+    let mut running = 0;
+    let api_uids: HashMap<String, &Pod> = api_pods.iter().map(|p| (uid(p), p)).collect();
+    for pod in api_pods {
+        let name = pod.metadata.name.clone().unwrap_or_default();
+        if pod.metadata.deletion_timestamp.is_some() {
+            return Err(format!("{name} is still being deleted"));
+        }
+        let in_plugin = held.contains_key(&uid(pod));
+        match phase(pod) {
+            "Failed" | "Succeeded" => {
+                if reason(pod).is_empty() {
+                    return Err(format!("{name} is {} without a reason", phase(pod)));
+                }
+                lost += 1;
+            }
+            "Running" if in_plugin => running += 1,
+            other => {
+                return Err(format!(
+                    "{name} is {other:?} (reason {:?}), in the plugin: {in_plugin}",
+                    reason(pod)
+                ));
+            }
+        }
+    }
+    let mut names: BTreeMap<String, usize> = BTreeMap::new();
+    for (plugin_uid, entry) in held {
+        let name = entry["name"].as_str().unwrap_or_default().to_owned();
+        *names.entry(name.clone()).or_default() += 1;
+        if !api_uids.contains_key(plugin_uid) {
+            return Err(format!(
+                "the plugin holds {name} ({plugin_uid}) which the API does not have"
+            ));
+        }
+    }
+    if let Some((name, n)) = names.iter().find(|(_, n)| **n > 1) {
+        return Err(format!("the plugin holds {n} pods named {name}"));
+    }
+    Ok((running, lost))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_killed_during_pod_churn_leaves_no_pod_unaccounted_for() {
+    let cluster = Cluster::shared();
+    let node = Node::start(cluster, "pods-churn", "").await;
+    let ns = node.ns().to_owned();
+    let api = pods_api(cluster.client().await, &ns);
+    apply(cluster, &many_pods(&node.node, "before", 15)).await;
+    for i in 0..15 {
+        wait_running(&node, &api, &format!("before-{i}")).await;
+    }
+    // Churn: create and delete while the plugin dies.
+    let churn = async {
+        for round in 0..6 {
+            apply(cluster, &many_pods(&node.node, &format!("churn{round}"), 5)).await;
+            let victim = format!("before-{round}");
+            cluster
+                .kubectl(&["delete", "pod", &victim, "-n", &ns, "--wait=false"])
+                .await
+                .success();
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    };
+    let killer = async {
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        let plugin = node.node.host.plugin_pid().await;
+        kill(Pid::from_raw(plugin as i32), Signal::SIGKILL).expect("SIGKILL the plugin");
+        plugin
+    };
+    let ((), killed) = tokio::join!(churn, killer);
+    eprintln!("killed plugin pid {killed} during the churn");
+    let (running, lost) = wait_for_ok(
+        Duration::from_secs(90),
+        "every API pod held exactly once by the plugin or terminal with a reason, and no plugin pod without its API pod",
+        async || {
+            let pods = api.list(&ListParams::default()).await.map_err(|e| e.to_string())?;
+            consistent(&pods.items, &node.plugin_pods())
+                .map_err(|e| format!("{e}; host log tail:\n{}", node.node.log_tail()))
+        },
+    )
+    .await;
+    eprintln!("after the plugin restart: {running} pods running, {lost} marked lost");
+    assert!(
+        lost > 0,
+        "pods running before the kill were lost by the mock, so some must be marked"
+    );
+    let pods = api.list(&ListParams::default()).await.expect("list pods");
+    let lost_pod = pods
+        .items
+        .iter()
+        .find(|p| phase(p) == "Failed")
+        .expect("a lost pod");
+    assert_eq!(reason(lost_pod), "ProviderLost");
+    let name = lost_pod.metadata.name.clone().unwrap_or_default();
+    wait_for_ok(
+        Duration::from_secs(20),
+        "a ProviderLost event",
+        async || {
+            let reasons = event_reasons(cluster, &ns, &name).await;
+            if reasons.iter().any(|r| r == "ProviderLost") {
+                Ok(())
+            } else {
+                Err(format!("events of {name}: {reasons:?}"))
+            }
+        },
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_host_recovers_from_an_apiserver_restart_without_losing_a_pod() {
+    let cluster = Cluster::start().expect("a private control plane");
+    let node = Node::start(&cluster, "pods-apiserver", "").await;
+    let ns = node.ns().to_owned();
+    apply(&cluster, &many_pods(&node.node, "early", 10)).await;
+    let api = pods_api(cluster.client().await, &ns);
+    for i in 0..10 {
+        wait_running(&node, &api, &format!("early-{i}")).await;
+    }
+    let uids_before: Vec<String> = api
+        .list(&ListParams::default())
+        .await
+        .expect("list")
+        .items
+        .iter()
+        .map(uid)
+        .collect();
+
+    cluster.restart_apiserver().await;
+    // While the host's watch reconnects: more pods, fewer pods.
+    let api = pods_api(cluster.client().await, &ns);
+    apply(&cluster, &many_pods(&node.node, "late", 5)).await;
+    cluster
+        .kubectl(&[
+            "delete",
+            "pod",
+            "early-0",
+            "early-1",
+            "-n",
+            &ns,
+            "--wait=false",
+        ])
+        .await
+        .success();
+    wait_for_ok(
+        Duration::from_secs(90),
+        "13 pods Running, the 2 deleted ones gone from the API and the plugin",
+        async || {
+            let pods = api
+                .list(&ListParams::default())
+                .await
+                .map_err(|e| e.to_string())?;
+            let held = node.plugin_pods();
+            let (running, lost) = consistent(&pods.items, &held)?;
+            if running == 13 && lost == 0 && held.len() == 13 {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{running} running, {lost} terminal, plugin holds {}; host log tail:\n{}",
+                    held.len(),
+                    node.node.log_tail()
+                ))
+            }
+        },
+    )
+    .await;
+    // The early pods kept their identity: no pod was replaced or re-created.
+    let api_uids: Vec<String> = api
+        .list(&ListParams::default())
+        .await
+        .expect("list")
+        .items
+        .iter()
+        .map(uid)
+        .collect();
+    let held = node.plugin_pods();
+    for early in &uids_before {
+        assert_eq!(
+            api_uids.contains(early),
+            held.contains_key(early),
+            "pod {early}: the API and the plugin agree"
+        );
+    }
+    assert_eq!(
+        uids_before.iter().filter(|u| api_uids.contains(u)).count(),
+        8,
+        "8 of the 10 early pods remain, under their original UIDs"
+    );
+}
