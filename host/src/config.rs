@@ -315,7 +315,7 @@ fn parse_taint(given: &str) -> Result<Taint, ConfigError> {
 }
 
 /// A Kubernetes qualified name: `[prefix/]name`.
-fn check_qualified_name(key: &str) -> Result<(), String> {
+pub(crate) fn check_qualified_name(key: &str) -> Result<(), String> {
     let name = match key.split_once('/') {
         Some((prefix, name)) => {
             if prefix.is_empty() || check_node_name(prefix).is_err() {
@@ -335,7 +335,7 @@ fn check_qualified_name(key: &str) -> Result<(), String> {
 
 /// A label value or name part: at most 63 characters of alphanumerics, '-',
 /// '_' and '.', starting and ending alphanumeric.
-fn check_label_word(word: &str) -> Result<(), String> {
+pub(crate) fn check_label_word(word: &str) -> Result<(), String> {
     if word.len() > 63 {
         return Err(format!("{word:?} is longer than 63 characters"));
     }

@@ -20,6 +20,9 @@ pub struct NodeSetup {
     pub plugin_config: String,
     /// More `vk-host` flags.
     pub host_args: Vec<String>,
+    /// Register this node name instead of a fresh one (to restart vk-host
+    /// for an existing Node).
+    pub node_name: Option<String>,
 }
 
 impl NodeSetup {
@@ -30,12 +33,20 @@ impl NodeSetup {
             plugin: "vk-mock-plugin".into(),
             plugin_config: String::new(),
             host_args: Vec::new(),
+            node_name: None,
         }
     }
 
     /// Sets the plugin's TOML configuration.
     pub fn plugin_config(mut self, toml: &str) -> Self {
         self.plugin_config = toml.to_owned();
+        self
+    }
+
+    /// Uses `name` as the node name (e.g. a second vk-host for the Node of
+    /// an earlier one).
+    pub fn node_name(mut self, name: &str) -> Self {
+        self.node_name = Some(name.to_owned());
         self
     }
 
@@ -62,7 +73,10 @@ impl VirtualNode {
     /// Starts vk-host as the least-privileged `vk-host` identity and waits
     /// until its Node is Ready (60 s).
     pub async fn start(cluster: &Cluster, setup: NodeSetup) -> Self {
-        let name = node_name(&setup.prefix);
+        let name = setup
+            .node_name
+            .clone()
+            .unwrap_or_else(|| node_name(&setup.prefix));
         let namespace = cluster.create_namespace(&setup.prefix).await;
         let config_dir = tempfile::tempdir().expect("tempdir for the plugin config");
         let plugin = workspace_binary(&setup.plugin);

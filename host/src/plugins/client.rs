@@ -16,7 +16,7 @@ use vk_proto::v1::pod_lifecycle_client::PodLifecycleClient;
 use vk_proto::v1::{
     Capability, CreatePodRequest, DeletePodRequest, GetNodeInfoRequest, GetPodRequest,
     GetPodStatusRequest, GetPodsRequest, NodeInfo, PodRef, PodStatusEvent, ProbeRequest,
-    ShutdownRequest, UpdatePodRequest, WatchPodStatusRequest,
+    ShutdownRequest, UpdatePodRequest, WatchNodeInfoRequest, WatchPodStatusRequest,
 };
 
 use super::health::ProbeOutcome;
@@ -313,6 +313,19 @@ impl PluginClient {
             .get_node_info(with_deadline(GetNodeInfoRequest {}, self.deadlines.query))
             .await
             .map_err(self.status_error("GetNodeInfo"))?;
+        Ok(reply.into_inner())
+    }
+
+    /// The plugin's node information stream (CAPABILITY_NODE_INFO): the
+    /// current NodeInfo at once, then every change.
+    pub async fn watch_node_info(&self) -> Result<tonic::Streaming<NodeInfo>, CallError> {
+        self.require(Capability::NodeInfo)?;
+        let reply = self
+            .lifecycle
+            .clone()
+            .watch_node_info(WatchNodeInfoRequest {})
+            .await
+            .map_err(self.status_error("WatchNodeInfo"))?;
         Ok(reply.into_inner())
     }
 

@@ -1,0 +1,630 @@
+//! What the Node should look like, from the host's options, the plugin's
+//! identity and NodeInfo, and the machine's facts. Pure: plugin data is
+//! checked here (invalid labels, taints, quantities and addresses are dropped
+//! with a note, so one bad entry never blocks the whole Node) and bounded.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{NodeAddress, NodeSystemInfo, Taint};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use vk_proto::v1::NodeInfo;
+
+use super::conditions::ConditionSpec;
+use super::host_facts::HostFacts;
+use super::{NodeOptions, TaintChoice};
+use crate::config::{check_label_word, check_qualified_name};
+
+/// The Kubernetes release whose kubelet API vk-host follows; the Node reports
+/// `kubeletVersion: <this>-vk-host-<crate version>`.
+pub const KUBERNETES_VERSION: &str = "v1.36.3";
+
+/// The taint key of [`TaintChoice::Provider`].
+pub const PROVIDER_TAINT_KEY: &str = "virtual-kubelet.io/provider";
+
+/// Pods a node takes when the plugin does not say (the kubelet's `maxPods`).
+pub const DEFAULT_MAX_PODS: &str = "110";
+
+/// Most entries of each kind taken from a plugin; the rest is dropped.
+pub const MAX_PLUGIN_ENTRIES: usize = 128;
+
+/// The plugin as the Node describes it.
+#[derive(Debug, Clone, Copy)]
+pub struct PluginName<'a> {
+    pub name: &'a str,
+    pub version: &'a str,
+}
+
+/// Everything the Node is built from.
+#[derive(Debug, Clone, Copy)]
+pub struct Inputs<'a> {
+    pub options: &'a NodeOptions,
+    pub facts: &'a HostFacts,
+    pub plugin: Option<PluginName<'a>>,
+    /// `None` when the plugin lacks CAPABILITY_NODE_INFO or has not answered.
+    pub info: Option<&'a NodeInfo>,
+}
+
+/// The parts of the Node that vk-host owns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Desired {
+    pub labels: BTreeMap<String, String>,
+    pub taints: Vec<Taint>,
+    pub capacity: BTreeMap<String, Quantity>,
+    pub allocatable: BTreeMap<String, Quantity>,
+    pub addresses: Vec<NodeAddress>,
+    pub system_info: NodeSystemInfo,
+    pub kubelet_port: i32,
+    /// The plugin's own conditions (never `Ready`).
+    pub plugin_conditions: Vec<ConditionSpec>,
+    /// Plugin entries that were dropped, for a warning.
+    pub dropped: Vec<String>,
+}
+
+/// Builds the desired Node parts. Precedence for labels: the standard ones,
+/// then the plugin's, then `--node-label` (the operator has the last word).
+pub fn desired(inputs: Inputs<'_>) -> Desired {
+    let Inputs {
+        options,
+        facts,
+        plugin,
+        info,
+    } = inputs;
+    let empty = NodeInfo::default();
+    let info = info.unwrap_or(&empty);
+    let mut dropped = Vec::new();
+    let system = info.system_info.clone().unwrap_or_default();
+    let or = |given: &str, fallback: &str| {
+        if given.is_empty() {
+            fallback.to_owned()
+        } else {
+            given.to_owned()
+        }
+    };
+    let system_info = NodeSystemInfo {
+        operating_system: or(&system.operating_system, &facts.operating_system),
+        architecture: or(&system.architecture, &facts.architecture),
+        kernel_version: or(&system.kernel_version, &facts.kernel_version),
+        os_image: or(&system.os_image, &facts.os_image),
+        container_runtime_version: or(
+            &system.container_runtime_version,
+            &plugin.map_or_else(
+                || "vk-host://unknown".to_owned(),
+                |p| format!("{}://{}", p.name, p.version),
+            ),
+        ),
+        machine_id: or(&system.machine_id, &facts.machine_id),
+        system_uuid: system.system_uuid.clone(),
+        boot_id: or(&system.boot_id, &facts.boot_id),
+        kubelet_version: kubelet_version(),
+        kube_proxy_version: String::new(),
+        swap: None,
+    };
+
+    let mut labels = BTreeMap::from([
+        ("type".to_owned(), "virtual-kubelet".to_owned()),
+        ("kubernetes.io/role".to_owned(), "agent".to_owned()),
+        (
+            "kubernetes.io/os".to_owned(),
+            system_info.operating_system.clone(),
+        ),
+        (
+            "kubernetes.io/arch".to_owned(),
+            system_info.architecture.clone(),
+        ),
+    ]);
+    if check_label_word(&options.name).is_ok() {
+        labels.insert("kubernetes.io/hostname".into(), options.name.clone());
+    }
+    labels.retain(|_, value| value.is_empty() || check_label_word(value).is_ok());
+    for (key, value) in sorted(&info.labels).take(MAX_PLUGIN_ENTRIES) {
+        match check_label(key, value) {
+            Ok(()) => {
+                labels.insert(key.clone(), value.clone());
+            }
+            Err(why) => dropped.push(format!("label {key}={value}: {why}")),
+        }
+    }
+    labels.extend(options.labels.clone());
+
+    let mut taints = Vec::new();
+    match &options.taint {
+        TaintChoice::Provider => taints.push(Taint {
+            key: PROVIDER_TAINT_KEY.into(),
+            value: Some(label_value(plugin.map_or("vk-host", |p| p.name))),
+            effect: "NoSchedule".into(),
+            time_added: None,
+        }),
+        TaintChoice::Custom(taint) => taints.push(taint.clone()),
+        TaintChoice::None => {}
+    }
+    for taint in info.taints.iter().take(MAX_PLUGIN_ENTRIES) {
+        let taint = Taint {
+            key: taint.key.clone(),
+            value: Some(taint.value.clone()).filter(|v| !v.is_empty()),
+            effect: taint.effect.clone(),
+            time_added: None,
+        };
+        match check_taint(&taint) {
+            Ok(()) if taints.iter().any(|t| taint_id(t) == taint_id(&taint)) => {}
+            Ok(()) => taints.push(taint),
+            Err(why) => dropped.push(format!("taint {}: {why}", taint_id(&taint))),
+        }
+    }
+
+    let mut capacity = quantities("capacity", &info.capacity, &mut dropped);
+    for (name, default) in [
+        ("cpu", facts.cpus.to_string()),
+        ("memory", format!("{}Ki", facts.memory_bytes / 1024)),
+        ("pods", DEFAULT_MAX_PODS.to_owned()),
+    ] {
+        capacity.entry(name.to_owned()).or_insert(Quantity(default));
+    }
+    let mut allocatable = quantities("allocatable", &info.allocatable, &mut dropped);
+    for (name, quantity) in &capacity {
+        allocatable
+            .entry(name.clone())
+            .or_insert_with(|| quantity.clone());
+    }
+
+    let mut addresses: Vec<NodeAddress> = Vec::new();
+    for address in info.addresses.iter().take(MAX_PLUGIN_ENTRIES) {
+        let address = NodeAddress {
+            type_: address.r#type.clone(),
+            address: address.address.clone(),
+        };
+        if !ADDRESS_TYPES.contains(&address.type_.as_str()) || address.address.is_empty() {
+            dropped.push(format!(
+                "address {}={:?}: type must be one of {ADDRESS_TYPES:?} and the address not empty",
+                address.type_, address.address
+            ));
+        } else if !addresses.contains(&address) {
+            addresses.push(address);
+        }
+    }
+    if !addresses.iter().any(|a| a.type_ == "InternalIP") {
+        let ip = options.internal_ip.unwrap_or(facts.primary_ip);
+        addresses.insert(
+            0,
+            NodeAddress {
+                type_: "InternalIP".into(),
+                address: ip.to_string(),
+            },
+        );
+    }
+    if !addresses.iter().any(|a| a.type_ == "Hostname") {
+        addresses.push(NodeAddress {
+            type_: "Hostname".into(),
+            address: options.name.clone(),
+        });
+    }
+
+    let mut plugin_conditions: Vec<ConditionSpec> = Vec::new();
+    for condition in info.conditions.iter().take(MAX_PLUGIN_ENTRIES) {
+        let spec = ConditionSpec {
+            type_: condition.r#type.clone(),
+            status: condition.status.clone(),
+            reason: condition.reason.clone(),
+            message: condition.message.clone(),
+        };
+        if spec.type_ == "Ready" {
+            // The host owns Ready (plugin health); the proto says it is ignored.
+        } else if check_qualified_name(&spec.type_).is_err()
+            || !["True", "False", "Unknown"].contains(&spec.status.as_str())
+        {
+            dropped.push(format!(
+                "condition {}={}: needs a name-like type and status True, False or Unknown",
+                spec.type_, spec.status
+            ));
+        } else if !plugin_conditions.iter().any(|c| c.type_ == spec.type_) {
+            plugin_conditions.push(spec);
+        }
+    }
+
+    Desired {
+        labels,
+        taints,
+        capacity,
+        allocatable,
+        addresses,
+        system_info,
+        kubelet_port: i32::from(options.kubelet_port),
+        plugin_conditions,
+        dropped,
+    }
+}
+
+/// `v1.36.3-vk-host-0.1.0`.
+pub fn kubelet_version() -> String {
+    format!("{KUBERNETES_VERSION}-vk-host-{}", env!("CARGO_PKG_VERSION"))
+}
+
+/// A taint's identity on a Node: key and effect (the API allows one taint
+/// per pair).
+pub fn taint_id(taint: &Taint) -> String {
+    format!("{}:{}", taint.key, taint.effect)
+}
+
+const ADDRESS_TYPES: [&str; 5] = [
+    "InternalIP",
+    "ExternalIP",
+    "Hostname",
+    "InternalDNS",
+    "ExternalDNS",
+];
+
+fn sorted<V>(map: &std::collections::HashMap<String, V>) -> impl Iterator<Item = (&String, &V)> {
+    let mut entries: Vec<_> = map.iter().collect();
+    entries.sort_by(|a, b| a.0.cmp(b.0));
+    entries.into_iter()
+}
+
+fn check_label(key: &str, value: &str) -> Result<(), String> {
+    check_qualified_name(key).map_err(|why| format!("key {why}"))?;
+    if !value.is_empty() {
+        check_label_word(value).map_err(|why| format!("value {why}"))?;
+    }
+    Ok(())
+}
+
+fn check_taint(taint: &Taint) -> Result<(), String> {
+    check_label(&taint.key, taint.value.as_deref().unwrap_or(""))?;
+    if ["NoSchedule", "PreferNoSchedule", "NoExecute"].contains(&taint.effect.as_str()) {
+        Ok(())
+    } else {
+        Err("effect must be NoSchedule, PreferNoSchedule or NoExecute".into())
+    }
+}
+
+fn quantities(
+    what: &str,
+    given: &std::collections::HashMap<String, String>,
+    dropped: &mut Vec<String>,
+) -> BTreeMap<String, Quantity> {
+    let mut out = BTreeMap::new();
+    for (name, quantity) in sorted(given).take(MAX_PLUGIN_ENTRIES) {
+        if check_qualified_name(name).is_err() {
+            dropped.push(format!("{what} {name}: not a resource name"));
+        } else if !is_quantity(quantity) {
+            dropped.push(format!(
+                "{what} {name}={quantity:?}: not a Kubernetes quantity"
+            ));
+        } else {
+            out.insert(name.clone(), Quantity(quantity.clone()));
+        }
+    }
+    out
+}
+
+/// A non-negative Kubernetes quantity: a decimal number followed by nothing,
+/// a binary suffix (Ki..Ei), a decimal suffix (n, u, m, k, M..E) or an
+/// exponent (`e3`, `E-2`).
+pub fn is_quantity(text: &str) -> bool {
+    let text = text.strip_prefix('+').unwrap_or(text);
+    let number_end = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, suffix) = text.split_at(number_end);
+    let digits = number.chars().filter(char::is_ascii_digit).count();
+    if digits == 0 || number.matches('.').count() > 1 || text.len() > 64 {
+        return false;
+    }
+    const SUFFIXES: [&str; 15] = [
+        "", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "n", "u", "m", "k", "M", "G", "T", "P",
+    ];
+    if SUFFIXES.contains(&suffix) || suffix == "E" {
+        return true;
+    }
+    match suffix.strip_prefix(['e', 'E']) {
+        Some(exponent) => {
+            let exponent = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
+            !exponent.is_empty() && exponent.chars().all(|c| c.is_ascii_digit())
+        }
+        None => false,
+    }
+}
+
+/// `name` made into a valid label value (for the provider taint's value).
+fn label_value(name: &str) -> String {
+    let mut value: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(63)
+        .collect();
+    while value.ends_with(|c: char| !c.is_ascii_alphanumeric()) {
+        value.pop();
+    }
+    while value.starts_with(|c: char| !c.is_ascii_alphanumeric()) {
+        value.remove(0);
+    }
+    value
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::net::{IpAddr, Ipv4Addr};
+
+    use vk_proto::v1 as proto;
+
+    use super::*;
+
+    fn facts() -> HostFacts {
+        HostFacts {
+            operating_system: "linux".into(),
+            architecture: "amd64".into(),
+            kernel_version: "6.1.0".into(),
+            os_image: "Debian GNU/Linux 12 (bookworm)".into(),
+            machine_id: "m".into(),
+            boot_id: "b".into(),
+            cpus: 4,
+            memory_bytes: 8 * 1024 * 1024 * 1024,
+            primary_ip: IpAddr::V4(Ipv4Addr::new(192, 168, 1, 7)),
+        }
+    }
+
+    fn options() -> NodeOptions {
+        NodeOptions {
+            name: "vk-1".into(),
+            labels: BTreeMap::from([("team".into(), "a".into())]),
+            taint: TaintChoice::Provider,
+            internal_ip: None,
+            kubelet_port: 10250,
+        }
+    }
+
+    const PLUGIN: PluginName<'static> = PluginName {
+        name: "vk-mock-plugin",
+        version: "0.1.0",
+    };
+
+    fn info() -> NodeInfo {
+        NodeInfo {
+            capacity: HashMap::from([
+                ("cpu".into(), "100".into()),
+                ("memory".into(), "512Gi".into()),
+                ("pods".into(), "1000".into()),
+                ("nvidia.com/gpu".into(), "8".into()),
+            ]),
+            allocatable: HashMap::from([("cpu".into(), "90".into())]),
+            labels: HashMap::from([
+                ("zone".into(), "z1".into()),
+                ("team".into(), "plugin-says".into()),
+                ("bad key!".into(), "x".into()),
+            ]),
+            taints: vec![
+                proto::Taint {
+                    key: "gpu".into(),
+                    value: String::new(),
+                    effect: "NoSchedule".into(),
+                },
+                proto::Taint {
+                    key: "x".into(),
+                    value: "y".into(),
+                    effect: "Sometimes".into(),
+                },
+            ],
+            conditions: vec![
+                proto::NodeCondition {
+                    r#type: "Ready".into(),
+                    status: "False".into(),
+                    reason: "Ignored".into(),
+                    message: String::new(),
+                },
+                proto::NodeCondition {
+                    r#type: "DiskPressure".into(),
+                    status: "True".into(),
+                    reason: "Full".into(),
+                    message: "disk is full".into(),
+                },
+            ],
+            addresses: vec![proto::NodeAddress {
+                r#type: "ExternalIP".into(),
+                address: "203.0.113.9".into(),
+            }],
+            system_info: Some(proto::NodeSystemInfo {
+                operating_system: "linux".into(),
+                architecture: "arm64".into(),
+                kernel_version: "6.8.0".into(),
+                os_image: "vk-mock-plugin".into(),
+                container_runtime_version: "mock://0.1.0".into(),
+                ..Default::default()
+            }),
+        }
+    }
+
+    #[test]
+    fn labels_standard_then_plugin_then_flags() {
+        let facts = facts();
+        let options = options();
+        let info = info();
+        let d = desired(Inputs {
+            options: &options,
+            facts: &facts,
+            plugin: Some(PLUGIN),
+            info: Some(&info),
+        });
+        let expect = [
+            ("type", "virtual-kubelet"),
+            ("kubernetes.io/role", "agent"),
+            ("kubernetes.io/os", "linux"),
+            ("kubernetes.io/arch", "arm64"),
+            ("kubernetes.io/hostname", "vk-1"),
+            ("zone", "z1"),
+            ("team", "a"),
+        ];
+        for (key, value) in expect {
+            assert_eq!(d.labels.get(key).map(String::as_str), Some(value), "{key}");
+        }
+        assert!(!d.labels.contains_key("bad key!"));
+        assert!(d.dropped.iter().any(|n| n.starts_with("label bad key!=x")));
+    }
+
+    #[test]
+    fn taints_provider_then_valid_plugin_taints() {
+        let facts = facts();
+        let options = options();
+        let info = info();
+        let d = desired(Inputs {
+            options: &options,
+            facts: &facts,
+            plugin: Some(PLUGIN),
+            info: Some(&info),
+        });
+        let ids: Vec<String> = d.taints.iter().map(taint_id).collect();
+        assert_eq!(
+            ids,
+            ["virtual-kubelet.io/provider:NoSchedule", "gpu:NoSchedule"]
+        );
+        assert_eq!(d.taints[0].value.as_deref(), Some("vk-mock-plugin"));
+        assert_eq!(d.taints[1].value, None);
+        assert!(d.dropped.iter().any(|n| n.starts_with("taint x:Sometimes")));
+
+        let mut options = options;
+        options.taint = TaintChoice::None;
+        let d = desired(Inputs {
+            options: &options,
+            facts: &facts,
+            plugin: Some(PLUGIN),
+            info: None,
+        });
+        assert!(d.taints.is_empty());
+    }
+
+    #[test]
+    fn resources_from_the_plugin_with_defaults_and_allocatable_filled() {
+        let facts = facts();
+        let options = options();
+        let info = info();
+        let d = desired(Inputs {
+            options: &options,
+            facts: &facts,
+            plugin: Some(PLUGIN),
+            info: Some(&info),
+        });
+        assert_eq!(d.capacity["cpu"].0, "100");
+        assert_eq!(d.capacity["nvidia.com/gpu"].0, "8");
+        assert_eq!(d.allocatable["cpu"].0, "90");
+        assert_eq!(d.allocatable["memory"].0, "512Gi");
+
+        let d = desired(Inputs {
+            options: &options,
+            facts: &facts,
+            plugin: Some(PLUGIN),
+            info: None,
+        });
+        assert_eq!(d.capacity["cpu"].0, "4");
+        assert_eq!(d.capacity["memory"].0, "8388608Ki");
+        assert_eq!(d.capacity["pods"].0, "110");
+        assert_eq!(d.allocatable, d.capacity);
+    }
+
+    #[test]
+    fn addresses_get_an_internal_ip_and_a_hostname() {
+        let facts = facts();
+        let mut options = options();
+        let info = info();
+        let d = desired(Inputs {
+            options: &options,
+            facts: &facts,
+            plugin: Some(PLUGIN),
+            info: Some(&info),
+        });
+        let shown: Vec<(&str, &str)> = d
+            .addresses
+            .iter()
+            .map(|a| (a.type_.as_str(), a.address.as_str()))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("InternalIP", "192.168.1.7"),
+                ("ExternalIP", "203.0.113.9"),
+                ("Hostname", "vk-1")
+            ]
+        );
+        options.internal_ip = Some(IpAddr::V4(Ipv4Addr::LOCALHOST));
+        let d = desired(Inputs {
+            options: &options,
+            facts: &facts,
+            plugin: Some(PLUGIN),
+            info: None,
+        });
+        assert_eq!(d.addresses[0].address, "127.0.0.1");
+    }
+
+    #[test]
+    fn node_info_prefers_the_plugin_and_falls_back_to_the_host() {
+        let facts = facts();
+        let options = options();
+        let info = info();
+        let d = desired(Inputs {
+            options: &options,
+            facts: &facts,
+            plugin: Some(PLUGIN),
+            info: Some(&info),
+        });
+        assert_eq!(d.system_info.architecture, "arm64");
+        assert_eq!(d.system_info.os_image, "vk-mock-plugin");
+        assert_eq!(d.system_info.machine_id, "m");
+        assert_eq!(
+            d.system_info.kubelet_version,
+            format!("v1.36.3-vk-host-{}", env!("CARGO_PKG_VERSION"))
+        );
+        assert_eq!(d.kubelet_port, 10250);
+        let d = desired(Inputs {
+            options: &options,
+            facts: &facts,
+            plugin: Some(PLUGIN),
+            info: None,
+        });
+        assert_eq!(
+            d.system_info.container_runtime_version,
+            "vk-mock-plugin://0.1.0"
+        );
+        assert_eq!(d.system_info.os_image, "Debian GNU/Linux 12 (bookworm)");
+    }
+
+    #[test]
+    fn plugin_conditions_never_include_ready() {
+        let facts = facts();
+        let options = options();
+        let info = info();
+        let d = desired(Inputs {
+            options: &options,
+            facts: &facts,
+            plugin: Some(PLUGIN),
+            info: Some(&info),
+        });
+        let types: Vec<&str> = d
+            .plugin_conditions
+            .iter()
+            .map(|c| c.type_.as_str())
+            .collect();
+        assert_eq!(types, ["DiskPressure"]);
+    }
+
+    #[test]
+    fn quantities() {
+        for good in [
+            "1", "100m", "1.5", "512Gi", "1e3", "2E-2", "+4", ".5", "10k", "1E",
+        ] {
+            assert!(is_quantity(good), "{good}");
+        }
+        for bad in ["", "Gi", "1.2.3", "-1", "ten", "1Gb", "1e", "1 Gi"] {
+            assert!(!is_quantity(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn provider_names_become_label_values() {
+        assert_eq!(label_value("vk-mock-plugin"), "vk-mock-plugin");
+        assert_eq!(label_value("my plugin!"), "my-plugin");
+        assert_eq!(label_value("-x-"), "x");
+    }
+}
