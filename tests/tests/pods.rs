@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use futures::StreamExt as _;
 use k8s_openapi::api::core::v1::Pod;
 use kube::Api;
 use kube::api::ListParams;
@@ -690,5 +691,156 @@ async fn the_host_recovers_from_an_apiserver_restart_without_losing_a_pod() {
         uids_before.iter().filter(|u| api_uids.contains(u)).count(),
         8,
         "8 of the 10 early pods remain, under their original UIDs"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_without_a_status_stream_is_polled() {
+    let cluster = Cluster::shared();
+    let node = Node::start(
+        cluster,
+        "pods-poll",
+        "status_push = false\nstart_delay_ms = 1500\n",
+    )
+    .await;
+    let api = pods_api(cluster.client().await, node.ns());
+    apply(cluster, &many_pods(&node.node, "polled", 3)).await;
+    wait_pod(
+        &api,
+        "polled-0",
+        Duration::from_secs(10),
+        "Pending while its containers are created",
+        |p| {
+            phase(p) == "Pending"
+                && reason(p).is_empty()
+                && p.status
+                    .as_ref()
+                    .is_some_and(|s| s.container_statuses.is_some())
+        },
+    )
+    .await;
+    for i in 0..3 {
+        wait_running(&node, &api, &format!("polled-{i}")).await;
+    }
+    let started = Instant::now();
+    cluster
+        .kubectl(&["delete", "pod", "polled-0", "-n", node.ns(), "--wait=true"])
+        .await
+        .success();
+    assert!(started.elapsed() < Duration::from_secs(10));
+    wait_plugin_holds(&node, 2).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pod_the_plugin_cannot_run_fails_and_is_not_retried() {
+    let cluster = Cluster::shared();
+    let node = Node::start(cluster, "pods-invalid", "").await;
+    let api = pods_api(cluster.client().await, node.ns());
+    // The mock answers INVALID_ARGUMENT for an exit code that is no number.
+    apply(
+        cluster,
+        &node.node.pod_yaml(
+            "invalid",
+            "  annotations:\n    mock.vk-host.io/exit-code: \"soon\"",
+        ),
+    )
+    .await;
+    let pod = wait_pod(
+        &api,
+        "invalid",
+        Duration::from_secs(30),
+        "Failed with reason ProviderFailed",
+        |p| phase(p) == "Failed" && reason(p) == "ProviderFailed",
+    )
+    .await;
+    let message = pod
+        .status
+        .as_ref()
+        .and_then(|s| s.message.clone())
+        .unwrap_or_default();
+    assert!(
+        message.contains("InvalidArgument") || message.contains("must be an integer"),
+        "{message}"
+    );
+    // Terminal is final: removing the cause does not bring it back.
+    cluster
+        .kubectl(&[
+            "annotate",
+            "pod",
+            "invalid",
+            "-n",
+            node.ns(),
+            "mock.vk-host.io/exit-code-",
+        ])
+        .await
+        .success();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let pod = api.get("invalid").await.expect("the pod");
+    assert_eq!(phase(&pod), "Failed");
+    assert!(node.plugin_pods().is_empty());
+    // A terminal pod goes at once when deleted.
+    let started = Instant::now();
+    cluster
+        .kubectl(&["delete", "pod", "invalid", "-n", node.ns(), "--wait=true"])
+        .await
+        .success();
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_pods_reach_running_under_the_default_api_rate_limits() {
+    let cluster = Cluster::shared();
+    let node = Node::start(cluster, "pods-thousand", "").await;
+    let client = cluster.client().await;
+    let api = pods_api(client, node.ns());
+    let started = Instant::now();
+    // Created through the API directly (20 at a time) so that kubectl's own
+    // client-side limits do not hide the host's.
+    let names: Vec<String> = (0..1000).map(|i| format!("k-{i}")).collect();
+    futures::stream::iter(names.iter())
+        .for_each_concurrent(20, |name| {
+            let api = api.clone();
+            let pod: Pod = serde_json::from_value(serde_json::json!({
+                "metadata": {"name": name, "namespace": node.ns()},
+                "spec": {
+                    "nodeName": node.node.name,
+                    "tolerations": [{"key": "virtual-kubelet.io/provider", "operator": "Exists"}],
+                    "containers": [{"name": "main", "image": "busybox", "command": ["sleep", "3600"]}],
+                },
+            }))
+            .expect("a pod");
+            async move {
+                api.create(&kube::api::PostParams::default(), &pod)
+                    .await
+                    .unwrap_or_else(|e| panic!("creating {name}: {e}"));
+            }
+        })
+        .await;
+    let created = started.elapsed();
+    wait_for_ok(
+        Duration::from_secs(120),
+        "all 1000 pods Running and Ready",
+        async || {
+            let pods = api
+                .list(&ListParams::default())
+                .await
+                .map_err(|e| e.to_string())?;
+            let ready_count = pods
+                .items
+                .iter()
+                .filter(|p| phase(p) == "Running" && ready(p))
+                .count();
+            if ready_count == 1000 {
+                Ok(())
+            } else {
+                Err(format!("{ready_count} of {} ready", pods.items.len()))
+            }
+        },
+    )
+    .await;
+    eprintln!(
+        "1000 pods: created in {} ms, all Running and Ready after {} ms (vk-host at --kube-api-qps 100 --kube-api-burst 200)",
+        created.as_millis(),
+        started.elapsed().as_millis()
     );
 }

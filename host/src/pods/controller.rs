@@ -55,8 +55,7 @@ pub async fn watch_pods(ctx: Arc<Context>, token: CancellationToken) {
     }
 }
 
-/// Runs queued keys, at most `workers` at once, until `token` is cancelled;
-/// then waits for the work in flight.
+/// Runs queued keys, at most `workers` at once, until `token` is cancelled.
 pub async fn dispatch(ctx: Arc<Context>, workers: usize, token: CancellationToken) {
     // Nothing is decided before the API's pods are fully known.
     tokio::select! {
@@ -88,7 +87,9 @@ pub async fn dispatch(ctx: Arc<Context>, workers: usize, token: CancellationToke
         // Reap finished tasks so the set does not grow.
         while running.try_join_next().is_some() {}
     }
-    while running.join_next().await.is_some() {}
+    // Work is idempotent and a plugin call may hang until its deadline:
+    // stopping abandons what is in flight rather than waiting for it.
+    running.shutdown().await;
 }
 
 /// Numbers every plugin instance and serves each one until the next.

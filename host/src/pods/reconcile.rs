@@ -147,8 +147,14 @@ fn observe(ctx: &Context, current: &Current, pods: Vec<Pod>, started: Instant, a
     }
     // Pods the plugin held before this listing started and no longer lists.
     for (key, uid) in ctx.tracking.all() {
-        if listed.contains(&(key.clone(), uid.clone())) || !ctx.store.has_uid(&key, &uid) {
+        if listed.contains(&(key.clone(), uid.clone())) {
             continue;
+        }
+        match ctx.store.get(&key) {
+            // Terminal pods may be dropped by a plugin; nothing is lost.
+            Some(pod) if uid_of(&pod) == uid && !super::phase::is_terminal(pod.status.as_ref()) => {
+            }
+            _ => continue,
         }
         let missing = ctx.tracking.update_existing(&key, &uid, |t| {
             let missing =
@@ -164,7 +170,11 @@ fn observe(ctx: &Context, current: &Current, pods: Vec<Pod>, started: Instant, a
         }
     }
     if all {
+        // Every API pod, and every pod still to be deleted in the plugin.
         for key in ctx.store.keys() {
+            ctx.queue.add(key);
+        }
+        for (key, _) in ctx.tracking.all() {
             ctx.queue.add(key);
         }
     }
