@@ -48,15 +48,10 @@ pub struct PodOptions {
     pub status_resync: Duration,
 }
 
-/// Why the pod controller stopped.
+/// Why the pod controller stopped. Failures of single pods never stop it
+/// (they are retried); the watch retries with backoff on its own.
 #[derive(Debug, thiserror::Error)]
 pub enum PodsError {
-    #[error("watching pods of node {node}")]
-    Watch {
-        node: String,
-        #[source]
-        source: kube::runtime::watcher::Error,
-    },
     #[error("the pod controller's {task} task ended unexpectedly")]
     TaskEnded { task: &'static str },
 }

@@ -112,8 +112,12 @@ fn observe(ctx: &Context, current: &Current, pods: Vec<Pod>, started: Instant, a
         let expected = ctx.store.has_uid(&key, &uid);
         let now = Instant::now();
         let changed = ctx.tracking.update(&key, &uid, |t| {
-            if t.held != Some(generation) {
+            if t.held != Some(generation) || t.sent.is_none() {
+                // What this instance runs is the base for UpdatePod.
                 t.held_at = Some(now);
+                let mut copy = pod.clone();
+                copy.status = None;
+                t.sent = Some(Arc::new(copy));
             }
             t.held = Some(generation);
             t.ever_held = true;
@@ -124,11 +128,6 @@ fn observe(ctx: &Context, current: &Current, pods: Vec<Pod>, started: Instant, a
                 t.status = pod.status.clone();
                 t.status_at = Some(started);
                 changed = true;
-            }
-            if t.sent.is_none() {
-                let mut copy = pod.clone();
-                copy.status = None;
-                t.sent = Some(Arc::new(copy));
             }
             if !expected {
                 t.last_pod = Some(Arc::new(pod.clone()));

@@ -36,7 +36,12 @@ pub enum SyncError {
 impl SyncError {
     fn outcome(&self) -> Outcome {
         match self {
-            Self::Plugin(error) if error.retry() == Retry::Permanent => Outcome::RetrySlowly,
+            // NOT_FOUND is followed up at once (GetPod decides: lost or create).
+            Self::Plugin(error)
+                if error.retry() == Retry::Permanent && error.code() != Some(Code::NotFound) =>
+            {
+                Outcome::RetrySlowly
+            }
             _ => Outcome::Retry,
         }
     }
@@ -117,15 +122,17 @@ async fn ensure_in_plugin(
             Ok(held) => {
                 let generation = current.generation;
                 ctx.tracking.update(key, uid, |t| {
-                    if t.held != Some(generation) {
+                    if t.held != Some(generation) || t.sent.is_none() {
+                        // A new instance's copy is what it runs now: compare
+                        // against that for UpdatePod.
                         t.held_at = Some(tokio::time::Instant::now());
+                        let mut copy = held.clone();
+                        copy.status = None;
+                        t.sent = Some(Arc::new(copy));
                     }
                     t.held = Some(generation);
                     t.ever_held = true;
                     t.suspect = false;
-                    if t.sent.is_none() {
-                        t.sent = Some(Arc::new(held.clone()));
-                    }
                     if let Some(status) = held.status.clone() {
                         t.status = Some(status);
                         t.status_at = Some(tokio::time::Instant::now());
