@@ -844,3 +844,88 @@ async fn a_thousand_pods_reach_running_under_the_default_api_rate_limits() {
         started.elapsed().as_millis()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_host_restart_pods_that_ran_are_reported_lost_and_the_rest_created() {
+    let cluster = Cluster::shared();
+    let first = Node::start(cluster, "pods-host-restart", "").await;
+    let ns = first.ns().to_owned();
+    let node_name = first.node.name.clone();
+    let api = pods_api(cluster.client().await, &ns);
+    apply(cluster, &many_pods(&first.node, "ran", 3)).await;
+    for i in 0..3 {
+        wait_running(&first, &api, &format!("ran-{i}")).await;
+    }
+    apply(
+        cluster,
+        &first.node.pod_yaml(
+            "waiting",
+            "  annotations:\n    mock.vk-host.io/fail-create: \"not yet\"",
+        ),
+    )
+    .await;
+    wait_pod(
+        &api,
+        "waiting",
+        Duration::from_secs(30),
+        "ProviderFailed",
+        |p| reason(p) == "ProviderFailed",
+    )
+    .await;
+    // The host dies; its plugin (and the mock's in-memory pods) with it.
+    kill(Pid::from_raw(first.node.host.pid() as i32), Signal::SIGKILL).expect("SIGKILL vk-host");
+    drop(first);
+    cluster
+        .kubectl(&[
+            "annotate",
+            "pod",
+            "waiting",
+            "-n",
+            &ns,
+            "mock.vk-host.io/fail-create-",
+        ])
+        .await
+        .success();
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pods_file = dir.path().join("pods.json");
+    let config = format!("pods_file = {:?}\n", pods_file.display().to_string());
+    let second = VirtualNode::start(
+        cluster,
+        NodeSetup::mock("pods-host-restart")
+            .node_name(&node_name)
+            .plugin_config(&config),
+    )
+    .await;
+    for i in 0..3 {
+        let pod = wait_pod(
+            &api,
+            &format!("ran-{i}"),
+            Duration::from_secs(30),
+            "Failed with reason ProviderLost",
+            |p| phase(p) == "Failed" && reason(p) == "ProviderLost",
+        )
+        .await;
+        let exit = pod
+            .status
+            .as_ref()
+            .and_then(|s| s.container_statuses.as_ref())
+            .and_then(|c| c.first())
+            .and_then(|c| c.state.as_ref())
+            .and_then(|s| s.terminated.as_ref())
+            .map(|t| t.exit_code);
+        assert_eq!(exit, Some(137), "the lost container is reported terminated");
+    }
+    let waiting = wait_pod(&api, "waiting", Duration::from_secs(60), "Running", |p| {
+        phase(p) == "Running" && ready(p)
+    })
+    .await;
+    let held = plugin_pods(&pods_file);
+    assert_eq!(
+        held.len(),
+        1,
+        "only the never-created pod was created: {held:?}"
+    );
+    assert!(held.contains_key(&uid(&waiting)));
+    drop(second);
+}
