@@ -63,7 +63,9 @@ pub async fn graceful(ctx: &Context, key: &PodKey, pod: &Pod) -> Result<Outcome,
             remove(ctx, key, pod, "grace period over").await?;
             return Ok(Outcome::Done);
         }
-        return Err(SyncError::PluginUnavailable);
+        // The next instance's reconciliation queues it again; until then,
+        // keep an eye on the grace period.
+        return Ok(Outcome::After(remaining.min(Duration::from_secs(1))));
     };
     if tracked.delete_sent != Some(current.generation) {
         match current.client.delete_pod(&for_plugin(pod)).await {

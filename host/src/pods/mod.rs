@@ -8,6 +8,26 @@
 //! - `sync`: one pass on one pod; `deletion`, `status`: its two big steps;
 //! - `reconcile`: status stream, start-up/restart reconciliation, resync;
 //! - `diff`, `phase`, `patch`: the pure decisions, unit-tested.
+//!
+//! Decisions worth knowing:
+//! - Failed work is retried after 250 ms, doubling to 60 s, forever; a new
+//!   event for the pod runs it at once. PERMISSION_DENIED and
+//!   UNAUTHENTICATED (only a person fixes those) are retried at 60 s;
+//!   NOT_FOUND and ALREADY_EXISTS, though "permanent" in the retry table,
+//!   mostly mean a race with a deletion and are retried normally.
+//!   INVALID_ARGUMENT from CreatePod is final, as the protocol says: the pod
+//!   fails (`Failed`, reason `ProviderFailed`) and is not retried.
+//! - A create that fails otherwise leaves the pod `Pending` with reason
+//!   `ProviderFailed` and the plugin's message, plus a `ProviderCreateFailed`
+//!   Warning event (at most one per message per minute).
+//! - A pod the plugin held and no longer holds becomes `Failed`, reason
+//!   `ProviderLost`, its containers terminated with 137
+//!   (`ContainerStatusUnknown`, as the kubelet reports a vanished container),
+//!   and a `ProviderLost` Warning event; it is never re-created. After a host
+//!   restart "held before" is read from the API status (a start time or
+//!   container statuses, which only a plugin's status carries).
+//! - No events for successful creates and updates: every request shares the
+//!   client's QPS budget with the status writes that make pods Running.
 
 mod context;
 mod controller;

@@ -36,15 +36,21 @@ pub enum SyncError {
 impl SyncError {
     fn outcome(&self) -> Outcome {
         match self {
-            // NOT_FOUND is followed up at once (GetPod decides: lost or create).
-            Self::Plugin(error)
-                if error.retry() == Retry::Permanent && error.code() != Some(Code::NotFound) =>
-            {
-                Outcome::RetrySlowly
-            }
+            Self::Plugin(error) if heals_slowly(error) => Outcome::RetrySlowly,
             _ => Outcome::Retry,
         }
     }
+}
+
+/// Errors that only a person can fix (credentials, permissions): retried at
+/// the longest backoff. Other permanent codes (NOT_FOUND, ALREADY_EXISTS)
+/// usually mean a race with a deletion in progress and are retried normally.
+fn heals_slowly(error: &CallError) -> bool {
+    error.retry() == Retry::Permanent
+        && matches!(
+            error.code(),
+            Some(Code::PermissionDenied | Code::Unauthenticated)
+        )
 }
 
 /// Works on `key` once; never fails: the outcome says when to come back.
@@ -183,6 +189,8 @@ async fn create(
             status::write_failed(ctx, key, pod, permanent, &message).await?;
             Ok(Presence::NotCreated(if permanent {
                 Outcome::Done
+            } else if heals_slowly(&error) {
+                Outcome::RetrySlowly
             } else {
                 Outcome::Retry
             }))
@@ -246,5 +254,31 @@ pub fn report_failure(ctx: &Context, key: &PodKey, pod: &Pod, reason: &str, mess
     if report {
         ctx.events
             .pod(pod, Severity::Warning, reason, message.to_owned());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failed(rpc: &'static str, code: Code) -> CallError {
+        CallError::Status {
+            plugin: "mock".into(),
+            rpc,
+            status: tonic::Status::new(code, "x"),
+        }
+    }
+
+    #[test]
+    fn only_what_a_person_must_fix_is_retried_slowly() {
+        assert!(heals_slowly(&failed("CreatePod", Code::PermissionDenied)));
+        assert!(heals_slowly(&failed("GetPod", Code::Unauthenticated)));
+        assert!(!heals_slowly(&failed("CreatePod", Code::AlreadyExists)));
+        assert!(!heals_slowly(&failed("UpdatePod", Code::NotFound)));
+        assert!(!heals_slowly(&failed("CreatePod", Code::Unavailable)));
+        let error = SyncError::Plugin(failed("UpdatePod", Code::NotFound));
+        assert_eq!(error.outcome(), Outcome::Retry);
+        let error = SyncError::Plugin(failed("GetPod", Code::PermissionDenied));
+        assert_eq!(error.outcome(), Outcome::RetrySlowly);
     }
 }
