@@ -6,6 +6,7 @@
 pub mod callbacks;
 pub mod config;
 pub mod kube;
+pub mod kubelet_api;
 pub mod node;
 pub mod plugins;
 pub mod pods;

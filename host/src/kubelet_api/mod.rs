@@ -1,0 +1,8 @@
+//! The kubelet HTTP API of the virtual node: what the kube-apiserver calls
+//! for `kubectl logs/exec/attach/port-forward/top`, served over TLS with the
+//! kubelet's webhook authentication and authorization, each request carried
+//! to the plugin over the protocol.
+
+mod state;
+
+pub use state::{ApiState, BoundPod, PodLookupError};
