@@ -4,5 +4,6 @@
 //! to the plugin over the protocol.
 
 mod state;
+pub mod streaming;
 
 pub use state::{ApiState, BoundPod, PodLookupError};
