@@ -1,12 +1,438 @@
 //! Streaming routes of the kubelet API (`/exec`, `/attach`, `/portForward`,
 //! `/run`): WebSocket with the Kubernetes channel protocols, carried to the
 //! plugin's bidirectional streams with backpressure end to end.
+//!
+//! Every request is checked before the upgrade (query, plugin capability,
+//! pod bound here, container, uid), so a refusal is an HTTP status with a
+//! `metav1.Status` body; after the upgrade the outcome travels on the error
+//! channel. SPDY (and SPDY tunnelled in WebSocket, which `kubectl
+//! port-forward` speaks) is refused with 501 after the same checks, so a
+//! client falling back to SPDY still learns the real reason first.
+
+mod channel;
+mod exec;
+mod options;
+mod port_forward;
+mod run;
+
+use std::collections::HashMap;
 
 use axum::Router;
+use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use k8s_openapi::api::core::v1::Pod;
+use tracing::Instrument as _;
+use vk_proto::v1::{Capability, ExecStart, PodRef};
 
-use super::ApiState;
+use self::channel::{Protocol, Refusal};
+use self::exec::Kind;
+use self::options::InvalidQuery;
+use super::{ApiState, PodLookupError};
+use crate::plugins::PluginClient;
+
+/// Largest WebSocket message or frame accepted from a client: kubectl
+/// writes stdin in 32 KiB pieces; anything far larger would only be
+/// buffered whole.
+const MAX_CLIENT_MESSAGE: usize = 1024 * 1024;
 
 /// The streaming routes, merged into the kubelet API's router.
 pub fn routes() -> Router<ApiState> {
     Router::new()
+        .route("/exec/{namespace}/{pod}/{container}", get(exec).post(exec))
+        .route(
+            "/exec/{namespace}/{pod}/{uid}/{container}",
+            get(exec).post(exec),
+        )
+        .route(
+            "/attach/{namespace}/{pod}/{container}",
+            get(attach).post(attach),
+        )
+        .route(
+            "/attach/{namespace}/{pod}/{uid}/{container}",
+            get(attach).post(attach),
+        )
+        .route(
+            "/portForward/{namespace}/{pod}",
+            get(port_forward).post(port_forward),
+        )
+        .route(
+            "/portForward/{namespace}/{pod}/{uid}",
+            get(port_forward).post(port_forward),
+        )
+        .route("/run/{namespace}/{pod}/{container}", post(run))
+        .route("/run/{namespace}/{pod}/{uid}/{container}", post(run))
+}
+
+/// Why a streaming request is refused before any stream opens.
+#[derive(Debug, thiserror::Error)]
+enum Refused {
+    #[error(transparent)]
+    Query(#[from] InvalidQuery),
+    #[error(transparent)]
+    Pod(#[from] PodLookupError),
+    #[error("container {container:?} not found in pod {namespace}/{pod}")]
+    NoContainer {
+        namespace: String,
+        pod: String,
+        container: String,
+    },
+    #[error("pod {namespace}/{pod} has uid {actual}, not {requested}")]
+    OtherUid {
+        namespace: String,
+        pod: String,
+        actual: String,
+        requested: String,
+    },
+    #[error(
+        "the plugin {plugin} does not support {what}: it does not declare {}",
+        .capability.as_str_name()
+    )]
+    Unsupported {
+        plugin: String,
+        what: &'static str,
+        capability: Capability,
+    },
+    #[error(
+        "{what} needs a WebSocket upgrade (subprotocol {}); vk-host does not speak SPDY yet",
+        .protocols
+    )]
+    NotWebSocket {
+        what: &'static str,
+        protocols: &'static str,
+    },
+    #[error(
+        "{what} over SPDY tunnelled in WebSocket ({offered}) is not supported by vk-host yet; \
+         use the WebSocket form (subprotocol {protocols})"
+    )]
+    SpdyTunnel {
+        what: &'static str,
+        offered: String,
+        protocols: &'static str,
+    },
+    #[error(
+        "none of the requested WebSocket subprotocols ({offered}) is supported; use {protocols}"
+    )]
+    Subprotocol {
+        offered: String,
+        protocols: &'static str,
+    },
+    /// Not a refusal of the request as such: the plugin's answer to `/run`.
+    #[error("{message}")]
+    Failed {
+        code: u16,
+        reason: &'static str,
+        message: String,
+    },
+}
+
+impl Refused {
+    fn status(&self) -> (StatusCode, &'static str) {
+        match self {
+            Self::Query(_) | Self::Subprotocol { .. } => (StatusCode::BAD_REQUEST, "BadRequest"),
+            Self::Pod(PodLookupError::NotFound { .. } | PodLookupError::OtherNode { .. })
+            | Self::NoContainer { .. }
+            | Self::OtherUid { .. } => (StatusCode::NOT_FOUND, "NotFound"),
+            Self::Pod(PodLookupError::PluginDown) => {
+                (StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable")
+            }
+            Self::Pod(PodLookupError::Api { .. }) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "InternalError")
+            }
+            Self::Unsupported { .. } | Self::NotWebSocket { .. } | Self::SpdyTunnel { .. } => {
+                (StatusCode::NOT_IMPLEMENTED, "NotImplemented")
+            }
+            Self::Failed { code, reason, .. } => (
+                StatusCode::from_u16(*code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                reason,
+            ),
+        }
+    }
+}
+
+impl IntoResponse for Refused {
+    /// A `metav1.Status`, which client-go decodes from a failed upgrade and
+    /// kubectl prints as `error: <message>`.
+    fn into_response(self) -> Response {
+        let (code, reason) = self.status();
+        let mut message = self.to_string();
+        if let Self::Pod(PodLookupError::Api { source, .. }) = &self {
+            message = format!("{message}: {source}");
+        }
+        let body = serde_json::json!({
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": message,
+            "reason": reason,
+            "code": code.as_u16(),
+        });
+        (
+            code,
+            [(header::CONTENT_TYPE, "application/json")],
+            body.to_string(),
+        )
+            .into_response()
+    }
+}
+
+/// The request's path parameters, by name.
+type Params = HashMap<String, String>;
+
+fn param<'a>(params: &'a Params, name: &str) -> &'a str {
+    params.get(name).map_or("", String::as_str)
+}
+
+/// The running plugin, if it declares `capability`.
+fn plugin_for(
+    state: &ApiState,
+    capability: Capability,
+    what: &'static str,
+) -> Result<PluginClient, Refused> {
+    let plugin = state.plugin_client()?;
+    if !plugin.identity().has(capability) {
+        return Err(Refused::Unsupported {
+            plugin: plugin.identity().name.clone(),
+            what,
+            capability,
+        });
+    }
+    Ok(plugin)
+}
+
+/// The pod named in the path, bound to this node, with the uid the path
+/// names (if any) and the container it names (if any).
+async fn target(state: &ApiState, params: &Params) -> Result<PodRef, Refused> {
+    let (namespace, name) = (param(params, "namespace"), param(params, "pod"));
+    let bound = state.bound_pod(namespace, name).await?;
+    if let Some(requested) = params.get("uid")
+        && *requested != bound.reference.uid
+    {
+        return Err(Refused::OtherUid {
+            namespace: namespace.to_owned(),
+            pod: name.to_owned(),
+            actual: bound.reference.uid,
+            requested: requested.clone(),
+        });
+    }
+    if let Some(container) = params.get("container")
+        && !has_container(&bound.pod, container)
+    {
+        return Err(Refused::NoContainer {
+            namespace: namespace.to_owned(),
+            pod: name.to_owned(),
+            container: container.clone(),
+        });
+    }
+    Ok(bound.reference)
+}
+
+fn has_container(pod: &Pod, name: &str) -> bool {
+    let Some(spec) = &pod.spec else { return false };
+    spec.containers.iter().any(|c| c.name == name)
+        || spec
+            .init_containers
+            .iter()
+            .flatten()
+            .any(|c| c.name == name)
+        || spec
+            .ephemeral_containers
+            .iter()
+            .flatten()
+            .any(|c| c.name == name)
+}
+
+/// The WebSocket upgrade and the negotiated protocol (`None`: the client
+/// offered no subprotocol).
+fn websocket(
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    what: &'static str,
+    supported: &[Protocol],
+) -> Result<(WebSocketUpgrade, Option<Protocol>), Refused> {
+    let protocols = names(supported);
+    let Ok(upgrade) = upgrade else {
+        return Err(Refused::NotWebSocket { what, protocols });
+    };
+    let offered: Vec<String> = upgrade
+        .requested_protocols()
+        .filter_map(|value| value.to_str().ok())
+        .map(str::to_owned)
+        .collect();
+    match channel::negotiate(&offered, supported) {
+        Ok(None) => Ok((upgrade, None)),
+        Ok(Some(protocol)) => Ok((upgrade.protocols([protocol.name()]), Some(protocol))),
+        Err(Refusal::SpdyTunnel(offered)) => Err(Refused::SpdyTunnel {
+            what,
+            offered,
+            protocols,
+        }),
+        Err(Refusal::Unsupported { offered }) => Err(Refused::Subprotocol {
+            offered: offered.join(", "),
+            protocols,
+        }),
+    }
+}
+
+fn names(supported: &[Protocol]) -> &'static str {
+    if supported == channel::PORT_FORWARD {
+        channel::V4_NAME
+    } else {
+        "v5.channel.k8s.io, v4.channel.k8s.io or channel.k8s.io"
+    }
+}
+
+fn limited(upgrade: WebSocketUpgrade) -> WebSocketUpgrade {
+    upgrade
+        .max_message_size(MAX_CLIENT_MESSAGE)
+        .max_frame_size(MAX_CLIENT_MESSAGE)
+}
+
+async fn exec(
+    State(state): State<ApiState>,
+    Path(params): Path<Params>,
+    RawQuery(query): RawQuery,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    remote_command(Kind::Exec, state, params, query, upgrade)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn attach(
+    State(state): State<ApiState>,
+    Path(params): Path<Params>,
+    RawQuery(query): RawQuery,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    remote_command(Kind::Attach, state, params, query, upgrade)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn remote_command(
+    kind: Kind,
+    state: ApiState,
+    params: Params,
+    query: Option<String>,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Result<Response, Refused> {
+    let (what, capability) = match kind {
+        Kind::Exec => ("exec", Capability::Exec),
+        Kind::Attach => ("attach", Capability::Attach),
+    };
+    let query = options::parse_query(query.as_deref());
+    let options = options::stream_options(&query, kind == Kind::Exec)?;
+    let plugin = plugin_for(&state, capability, what)?;
+    let pod = target(&state, &params).await?;
+    let (upgrade, protocol) = websocket(upgrade, what, channel::REMOTE_COMMAND)?;
+    let container = param(&params, "container").to_owned();
+    let span = tracing::info_span!(
+        "stream",
+        kind = what,
+        pod = %format_args!("{}/{}", pod.namespace, pod.name),
+        container = %container,
+    );
+    let session = exec::Session {
+        kind,
+        protocol: protocol.unwrap_or(Protocol::V1),
+        start: ExecStart {
+            pod: Some(pod),
+            container,
+            command: options.command,
+            stdin: options.stdin,
+            stdout: options.stdout,
+            stderr: options.stderr,
+            tty: options.tty,
+            terminal_size: None,
+        },
+        plugin,
+    };
+    Ok(limited(upgrade).on_upgrade(move |socket| exec::run(socket, session).instrument(span)))
+}
+
+async fn port_forward(
+    State(state): State<ApiState>,
+    Path(params): Path<Params>,
+    RawQuery(query): RawQuery,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    forward(state, params, query, upgrade)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn forward(
+    state: ApiState,
+    params: Params,
+    query: Option<String>,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Result<Response, Refused> {
+    let what = "port-forward";
+    // As the kubelet: ports come from the query only in the WebSocket form.
+    let ports = if upgrade.is_ok() {
+        Some(options::ports(&options::parse_query(query.as_deref()))?)
+    } else {
+        None
+    };
+    let plugin = plugin_for(&state, Capability::PortForward, what)?;
+    let pod = target(&state, &params).await?;
+    let (upgrade, _protocol) = websocket(upgrade, what, channel::PORT_FORWARD)?;
+    let ports = ports.unwrap_or_default();
+    let span = tracing::info_span!(
+        "stream",
+        kind = what,
+        pod = %format_args!("{}/{}", pod.namespace, pod.name),
+        ports = ?ports,
+    );
+    Ok(limited(upgrade)
+        .on_upgrade(move |socket| port_forward::run(socket, pod, ports, plugin).instrument(span)))
+}
+
+async fn run(
+    State(state): State<ApiState>,
+    Path(params): Path<Params>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    run_command(state, params, query)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn run_command(
+    state: ApiState,
+    params: Params,
+    query: Option<String>,
+) -> Result<Response, Refused> {
+    let command = options::run_command(&options::parse_query(query.as_deref()))?;
+    let plugin = plugin_for(&state, Capability::Exec, "run")?;
+    let pod = target(&state, &params).await?;
+    let container = param(&params, "container").to_owned();
+    match run::run(&plugin, pod, container, command).await {
+        run::RunResult::Output(body) => Ok((
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            body,
+        )
+            .into_response()),
+        run::RunResult::Failed(channel::Outcome::Failed {
+            code,
+            reason,
+            message,
+        }) => Err(Refused::Failed {
+            code,
+            reason,
+            message,
+        }),
+        run::RunResult::Failed(outcome @ channel::Outcome::Exited { .. }) => Err(Refused::Failed {
+            code: 500,
+            reason: "InternalError",
+            message: outcome.status()["message"]
+                .as_str()
+                .unwrap_or("failed")
+                .to_owned(),
+        }),
+    }
 }

@@ -1,0 +1,232 @@
+//! Query parameters of the streaming routes, read as the kubelet reads them:
+//! `command` (repeated), `input`/`output`/`error`/`tty` for exec and attach,
+//! `port` (repeated, comma-separated) for port-forward, `cmd` for `/run`.
+
+/// What an exec or attach asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamOptions {
+    /// argv (exec only; empty for attach).
+    pub command: Vec<String>,
+    pub stdin: bool,
+    pub stdout: bool,
+    pub stderr: bool,
+    pub tty: bool,
+}
+
+/// A query the kubelet would refuse with 400; the message is the reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidQuery(pub String);
+
+/// The decoded `name=value` pairs of a query string, in order.
+pub fn parse_query(raw: Option<&str>) -> Vec<(String, String)> {
+    let Some(raw) = raw else {
+        return Vec::new();
+    };
+    raw.split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode(name), decode(value))
+        })
+        .collect()
+}
+
+/// `application/x-www-form-urlencoded` decoding: `+` is a space, `%XX` a
+/// byte; a malformed escape is kept as written.
+fn decode(text: &str) -> String {
+    fn hex(byte: u8) -> Option<u8> {
+        char::from(byte)
+            .to_digit(16)
+            .and_then(|d| u8::try_from(d).ok())
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let escaped = bytes
+                    .get(i + 1)
+                    .zip(bytes.get(i + 2))
+                    .and_then(|(hi, lo)| Some(hex(*hi)? << 4 | hex(*lo)?));
+                match escaped {
+                    Some(byte) => {
+                        out.push(byte);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            byte => out.push(byte),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A boolean stream flag: the kubelet takes `1`; `true` is accepted too.
+fn flag(query: &[(String, String)], name: &str) -> bool {
+    query
+        .iter()
+        .any(|(key, value)| key == name && matches!(value.as_str(), "1" | "true" | "True"))
+}
+
+/// Exec (`needs_command`) or attach options. With a TTY, stderr is merged
+/// into the terminal and the `error` flag is dropped, as the kubelet does.
+pub fn stream_options(
+    query: &[(String, String)],
+    needs_command: bool,
+) -> Result<StreamOptions, InvalidQuery> {
+    let command: Vec<String> = query
+        .iter()
+        .filter(|(key, _)| key == "command")
+        .map(|(_, value)| value.clone())
+        .collect();
+    let tty = flag(query, "tty");
+    let options = StreamOptions {
+        stdin: flag(query, "input"),
+        stdout: flag(query, "output"),
+        stderr: flag(query, "error") && !tty,
+        tty,
+        command: if needs_command { command } else { Vec::new() },
+    };
+    if !(options.stdin || options.stdout || options.stderr) {
+        return Err(InvalidQuery(
+            "you must specify at least 1 of stdin, stdout, stderr \
+             (query parameters input=1, output=1, error=1)"
+                .into(),
+        ));
+    }
+    if needs_command && options.command.is_empty() {
+        return Err(InvalidQuery(
+            "no command given: pass it as repeated `command` query parameters".into(),
+        ));
+    }
+    Ok(options)
+}
+
+/// The ports of a WebSocket port-forward: every `port` parameter, each a
+/// comma-separated list of ports 1-65535.
+pub fn ports(query: &[(String, String)]) -> Result<Vec<u16>, InvalidQuery> {
+    let values: Vec<&str> = query
+        .iter()
+        .filter(|(key, _)| key == "port")
+        .map(|(_, value)| value.as_str())
+        .collect();
+    if values.is_empty() {
+        return Err(InvalidQuery("query parameter \"port\" is required".into()));
+    }
+    let mut ports = Vec::new();
+    for value in values {
+        if value.is_empty() {
+            return Err(InvalidQuery(
+                "query parameter \"port\" cannot be empty".into(),
+            ));
+        }
+        for part in value.split(',') {
+            let port: u16 = part
+                .parse()
+                .map_err(|_| InvalidQuery(format!("unable to parse {part:?} as a port")))?;
+            if port == 0 {
+                return Err(InvalidQuery(format!("port {part:?} must be > 0")));
+            }
+            ports.push(port);
+        }
+    }
+    Ok(ports)
+}
+
+/// The argv of `/run`: the `cmd` parameter split at spaces (the kubelet's
+/// legacy form).
+pub fn run_command(query: &[(String, String)]) -> Result<Vec<String>, InvalidQuery> {
+    let command: Vec<String> = query
+        .iter()
+        .find(|(key, _)| key == "cmd")
+        .map(|(_, value)| value.split_whitespace().map(str::to_owned).collect())
+        .unwrap_or_default();
+    if command.is_empty() {
+        return Err(InvalidQuery(
+            "no command given: pass it in the `cmd` query parameter".into(),
+        ));
+    }
+    Ok(command)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(raw: &str) -> Vec<(String, String)> {
+        parse_query(Some(raw))
+    }
+
+    #[test]
+    fn decodes_repeated_and_escaped_parameters() {
+        let q = query("command=sh&command=-c&command=echo+a%20b%3Bc&output=1&bad=%zz");
+        assert_eq!(
+            q,
+            [
+                ("command", "sh"),
+                ("command", "-c"),
+                ("command", "echo a b;c"),
+                ("output", "1"),
+                ("bad", "%zz"),
+            ]
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        );
+        assert!(parse_query(None).is_empty());
+    }
+
+    #[test]
+    fn exec_options_as_the_kubelet_reads_them() {
+        let options =
+            stream_options(&query("command=cat&input=1&output=true&error=1"), true).expect("valid");
+        assert_eq!(options.command, ["cat"]);
+        assert!(options.stdin && options.stdout && options.stderr && !options.tty);
+
+        // A TTY merges stderr into the terminal: the flag is dropped.
+        let tty = stream_options(&query("command=sh&output=1&error=1&tty=1"), true).expect("valid");
+        assert!(tty.tty && tty.stdout && !tty.stderr);
+
+        let none = stream_options(&query("command=ls&tty=1"), true).expect_err("no streams");
+        assert!(
+            none.0.contains("at least 1 of stdin, stdout, stderr"),
+            "{none}"
+        );
+        let no_command = stream_options(&query("output=1"), true).expect_err("no command");
+        assert!(no_command.0.contains("`command`"), "{no_command}");
+
+        // Attach ignores any command.
+        let attach = stream_options(&query("command=x&input=1"), false).expect("attach");
+        assert!(attach.command.is_empty());
+        assert!(!flag(&query("output=0"), "output"));
+    }
+
+    #[test]
+    fn ports_from_repeated_and_comma_separated_parameters() {
+        assert_eq!(
+            ports(&query("port=80&port=8080,9090")),
+            Ok(vec![80, 8080, 9090])
+        );
+        assert!(ports(&query("")).is_err());
+        assert!(ports(&query("port=")).is_err());
+        assert_eq!(
+            ports(&query("port=0")),
+            Err(InvalidQuery("port \"0\" must be > 0".into()))
+        );
+        assert!(ports(&query("port=70000")).is_err());
+        assert!(ports(&query("port=http")).is_err());
+    }
+
+    #[test]
+    fn run_splits_cmd_at_spaces() {
+        assert_eq!(
+            run_command(&query("cmd=echo+hello+world")),
+            Ok(vec!["echo".into(), "hello".into(), "world".into()])
+        );
+        assert!(run_command(&query("cmd=")).is_err());
+        assert!(run_command(&query("")).is_err());
+    }
+}
