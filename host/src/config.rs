@@ -10,6 +10,8 @@ use clap::{Parser, ValueEnum};
 use k8s_openapi::api::core::v1::Taint;
 
 use crate::kube::KubeOptions;
+use crate::kubelet_api::ApiOptions;
+use crate::kubelet_api::tls::{self, ServingCertSource, ServingNames};
 use crate::node::{NodeOptions, TaintChoice};
 use crate::plugins::{
     BackoffPolicy, HealthPolicy, PluginSpec, SupervisorConfig, default_runtime_dir,
@@ -114,6 +116,76 @@ pub struct Cli {
     #[arg(long, env = "VK_KUBELET_PORT", default_value_t = 10250)]
     pub kubelet_port: u16,
 
+    /// Address the kubelet API listens on.
+    #[arg(
+        long,
+        env = "VK_KUBELET_ADDRESS",
+        value_name = "IP",
+        default_value = "0.0.0.0"
+    )]
+    pub kubelet_address: std::net::IpAddr,
+
+    /// The kubelet API's serving certificate (PEM, leaf first) [default: one
+    /// generated at start: signed by --tls-ca-cert-file, else self-signed].
+    #[arg(
+        long,
+        env = "VK_TLS_CERT_FILE",
+        value_name = "FILE",
+        requires = "tls_private_key_file",
+        conflicts_with = "tls_ca_cert_file"
+    )]
+    pub tls_cert_file: Option<PathBuf>,
+
+    /// The private key of --tls-cert-file (PEM).
+    #[arg(
+        long,
+        env = "VK_TLS_PRIVATE_KEY_FILE",
+        value_name = "FILE",
+        requires = "tls_cert_file"
+    )]
+    pub tls_private_key_file: Option<PathBuf>,
+
+    /// A CA certificate (PEM) that signs a serving certificate generated at
+    /// start for the node's name, hostname and addresses; give the API server
+    /// this CA as --kubelet-certificate-authority.
+    #[arg(
+        long,
+        env = "VK_TLS_CA_CERT_FILE",
+        value_name = "FILE",
+        requires = "tls_ca_key_file"
+    )]
+    pub tls_ca_cert_file: Option<PathBuf>,
+
+    /// The private key (PKCS#8 PEM) of --tls-ca-cert-file.
+    #[arg(
+        long,
+        env = "VK_TLS_CA_KEY_FILE",
+        value_name = "FILE",
+        requires = "tls_ca_cert_file"
+    )]
+    pub tls_ca_key_file: Option<PathBuf>,
+
+    /// Another name or IP for the generated serving certificate (e.g. an
+    /// address the plugin reports as the node's); repeat for several.
+    #[arg(
+        long = "tls-san",
+        env = "VK_TLS_SANS",
+        value_name = "NAME|IP",
+        value_delimiter = ','
+    )]
+    pub tls_sans: Vec<String>,
+
+    /// CA bundle (PEM) that verifies kubelet-API client certificates (user =
+    /// CN, groups = O); the API server's --kubelet-client-certificate must be
+    /// signed by it. Without it only bearer tokens (TokenReview) authenticate.
+    #[arg(long, env = "VK_CLIENT_CA_FILE", value_name = "FILE")]
+    pub client_ca_file: Option<PathBuf>,
+
+    /// DEVELOPMENT ONLY: serve the kubelet API to anyone, without
+    /// authentication or authorization (logs a warning at start).
+    #[arg(long, env = "VK_KUBELET_API_INSECURE_ANONYMOUS")]
+    pub kubelet_api_insecure_anonymous: bool,
+
     /// Log format.
     #[arg(long, env = "VK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -152,6 +224,10 @@ pub enum ConfigError {
     NodeLabel { given: String, why: String },
     #[error("--node-taint {given:?}: {why}")]
     NodeTaint { given: String, why: String },
+    #[error("--tls-san {given:?}: not an IP address or a DNS name")]
+    TlsSan { given: String },
+    #[error(transparent)]
+    Tls(#[from] crate::kubelet_api::tls::TlsError),
 }
 
 /// Validated configuration of a vk-host run.
@@ -162,14 +238,15 @@ pub struct Config {
     pub kube: KubeOptions,
     pub node: NodeOptions,
     pub pods: PodOptions,
+    pub kubelet_api: ApiOptions,
     pub log_format: LogFormat,
 }
 
 impl Cli {
     /// Checks every flag; nothing is started or bound yet.
-    pub fn into_config(self) -> Result<Config, ConfigError> {
+    pub fn into_config(mut self) -> Result<Config, ConfigError> {
         check_plugin(&self.plugin)?;
-        let plugin_config = match self.plugin_config {
+        let plugin_config = match self.plugin_config.take() {
             Some(path) => {
                 std::fs::File::open(&path).map_err(|source| ConfigError::PluginConfig {
                     path: path.clone(),
@@ -179,7 +256,7 @@ impl Cli {
             }
             None => None,
         };
-        let node_name = match self.node_name {
+        let node_name = match self.node_name.take() {
             Some(name) => name,
             None => hostname()?,
         };
@@ -222,6 +299,7 @@ impl Cli {
             (Some(given), false) => TaintChoice::Custom(parse_taint(given)?),
             (None, false) => TaintChoice::Provider,
         };
+        let kubelet_api = self.kubelet_api_options(&node_name)?;
         let spec = PluginSpec {
             path: absolute(&self.plugin),
             args: self.plugin_args,
@@ -243,6 +321,7 @@ impl Cli {
         };
         supervisor.stop_grace = self.plugin_stop_grace;
         Ok(Config {
+            kubelet_api,
             kube: KubeOptions {
                 kubeconfig: self.kubeconfig.as_deref().map(absolute),
                 qps: self.kube_api_qps,
@@ -263,6 +342,76 @@ impl Cli {
             node_name,
             supervisor,
             log_format: self.log_format,
+        })
+    }
+}
+
+impl Cli {
+    /// Loads (or generates) the kubelet API's certificates now, so a bad
+    /// file fails the start with one line naming its flag.
+    fn kubelet_api_options(&self, node_name: &str) -> Result<ApiOptions, ConfigError> {
+        let source = match (
+            &self.tls_cert_file,
+            &self.tls_private_key_file,
+            &self.tls_ca_cert_file,
+            &self.tls_ca_key_file,
+        ) {
+            (Some(cert), Some(key), _, _) => ServingCertSource::Files {
+                cert: cert.clone(),
+                key: key.clone(),
+            },
+            (_, _, Some(ca_cert), Some(ca_key)) => ServingCertSource::SignedBy {
+                ca_cert: ca_cert.clone(),
+                ca_key: ca_key.clone(),
+            },
+            _ => ServingCertSource::SelfSigned,
+        };
+        let mut names = ServingNames {
+            node_name: node_name.to_owned(),
+            dns_names: vec![node_name.to_owned(), "localhost".into()],
+            ips: vec![
+                std::net::Ipv4Addr::LOCALHOST.into(),
+                std::net::Ipv6Addr::LOCALHOST.into(),
+            ],
+        };
+        if let Ok(host) = hostname()
+            && check_node_name(&host).is_ok()
+        {
+            names.dns_names.push(host);
+        }
+        names.ips.extend(self.node_ip);
+        names.ips.extend(crate::node::host_facts::primary_ip());
+        if !self.kubelet_address.is_unspecified() {
+            names.ips.push(self.kubelet_address);
+        }
+        for given in &self.tls_sans {
+            match given.parse::<std::net::IpAddr>() {
+                Ok(ip) => names.ips.push(ip),
+                Err(_) if check_node_name(given).is_ok() => names.dns_names.push(given.clone()),
+                Err(_) => {
+                    return Err(ConfigError::TlsSan {
+                        given: given.clone(),
+                    });
+                }
+            }
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        names.dns_names.retain(|name| seen.insert(name.clone()));
+        let mut seen_ips = std::collections::BTreeSet::new();
+        names.ips.retain(|ip| seen_ips.insert(*ip));
+        let client_roots = self
+            .client_ca_file
+            .as_deref()
+            .map(tls::client_roots)
+            .transpose()?;
+        let cert = tls::serving_cert(&source, &names)?;
+        let tls_description = cert.description.clone();
+        Ok(ApiOptions {
+            listen: std::net::SocketAddr::new(self.kubelet_address, self.kubelet_port),
+            client_certificates: client_roots.is_some(),
+            tls: tls::server_config(cert, client_roots)?,
+            tls_description,
+            insecure_anonymous: self.kubelet_api_insecure_anonymous,
         })
     }
 }

@@ -1,5 +1,5 @@
 //! The top of a vk-host run: start the plugin, then the node and pod
-//! controllers on one root cancellation token; a signal or a core task that
+//! controllers and the kubelet API on one root cancellation token; a signal or a core task that
 //! ends unexpectedly stops everything within a bounded grace.
 
 use tokio::task::JoinSet;
@@ -9,7 +9,7 @@ use tracing::Instrument as _;
 use crate::config::Config;
 use crate::kube::{Events, KubeError, connect};
 use crate::plugins::{PluginError, Supervisor};
-use crate::{node, pods, shutdown};
+use crate::{kubelet_api, node, pods, shutdown};
 
 /// Why a run failed.
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +24,8 @@ pub enum RunError {
     Node(#[from] node::NodeError),
     #[error(transparent)]
     Pods(#[from] pods::PodsError),
+    #[error(transparent)]
+    KubeletApi(#[from] kubelet_api::ServeError),
 }
 
 /// Runs vk-host with a validated configuration until SIGTERM or SIGINT.
@@ -45,6 +47,13 @@ pub async fn run(config: Config) -> Result<(), RunError> {
         controllers.clone(),
     );
     core.spawn(async move { Ok(node.await?) }.instrument(tracing::info_span!("node")));
+    let api_state = kubelet_api::ApiState {
+        node_name: config.node_name.clone(),
+        client: client.clone(),
+        plugin: supervisor.watch(),
+    };
+    let api = kubelet_api::serve(config.kubelet_api, api_state, controllers.clone());
+    core.spawn(async move { Ok(api.await?) }.instrument(tracing::info_span!("kubelet-api")));
     let pods = pods::run(
         client,
         events,

@@ -82,7 +82,7 @@ fn mem_total(meminfo: &str) -> Option<u64> {
 
 /// The local address the kernel would use towards the internet: connecting
 /// a UDP socket only selects a route, it sends nothing.
-fn primary_ip() -> Option<IpAddr> {
+pub(crate) fn primary_ip() -> Option<IpAddr> {
     let socket = UdpSocket::bind("0.0.0.0:0").ok()?;
     socket.connect("192.0.2.1:9").ok()?;
     let ip = socket.local_addr().ok()?.ip();

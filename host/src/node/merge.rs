@@ -22,6 +22,12 @@ pub const MANAGED_METADATA: &str = "vk-host.io/managed-metadata";
 /// `{"conditions":[types],"capacity":[names],"allocatable":[names]}`.
 pub const MANAGED_STATUS: &str = "vk-host.io/managed-status";
 
+/// `status.declaredFeatures`: what this node's kubelet API supports that an
+/// API server must know before using it. `ExtendWebSocketsToKubelet`: a
+/// 1.36+ kube-apiserver proxies exec/attach/port-forward WebSockets to us
+/// as they are, instead of translating them to SPDY.
+pub const DECLARED_FEATURES: &[&str] = &["ExtendWebSocketsToKubelet"];
+
 /// A new Node with everything vk-host owns.
 pub fn new_node(name: &str, desired: &Desired, conditions: Vec<NodeCondition>) -> Node {
     let annotations = BTreeMap::from([
@@ -53,6 +59,7 @@ pub fn new_node(name: &str, desired: &Desired, conditions: Vec<NodeCondition>) -
                     port: desired.kubelet_port,
                 }),
             }),
+            declared_features: Some(DECLARED_FEATURES.iter().map(|f| (*f).to_owned()).collect()),
             ..NodeStatus::default()
         }),
     }
@@ -178,6 +185,7 @@ pub fn status_patch(current: &Node, desired: &Desired, conditions: &[NodeConditi
             "addresses": addresses,
             "nodeInfo": desired.system_info,
             "daemonEndpoints": { "kubeletEndpoint": { "Port": desired.kubelet_port } },
+            "declaredFeatures": DECLARED_FEATURES,
         },
     })
 }

@@ -37,7 +37,7 @@
 
 mod conditions;
 mod controller;
-mod host_facts;
+pub(crate) mod host_facts;
 mod info;
 mod lease;
 mod merge;
