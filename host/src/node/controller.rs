@@ -3,6 +3,14 @@
 //! the status on the heartbeat and at once when the plugin's health or
 //! NodeInfo changes. Failed writes are retried with backoff, never fatal:
 //! the API server may be away for a while.
+//!
+//! When the API server rejects a write as invalid (400, 413 or 422) while it
+//! carries the plugin's NodeInfo, the same round is written again at once
+//! without it (the host's defaults, Ready from plugin health), so a plugin
+//! reporting something `spec` did not catch can neither keep the Node from
+//! registering nor freeze Ready and the Lease. That NodeInfo stays set aside
+//! (a warning and a `NodeInfoRejected` Warning event with the API server's
+//! message, once) until the plugin reports a different one.
 
 use std::time::Duration;
 
@@ -13,6 +21,7 @@ use kube::Api;
 use tokio::sync::watch;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
+use vk_proto::v1::NodeInfo;
 
 use super::conditions::{owned_conditions, ready_in, stamp};
 use super::host_facts::HostFacts;
@@ -20,8 +29,8 @@ use super::info::InfoState;
 use super::merge::new_node;
 use super::observe::NodeView;
 use super::readiness::{Readiness, readiness};
-use super::registration::{self, Created, RegistrationError};
-use super::spec::{self, Desired, PluginName};
+use super::registration::{self, Created, RegistrationError, status_code};
+use super::spec::{self, Desired, PluginName, bounded};
 use super::status::{self, StatusError};
 use super::{HEARTBEAT, INFO_WAIT, NodeOptions};
 use crate::kube::{Events, Severity};
@@ -49,7 +58,28 @@ enum RoundError {
     Status(#[from] StatusError),
 }
 
+/// HTTP statuses that say the API server will not take this Node as
+/// written: a quantity it cannot decode (400), a request too large (413), a
+/// field that fails validation (422). Sending it again cannot help.
+const REJECTED: [u16; 3] = [400, 413, 422];
+
 impl RoundError {
+    /// The API server's message when it rejected what was written.
+    fn rejection(&self) -> Option<String> {
+        let source = match self {
+            Self::Registration(
+                RegistrationError::Create { source, .. } | RegistrationError::Update { source, .. },
+            )
+            | Self::Status(StatusError::Patch { source, .. }) => source,
+            _ => return None,
+        };
+        let code = status_code(source)?;
+        REJECTED.contains(&code).then(|| match source {
+            kube::Error::Api(status) if !status.message.is_empty() => status.message.clone(),
+            other => other.to_string(),
+        })
+    }
+
     fn is_gone(&self) -> bool {
         matches!(
             self,
@@ -74,6 +104,9 @@ pub struct Controller {
     last_ready: Option<bool>,
     /// Plugin entries dropped last time, so each problem is logged once.
     last_dropped: Vec<String>,
+    /// The NodeInfo the API server rejected; the Node is written without
+    /// the plugin's data while the plugin keeps reporting it.
+    rejected_info: Option<NodeInfo>,
 }
 
 impl Controller {
@@ -93,6 +126,7 @@ impl Controller {
             current: None,
             last_ready: None,
             last_dropped: Vec::new(),
+            rejected_info: None,
         }
     }
 
@@ -208,11 +242,56 @@ impl Controller {
         }
     }
 
-    /// One round of writes: create if missing, labels and taints, then the
-    /// status when due.
+    /// One round of writes, with the plugin's NodeInfo unless the API server
+    /// rejected it (then once more without it).
     async fn round(&mut self, watches: &Watches, status_due: bool) -> Result<(), RoundError> {
         let plugin = watches.plugin.borrow().clone();
         let info = watches.info.borrow().info.clone();
+        let info = match use_info(info, self.rejected_info.as_ref()) {
+            Some(info) => info,
+            None => return self.write(&plugin, None, status_due).await,
+        };
+        let error = match self.write(&plugin, Some(&info), status_due).await {
+            Err(error) => error,
+            Ok(()) => return Ok(()),
+        };
+        let Some(why) = error.rejection() else {
+            return Err(error);
+        };
+        let plugin_name = plugin.identity.as_deref().map_or_else(
+            || "the plugin".to_owned(),
+            |i| format!("plugin {} {}", i.name, i.version),
+        );
+        tracing::warn!(
+            node = %self.options.name,
+            plugin = %plugin_name,
+            error = %why,
+            "the API server rejected the node information from the plugin; writing the Node without it"
+        );
+        self.write(&plugin, None, true).await?;
+        self.rejected_info = Some(info);
+        let uid = self.current.as_ref().and_then(|n| n.metadata.uid.clone());
+        self.events.node(
+            &self.options.name,
+            uid,
+            Severity::Warning,
+            "NodeInfoRejected",
+            bounded(&format!(
+                "The API server rejected the node information from {plugin_name} ({why}); \
+                 the Node shows vk-host's defaults instead until the plugin reports different information"
+            )),
+        );
+        Ok(())
+    }
+
+    /// One round of writes: create if missing, labels and taints, then the
+    /// status when due.
+    async fn write(
+        &mut self,
+        plugin: &PluginStatus,
+        info: Option<&NodeInfo>,
+        status_due: bool,
+    ) -> Result<(), RoundError> {
         let identity = plugin.identity.clone();
         let desired = spec::desired(spec::Inputs {
             options: &self.options,
@@ -221,7 +300,7 @@ impl Controller {
                 name: &i.name,
                 version: &i.version,
             }),
-            info: info.as_ref(),
+            info,
         });
         if desired.dropped != self.last_dropped {
             for note in &desired.dropped {
@@ -229,7 +308,7 @@ impl Controller {
             }
             self.last_dropped = desired.dropped.clone();
         }
-        let ready = readiness(&plugin);
+        let ready = readiness(plugin);
         let specs = owned_conditions(&ready, &desired.plugin_conditions);
         let now = Time(Timestamp::now());
 
@@ -347,6 +426,12 @@ impl Controller {
     }
 }
 
+/// The NodeInfo to write with: none when the plugin gave none or gives the
+/// one the API server rejected.
+fn use_info(info: Option<NodeInfo>, rejected: Option<&NodeInfo>) -> Option<NodeInfo> {
+    info.filter(|info| Some(info) != rejected)
+}
+
 /// True when `seen` is older than `known` (both from the same Node, by
 /// resourceVersion; unknown order counts as newer).
 fn is_older(seen: &Node, known: Option<&Node>) -> bool {
@@ -403,6 +488,62 @@ mod tests {
         );
         assert!(!is_older(&node("a", "x"), Some(&node("a", "9"))));
         assert!(!is_older(&node("a", "1"), None));
+    }
+
+    fn api_error(code: u16, message: &str) -> kube::Error {
+        kube::Error::Api(Box::new(kube::core::Status {
+            code,
+            message: message.into(),
+            ..kube::core::Status::default()
+        }))
+    }
+
+    #[test]
+    fn invalid_writes_are_rejections_and_outages_are_not() {
+        let create = |code| {
+            RoundError::Registration(RegistrationError::Create {
+                node: "vk-1".into(),
+                source: api_error(code, "Node \"vk-1\" is invalid: status.capacity.x"),
+            })
+        };
+        assert_eq!(
+            create(422).rejection().as_deref(),
+            Some("Node \"vk-1\" is invalid: status.capacity.x")
+        );
+        assert!(create(400).rejection().is_some());
+        assert!(create(413).rejection().is_some());
+        assert!(create(500).rejection().is_none());
+        assert!(create(429).rejection().is_none());
+        let status = RoundError::Status(StatusError::Patch {
+            node: "vk-1".into(),
+            source: api_error(422, "invalid"),
+        });
+        assert!(status.rejection().is_some());
+        let read = RoundError::Registration(RegistrationError::Read {
+            node: "vk-1".into(),
+            source: api_error(422, "invalid"),
+        });
+        assert!(read.rejection().is_none(), "a read writes nothing");
+        let gone = RoundError::Status(StatusError::Gone {
+            node: "vk-1".into(),
+        });
+        assert!(gone.rejection().is_none());
+    }
+
+    #[test]
+    fn rejected_node_info_is_set_aside_until_it_changes() {
+        let rejected = NodeInfo {
+            labels: [("zone".to_owned(), "a".to_owned())].into(),
+            ..NodeInfo::default()
+        };
+        assert_eq!(use_info(Some(rejected.clone()), Some(&rejected)), None);
+        let changed = NodeInfo::default();
+        assert_eq!(
+            use_info(Some(changed.clone()), Some(&rejected)),
+            Some(changed.clone())
+        );
+        assert_eq!(use_info(Some(changed.clone()), None), Some(changed));
+        assert_eq!(use_info(None, Some(&rejected)), None);
     }
 
     #[test]

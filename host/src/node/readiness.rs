@@ -1,8 +1,10 @@
 //! The Node's Ready condition from the plugin's state: pure, so every phase's
 //! reason and message are unit-tested. `Ready=True` only while the plugin is
 //! running and passes its probes; otherwise `False` with a reason that says
-//! what the plugin is doing and a message that says why.
+//! what the plugin is doing and a message that says why (cut to
+//! [`MAX_TEXT`] bytes: the why is the plugin's own text).
 
+use super::spec::{MAX_TEXT, bounded};
 use crate::plugins::{Phase, PluginStatus};
 
 /// What the Ready condition should say (status, reason, message).
@@ -17,6 +19,12 @@ pub struct Readiness {
 
 /// The Ready condition for a plugin in `status`.
 pub fn readiness(status: &PluginStatus) -> Readiness {
+    let mut readiness = unbounded(status);
+    readiness.message = bounded(&readiness.message);
+    readiness
+}
+
+fn unbounded(status: &PluginStatus) -> Readiness {
     let plugin = match &status.identity {
         Some(identity) => format!("plugin {} {}", identity.name, identity.version),
         None => "the plugin".to_owned(),
@@ -135,6 +143,18 @@ mod tests {
         assert!(again.message.ends_with("starting again (restart 3)"));
         let stopped = readiness(&status(Phase::Stopped, 0));
         assert_eq!((stopped.ready, stopped.reason), (false, "PluginStopped"));
+    }
+
+    #[test]
+    fn a_long_probe_message_is_cut() {
+        let why = "x".repeat(100_000);
+        let r = readiness(&status(Phase::NotReady(why), 0));
+        assert_eq!(r.message.len(), MAX_TEXT);
+        assert!(
+            r.message
+                .starts_with("plugin vk-mock-plugin 0.1.0 is not ready: xxx")
+        );
+        assert!(r.message.ends_with("..."));
     }
 
     #[test]

@@ -1,7 +1,14 @@
 //! What the Node should look like, from the host's options, the plugin's
 //! identity and NodeInfo, and the machine's facts. Pure: plugin data is
 //! checked here (invalid labels, taints, quantities and addresses are dropped
-//! with a note, so one bad entry never blocks the whole Node) and bounded.
+//! with a note, so one bad entry never blocks the whole Node) and bounded
+//! (at most [`MAX_PLUGIN_ENTRIES`] of each kind; plugin text cut to
+//! [`MAX_TEXT`] bytes). Quantities are checked as kube-apiserver v1.36's
+//! `ValidateNodeResources` does: non-negative, and whole numbers for `pods`
+//! and extended resources (`example.com/widget`; anything with a domain
+//! that is not `*kubernetes.io/`). What still slips through is handled by the
+//! controller, which writes the Node without the plugin's data when the API
+//! server rejects it.
 
 use std::collections::BTreeMap;
 
@@ -26,6 +33,29 @@ pub const DEFAULT_MAX_PODS: &str = "110";
 
 /// Most entries of each kind taken from a plugin; the rest is dropped.
 pub const MAX_PLUGIN_ENTRIES: usize = 128;
+
+/// Longest plugin text (condition reasons and messages, system info, the
+/// Ready message's plugin part) in bytes; longer text is cut. The API server
+/// sets no limit on these, but one Node write carries all of them and a
+/// request that is too large fails every heartbeat.
+pub const MAX_TEXT: usize = 1024;
+
+/// Longest address (a DNS name is at most 253 bytes); longer ones are dropped.
+const MAX_ADDRESS: usize = 253;
+
+/// Resource names the API server takes only in whole numbers besides the
+/// extended resources (`IsIntegerResourceName`; only `pods` is a Node's).
+const INTEGER_RESOURCES: [&str; 9] = [
+    "pods",
+    "resourcequotas",
+    "services",
+    "replicationcontrollers",
+    "secrets",
+    "configmaps",
+    "persistentvolumeclaims",
+    "services.nodeports",
+    "services.loadbalancers",
+];
 
 /// The plugin as the Node describes it.
 #[derive(Debug, Clone, Copy)]
@@ -75,9 +105,9 @@ pub fn desired(inputs: Inputs<'_>) -> Desired {
     let system = info.system_info.clone().unwrap_or_default();
     let or = |given: &str, fallback: &str| {
         if given.is_empty() {
-            fallback.to_owned()
+            bounded(fallback)
         } else {
-            given.to_owned()
+            bounded(given)
         }
     };
     let system_info = NodeSystemInfo {
@@ -89,11 +119,11 @@ pub fn desired(inputs: Inputs<'_>) -> Desired {
             &system.container_runtime_version,
             &plugin.map_or_else(
                 || "vk-host://unknown".to_owned(),
-                |p| format!("{}://{}", p.name, p.version),
+                |p| bounded(&format!("{}://{}", p.name, p.version)),
             ),
         ),
         machine_id: or(&system.machine_id, &facts.machine_id),
-        system_uuid: system.system_uuid.clone(),
+        system_uuid: bounded(&system.system_uuid),
         boot_id: or(&system.boot_id, &facts.boot_id),
         kubelet_version: kubelet_version(),
         kube_proxy_version: String::new(),
@@ -172,10 +202,14 @@ pub fn desired(inputs: Inputs<'_>) -> Desired {
             type_: address.r#type.clone(),
             address: address.address.clone(),
         };
-        if !ADDRESS_TYPES.contains(&address.type_.as_str()) || address.address.is_empty() {
+        if !ADDRESS_TYPES.contains(&address.type_.as_str())
+            || address.address.is_empty()
+            || address.address.len() > MAX_ADDRESS
+        {
             dropped.push(format!(
-                "address {}={:?}: type must be one of {ADDRESS_TYPES:?} and the address not empty",
-                address.type_, address.address
+                "address {}={:?}: type must be one of {ADDRESS_TYPES:?} and the address 1 to {MAX_ADDRESS} bytes",
+                bounded(&address.type_),
+                bounded(&address.address)
             ));
         } else if !addresses.contains(&address) {
             addresses.push(address);
@@ -203,8 +237,8 @@ pub fn desired(inputs: Inputs<'_>) -> Desired {
         let spec = ConditionSpec {
             type_: condition.r#type.clone(),
             status: condition.status.clone(),
-            reason: condition.reason.clone(),
-            message: condition.message.clone(),
+            reason: bounded(&condition.reason),
+            message: bounded(&condition.message),
         };
         if spec.type_ == "Ready" {
             // The host owns Ready (plugin health); the proto says it is ignored.
@@ -213,7 +247,8 @@ pub fn desired(inputs: Inputs<'_>) -> Desired {
         {
             dropped.push(format!(
                 "condition {}={}: needs a name-like type and status True, False or Unknown",
-                spec.type_, spec.status
+                bounded(&spec.type_),
+                bounded(&spec.status)
             ));
         } else if !plugin_conditions.iter().any(|c| c.type_ == spec.type_) {
             plugin_conditions.push(spec);
@@ -229,7 +264,7 @@ pub fn desired(inputs: Inputs<'_>) -> Desired {
         system_info,
         kubelet_port: i32::from(options.kubelet_port),
         plugin_conditions,
-        dropped,
+        dropped: dropped.iter().map(|note| bounded(note)).collect(),
     }
 }
 
@@ -283,10 +318,15 @@ fn quantities(
     let mut out = BTreeMap::new();
     for (name, quantity) in sorted(given).take(MAX_PLUGIN_ENTRIES) {
         if check_qualified_name(name).is_err() {
-            dropped.push(format!("{what} {name}: not a resource name"));
+            dropped.push(format!("{what} {}: not a resource name", bounded(name)));
         } else if !is_quantity(quantity) {
             dropped.push(format!(
-                "{what} {name}={quantity:?}: not a Kubernetes quantity"
+                "{what} {name}={:?}: not a Kubernetes quantity",
+                bounded(quantity)
+            ));
+        } else if whole_numbers_only(name) && !is_whole(quantity) {
+            dropped.push(format!(
+                "{what} {name}={quantity:?}: the API server takes only whole numbers for {name}"
             ));
         } else {
             out.insert(name.clone(), Quantity(quantity.clone()));
@@ -321,6 +361,114 @@ pub fn is_quantity(text: &str) -> bool {
         }
         None => false,
     }
+}
+
+/// True for the resources the API server requires whole numbers of: `pods`
+/// and extended resources (`IsIntegerResourceName`, `IsExtendedResourceName`).
+pub fn whole_numbers_only(name: &str) -> bool {
+    let native = !name.contains('/') || name.contains("kubernetes.io/");
+    let extended = !native
+        && !name.starts_with("requests.")
+        && check_qualified_name(&format!("requests.{name}")).is_ok();
+    INTEGER_RESOURCES.contains(&name) || extended
+}
+
+/// True when the quantity `text` (already checked by [`is_quantity`]) is a
+/// whole number: `3`, `2k`, `0.5Ki`, `1e3`, `2000m`. Exact, so a little
+/// stricter than the API server, which rounds up to milli-units first and
+/// lets `1.9999` pass.
+pub fn is_whole(text: &str) -> bool {
+    let text = text.strip_prefix('+').unwrap_or(text);
+    let number_end = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, suffix) = text.split_at(number_end);
+    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+    // value = digits × 10^exponent × 2^binary
+    let (exponent, binary): (i64, i64) = match suffix {
+        "" => (0, 0),
+        "n" => (-9, 0),
+        "u" => (-6, 0),
+        "m" => (-3, 0),
+        "k" => (3, 0),
+        "M" => (6, 0),
+        "G" => (9, 0),
+        "T" => (12, 0),
+        "P" => (15, 0),
+        "E" => (18, 0),
+        "Ki" => (0, 10),
+        "Mi" => (0, 20),
+        "Gi" => (0, 30),
+        "Ti" => (0, 40),
+        "Pi" => (0, 50),
+        "Ei" => (0, 60),
+        _ => {
+            let exponent = &suffix[1..];
+            match exponent.parse::<i64>() {
+                Ok(exponent) => (exponent, 0),
+                // Too many digits to be a real exponent: whole when positive.
+                Err(_) => return !exponent.starts_with('-'),
+            }
+        }
+    };
+    let mut digits: Vec<u8> = whole
+        .bytes()
+        .chain(fraction.bytes())
+        .map(|b| b - b'0')
+        .skip_while(|d| *d == 0)
+        .collect();
+    let mut exponent = exponent.saturating_sub(i64::try_from(fraction.len()).unwrap_or(i64::MAX));
+    while digits.last() == Some(&0) {
+        digits.pop();
+        exponent = exponent.saturating_add(1);
+    }
+    if digits.is_empty() || exponent >= 0 {
+        return true;
+    }
+    // Whole when digits × 2^binary divides by 10^-exponent: 5^-exponent
+    // must divide the digits, and the 2s the binary suffix lacks too.
+    let tens = exponent.unsigned_abs();
+    let twos = tens.saturating_sub(binary.unsigned_abs());
+    for (divisor, times) in [(5, tens), (2, twos)] {
+        for _ in 0..times {
+            match divide_exactly(&digits, divisor) {
+                Some(quotient) => digits = quotient,
+                None => return false,
+            }
+        }
+    }
+    true
+}
+
+/// `digits` (decimal, most significant first) divided by `divisor`, when
+/// there is no remainder.
+fn divide_exactly(digits: &[u8], divisor: u32) -> Option<Vec<u8>> {
+    let mut quotient = Vec::with_capacity(digits.len());
+    let mut remainder = 0u32;
+    for &digit in digits {
+        let current = remainder * 10 + u32::from(digit);
+        quotient.push(u8::try_from(current / divisor).ok()?);
+        remainder = current % divisor;
+    }
+    (remainder == 0).then_some(quotient)
+}
+
+/// `text` cut to at most [`MAX_TEXT`] bytes (on a character boundary), with
+/// `...` at the end when something was cut.
+pub fn bounded(text: &str) -> String {
+    bounded_to(text, MAX_TEXT)
+}
+
+/// `text` cut to at most `max` bytes, `...` marking the cut.
+pub fn bounded_to(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let mut cut = max.saturating_sub(3);
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}...", &text[..cut])
 }
 
 /// `name` made into a valid label value (for the provider taint's value).
@@ -619,6 +767,146 @@ mod tests {
         for bad in ["", "Gi", "1.2.3", "-1", "ten", "1Gb", "1e", "1 Gi"] {
             assert!(!is_quantity(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn whole_numbers_for_pods_and_extended_resources() {
+        for name in ["pods", "example.com/widget", "nvidia.com/gpu"] {
+            assert!(whole_numbers_only(name), "{name}");
+        }
+        for name in [
+            "cpu",
+            "memory",
+            "ephemeral-storage",
+            "hugepages-2Mi",
+            "kubernetes.io/something",
+            "example.kubernetes.io/thing",
+            "requests.example.com/widget",
+        ] {
+            assert!(!whole_numbers_only(name), "{name}");
+        }
+        for whole in [
+            "0",
+            "3",
+            "+4",
+            "2k",
+            "1E",
+            "0.5Ki",
+            "1.5Ki",
+            "1e3",
+            "2000m",
+            "1.50e1",
+            "000",
+            "0.0",
+            "5000000u",
+            "1e999999999999999999999",
+        ] {
+            assert!(is_quantity(whole) && is_whole(whole), "{whole}");
+        }
+        for fraction in [
+            "0.5",
+            "1500m",
+            "1m",
+            "1.0001",
+            "2E-2",
+            "1n",
+            ".5",
+            "1e-1",
+            "0.00048828125Ki",
+            "1e-999999999999999999999",
+        ] {
+            assert!(is_quantity(fraction) && !is_whole(fraction), "{fraction}");
+        }
+        assert!(is_whole("0.0009765625Ki"), "2^-10 Ki is 1");
+    }
+
+    #[test]
+    fn fractional_pods_and_extended_resources_are_dropped() {
+        let facts = facts();
+        let options = options();
+        let mut info = info();
+        info.capacity.insert("pods".into(), "0.5".into());
+        info.capacity
+            .insert("example.com/widget".into(), "0.5".into());
+        info.capacity
+            .insert("example.com/gadget".into(), "2".into());
+        info.capacity.insert("cpu".into(), "1500m".into());
+        info.allocatable
+            .insert("example.com/gadget".into(), "1500m".into());
+        let d = desired(Inputs {
+            options: &options,
+            facts: &facts,
+            plugin: Some(PLUGIN),
+            info: Some(&info),
+        });
+        assert_eq!(d.capacity["pods"].0, "110", "the default replaces it");
+        assert_eq!(d.capacity["cpu"].0, "1500m", "cpu may be fractional");
+        assert!(!d.capacity.contains_key("example.com/widget"));
+        assert_eq!(d.capacity["example.com/gadget"].0, "2");
+        assert_eq!(
+            d.allocatable["example.com/gadget"].0, "2",
+            "taken from the capacity"
+        );
+        for note in [
+            "capacity pods=\"0.5\": the API server takes only whole numbers for pods",
+            "capacity example.com/widget=\"0.5\"",
+            "allocatable example.com/gadget=\"1500m\"",
+        ] {
+            assert!(
+                d.dropped.iter().any(|n| n.starts_with(note)),
+                "{note} in {:?}",
+                d.dropped
+            );
+        }
+    }
+
+    #[test]
+    fn plugin_text_is_bounded() {
+        let facts = facts();
+        let options = options();
+        let mut info = info();
+        let long = "é".repeat(3000);
+        info.conditions.push(proto::NodeCondition {
+            r#type: "example.com/Chatty".into(),
+            status: "True".into(),
+            reason: long.clone(),
+            message: long.clone(),
+        });
+        info.conditions.push(proto::NodeCondition {
+            r#type: long.clone(),
+            status: "True".into(),
+            reason: String::new(),
+            message: String::new(),
+        });
+        info.addresses.push(proto::NodeAddress {
+            r#type: "InternalDNS".into(),
+            address: "a".repeat(254),
+        });
+        info.system_info.as_mut().expect("system info").os_image = long.clone();
+        let d = desired(Inputs {
+            options: &options,
+            facts: &facts,
+            plugin: Some(PLUGIN),
+            info: Some(&info),
+        });
+        let chatty = d
+            .plugin_conditions
+            .iter()
+            .find(|c| c.type_ == "example.com/Chatty")
+            .expect("the condition is kept");
+        assert!(chatty.message.len() <= MAX_TEXT && chatty.message.ends_with("..."));
+        assert!(chatty.message.starts_with("éé"));
+        assert!(chatty.reason.len() <= MAX_TEXT);
+        assert!(d.system_info.os_image.len() <= MAX_TEXT);
+        assert!(!d.addresses.iter().any(|a| a.type_ == "InternalDNS"));
+        assert!(
+            d.dropped.iter().all(|n| n.len() <= MAX_TEXT),
+            "{:?}",
+            d.dropped
+        );
+        assert_eq!(bounded("short"), "short");
+        assert_eq!(bounded_to("abcdef", 5), "ab...");
+        assert_eq!(bounded_to("aééb", 5), "a...", "not inside the é");
     }
 
     #[test]
