@@ -371,8 +371,14 @@ async fn forward(
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, Refused> {
     let what = "port-forward";
-    // As the kubelet: ports come from the query only in the WebSocket form.
-    let ports = if upgrade.is_ok() {
+    // As the kubelet: ports come from the query only in the plain
+    // WebSocket form (SPDY streams name their port in each stream).
+    let tunnel = upgrade.as_ref().is_ok_and(|upgrade| {
+        upgrade
+            .requested_protocols()
+            .any(|name| name.as_bytes().starts_with(b"SPDY/3.1+"))
+    });
+    let ports = if upgrade.is_ok() && !tunnel {
         Some(options::ports(&options::parse_query(query.as_deref()))?)
     } else {
         None

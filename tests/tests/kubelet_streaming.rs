@@ -1,0 +1,664 @@
+//! The kubelet API's streaming routes (`/exec`, `/attach`, `/portForward`,
+//! `/run`) served in process over plain HTTP, against a real mock plugin
+//! process and a real kube-apiserver (for the bound-pod rule), with a
+//! tokio-tungstenite client speaking the channel protocols v4 and v5.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use futures::{SinkExt as _, StreamExt as _};
+use k8s_openapi::api::core::v1::{Node, Pod};
+use kube::api::{DeleteParams, PostParams};
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use tokio_util::sync::CancellationToken;
+use vk_host::kubelet_api::{ApiState, streaming};
+use vk_host::plugins::{PluginSpec, Supervisor, SupervisorConfig};
+use vk_tests::cluster::{Cluster, node_name};
+use vk_tests::processes::workspace_binary;
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+const POD: &str = "shell";
+const CONTAINER: &str = "main";
+/// Every wait on the server.
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+/// An API server pod bound to a node of our own, the mock plugin running it,
+/// and the streaming routes served on a loopback port.
+struct Fixture {
+    namespace: String,
+    node: String,
+    address: std::net::SocketAddr,
+    uid: String,
+    supervisor: Option<Supervisor>,
+    _runtime: tempfile::TempDir,
+    client: kube::Client,
+}
+
+impl Fixture {
+    async fn start(plugin_config: &str) -> Self {
+        let cluster = Cluster::shared();
+        let client = cluster.client().await;
+        let namespace = cluster.create_namespace("stream").await;
+        let node = node_name("stream");
+        // A Node object, so the pod garbage collector leaves our pod alone.
+        let nodes: kube::Api<Node> = kube::Api::all(client.clone());
+        let node_object: Node =
+            serde_json::from_value(json!({"metadata": {"name": node}})).expect("node");
+        nodes
+            .create(&PostParams::default(), &node_object)
+            .await
+            .expect("creating the Node");
+        let pods: kube::Api<Pod> = kube::Api::namespaced(client.clone(), &namespace);
+        let pod: Pod = serde_json::from_value(json!({
+            "metadata": {"name": POD, "namespace": namespace},
+            "spec": {
+                "nodeName": node,
+                "containers": [{"name": CONTAINER, "image": "busybox"}],
+            },
+        }))
+        .expect("pod");
+        let pod = pods
+            .create(&PostParams::default(), &pod)
+            .await
+            .expect("creating the pod");
+        let uid = pod.metadata.uid.clone().expect("uid");
+
+        let runtime = tempfile::tempdir().expect("runtime dir");
+        let config = (!plugin_config.is_empty()).then(|| {
+            let path = runtime.path().join("mock.toml");
+            std::fs::write(&path, plugin_config).expect("plugin config");
+            path
+        });
+        let spec = PluginSpec {
+            path: workspace_binary("vk-mock-plugin"),
+            args: Vec::new(),
+            config,
+            runtime_dir: runtime.path().to_owned(),
+        };
+        let supervisor = Supervisor::start(
+            SupervisorConfig::new(spec, node.clone()),
+            &CancellationToken::new(),
+        )
+        .await
+        .expect("starting the mock plugin");
+        let plugin = supervisor.client().borrow().clone().expect("plugin client");
+        plugin
+            .create_pod(&pod)
+            .await
+            .expect("CreatePod in the mock plugin");
+
+        let state = ApiState {
+            node_name: node.clone(),
+            client: client.clone(),
+            plugin: supervisor.watch(),
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let address = listener.local_addr().expect("address");
+        let app = streaming::routes().with_state(state);
+        tokio::spawn(async move {
+            axum::serve(listener, app).await.expect("serve");
+        });
+        Self {
+            namespace,
+            node,
+            address,
+            uid,
+            supervisor: Some(supervisor),
+            _runtime: runtime,
+            client,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("ws://{}{path}", self.address)
+    }
+
+    fn exec_path(&self, query: &str) -> String {
+        format!("/exec/{}/{POD}/{CONTAINER}?{query}", self.namespace)
+    }
+
+    /// Opens a WebSocket offering `protocols`.
+    async fn connect(&self, path: &str, protocols: &str) -> Result<Ws, WsError> {
+        let mut request = self.url(path).into_client_request().expect("request");
+        if !protocols.is_empty() {
+            request.headers_mut().insert(
+                "Sec-WebSocket-Protocol",
+                protocols.parse().expect("header value"),
+            );
+        }
+        let (ws, _response) =
+            tokio::time::timeout(TIMEOUT, tokio_tungstenite::connect_async(request))
+                .await
+                .expect("the handshake timed out")?;
+        Ok(ws)
+    }
+
+    /// The HTTP refusal of a WebSocket request: status and `metav1.Status`.
+    async fn refused(&self, path: &str, protocols: &str) -> (u16, Value) {
+        match self.connect(path, protocols).await {
+            Ok(_) => panic!("{path} was upgraded; expected a refusal"),
+            Err(WsError::Http(response)) => {
+                let body = response.body().clone().unwrap_or_default();
+                let status: Value = serde_json::from_slice(&body).unwrap_or_else(|e| {
+                    panic!(
+                        "{path}: body is not JSON ({e}): {}",
+                        String::from_utf8_lossy(&body)
+                    )
+                });
+                (response.status().as_u16(), status)
+            }
+            Err(other) => panic!("{path}: {other}"),
+        }
+    }
+
+    /// A plain HTTP request (no upgrade): status and body.
+    async fn http(&self, method: &str, path: &str) -> (u16, String) {
+        let mut stream = TcpStream::connect(self.address).await.expect("connect");
+        let request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            self.address
+        );
+        stream.write_all(request.as_bytes()).await.expect("write");
+        let mut response = Vec::new();
+        tokio::time::timeout(TIMEOUT, stream.read_to_end(&mut response))
+            .await
+            .expect("the response timed out")
+            .expect("read");
+        let response = String::from_utf8_lossy(&response).into_owned();
+        let (head, body) = response.split_once("\r\n\r\n").expect("a response head");
+        let status = head
+            .split(' ')
+            .nth(1)
+            .and_then(|code| code.parse().ok())
+            .expect("a status code");
+        // The body may be chunked; the tests only search it.
+        (status, body.to_owned())
+    }
+
+    async fn stop(mut self) {
+        if let Some(supervisor) = self.supervisor.take() {
+            supervisor.stop().await;
+        }
+        let nodes: kube::Api<Node> = kube::Api::all(self.client.clone());
+        let _ = nodes.delete(&self.node, &DeleteParams::default()).await;
+    }
+}
+
+/// Everything a remote-command session delivered, by channel.
+#[derive(Debug, Default)]
+struct Transcript {
+    /// Channel of the first message (the kubelet's empty "ready" frame).
+    first: Option<(u8, usize)>,
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+    error: Vec<u8>,
+    close_code: Option<u16>,
+}
+
+impl Transcript {
+    fn status(&self) -> Value {
+        serde_json::from_slice(&self.error).unwrap_or_else(|e| {
+            panic!(
+                "error channel is not a Status ({e}): {:?}",
+                String::from_utf8_lossy(&self.error)
+            )
+        })
+    }
+
+    fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+}
+
+/// Reads a session to its end (the server's close).
+async fn read_all(ws: &mut Ws) -> Transcript {
+    let mut transcript = Transcript::default();
+    loop {
+        let message = tokio::time::timeout(TIMEOUT, ws.next())
+            .await
+            .unwrap_or_else(|_| panic!("the session did not end; so far {transcript:?}"));
+        match message {
+            Some(Ok(Message::Binary(data))) => {
+                let (channel, payload) = data.split_first().expect("a channel byte");
+                transcript.first.get_or_insert((*channel, payload.len()));
+                match channel {
+                    1 => transcript.stdout.extend_from_slice(payload),
+                    2 => transcript.stderr.extend_from_slice(payload),
+                    3 => transcript.error.extend_from_slice(payload),
+                    other => panic!("data on channel {other}"),
+                }
+            }
+            Some(Ok(Message::Close(frame))) => {
+                transcript.close_code = frame.map(|f| u16::from(f.code));
+                return transcript;
+            }
+            Some(Ok(_)) => {}
+            Some(Err(error)) => panic!("read error {error}; so far {transcript:?}"),
+            None => return transcript,
+        }
+    }
+}
+
+fn binary(channel: u8, payload: &[u8]) -> Message {
+    let mut frame = vec![channel];
+    frame.extend_from_slice(payload);
+    Message::Binary(frame.into())
+}
+
+#[tokio::test]
+async fn exec_over_v5_and_v4() {
+    let fixture = Fixture::start("").await;
+
+    // stdin to `cat`, closed with v5's close signal: the echo, then Success.
+    let mut ws = fixture
+        .connect(
+            &fixture.exec_path("command=cat&input=1&output=1&error=1"),
+            "v5.channel.k8s.io, v4.channel.k8s.io",
+        )
+        .await
+        .expect("upgrade");
+    ws.send(binary(0, b"hello ")).await.expect("send");
+    ws.send(binary(0, b"world\n")).await.expect("send");
+    ws.send(Message::Binary(vec![255, 0].into()))
+        .await
+        .expect("close stdin");
+    let transcript = read_all(&mut ws).await;
+    assert_eq!(transcript.first, Some((1, 0)), "first frame: empty stdout");
+    assert_eq!(transcript.stdout(), "hello world\n");
+    assert_eq!(transcript.status()["status"], "Success");
+    assert_eq!(transcript.close_code, Some(1000));
+
+    // A non-zero exit code as client-go decodes it.
+    let mut ws = fixture
+        .connect(
+            &fixture.exec_path("command=sh&command=-c&command=exit+3&output=1&error=1"),
+            "v5.channel.k8s.io",
+        )
+        .await
+        .expect("upgrade");
+    let status = read_all(&mut ws).await.status();
+    assert_eq!(status["status"], "Failure");
+    assert_eq!(status["reason"], "NonZeroExitCode");
+    assert_eq!(status["details"]["causes"][0]["reason"], "ExitCode");
+    assert_eq!(status["details"]["causes"][0]["message"], "3");
+
+    // v4: stderr on its own channel.
+    let mut ws = fixture
+        .connect(
+            &fixture.exec_path("command=echo-stderr&command=oops&output=1&error=1"),
+            "v4.channel.k8s.io",
+        )
+        .await
+        .expect("upgrade");
+    let transcript = read_all(&mut ws).await;
+    assert_eq!(String::from_utf8_lossy(&transcript.stderr), "oops\n");
+    assert!(transcript.stdout.is_empty());
+    assert_eq!(transcript.status()["status"], "Success");
+
+    // Only stderr requested: the ready frame is on stderr.
+    let mut ws = fixture
+        .connect(
+            &fixture.exec_path("command=echo&command=x&error=1"),
+            "v4.channel.k8s.io",
+        )
+        .await
+        .expect("upgrade");
+    let transcript = read_all(&mut ws).await;
+    assert_eq!(transcript.first, Some((2, 0)));
+    assert!(transcript.stdout.is_empty(), "stdout was not requested");
+
+    // The uid form of the path.
+    let path = format!(
+        "/exec/{}/{POD}/{}/{CONTAINER}?command=echo&command=uid&output=1",
+        fixture.namespace, fixture.uid
+    );
+    let mut ws = fixture
+        .connect(&path, "v5.channel.k8s.io")
+        .await
+        .expect("upgrade");
+    assert_eq!(read_all(&mut ws).await.stdout(), "uid\n");
+
+    fixture.stop().await;
+}
+
+#[tokio::test]
+async fn tty_resize_and_attach() {
+    let fixture = Fixture::start("").await;
+
+    // With a TTY the first resize becomes the initial terminal size.
+    let mut ws = fixture
+        .connect(
+            &fixture.exec_path("command=stty&command=size&input=1&output=1&tty=1"),
+            "v5.channel.k8s.io",
+        )
+        .await
+        .expect("upgrade");
+    ws.send(binary(4, br#"{"Width":132,"Height":43}"#))
+        .await
+        .expect("resize");
+    let transcript = read_all(&mut ws).await;
+    assert_eq!(transcript.stdout(), "43 132\n");
+    assert_eq!(transcript.status()["status"], "Success");
+
+    // Stdin before any resize: the command starts at once, and a resize
+    // split across two messages later is decoded and forwarded.
+    let mut ws = fixture
+        .connect(
+            &fixture.exec_path("command=cat&input=1&output=1&tty=1"),
+            "v5.channel.k8s.io",
+        )
+        .await
+        .expect("upgrade");
+    ws.send(binary(0, b"typed\r\n")).await.expect("stdin");
+    ws.send(binary(4, br#"{"Width":80,"#))
+        .await
+        .expect("resize");
+    ws.send(binary(4, br#""Height":24}"#))
+        .await
+        .expect("resize");
+    ws.send(Message::Binary(vec![255, 0].into()))
+        .await
+        .expect("close stdin");
+    let transcript = read_all(&mut ws).await;
+    assert_eq!(transcript.stdout(), "typed\r\n");
+    assert_eq!(transcript.status()["status"], "Success");
+
+    // Attach with stdin: echoed until stdin closes.
+    let path = format!(
+        "/attach/{}/{POD}/{CONTAINER}?input=1&output=1&error=1",
+        fixture.namespace
+    );
+    let mut ws = fixture
+        .connect(&path, "v5.channel.k8s.io")
+        .await
+        .expect("upgrade");
+    ws.send(binary(0, b"attached\n")).await.expect("stdin");
+    ws.send(Message::Binary(vec![255, 0].into()))
+        .await
+        .expect("close stdin");
+    let transcript = read_all(&mut ws).await;
+    assert_eq!(transcript.stdout(), "attached\n");
+    assert_eq!(transcript.status()["status"], "Success");
+
+    // Attach without stdin shows the container's output until we leave.
+    let path = format!("/attach/{}/{POD}/{CONTAINER}?output=1", fixture.namespace);
+    let mut ws = fixture
+        .connect(&path, "v5.channel.k8s.io")
+        .await
+        .expect("upgrade");
+    let mut seen = Vec::new();
+    while !String::from_utf8_lossy(&seen).contains(" line ") {
+        match tokio::time::timeout(TIMEOUT, ws.next()).await {
+            Ok(Some(Ok(Message::Binary(data)))) if data.first() == Some(&1) => {
+                seen.extend_from_slice(&data[1..]);
+            }
+            Ok(Some(Ok(_))) => {}
+            other => panic!("attach output: {other:?}"),
+        }
+    }
+    ws.close(None).await.expect("detach");
+
+    fixture.stop().await;
+}
+
+#[tokio::test]
+async fn port_forward_websocket_form() {
+    let fixture = Fixture::start("").await;
+    let path = format!(
+        "/portForward/{}/{POD}?port=8080&port=9090",
+        fixture.namespace
+    );
+    let mut ws = fixture
+        .connect(&path, "v4.channel.k8s.io")
+        .await
+        .expect("upgrade");
+    // First frame on each of the four channels: the port, little-endian.
+    let mut headers = Vec::new();
+    while headers.len() < 4 {
+        match tokio::time::timeout(TIMEOUT, ws.next()).await {
+            Ok(Some(Ok(Message::Binary(data)))) => headers.push(data.to_vec()),
+            other => panic!("port header: {other:?}"),
+        }
+    }
+    headers.sort();
+    assert_eq!(
+        headers,
+        [
+            vec![0, 0x90, 0x1f],
+            vec![1, 0x90, 0x1f],
+            vec![2, 0x82, 0x23],
+            vec![3, 0x82, 0x23]
+        ]
+    );
+    ws.send(binary(0, b"ping 8080")).await.expect("send");
+    ws.send(binary(2, b"ping 9090")).await.expect("send");
+    let mut echoed = [Vec::new(), Vec::new()];
+    while echoed[0].len() < 9 || echoed[1].len() < 9 {
+        match tokio::time::timeout(TIMEOUT, ws.next()).await {
+            Ok(Some(Ok(Message::Binary(data)))) => {
+                let (channel, payload) = data.split_first().expect("channel");
+                assert!(channel % 2 == 0, "error on channel {channel}: {payload:?}");
+                echoed[usize::from(channel / 2)].extend_from_slice(payload);
+            }
+            other => panic!("echo: {other:?}"),
+        }
+    }
+    assert_eq!(echoed, [b"ping 8080".to_vec(), b"ping 9090".to_vec()]);
+    ws.close(None).await.expect("close");
+
+    // kubectl port-forward's SPDY-in-WebSocket is refused clearly.
+    let (code, status) = fixture
+        .refused(
+            &format!("/portForward/{}/{POD}", fixture.namespace),
+            "SPDY/3.1+portforward.k8s.io",
+        )
+        .await;
+    assert_eq!(code, 501, "{status}");
+    assert!(
+        status["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("SPDY")),
+        "{status}"
+    );
+    fixture.stop().await;
+}
+
+#[tokio::test]
+async fn refusals_before_the_upgrade() {
+    let fixture = Fixture::start("disabled_capabilities = [\"port_forward\", \"attach\"]\n").await;
+    let ns = &fixture.namespace;
+    let v5 = "v5.channel.k8s.io";
+
+    let (code, status) = fixture.refused(&fixture.exec_path("command=ls"), v5).await;
+    assert_eq!(code, 400);
+    assert!(
+        status["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("at least 1 of stdin, stdout, stderr")),
+        "{status}"
+    );
+
+    let (code, status) = fixture
+        .refused(
+            &format!("/exec/{ns}/no-such-pod/{CONTAINER}?command=ls&output=1"),
+            v5,
+        )
+        .await;
+    assert_eq!(code, 404, "{status}");
+
+    let (code, status) = fixture
+        .refused(&format!("/exec/{ns}/{POD}/sidecar?command=ls&output=1"), v5)
+        .await;
+    assert_eq!(code, 404, "{status}");
+    assert!(
+        status["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("sidecar")),
+        "{status}"
+    );
+
+    let (code, status) = fixture
+        .refused(
+            &format!("/exec/{ns}/{POD}/not-the-uid/{CONTAINER}?command=ls&output=1"),
+            v5,
+        )
+        .await;
+    assert_eq!(code, 404, "{status}");
+
+    let (code, status) = fixture
+        .refused(&format!("/attach/{ns}/{POD}/{CONTAINER}?output=1"), v5)
+        .await;
+    assert_eq!(code, 501, "{status}");
+    assert!(
+        status["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("CAPABILITY_ATTACH")),
+        "{status}"
+    );
+    let (code, _) = fixture
+        .refused(
+            &format!("/portForward/{ns}/{POD}?port=80"),
+            "v4.channel.k8s.io",
+        )
+        .await;
+    assert_eq!(code, 501);
+
+    let (code, status) = fixture
+        .refused(
+            &fixture.exec_path("command=ls&output=1"),
+            "base64.channel.k8s.io",
+        )
+        .await;
+    assert_eq!(code, 400, "{status}");
+
+    // A request that is not a WebSocket upgrade (SPDY is not spoken).
+    let (code, body) = fixture
+        .http("POST", &fixture.exec_path("command=ls&output=1"))
+        .await;
+    assert_eq!(code, 501, "{body}");
+    assert!(body.contains("WebSocket"), "{body}");
+
+    fixture.stop().await;
+}
+
+#[tokio::test]
+async fn run_returns_the_output() {
+    let fixture = Fixture::start("").await;
+    let ns = &fixture.namespace;
+    let (code, body) = fixture
+        .http(
+            "POST",
+            &format!("/run/{ns}/{POD}/{CONTAINER}?cmd=echo+hello+run"),
+        )
+        .await;
+    assert_eq!(code, 200, "{body}");
+    assert!(body.contains("hello run\n"), "{body}");
+
+    let (code, body) = fixture
+        .http("POST", &format!("/run/{ns}/{POD}/{CONTAINER}?cmd=exit+4"))
+        .await;
+    assert_eq!(code, 500, "{body}");
+    assert!(body.contains("exited with 4"), "{body}");
+
+    let (code, body) = fixture
+        .http("POST", &format!("/run/{ns}/{POD}/{CONTAINER}"))
+        .await;
+    assert_eq!(code, 400, "{body}");
+    fixture.stop().await;
+}
+
+/// A client that writes stdin to `cat` and does not read stdout: the host
+/// must stop reading the client (bounded buffers), then deliver everything
+/// once the client reads again.
+#[tokio::test]
+async fn a_slow_reader_pushes_back_to_the_writer() {
+    let fixture = Fixture::start("").await;
+    let ws = fixture
+        .connect(
+            &fixture.exec_path("command=cat&input=1&output=1"),
+            "v5.channel.k8s.io",
+        )
+        .await
+        .expect("upgrade");
+    let (mut sink, mut source) = ws.split();
+    const CHUNK: usize = 32 * 1024;
+    const TOTAL: usize = 128 * 1024 * 1024;
+    let sent = Arc::new(AtomicUsize::new(0));
+    let writer = {
+        let sent = Arc::clone(&sent);
+        tokio::spawn(async move {
+            let mut offset = 0usize;
+            while offset < TOTAL {
+                let payload: Vec<u8> = (offset..offset + CHUNK).map(|i| (i % 251) as u8).collect();
+                sink.send(binary(0, &payload)).await.expect("send stdin");
+                offset += CHUNK;
+                sent.store(offset, Ordering::SeqCst);
+            }
+            sink.send(Message::Binary(vec![255, 0].into()))
+                .await
+                .expect("close stdin");
+            sink
+        })
+    };
+    // Not reading: the writer must stall far below the total.
+    let mut last = usize::MAX;
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let now = sent.load(Ordering::SeqCst);
+        if now == last {
+            break;
+        }
+        assert!(
+            now < TOTAL,
+            "all {TOTAL} bytes were accepted without a reader"
+        );
+        last = now;
+    }
+    let stalled_at = sent.load(Ordering::SeqCst);
+    assert!(
+        stalled_at < 64 * 1024 * 1024,
+        "the host took {stalled_at} bytes without the client reading"
+    );
+
+    // Reading again drains everything, in order.
+    let mut received = 0usize;
+    let mut status = Vec::new();
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(120), source.next())
+            .await
+            .expect("the echo stalled");
+        match message {
+            Some(Ok(Message::Binary(data))) => {
+                let (channel, payload) = data.split_first().expect("channel");
+                match channel {
+                    1 => {
+                        for (i, byte) in payload.iter().enumerate() {
+                            assert_eq!(*byte, ((received + i) % 251) as u8, "at {}", received + i);
+                        }
+                        received += payload.len();
+                    }
+                    3 => status.extend_from_slice(payload),
+                    other => panic!("channel {other}"),
+                }
+            }
+            Some(Ok(Message::Close(_))) | None => break,
+            Some(Ok(_)) => {}
+            Some(Err(error)) => panic!("read: {error}"),
+        }
+    }
+    let _sink = writer.await.expect("writer");
+    assert_eq!(received, TOTAL);
+    let status: Value = serde_json::from_slice(&status).expect("status");
+    assert_eq!(status["status"], "Success");
+    eprintln!("the writer stalled after {stalled_at} bytes without a reader");
+    fixture.stop().await;
+}
