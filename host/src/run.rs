@@ -40,7 +40,8 @@ pub async fn run(config: Config) -> Result<(), RunError> {
     let mut core: JoinSet<Result<(), RunError>> = JoinSet::new();
     let events = Events::new(client.clone(), &config.node_name);
     let node = node::run(
-        client.clone(),
+        // Lease and status never wait behind pod work in the paced client.
+        crate::kube::connect_unpaced(&config.kube).await?,
         events.clone(),
         config.node,
         supervisor.watch(),

@@ -5,6 +5,6 @@ mod client;
 mod events;
 mod rate_limit;
 
-pub use client::{KubeError, KubeOptions, connect};
+pub use client::{KubeError, KubeOptions, connect, connect_unpaced};
 pub use events::{Events, Severity};
 pub use rate_limit::RateLimitLayer;

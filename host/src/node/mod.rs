@@ -111,7 +111,10 @@ pub enum NodeError {
 }
 
 /// Registers the Node and keeps it, its Lease and its status fresh until
-/// `token` is cancelled.
+/// `token` is cancelled. `client` should be one without client-side pacing
+/// ([`crate::kube::connect_unpaced`]): a Lease renewal queued behind pod
+/// work for longer than 40 s lets the node go Unknown. Events still go
+/// through `events` (paced; they can wait).
 pub async fn run(
     client: kube::Client,
     events: Events,
