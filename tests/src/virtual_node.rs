@@ -2,6 +2,8 @@
 //! with its own node name and namespace, so tests of the node and pod
 //! controllers read like a user's session (`kubectl apply`, `kubectl get`).
 
+use std::net::{IpAddr, Ipv4Addr, TcpListener, UdpSocket};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::Node;
@@ -23,6 +25,25 @@ pub struct NodeSetup {
     /// Register this node name instead of a fresh one (to restart vk-host
     /// for an existing Node).
     pub node_name: Option<String>,
+    /// Serve the kubelet API so that the cluster's API server reaches and
+    /// trusts it (see [`NodeSetup::with_kubelet_api`]).
+    pub kubelet_api: Option<KubeletApiSetup>,
+}
+
+/// Where a test node's kubelet API listens and the files it uses.
+#[derive(Debug, Clone)]
+pub struct KubeletApiSetup {
+    /// The node's InternalIP (the mock plugin reports it) and listen address.
+    pub ip: IpAddr,
+    /// A free port, the Node's daemon endpoint.
+    pub port: u16,
+    /// The cluster CA: verifies client certificates (the API server's
+    /// `--kubelet-client-certificate` is signed by it).
+    pub client_ca: PathBuf,
+    /// The kubelet CA the API server trusts; it signs the serving
+    /// certificate vk-host generates at start.
+    pub kubelet_ca_cert: PathBuf,
+    pub kubelet_ca_key: PathBuf,
 }
 
 impl NodeSetup {
@@ -34,7 +55,31 @@ impl NodeSetup {
             plugin_config: String::new(),
             host_args: Vec::new(),
             node_name: None,
+            kubelet_api: None,
         }
+    }
+
+    /// Serves the kubelet API on 127.0.0.1 and a free port, trusted by the
+    /// cluster's API server: enough for `kubectl logs/exec/attach/
+    /// port-forward`. The API server refuses `nodes/proxy` to loopback
+    /// addresses; use [`with_kubelet_api_on`](Self::with_kubelet_api_on)
+    /// with [`routable_ip`] for `kubectl get --raw .../proxy/...`.
+    /// The mock plugin's `host_ip` is set to the address: do not set it in
+    /// the plugin configuration too.
+    pub fn with_kubelet_api(self, cluster: &Cluster) -> Self {
+        self.with_kubelet_api_on(cluster, IpAddr::V4(Ipv4Addr::LOCALHOST))
+    }
+
+    /// [`with_kubelet_api`](Self::with_kubelet_api) on `ip`.
+    pub fn with_kubelet_api_on(mut self, cluster: &Cluster, ip: IpAddr) -> Self {
+        self.kubelet_api = Some(KubeletApiSetup {
+            ip,
+            port: free_port(),
+            client_ca: cluster.ca_cert(),
+            kubelet_ca_cert: cluster.kubelet_ca_cert(),
+            kubelet_ca_key: cluster.kubelet_ca_key(),
+        });
+        self
     }
 
     /// Sets the plugin's TOML configuration.
@@ -89,9 +134,28 @@ impl VirtualNode {
             "--kubeconfig".into(),
             kubeconfig.display().to_string(),
         ];
-        if !setup.plugin_config.is_empty() {
+        let mut plugin_config = setup.plugin_config.clone();
+        if let Some(api) = &setup.kubelet_api {
+            // Top-level keys first: the given configuration may open tables.
+            plugin_config = format!("host_ip = \"{}\"\n{plugin_config}", api.ip);
+            args.extend([
+                "--node-ip".into(),
+                api.ip.to_string(),
+                "--kubelet-address".into(),
+                api.ip.to_string(),
+                "--kubelet-port".into(),
+                api.port.to_string(),
+                "--client-ca-file".into(),
+                api.client_ca.display().to_string(),
+                "--tls-ca-cert-file".into(),
+                api.kubelet_ca_cert.display().to_string(),
+                "--tls-ca-key-file".into(),
+                api.kubelet_ca_key.display().to_string(),
+            ]);
+        }
+        if !plugin_config.is_empty() {
             let path = config_dir.path().join("plugin.toml");
-            std::fs::write(&path, &setup.plugin_config).expect("write the plugin config");
+            std::fs::write(&path, &plugin_config).expect("write the plugin config");
             args.extend(["--plugin-config".into(), path.display().to_string()]);
         }
         args.extend(setup.host_args.iter().cloned());
@@ -186,6 +250,15 @@ spec:
         )
     }
 
+    /// `https://<ip>:<port>` of the kubelet API, when the setup serves it.
+    pub fn kubelet_url(&self) -> Option<String> {
+        let api = self.setup.kubelet_api.as_ref()?;
+        Some(match api.ip {
+            IpAddr::V4(ip) => format!("https://{ip}:{}", api.port),
+            IpAddr::V6(ip) => format!("https://[{ip}]:{}", api.port),
+        })
+    }
+
     /// The plugin this node runs (for messages).
     pub fn plugin(&self) -> &str {
         &self.setup.plugin
@@ -197,4 +270,40 @@ spec:
         let lines: Vec<&str> = log.lines().collect();
         lines[lines.len().saturating_sub(40)..].join("\n")
     }
+}
+
+/// This machine's address towards its default route (connecting a UDP
+/// socket selects a route and sends nothing): a non-loopback address the API
+/// server's `nodes/proxy` accepts. Panics, saying why, when there is none.
+pub fn routable_ip() -> IpAddr {
+    let ip = UdpSocket::bind("0.0.0.0:0")
+        .and_then(|socket| {
+            socket.connect("192.0.2.1:9")?;
+            socket.local_addr()
+        })
+        .map(|address| address.ip());
+    match ip {
+        Ok(ip) if !ip.is_loopback() && !ip.is_unspecified() => ip,
+        other => panic!(
+            "this machine has no non-loopback address with a default route ({other:?}); \
+             kubelet-API tests through nodes/proxy need one"
+        ),
+    }
+}
+
+/// A port that is free now, below Linux's ephemeral range (32768-60999), so
+/// an outgoing connection of a busy test process cannot take it before
+/// vk-host binds it.
+pub fn free_port() -> u16 {
+    use std::sync::atomic::{AtomicU16, Ordering};
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let seed = (std::process::id() % 1000) as u16;
+    for _ in 0..2000 {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = 21000 + (seed.wrapping_mul(7).wrapping_add(n.wrapping_mul(13))) % 11000;
+        if TcpListener::bind(("0.0.0.0", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port in 21000..32000")
 }

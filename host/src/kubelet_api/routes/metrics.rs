@@ -42,12 +42,21 @@ pub async fn handler(State(state): State<ApiState>) -> Result<Response, ApiError
     Ok(([(CONTENT_TYPE, CONTENT_TYPE_TEXT)], text).into_response())
 }
 
-/// One family: name, help, type, samples (labels, value, timestamp ms).
+/// Label names and values of one sample.
+type Labels = Vec<(&'static str, String)>;
+
+/// One sample: labels, value, timestamp in milliseconds.
+type Sample = (Labels, String, Option<i64>);
+
+/// A pod's container samples, to sum.
+type PodUsage<'a> = (Vec<&'a CpuStats>, Vec<&'a MemoryStats>);
+
+/// One family: name, help, type, samples.
 struct Family {
     name: &'static str,
     help: &'static str,
     kind: &'static str,
-    samples: Vec<(Vec<(&'static str, String)>, String, Option<i64>)>,
+    samples: Vec<Sample>,
 }
 
 /// The exposition text. Pure.
@@ -96,7 +105,7 @@ pub fn render(reply: &GetMetricsResourceResponse, scrape_error: bool) -> String 
             "gauge",
         ),
     ];
-    let mut pods: BTreeMap<(String, String), (Vec<&CpuStats>, Vec<&MemoryStats>)> = BTreeMap::new();
+    let mut pods: BTreeMap<(String, String), PodUsage<'_>> = BTreeMap::new();
     for container in &reply.containers {
         let pod = container.pod.clone().unwrap_or_default();
         let labels = vec![

@@ -26,7 +26,7 @@ pub async fn handler(State(state): State<ApiState>) -> Result<Json<Value>, ApiEr
 
 /// The kubelet's Summary for the plugin's answer. Pure.
 pub fn summary_json(node_name: &str, summary: &GetStatsSummaryResponse) -> Value {
-    let node = summary.node.clone().unwrap_or_default();
+    let node = summary.node.unwrap_or_default();
     let mut node_json = Map::new();
     node_json.insert("nodeName".into(), json!(node_name));
     node_json.insert("systemContainers".into(), json!([]));
@@ -65,10 +65,10 @@ pub fn summary_json(node_name: &str, summary: &GetStatsSummaryResponse) -> Value
                 })
                 .collect();
             pod_json.insert("containers".into(), Value::Array(containers));
-            let cpu = pod.cpu.clone().or_else(|| {
+            let cpu = pod.cpu.or_else(|| {
                 sum_cpu(pod.containers.iter().filter_map(|c| c.cpu.as_ref()))
             });
-            let memory = pod.memory.clone().or_else(|| {
+            let memory = pod.memory.or_else(|| {
                 sum_memory(pod.containers.iter().filter_map(|c| c.memory.as_ref()))
             });
             if let Some(cpu) = &cpu {
