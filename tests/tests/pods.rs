@@ -929,3 +929,104 @@ async fn after_a_host_restart_pods_that_ran_are_reported_lost_and_the_rest_creat
     assert!(held.contains_key(&uid(&waiting)));
     drop(second);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_pod_held_by_a_finalizer_shows_its_final_phase() {
+    let cluster = Cluster::shared();
+    let node = Node::start(cluster, "pods-finalizer", "").await;
+    let api = pods_api(cluster.client().await, node.ns());
+    apply(
+        cluster,
+        &node
+            .node
+            .pod_yaml("held", "  finalizers:\n  - vk-host.io/test-hold"),
+    )
+    .await;
+    wait_running(&node, &api, "held").await;
+    cluster
+        .kubectl(&["delete", "pod", "held", "-n", node.ns(), "--wait=false"])
+        .await
+        .success();
+    // The kubelet writes the terminal phase before the object goes; the
+    // finalizer keeps it, so the phase is what a controller would see.
+    let pod = wait_pod(
+        &api,
+        "held",
+        Duration::from_secs(30),
+        "deleted, held by its finalizer, in a terminal phase",
+        |p| p.metadata.deletion_timestamp.is_some() && matches!(phase(p), "Succeeded" | "Failed"),
+    )
+    .await;
+    assert!(!ready(&pod), "a finished pod is not Ready");
+    wait_plugin_holds(&node, 0).await;
+    cluster
+        .kubectl(&[
+            "patch",
+            "pod",
+            "held",
+            "-n",
+            node.ns(),
+            "--type=json",
+            "-p",
+            r#"[{"op": "remove", "path": "/metadata/finalizers"}]"#,
+        ])
+        .await
+        .success();
+    wait_gone(&api, "held", Duration::from_secs(10)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_name_reused_while_the_plugin_still_removes_the_old_pod_is_created_quietly() {
+    let cluster = Cluster::shared();
+    // The plugin keeps a deleted pod (and its name) for 4 s.
+    let node = Node::start(cluster, "pods-reuse", "delete_delay_ms = 4000\n").await;
+    let api = pods_api(cluster.client().await, node.ns());
+    let yaml = node.node.pod_yaml("reused", "");
+    apply(cluster, &yaml).await;
+    let old = wait_running(&node, &api, "reused").await;
+    cluster
+        .kubectl(&[
+            "delete",
+            "pod",
+            "reused",
+            "-n",
+            node.ns(),
+            "--force",
+            "--grace-period=0",
+        ])
+        .await
+        .success();
+    wait_gone(&api, "reused", Duration::from_secs(10)).await;
+    apply(cluster, &yaml).await;
+    // While the old pod goes, CreatePod says ALREADY_EXISTS: no failure is
+    // shown, the pod just waits.
+    let started = Instant::now();
+    let mut reasons_seen = Vec::new();
+    let new = loop {
+        let pod = api.get("reused").await.expect("the new pod");
+        assert_ne!(uid(&pod), uid(&old), "a new pod");
+        if !reason(&pod).is_empty() {
+            reasons_seen.push(reason(&pod).to_owned());
+        }
+        if phase(&pod) == "Running" && ready(&pod) {
+            break pod;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the new pod was not Running within 30 s: phase {:?}, reason {:?}",
+            phase(&pod),
+            reason(&pod)
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(
+        reasons_seen.is_empty(),
+        "status reasons shown: {reasons_seen:?}"
+    );
+    let events = event_reasons(cluster, node.ns(), "reused").await;
+    assert!(
+        !events.iter().any(|r| r == "ProviderCreateFailed"),
+        "events: {events:?}"
+    );
+    assert!(node.plugin_pods().contains_key(&uid(&new)));
+}

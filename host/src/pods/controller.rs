@@ -20,9 +20,11 @@ use kube::runtime::watcher::{self, watcher};
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
-use tracing::{Instrument as _, info, warn};
+use tracing::{Instrument as _, error, info, warn};
 
 use super::context::{Context, Current};
+use super::key::PodKey;
+use super::queue::{Outcome, WorkQueue};
 use super::reconcile;
 use super::sync;
 use crate::plugins::PluginClient;
@@ -78,18 +80,77 @@ pub async fn dispatch(ctx: Arc<Context>, workers: usize, token: CancellationToke
         let span = tracing::info_span!("pod", pod = %key);
         running.spawn(
             async move {
-                let outcome = sync::sync(&ctx, &key).await;
-                ctx.queue.done(key, outcome);
+                let mut guard = Working::new(Arc::clone(&ctx.queue), key);
+                let outcome = sync::sync(&ctx, guard.key()).await;
+                guard.finish(outcome);
                 drop(permit);
             }
             .instrument(span),
         );
         // Reap finished tasks so the set does not grow.
-        while running.try_join_next().is_some() {}
+        while let Some(ended) = running.try_join_next() {
+            log_panic(ended);
+        }
     }
     // Work is idempotent and a plugin call may hang until its deadline:
     // stopping abandons what is in flight rather than waiting for it.
     running.shutdown().await;
+}
+
+/// Marks a key's work done when dropped, also when the worker panicked
+/// (then as a failure, retried with backoff): a key left "running" would
+/// never be worked on again.
+struct Working {
+    queue: Arc<WorkQueue>,
+    key: Option<PodKey>,
+    outcome: Outcome,
+}
+
+impl Working {
+    fn new(queue: Arc<WorkQueue>, key: PodKey) -> Self {
+        Self {
+            queue,
+            key: Some(key),
+            outcome: Outcome::Retry,
+        }
+    }
+
+    fn key(&self) -> &PodKey {
+        self.key.as_ref().expect("the key is taken only on drop")
+    }
+
+    fn finish(&mut self, outcome: Outcome) {
+        self.outcome = outcome;
+        if let Some(key) = self.key.take() {
+            self.queue.done(key, outcome);
+        }
+    }
+}
+
+impl Drop for Working {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            if std::thread::panicking() {
+                error!(pod = %key, "pod worker panicked; retrying the pod");
+            }
+            self.queue.done(key, self.outcome);
+        }
+    }
+}
+
+/// Logs a task that panicked (a bug); its work is retried by its guard.
+fn log_panic(ended: Result<(), tokio::task::JoinError>) {
+    if let Err(error) = ended
+        && error.is_panic()
+    {
+        let panic = error.into_panic();
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        error!(panic = %message, "a pod controller task panicked");
+    }
 }
 
 /// Numbers every plugin instance and serves each one until the next.
@@ -100,6 +161,8 @@ pub async fn follow_plugin(
     token: CancellationToken,
 ) {
     let mut generation = 0u64;
+    // Each instance's task, so that its end (or panic) is seen and logged.
+    let mut instances = JoinSet::new();
     loop {
         let client = clients.borrow_and_update().clone();
         let instance = token.child_token();
@@ -109,21 +172,74 @@ pub async fn follow_plugin(
             info!(generation, plugin = serving.plugin(), "plugin instance up");
             current.send_replace(Some(serving.clone()));
             let span = tracing::info_span!("plugin_instance", generation);
-            tokio::spawn(
+            instances.spawn(
                 reconcile::run_generation(Arc::clone(&ctx), serving, instance.clone())
                     .instrument(span),
             );
         } else {
             current.send_replace(None);
         }
-        let changed = tokio::select! {
-            () = token.cancelled() => Err(()),
-            changed = clients.changed() => changed.map_err(|_| ()),
+        let changed = loop {
+            tokio::select! {
+                () = token.cancelled() => break Err(()),
+                changed = clients.changed() => break changed.map_err(|_| ()),
+                Some(ended) = instances.join_next() => {
+                    if ended.as_ref().is_err_and(|e| e.is_panic()) {
+                        // Its pods are still served by the workers; the
+                        // status stream and resync come back with the next
+                        // plugin instance.
+                        warn!("the plugin instance's status stream and resync stopped");
+                    }
+                    log_panic(ended);
+                }
+            }
         };
         instance.cancel();
         if changed.is_err() {
             current.send_replace(None);
+            instances.shutdown().await;
             return;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_panicking_worker_leaves_its_key_to_be_retried() {
+        let queue = Arc::new(WorkQueue::default());
+        let key = PodKey::new("ns", "p");
+        queue.add(key.clone());
+        let taken = queue.next().await;
+        let worker = tokio::spawn({
+            let queue = Arc::clone(&queue);
+            async move {
+                let guard = Working::new(queue, taken);
+                let _ = guard.key();
+                panic!("a bug");
+            }
+        });
+        assert!(worker.await.expect_err("it panicked").is_panic());
+        // Not stuck as running: it comes back after the first backoff.
+        let again = tokio::time::timeout(Duration::from_secs(1), queue.next())
+            .await
+            .expect("the key is queued again after a panic");
+        assert_eq!(again, key);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_finished_worker_reports_its_outcome_once() {
+        let queue = Arc::new(WorkQueue::default());
+        let key = PodKey::new("ns", "p");
+        queue.add(key.clone());
+        let mut guard = Working::new(Arc::clone(&queue), queue.next().await);
+        guard.finish(Outcome::Done);
+        drop(guard);
+        assert_eq!(queue.len(), 0, "done, and not retried by the drop");
+        queue.add(key.clone());
+        assert_eq!(queue.next().await, key);
     }
 }

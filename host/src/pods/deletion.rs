@@ -1,24 +1,25 @@
 //! Deleting pods: a graceful API deletion is passed to the plugin
 //! (DeletePod), and the API object is removed (grace 0, UID precondition)
 //! as soon as the plugin reports every container terminated or no longer
-//! holds the pod, or when the grace period has run out, whichever is first.
-//! Pods with nothing running are removed at once. A pod gone from the API
+//! holds the pod, or when the grace period has run out, whichever is first;
+//! its terminal status is written first, as the kubelet does. Pods with
+//! nothing running (never created, or finished) are removed at once, also
+//! while the plugin restarts. A pod gone from the API
 //! (force delete) is deleted in the plugin.
 
 use std::time::Duration;
 
-use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::core::v1::{Pod, PodStatus};
 use kube::api::{DeleteParams, Preconditions};
-use tonic::Code;
 use tracing::{debug, info, warn};
 
 use super::context::{Context, bare_pod, for_plugin, pod_ref};
 use super::key::{PodKey, uid_of};
-use super::phase;
+use super::policy::{self, Reaction};
 use super::queue::Outcome;
 use super::sync::{SyncError, report_failure};
 use super::tracking::Tracked;
-use crate::plugins::Retry;
+use super::{phase, status};
 
 /// How often a deletion in progress is checked on (push events also wake
 /// it, so this only matters for plugins that do not push).
@@ -32,7 +33,8 @@ pub async fn release(
     uid: &str,
     tracked: &Tracked,
 ) -> Result<(), SyncError> {
-    if !tracked.lost {
+    // An empty UID would make DeletePod act by name alone: never.
+    if !tracked.lost && !uid.is_empty() {
         let current = ctx.current().ok_or(SyncError::PluginUnavailable)?;
         let pod = tracked
             .last_pod
@@ -41,9 +43,16 @@ pub async fn release(
             .unwrap_or_else(|| bare_pod(key, uid));
         match current.client.delete_pod(&pod).await {
             Ok(()) => info!(pod = %key, %uid, "deleted in the plugin (gone from the API)"),
-            Err(error) if error.retry() == Retry::Done => {}
-            Err(error) => return Err(error.into()),
+            Err(error) => match policy::react(&error) {
+                Reaction::Done => {}
+                Reaction::Unimplemented => {
+                    warn!(pod = %key, %uid, %error, "the plugin cannot delete pods; forgetting this one");
+                }
+                _ => return Err(error.into()),
+            },
         }
+        // A new pod of this name may meet the old one for a while.
+        ctx.tracking.released(key);
     }
     ctx.tracking.forget(key, uid);
     Ok(())
@@ -54,13 +63,21 @@ pub async fn graceful(ctx: &Context, key: &PodKey, pod: &Pod) -> Result<Outcome,
     let uid = uid_of(pod);
     let tracked = ctx.tracking.get(key, uid).unwrap_or_default();
     let remaining = remaining_grace(pod);
+    // Its last status from the plugin, when it was never held: none.
+    let last = tracked.status.as_ref();
     if tracked.lost {
-        remove(ctx, key, pod, "the plugin lost it").await?;
+        finish(ctx, key, pod, last, "the plugin lost it").await?;
         return Ok(Outcome::Done);
     }
+    let never_ran = !tracked.ever_held && !phase::was_started(pod.status.as_ref());
     let Some(current) = ctx.current() else {
+        if never_ran {
+            // Nothing runs that a grace period could be for.
+            finish(ctx, key, pod, last, "never created in the plugin").await?;
+            return Ok(Outcome::Done);
+        }
         if remaining.is_zero() {
-            remove(ctx, key, pod, "grace period over").await?;
+            finish(ctx, key, pod, last, "grace period over").await?;
             return Ok(Outcome::Done);
         }
         // The next instance's reconciliation queues it again; until then,
@@ -75,42 +92,67 @@ pub async fn graceful(ctx: &Context, key: &PodKey, pod: &Pod) -> Result<Outcome,
                 ctx.tracking
                     .update(key, uid, |t| t.delete_sent = Some(generation));
             }
-            Err(error) if error.retry() == Retry::Done => {
+            Err(error) if policy::react(&error) == Reaction::Done => {
                 // The plugin does not hold it: nothing runs.
-                remove(ctx, key, pod, "not in the plugin").await?;
+                finish(ctx, key, pod, last, "not in the plugin").await?;
                 return Ok(Outcome::Done);
+            }
+            Err(error) if policy::react(&error) == Reaction::Unimplemented => {
+                // sync fails the pod; a failed pod is removed at once.
+                return Err(error.into());
             }
             Err(error) => {
                 report_failure(ctx, key, pod, "ProviderDeleteFailed", &error.to_string());
                 if remaining.is_zero() {
-                    remove(ctx, key, pod, "grace period over").await?;
+                    finish(ctx, key, pod, last, "grace period over").await?;
                     return Ok(Outcome::Done);
                 }
                 return Err(error.into());
             }
         }
     }
-    let finished = match current.client.get_pod(pod_ref(key, uid)).await {
-        Ok(held) => held
-            .status
-            .as_ref()
-            .is_some_and(|status| phase::all_terminated(&held, status)),
-        Err(error) if error.code() == Some(Code::NotFound) => true,
+    // The freshest status there is (not recorded: see `Tracked::record_status`
+    // for the rules; it only decides this deletion).
+    let (finished, latest) = match current.client.get_pod(pod_ref(key, uid)).await {
+        Ok(held) => {
+            let done = held
+                .status
+                .as_ref()
+                .is_some_and(|status| phase::all_terminated(&held, status));
+            (done, held.status.or_else(|| last.cloned()))
+        }
+        Err(error) if policy::react(&error) == Reaction::NotHeld => (true, last.cloned()),
         Err(error) => {
             debug!(pod = %key, error = %error, "checking on a deletion");
-            false
+            (false, last.cloned())
         }
     };
+    let latest = latest.as_ref();
     if finished {
-        remove(ctx, key, pod, "the plugin reports it terminated").await?;
+        finish(ctx, key, pod, latest, "the plugin reports it terminated").await?;
         Ok(Outcome::Done)
     } else if remaining.is_zero() {
         warn!(pod = %key, %uid, "grace period over before the plugin finished; removing");
-        remove(ctx, key, pod, "grace period over").await?;
+        finish(ctx, key, pod, latest, "grace period over").await?;
         Ok(Outcome::Done)
     } else {
         Ok(Outcome::After(remaining.min(POLL)))
     }
+}
+
+/// Writes the deleted pod's terminal status (from the plugin's `latest`,
+/// see [`phase::deleted`]), then removes the API object: as the kubelet
+/// does, so a pod held by a finalizer does not stay `Running`.
+async fn finish(
+    ctx: &Context,
+    key: &PodKey,
+    pod: &Pod,
+    latest: Option<&PodStatus>,
+    why: &str,
+) -> Result<(), SyncError> {
+    let message = format!("deleted ({why})");
+    status::write_deleted(ctx, key, pod, latest, &message).await?;
+    remove(ctx, key, pod, why).await
 }
 
 /// A terminal pod being deleted: nothing runs, so it goes at once (after

@@ -7,7 +7,8 @@
 //! - `store`, `tracking`: the API's pods and what the host knows of each;
 //! - `sync`: one pass on one pod; `deletion`, `status`: its two big steps;
 //! - `reconcile`: status stream, start-up/restart reconciliation, resync;
-//! - `diff`, `phase`, `patch`: the pure decisions, unit-tested.
+//! - `diff`, `phase`, `patch`, `policy`: the pure decisions, unit-tested
+//!   (`policy` holds every reaction to a failed plugin call or status write).
 //!
 //! Decisions worth knowing:
 //! - Failed work is retried after 250 ms, doubling to 60 s, forever; a new
@@ -16,16 +17,25 @@
 //!   NOT_FOUND and ALREADY_EXISTS, though "permanent" in the retry table,
 //!   mostly mean a race with a deletion and are retried normally.
 //!   INVALID_ARGUMENT from CreatePod is final, as the protocol says: the pod
-//!   fails (`Failed`, reason `ProviderFailed`) and is not retried.
+//!   fails (`Failed`, reason `ProviderFailed`) and is not retried; so does
+//!   UNIMPLEMENTED from any rpc every plugin must have.
 //! - A create that fails otherwise leaves the pod `Pending` with reason
 //!   `ProviderFailed` and the plugin's message, plus a `ProviderCreateFailed`
-//!   Warning event (at most one per message per minute).
+//!   Warning event (at most one per message per minute). ALREADY_EXISTS
+//!   within a minute of the host deleting the pod that had the name is the
+//!   plugin still removing it: retried quietly.
 //! - A pod the plugin held and no longer holds becomes `Failed`, reason
 //!   `ProviderLost`, its containers terminated with 137
 //!   (`ContainerStatusUnknown`, as the kubelet reports a vanished container),
 //!   and a `ProviderLost` Warning event; it is never re-created. After a host
 //!   restart "held before" is read from the API status (a start time or
-//!   container statuses, which only a plugin's status carries).
+//!   container statuses, which only a plugin's status carries). A pod whose
+//!   last status from the plugin was terminal is not lost: that status is
+//!   written (and a terminal status recorded is never replaced by one that
+//!   is not).
+//! - A deleted pod gets a terminal status before its object is removed.
+//! - A status the API refuses as invalid (422) gets one
+//!   `FailedToUpdateStatus` Warning and is not sent again.
 //! - No events for successful creates and updates: every request shares the
 //!   client's QPS budget with the status writes that make pods Running.
 
@@ -36,6 +46,7 @@ mod diff;
 mod key;
 mod patch;
 mod phase;
+mod policy;
 mod queue;
 mod reconcile;
 mod status;

@@ -139,6 +139,53 @@ pub fn lost(pod: &Pod, message: &str, now: Time) -> PodStatus {
     }
 }
 
+/// The terminal status a deleted pod gets before its API object is removed
+/// (the kubelet, too, writes the final phase first: a pod held by a
+/// finalizer must not stay `Running`). `plugin` is the plugin's latest
+/// status, `None` when the plugin no longer holds the pod and nothing else
+/// is known.
+///
+/// - the plugin's status, if terminal;
+/// - its status with the phase the containers' exit codes give (all 0:
+///   `Succeeded`, else `Failed`), if every container terminated;
+/// - otherwise `Failed`, every container terminated as the kubelet reports
+///   one it could not find (137, `ContainerStatusUnknown`).
+pub fn deleted(pod: &Pod, plugin: Option<&PodStatus>, message: &str, now: Time) -> PodStatus {
+    if let Some(status) = plugin {
+        if is_terminal(Some(status)) {
+            return status.clone();
+        }
+        if all_terminated(pod, status) {
+            let mut status = status.clone();
+            let clean = status.container_statuses.iter().flatten().all(|c| {
+                c.state
+                    .as_ref()
+                    .and_then(|s| s.terminated.as_ref())
+                    .is_some_and(|t| t.exit_code == 0)
+            });
+            status.phase = Some(if clean { "Succeeded" } else { "Failed" }.into());
+            for condition in status.conditions.iter_mut().flatten() {
+                if matches!(condition.type_.as_str(), "Ready" | "ContainersReady")
+                    && condition.status != "False"
+                {
+                    condition.status = "False".into();
+                    condition.reason = Some("PodCompleted".into());
+                    condition.last_transition_time = Some(now.clone());
+                }
+            }
+            return status;
+        }
+    }
+    let mut known = pod.clone();
+    if let Some(status) = plugin {
+        known.status = Some(status.clone());
+    }
+    let mut status = lost(&known, message, now);
+    // Deleted, not lost: no ProviderLost reason.
+    status.reason = None;
+    status
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -203,6 +250,51 @@ mod tests {
                 .status
                 .as_ref()
         ));
+    }
+
+    #[test]
+    fn deleted_pods_end_terminal() {
+        let now = || Time(k8s_openapi::jiff::Timestamp::UNIX_EPOCH);
+        let running = pod(
+            serde_json::json!({"phase": "Running", "containerStatuses": [
+                state("a", serde_json::json!({"running": {}})),
+            ]}),
+        );
+        // The plugin no longer has it and nothing is known: Failed.
+        let status = deleted(&running, None, "gone", now());
+        assert_eq!(status.phase.as_deref(), Some("Failed"));
+        assert_eq!(status.reason, None);
+        assert_eq!(status.container_statuses.expect("containers").len(), 2);
+        // The plugin finished it: its own terminal status.
+        let done = PodStatus {
+            phase: Some("Succeeded".into()),
+            ..PodStatus::default()
+        };
+        assert_eq!(deleted(&running, Some(&done), "x", now()), done);
+        // Every container terminated: the phase follows the exit codes.
+        let stopped = |a: i32, b: i32| {
+            pod(serde_json::json!({"phase": "Running",
+                "conditions": [{"type": "Ready", "status": "True"}],
+                "containerStatuses": [
+                state("a", serde_json::json!({"terminated": {"exitCode": a}})),
+                state("b", serde_json::json!({"terminated": {"exitCode": b}})),
+            ]}))
+            .status
+            .expect("status")
+        };
+        let status = deleted(&running, Some(&stopped(0, 137)), "x", now());
+        assert_eq!(status.phase.as_deref(), Some("Failed"));
+        assert_eq!(
+            status.conditions.expect("conditions")[0].status,
+            "False",
+            "not Ready any more"
+        );
+        let status = deleted(&running, Some(&stopped(0, 0)), "x", now());
+        assert_eq!(status.phase.as_deref(), Some("Succeeded"));
+        // Still running in the plugin (grace period over): Failed.
+        let still = running.status.clone().expect("status");
+        let status = deleted(&running, Some(&still), "x", now());
+        assert_eq!(status.phase.as_deref(), Some("Failed"));
     }
 
     #[test]

@@ -26,22 +26,34 @@ use super::queue::backoff;
 use super::status;
 use crate::kube::Severity;
 
+/// How long opening the status stream may take before it is retried (as
+/// WatchNodeInfo's, in `node::info`).
+const STREAM_OPEN_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Serves one plugin instance until `token` is cancelled (the instance
 /// ended or the host stops).
 pub async fn run_generation(ctx: Arc<Context>, current: Current, token: CancellationToken) {
     let resync_now = Arc::new(tokio::sync::Notify::new());
-    if current.client.identity().has(Capability::PodStatusStream) {
-        let span = tracing::info_span!("status_stream", generation = current.generation);
-        tokio::spawn(
-            follow_stream(
-                Arc::clone(&ctx),
-                current.clone(),
-                token.clone(),
-                Arc::clone(&resync_now),
-            )
-            .instrument(span),
-        );
-    }
+    // Both end with `token`; run together, a panic in either reaches the
+    // follower, which logs it.
+    let stream = async {
+        if current.client.identity().has(Capability::PodStatusStream) {
+            follow_stream(&ctx, &current, &token, &resync_now)
+                .instrument(tracing::info_span!("status_stream"))
+                .await;
+        }
+    };
+    tokio::join!(stream, reconcile(&ctx, &current, &token, &resync_now));
+}
+
+/// Reconciles once the API's pods are listed, then resyncs until `token` is
+/// cancelled.
+async fn reconcile(
+    ctx: &Context,
+    current: &Current,
+    token: &CancellationToken,
+    resync_now: &tokio::sync::Notify,
+) {
     tokio::select! {
         () = token.cancelled() => return,
         () = ctx.store.wait_synced() => {}
@@ -50,7 +62,7 @@ pub async fn run_generation(ctx: Arc<Context>, current: Current, token: Cancella
     let first = loop {
         let started = Instant::now();
         match current.client.get_pods().await {
-            Ok(pods) => break observe(&ctx, &current, pods, started, true),
+            Ok(pods) => break observe(ctx, current, pods, started, true),
             Err(error) => {
                 failures += 1;
                 warn!(%error, "listing the plugin's pods for reconciliation failed; retrying");
@@ -61,7 +73,7 @@ pub async fn run_generation(ctx: Arc<Context>, current: Current, token: Cancella
             }
         }
     };
-    report(&ctx, &current, &first);
+    report(ctx, current, &first);
     loop {
         tokio::select! {
             () = token.cancelled() => return,
@@ -71,7 +83,7 @@ pub async fn run_generation(ctx: Arc<Context>, current: Current, token: Cancella
         let started = Instant::now();
         match current.client.get_pods().await {
             Ok(pods) => {
-                let seen = observe(&ctx, &current, pods, started, false);
+                let seen = observe(ctx, current, pods, started, false);
                 if seen.orphans + seen.missing > 0 {
                     info!(
                         orphans = seen.orphans,
@@ -91,6 +103,9 @@ struct Seen {
     held: usize,
     orphans: usize,
     missing: usize,
+    /// Pods the plugin listed without a UID (a protocol error): ignored,
+    /// since anything done with them would go by name alone.
+    invalid: usize,
 }
 
 /// Applies a listing of the plugin's pods taken at `started`.
@@ -108,6 +123,11 @@ fn observe(ctx: &Context, current: &Current, pods: Vec<Pod>, started: Instant, a
             continue;
         }
         let uid = uid_of(&pod).to_owned();
+        if uid.is_empty() {
+            seen.invalid += 1;
+            warn!(pod = %key, "the plugin listed a pod without metadata.uid (a protocol error); ignored, never deleted");
+            continue;
+        }
         listed.insert((key.clone(), uid.clone()));
         let expected = ctx.store.has_uid(&key, &uid);
         let now = Instant::now();
@@ -122,13 +142,13 @@ fn observe(ctx: &Context, current: &Current, pods: Vec<Pod>, started: Instant, a
             t.held = Some(generation);
             t.ever_held = true;
             t.suspect = false;
-            let mut changed = false;
             // A pushed status newer than this listing wins.
-            if t.status_at.is_none_or(|at| at < started) && t.status != pod.status {
-                t.status = pod.status.clone();
-                t.status_at = Some(started);
-                changed = true;
-            }
+            let changed = match &pod.status {
+                Some(status) if t.status.as_ref() != Some(status) => {
+                    t.record_status(status.clone(), started)
+                }
+                _ => false,
+            };
             if !expected {
                 t.last_pod = Some(Arc::new(pod.clone()));
             }
@@ -156,8 +176,11 @@ fn observe(ctx: &Context, current: &Current, pods: Vec<Pod>, started: Instant, a
             _ => continue,
         }
         let missing = ctx.tracking.update_existing(&key, &uid, |t| {
-            let missing =
-                !t.lost && t.held == Some(generation) && t.held_at.is_some_and(|at| at < started);
+            // A pod the plugin finished may be dropped by it: not missing.
+            let missing = !t.lost
+                && t.finished().is_none()
+                && t.held == Some(generation)
+                && t.held_at.is_some_and(|at| at < started);
             if missing {
                 t.suspect = true;
             }
@@ -189,6 +212,7 @@ fn report(ctx: &Context, current: &Current, seen: &Seen) {
         plugin_pods = seen.held + seen.orphans,
         api_pods = expected,
         orphans = seen.orphans,
+        without_uid = seen.invalid,
         "reconciling the plugin's pods with the API's"
     );
     if current.generation > 1 {
@@ -211,16 +235,28 @@ fn report(ctx: &Context, current: &Current, seen: &Seen) {
 /// Consumes the plugin's status stream, reconnecting with backoff until
 /// `token` is cancelled; after a reconnect a resync catches what was missed.
 async fn follow_stream(
-    ctx: Arc<Context>,
-    current: Current,
-    token: CancellationToken,
-    resync_now: Arc<tokio::sync::Notify>,
+    ctx: &Context,
+    current: &Current,
+    token: &CancellationToken,
+    resync_now: &tokio::sync::Notify,
 ) {
     let mut failures = 0u32;
     loop {
         let stream = tokio::select! {
             () = token.cancelled() => return,
-            stream = current.client.watch_pod_status() => stream,
+            stream = tokio::time::timeout(STREAM_OPEN_TIMEOUT, current.client.watch_pod_status()) => stream,
+        };
+        let stream = match stream {
+            Ok(stream) => stream,
+            Err(_) => {
+                warn!(timeout = ?STREAM_OPEN_TIMEOUT, "the status stream did not open in time; retrying");
+                failures = failures.saturating_add(1);
+                tokio::select! {
+                    () = token.cancelled() => return,
+                    () = tokio::time::sleep(backoff(failures).min(Duration::from_secs(10))) => {}
+                }
+                continue;
+            }
         };
         match stream {
             Ok(mut stream) => {
@@ -235,7 +271,7 @@ async fn follow_stream(
                     match item {
                         Some(Ok(event)) => {
                             failures = 0;
-                            status::on_push(&ctx, event);
+                            status::on_push(ctx, event);
                         }
                         Some(Err(error)) => {
                             warn!(%error, "status stream failed; reconnecting");

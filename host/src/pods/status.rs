@@ -2,7 +2,9 @@
 //! GetPods resyncs, GetPod, or polling GetPodStatus for plugins that do not
 //! push) is written to the pod's status subresource with a strategic merge
 //! patch (field manager `vk-host`, UID in the patch), only when it would
-//! change what the API has. Terminal phases are never overwritten.
+//! change what the API has. Terminal phases are never overwritten, in the
+//! API nor in what the host recorded; a status the API refuses as invalid
+//! (422) is reported once (`FailedToUpdateStatus`) and not sent again.
 
 use std::time::Duration;
 
@@ -16,6 +18,7 @@ use super::context::{Context, Current, pod_ref};
 use super::key::{PodKey, uid_of};
 use super::patch;
 use super::phase;
+use super::policy::{self, PatchFailure};
 use super::queue::Outcome;
 use super::sync::SyncError;
 use crate::kube::Severity;
@@ -42,12 +45,12 @@ pub async fn write_plugin_status(
             .and_then(|t| t.status)
             .is_none_or(|s| matches!(s.phase.as_deref(), None | Some("Pending")));
         if starting {
+            // A status recorded while the call was out is newer than its reply.
+            let asked = tokio::time::Instant::now();
             let status = current.client.get_pod_status(pod_ref(key, uid)).await?;
             let pending = matches!(status.phase.as_deref(), None | Some("Pending"));
-            ctx.tracking.update(key, uid, |t| {
-                t.status = Some(status);
-                t.status_at = Some(tokio::time::Instant::now());
-            });
+            ctx.tracking
+                .update(key, uid, |t| t.record_status(status, asked));
             if pending {
                 outcome = Outcome::After(START_POLL);
             }
@@ -92,6 +95,19 @@ pub async fn write_lost(
     write(ctx, key, pod, &phase::lost(pod, &message, now)).await
 }
 
+/// Writes a deleted pod's terminal status (see [`phase::deleted`]) before
+/// its API object is removed.
+pub async fn write_deleted(
+    ctx: &Context,
+    key: &PodKey,
+    pod: &Pod,
+    plugin: Option<&PodStatus>,
+    message: &str,
+) -> Result<(), SyncError> {
+    let now = Time(k8s_openapi::jiff::Timestamp::now());
+    write(ctx, key, pod, &phase::deleted(pod, plugin, message, now)).await
+}
+
 /// Writes the host's status for a pod the plugin could not create.
 pub async fn write_failed(
     ctx: &Context,
@@ -110,7 +126,7 @@ pub async fn write_failed(
 }
 
 /// Patches the pod's status to `status` if that changes anything.
-async fn write(
+pub async fn write(
     ctx: &Context,
     key: &PodKey,
     pod: &Pod,
@@ -131,7 +147,12 @@ async fn write(
         .get(key, uid)
         .and_then(|t| t.written)
         .is_some_and(|(written, at)| written == status_patch && at == version);
-    if repeat {
+    // Refused as invalid before: wait for the next status.
+    let refused = ctx
+        .tracking
+        .get(key, uid)
+        .is_some_and(|t| t.rejected.as_ref() == Some(&status_patch));
+    if repeat || refused {
         return Ok(());
     }
     let body = serde_json::json!({
@@ -153,8 +174,30 @@ async fn write(
                 .update(key, uid, |t| t.written = Some((status_patch, version)));
             Ok(())
         }
-        // Gone, or replaced by another pod of that name.
-        Err(kube::Error::Api(s)) if s.is_not_found() || s.is_conflict() => Ok(()),
+        Err(kube::Error::Api(s)) => match policy::patch_failure(s.code) {
+            // Gone, or replaced by another pod of that name.
+            PatchFailure::Gone => Ok(()),
+            PatchFailure::Invalid => {
+                warn!(pod = %key, error = %s.message, "the API refused the plugin's status as invalid; waiting for the next one");
+                ctx.tracking
+                    .update(key, uid, |t| t.rejected = Some(status_patch));
+                ctx.events.pod(
+                    pod,
+                    Severity::Warning,
+                    "FailedToUpdateStatus",
+                    format!(
+                        "the pod's status from the plugin was refused by the API: {}",
+                        s.message
+                    ),
+                );
+                Ok(())
+            }
+            PatchFailure::Retry => Err(SyncError::Api {
+                key: key.clone(),
+                what: "writing the status",
+                source: kube::Error::Api(s),
+            }),
+        },
         Err(source) => Err(SyncError::Api {
             key: key.clone(),
             what: "writing the status",
@@ -176,22 +219,18 @@ pub fn on_push(ctx: &Context, event: PodStatusEvent) {
     };
     let uid = reference.uid;
     let now = tokio::time::Instant::now();
-    let known = ctx
+    let recorded = match ctx
         .tracking
-        .update_existing(&key, &uid, |t| {
-            t.status = Some(status.clone());
-            t.status_at = Some(now);
-        })
-        .is_some();
-    if !known {
-        if !ctx.store.has_uid(&key, &uid) {
-            // Not a pod of ours (or not yet listed): the resync sorts it out.
-            return;
-        }
-        ctx.tracking.update(&key, &uid, |t| {
-            t.status = Some(status);
-            t.status_at = Some(now);
-        });
+        .update_existing(&key, &uid, |t| t.record_status(status.clone(), now))
+    {
+        Some(recorded) => recorded,
+        // Not a pod of ours (or not yet listed): the resync sorts it out.
+        None if !ctx.store.has_uid(&key, &uid) => return,
+        None => ctx
+            .tracking
+            .update(&key, &uid, |t| t.record_status(status, now)),
+    };
+    if recorded {
+        ctx.queue.add(key);
     }
-    ctx.queue.add(key);
 }

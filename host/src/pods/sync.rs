@@ -6,16 +6,16 @@
 
 use std::sync::Arc;
 
-use k8s_openapi::api::core::v1::Pod;
-use tonic::Code;
+use k8s_openapi::api::core::v1::{Pod, PodStatus};
 use tracing::{debug, info, warn};
 
 use super::context::{Context, Current, for_plugin, pod_ref};
 use super::key::{PodKey, uid_of};
+use super::policy::{self, Reaction};
 use super::queue::Outcome;
 use super::{deletion, diff, phase, status};
 use crate::kube::Severity;
-use crate::plugins::{CallError, Retry};
+use crate::plugins::CallError;
 
 /// Why one pass failed; every variant is retried with backoff.
 #[derive(Debug, thiserror::Error)]
@@ -36,27 +36,19 @@ pub enum SyncError {
 impl SyncError {
     fn outcome(&self) -> Outcome {
         match self {
-            Self::Plugin(error) if heals_slowly(error) => Outcome::RetrySlowly,
+            Self::Plugin(error) => policy::react(error).outcome(),
             _ => Outcome::Retry,
         }
     }
-}
-
-/// Errors that only a person can fix (credentials, permissions): retried at
-/// the longest backoff. Other permanent codes (NOT_FOUND, ALREADY_EXISTS)
-/// usually mean a race with a deletion in progress and are retried normally.
-fn heals_slowly(error: &CallError) -> bool {
-    error.retry() == Retry::Permanent
-        && matches!(
-            error.code(),
-            Some(Code::PermissionDenied | Code::Unauthenticated)
-        )
 }
 
 /// Works on `key` once; never fails: the outcome says when to come back.
 pub async fn sync(ctx: &Context, key: &PodKey) -> Outcome {
     match sync_pod(ctx, key).await {
         Ok(outcome) => outcome,
+        Err(SyncError::Plugin(error)) if policy::react(&error) == Reaction::Unimplemented => {
+            fail_unimplemented(ctx, key, &error).await
+        }
         Err(error) => {
             match &error {
                 SyncError::PluginUnavailable => debug!(pod = %key, "plugin restarting; later"),
@@ -95,6 +87,10 @@ async fn sync_pod(ctx: &Context, key: &PodKey) -> Result<Outcome, SyncError> {
     let current = ctx.current().ok_or(SyncError::PluginUnavailable)?;
     match ensure_in_plugin(ctx, key, &pod, &current).await? {
         Presence::Held => status::write_plugin_status(ctx, key, &pod, &current).await,
+        Presence::Finished(finished) => {
+            status::write(ctx, key, &pod, &finished).await?;
+            Ok(Outcome::Done)
+        }
         Presence::Lost => {
             status::write_lost(ctx, key, &pod, &current).await?;
             Ok(Outcome::Done)
@@ -103,9 +99,32 @@ async fn sync_pod(ctx: &Context, key: &PodKey) -> Result<Outcome, SyncError> {
     }
 }
 
+/// A required rpc the plugin does not implement: the protocol says never to
+/// retry, so the pod fails with the reason (once it is terminal nothing more
+/// is asked of the plugin, and a deletion removes it at once).
+async fn fail_unimplemented(ctx: &Context, key: &PodKey, error: &CallError) -> Outcome {
+    let Some(pod) = ctx.store.get(key) else {
+        return Outcome::Done;
+    };
+    let message = format!(
+        "{error}; every plugin must implement it (is the plugin built for this protocol version?)"
+    );
+    warn!(pod = %key, error = %message, "a required rpc is unimplemented; failing the pod");
+    report_failure(ctx, key, &pod, phase::PROVIDER_FAILED, &message);
+    match status::write_failed(ctx, key, &pod, true, &message).await {
+        Ok(()) => Outcome::Done,
+        Err(error) => {
+            warn!(pod = %key, error = %error, "writing the failure failed; retrying");
+            error.outcome()
+        }
+    }
+}
+
 /// Where the pod stands in the plugin after [`ensure_in_plugin`].
 enum Presence {
     Held,
+    /// The plugin finished it and no longer holds it: its last status.
+    Finished(Box<PodStatus>),
     /// The plugin had it and does not any more.
     Lost,
     /// Creating it failed; come back per the outcome.
@@ -124,6 +143,8 @@ async fn ensure_in_plugin(
         return Ok(Presence::Lost);
     }
     if tracked.held != Some(current.generation) || tracked.suspect {
+        // A status recorded while the call was out is newer than its reply.
+        let asked = tokio::time::Instant::now();
         match current.client.get_pod(pod_ref(key, uid)).await {
             Ok(held) => {
                 let generation = current.generation;
@@ -140,12 +161,19 @@ async fn ensure_in_plugin(
                     t.ever_held = true;
                     t.suspect = false;
                     if let Some(status) = held.status.clone() {
-                        t.status = Some(status);
-                        t.status_at = Some(tokio::time::Instant::now());
+                        t.record_status(status, asked);
                     }
                 });
             }
-            Err(error) if error.code() == Some(Code::NotFound) => {
+            Err(error) if policy::react(&error) == Reaction::NotHeld => {
+                // Read again: a push may have come while GetPod was out.
+                let tracked = ctx.tracking.get(key, uid).unwrap_or_default();
+                if let Some(finished) = tracked.finished() {
+                    // Finished, then dropped by the plugin: nothing is lost.
+                    debug!(pod = %key, %uid, "the plugin dropped the finished pod");
+                    ctx.tracking.update(key, uid, |t| t.held = None);
+                    return Ok(Presence::Finished(Box::new(finished.clone())));
+                }
                 if tracked.ever_held || phase::was_started(pod.status.as_ref()) {
                     return Ok(Presence::Lost);
                 }
@@ -180,20 +208,31 @@ async fn create(
             Ok(Presence::Held)
         }
         Err(error) => {
-            // The protocol: INVALID_ARGUMENT means the plugin can never run
-            // this pod; the pod fails. Everything else is retried.
-            let permanent = error.code() == Some(Code::InvalidArgument);
+            let reaction = policy::react(&error);
             let message = error.to_string();
+            if reaction == Reaction::NameTaken
+                && policy::quiet_name_retry(
+                    ctx.tracking.released_at(key),
+                    tokio::time::Instant::now(),
+                )
+            {
+                // The plugin is still removing the pod that had this name.
+                debug!(pod = %key, %uid, error = %message, "name still held by the pod deleted before; waiting");
+                return Ok(Presence::NotCreated(Outcome::Retry));
+            }
+            // The protocol: INVALID_ARGUMENT means the plugin can never run
+            // this pod, UNIMPLEMENTED that it runs none; the pod fails.
+            // Everything else is retried.
+            let permanent = matches!(reaction, Reaction::Rejected | Reaction::Unimplemented);
+            let message = if reaction == Reaction::Unimplemented {
+                format!("{message}; every plugin must implement CreatePod")
+            } else {
+                message
+            };
             warn!(pod = %key, %uid, error = %message, permanent, "CreatePod failed");
             report_failure(ctx, key, pod, "ProviderCreateFailed", &message);
             status::write_failed(ctx, key, pod, permanent, &message).await?;
-            Ok(Presence::NotCreated(if permanent {
-                Outcome::Done
-            } else if heals_slowly(&error) {
-                Outcome::RetrySlowly
-            } else {
-                Outcome::Retry
-            }))
+            Ok(Presence::NotCreated(reaction.outcome()))
         }
     }
 }
@@ -216,15 +255,16 @@ async fn update_if_changed(
                 .update(key, uid, |t| t.sent = Some(Arc::clone(pod)));
             Ok(())
         }
-        Err(error) if error.code() == Some(Code::NotFound) => {
+        Err(error) if policy::react(&error) == Reaction::NotHeld => {
             // Gone since we last looked: the next pass confirms with GetPod.
             ctx.tracking.update(key, uid, |t| t.suspect = true);
             Err(error.into())
         }
+        Err(error) if policy::react(&error) == Reaction::Unimplemented => Err(error.into()),
         Err(error) => {
             let message = error.to_string();
             report_failure(ctx, key, pod, "ProviderUpdateFailed", &message);
-            if error.code() == Some(Code::InvalidArgument) {
+            if policy::react(&error) == Reaction::Rejected {
                 // The plugin cannot take this change; retrying will not help.
                 ctx.tracking
                     .update(key, uid, |t| t.sent = Some(Arc::clone(pod)));
@@ -254,31 +294,5 @@ pub fn report_failure(ctx: &Context, key: &PodKey, pod: &Pod, reason: &str, mess
     if report {
         ctx.events
             .pod(pod, Severity::Warning, reason, message.to_owned());
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn failed(rpc: &'static str, code: Code) -> CallError {
-        CallError::Status {
-            plugin: "mock".into(),
-            rpc,
-            status: tonic::Status::new(code, "x"),
-        }
-    }
-
-    #[test]
-    fn only_what_a_person_must_fix_is_retried_slowly() {
-        assert!(heals_slowly(&failed("CreatePod", Code::PermissionDenied)));
-        assert!(heals_slowly(&failed("GetPod", Code::Unauthenticated)));
-        assert!(!heals_slowly(&failed("CreatePod", Code::AlreadyExists)));
-        assert!(!heals_slowly(&failed("UpdatePod", Code::NotFound)));
-        assert!(!heals_slowly(&failed("CreatePod", Code::Unavailable)));
-        let error = SyncError::Plugin(failed("UpdatePod", Code::NotFound));
-        assert_eq!(error.outcome(), Outcome::Retry);
-        let error = SyncError::Plugin(failed("GetPod", Code::PermissionDenied));
-        assert_eq!(error.outcome(), Outcome::RetrySlowly);
     }
 }

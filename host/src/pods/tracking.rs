@@ -46,12 +46,54 @@ pub struct Tracked {
     pub written: Option<(serde_json::Value, Option<String>)>,
     /// The last create failure reported in an Event, to avoid repeating it.
     pub reported_failure: Option<(String, Instant)>,
+    /// A status patch the API refused as invalid (422): not sent again.
+    pub rejected: Option<serde_json::Value>,
+}
+
+impl Tracked {
+    /// Records a status of the plugin's taken at `taken`, unless a newer one
+    /// is recorded already or the recorded one is terminal (a pod that
+    /// finished never runs again; a late reply must not revive it).
+    /// Returns whether it was recorded.
+    pub fn record_status(&mut self, status: PodStatus, taken: Instant) -> bool {
+        if !accept_status(self.status.as_ref(), self.status_at, &status, taken) {
+            return false;
+        }
+        self.status = Some(status);
+        self.status_at = Some(taken);
+        true
+    }
+
+    /// The plugin's last recorded status, if it is terminal.
+    pub fn finished(&self) -> Option<&PodStatus> {
+        self.status
+            .as_ref()
+            .filter(|s| super::phase::is_terminal(Some(s)))
+    }
+}
+
+/// Whether a status taken at `taken` replaces `recorded` (taken at
+/// `recorded_at`): only if it is newer, and never a terminal phase by one
+/// that is not.
+pub fn accept_status(
+    recorded: Option<&PodStatus>,
+    recorded_at: Option<Instant>,
+    status: &PodStatus,
+    taken: Instant,
+) -> bool {
+    use super::phase::is_terminal;
+    let newer = recorded_at.is_none_or(|at| at < taken);
+    let revives = is_terminal(recorded) && !is_terminal(Some(status));
+    newer && !revives
 }
 
 /// Everything tracked, by key then UID.
 #[derive(Debug, Default)]
 pub struct Tracking {
     pods: Mutex<HashMap<PodKey, HashMap<String, Tracked>>>,
+    /// Names whose plugin pod the host deleted, and when (see
+    /// `policy::quiet_name_retry`).
+    released: Mutex<HashMap<PodKey, Instant>>,
 }
 
 /// A locked view; never hold it across an `.await`.
@@ -113,11 +155,65 @@ impl Tracking {
         }
     }
 
+    /// Notes that the plugin pod under `key` was deleted just now.
+    pub fn released(&self, key: &PodKey) {
+        let now = Instant::now();
+        let mut released = self.released.lock().unwrap_or_else(|p| p.into_inner());
+        // Bounded by the names released within the grace period.
+        released
+            .retain(|_, at| now.saturating_duration_since(*at) < super::policy::NAME_RELEASE_GRACE);
+        released.insert(key.clone(), now);
+    }
+
+    /// When the plugin pod under `key` was last deleted, if lately.
+    pub fn released_at(&self, key: &PodKey) -> Option<Instant> {
+        let released = self.released.lock().unwrap_or_else(|p| p.into_inner());
+        released.get(key).copied()
+    }
+
     /// Every tracked key and UID.
     pub fn all(&self) -> Vec<(PodKey, String)> {
         self.lock()
             .iter()
             .flat_map(|(key, uids)| uids.keys().map(move |uid| (key.clone(), uid.clone())))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn status(phase: &str) -> PodStatus {
+        PodStatus {
+            phase: Some(phase.into()),
+            ..PodStatus::default()
+        }
+    }
+
+    #[test]
+    fn only_newer_statuses_are_recorded() {
+        let t0 = Instant::now();
+        let t1 = t0 + Duration::from_secs(1);
+        let mut tracked = Tracked::default();
+        assert!(tracked.record_status(status("Pending"), t1));
+        // A reply to a call made before the push arrived is older.
+        assert!(!tracked.record_status(status("Running"), t0));
+        assert_eq!(tracked.status, Some(status("Pending")));
+        assert!(tracked.record_status(status("Running"), t1 + Duration::from_millis(1)));
+    }
+
+    #[test]
+    fn terminal_statuses_are_sticky() {
+        let t0 = Instant::now();
+        let mut tracked = Tracked::default();
+        assert!(tracked.record_status(status("Succeeded"), t0));
+        assert!(tracked.finished().is_some());
+        assert!(!tracked.record_status(status("Running"), t0 + Duration::from_secs(1)));
+        // A terminal status may still be refined (exit codes, messages).
+        assert!(tracked.record_status(status("Failed"), t0 + Duration::from_secs(2)));
+        assert_eq!(tracked.finished(), Some(&status("Failed")));
+        assert!(accept_status(None, None, &status("Running"), t0));
     }
 }
