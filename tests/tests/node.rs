@@ -677,3 +677,47 @@ async fn a_plugin_crash_is_reported_as_restarting_then_ready() {
     assert!(note.contains("signal: 9"), "the exit is named: {note}");
     node.wait_ready(cluster, Duration::from_secs(30)).await;
 }
+
+/// Plugin node data the API server would refuse: a fractional extended
+/// resource (it takes only whole numbers of those) and a condition message
+/// of 5000 bytes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn node_data_the_api_server_would_refuse_is_dropped_or_cut() {
+    let cluster = Cluster::shared();
+    let long = "m".repeat(5000);
+    let config = format!(
+        r#"
+[node]
+extra_capacity = {{ "example.com/widget" = "0.5", "example.com/gadget" = "2" }}
+conditions = [{{ type = "MockChatty", status = "True", reason = "Talks", message = "{long}" }}]
+"#
+    );
+    // `start` waits for Ready: the Node registered although its plugin
+    // reported all of that.
+    let node = VirtualNode::start(
+        cluster,
+        NodeSetup::mock("node-invalid").plugin_config(&config),
+    )
+    .await;
+    let seen = get_node(cluster, &node.name).await;
+    let status = seen.status.clone().expect("a status");
+    let capacity = status.capacity.clone().expect("capacity");
+    assert!(
+        !capacity.contains_key("example.com/widget"),
+        "the fractional widget is dropped: {capacity:?}"
+    );
+    assert_eq!(
+        capacity.get("example.com/gadget").map(|q| q.0.as_str()),
+        Some("2"),
+        "the plugin's valid resources stay"
+    );
+    let chatty = condition(&seen, "MockChatty").expect("the plugin's condition");
+    let message = chatty.message.unwrap_or_default();
+    assert!(
+        message.len() <= 1024 && message.starts_with("mmm") && message.ends_with("..."),
+        "the message is cut to 1 KiB: {} bytes",
+        message.len()
+    );
+    let ready = condition(&seen, "Ready").expect("Ready");
+    assert_eq!(ready.status, "True", "{ready:?}");
+}
