@@ -20,8 +20,22 @@ eval "$kubeconfig_line"
 source controlplane/common.sh
 kubectl="$cp_bin/kubectl"
 
-target/debug/vk-host --plugin "$plugin" --node-name "$node" \
-    --kubeconfig "$state/vk-host.kubeconfig" "$@" &
+# The kubelet API on 127.0.0.1:10250 (VK_KUBELET_PORT to change), with a
+# serving certificate generated at start and signed by the cluster's kubelet
+# CA, which the API server trusts; the API server's client certificate is
+# checked against the cluster CA. That is what makes `kubectl logs/exec` work.
+api_flags=(--node-ip 127.0.0.1 --client-ca-file "$state/pki/ca.crt"
+    --tls-ca-cert-file "$state/pki/kubelet-ca.crt" --tls-ca-key-file "$state/pki/kubelet-ca.key")
+plugin_config=()
+if [[ "$(basename "$plugin")" == vk-mock-plugin ]]; then
+    # The mock reports its host_ip as the node's InternalIP: the address the
+    # API server dials for logs and exec.
+    printf 'host_ip = "127.0.0.1"\n' >"$state/mock-plugin.toml"
+    plugin_config=(--plugin-config "$state/mock-plugin.toml")
+fi
+
+target/debug/vk-host --plugin "$plugin" "${plugin_config[@]}" --node-name "$node" \
+    --kubeconfig "$state/vk-host.kubeconfig" "${api_flags[@]}" "$@" &
 host=$!
 trap 'kill -TERM $host 2>/dev/null; wait $host' INT TERM
 
@@ -46,12 +60,15 @@ YAML
 "$kubectl" wait pod/demo --for=condition=Ready --timeout=60s >&2
 "$kubectl" get node "$node" -o wide >&2
 "$kubectl" get pod demo -o wide >&2
+"$kubectl" logs demo --tail 3 >&2
 cat >&2 <<EOT
 
 vk-host is running node $node with $plugin. In another terminal:
   $kubeconfig_line
   export PATH=$(dirname "$kubectl"):\$PATH
   kubectl get pods -o wide
+  kubectl logs -f demo
+  kubectl exec demo -- echo hello
   kubectl describe node $node
 Ctrl-C stops vk-host; controlplane/down.sh stops the control plane.
 EOT

@@ -33,6 +33,7 @@ pub async fn run(config: Config) -> Result<(), RunError> {
     let root = CancellationToken::new();
     shutdown::cancel_on_signals(root.clone()).map_err(RunError::Signals)?;
     let client = connect(&config.kube).await?;
+    let api_listener = kubelet_api::bind(&config.kubelet_api).await?;
     tracing::info!(node = %config.node_name, plugin = %config.supervisor.spec.path.display(), "starting");
     let supervisor = Supervisor::start(config.supervisor, &root).await?;
 
@@ -53,7 +54,12 @@ pub async fn run(config: Config) -> Result<(), RunError> {
         client: client.clone(),
         plugin: supervisor.watch(),
     };
-    let api = kubelet_api::serve(config.kubelet_api, api_state, controllers.clone());
+    let api = kubelet_api::serve(
+        api_listener,
+        config.kubelet_api,
+        api_state,
+        controllers.clone(),
+    );
     core.spawn(async move { Ok(api.await?) }.instrument(tracing::info_span!("kubelet-api")));
     let pods = pods::run(
         client,

@@ -153,6 +153,17 @@ impl VirtualNode {
                 api.kubelet_ca_key.display().to_string(),
             ]);
         }
+        let port_given = setup.host_args.iter().any(|arg| arg == "--kubelet-port");
+        if setup.kubelet_api.is_none() && !port_given {
+            // Tests run in parallel: each host's kubelet API needs a port of
+            // its own even when the test does not use it.
+            args.extend([
+                "--kubelet-address".into(),
+                "127.0.0.1".into(),
+                "--kubelet-port".into(),
+                free_port().to_string(),
+            ]);
+        }
         if !plugin_config.is_empty() {
             let path = config_dir.path().join("plugin.toml");
             std::fs::write(&path, &plugin_config).expect("write the plugin config");

@@ -16,6 +16,7 @@ use vk_host::plugins::{
 };
 use vk_tests::cluster::{Cluster, node_name, process_alive, wait_for};
 use vk_tests::processes::{HostProcess, environment_names, faulty_plugin, peak_rss_kib};
+use vk_tests::virtual_node::free_port;
 
 /// vk-host flags for a plugin mode: a node of its own on the shared control
 /// plane (vk-host is a kubelet; it needs an API server to run at all).
@@ -30,6 +31,10 @@ fn host_args(plugin: &Path, mode: &str) -> Vec<String> {
         &node_name("sup"),
         "--kubeconfig",
         cluster.vk_host_kubeconfig().to_str().expect("utf-8 path"),
+        "--kubelet-address",
+        "127.0.0.1",
+        "--kubelet-port",
+        &free_port().to_string(),
     ]
     .map(str::to_owned)
     .to_vec()

@@ -72,18 +72,25 @@ async fn not_found() -> (StatusCode, &'static str) {
     (StatusCode::NOT_FOUND, "404 page not found\n")
 }
 
-/// Binds and serves the kubelet API until `token` is cancelled.
-pub async fn serve(
-    options: ApiOptions,
-    state: ApiState,
-    token: CancellationToken,
-) -> Result<(), ServeError> {
-    let listener = TcpListener::bind(options.listen)
+/// Binds the kubelet API's address; done before the plugin starts, so a
+/// taken port fails the start with one line and no side effect.
+pub async fn bind(options: &ApiOptions) -> Result<TcpListener, ServeError> {
+    TcpListener::bind(options.listen)
         .await
         .map_err(|source| ServeError::Bind {
             address: options.listen,
             source,
-        })?;
+        })
+}
+
+/// Serves the kubelet API on `listener` (from [`bind`]) until `token` is
+/// cancelled.
+pub async fn serve(
+    listener: TcpListener,
+    options: ApiOptions,
+    state: ApiState,
+    token: CancellationToken,
+) -> Result<(), ServeError> {
     if options.insecure_anonymous {
         tracing::warn!(
             "--kubelet-api-insecure-anonymous: the kubelet API serves every request without \
