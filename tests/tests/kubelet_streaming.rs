@@ -1,7 +1,8 @@
 //! The kubelet API's streaming routes (`/exec`, `/attach`, `/portForward`,
-//! `/run`) served in process over plain HTTP, against a real mock plugin
-//! process and a real kube-apiserver (for the bound-pod rule), with a
-//! tokio-tungstenite client speaking the channel protocols v4 and v5.
+//! `/run`): first served in process over plain HTTP, against a real mock
+//! plugin process and a real kube-apiserver (for the bound-pod rule), with a
+//! tokio-tungstenite client speaking the channel protocols v4 and v5; then
+//! end to end, the real vk-host behind the real kube-apiserver with kubectl.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -19,8 +20,9 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use tokio_util::sync::CancellationToken;
 use vk_host::kubelet_api::{ApiState, streaming};
 use vk_host::plugins::{PluginSpec, Supervisor, SupervisorConfig};
-use vk_tests::cluster::{Cluster, node_name};
+use vk_tests::cluster::{Cluster, Identity, node_name, wait_for_ok};
 use vk_tests::processes::workspace_binary;
+use vk_tests::virtual_node::{NodeSetup, VirtualNode};
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -349,7 +351,22 @@ async fn tty_resize_and_attach() {
     assert_eq!(transcript.stdout(), "43 132\n");
     assert_eq!(transcript.status()["status"], "Success");
 
-    // Stdin before any resize: the command starts at once, and a resize
+    // Input that overtakes the first resize (script(1) forwards stdin's
+    // EOF as ^D at once) is held until the size arrives.
+    let mut ws = fixture
+        .connect(
+            &fixture.exec_path("command=stty&command=size&input=1&output=1&tty=1"),
+            "v5.channel.k8s.io",
+        )
+        .await
+        .expect("upgrade");
+    ws.send(binary(0, b"\x04")).await.expect("stdin");
+    ws.send(binary(4, br#"{"Width":90,"Height":30}"#))
+        .await
+        .expect("resize");
+    assert_eq!(read_all(&mut ws).await.stdout(), "30 90\n");
+
+    // Stdin before any resize: the command starts after the wait, and a resize
     // split across two messages later is decoded and forwarded.
     let mut ws = fixture
         .connect(
@@ -661,4 +678,150 @@ async fn a_slow_reader_pushes_back_to_the_writer() {
     assert_eq!(status["status"], "Success");
     eprintln!("the writer stalled after {stalled_at} bytes without a reader");
     fixture.stop().await;
+}
+
+/// Creates pod `name` on `node` and waits until it runs.
+async fn running_pod(cluster: &Cluster, node: &VirtualNode, name: &str) {
+    cluster
+        .kubectl_stdin(
+            Identity::Admin,
+            &["apply", "-f", "-"],
+            Some(&node.pod_yaml(name, "")),
+        )
+        .await
+        .success();
+    let ns = node.namespace.as_str();
+    wait_for_ok(
+        Duration::from_secs(60),
+        &format!("pod {ns}/{name} Running"),
+        async || {
+            let out = cluster
+                .kubectl(&[
+                    "get",
+                    "pod",
+                    name,
+                    "-n",
+                    ns,
+                    "-o",
+                    "jsonpath={.status.phase}",
+                ])
+                .await;
+            if out.stdout == "Running" {
+                Ok(())
+            } else {
+                Err(format!(
+                    "phase {:?}; host log:\n{}",
+                    out.stdout,
+                    node.log_tail()
+                ))
+            }
+        },
+    )
+    .await;
+}
+
+/// The real vk-host serving the kubelet API over TLS, the real API server
+/// proxying kubectl's WebSocket to it (the node declares
+/// ExtendWebSocketsToKubelet), and the real kubectl.
+#[tokio::test]
+async fn kubectl_exec_and_attach_through_the_api_server() {
+    let cluster = Cluster::shared();
+    let node =
+        VirtualNode::start(cluster, NodeSetup::mock("kexec").with_kubelet_api(cluster)).await;
+    running_pod(cluster, &node, "shell").await;
+    let ns = node.namespace.as_str();
+
+    // stdin through to `cat` and back; the v5 close signal ends it.
+    let out = cluster
+        .kubectl_stdin(
+            Identity::Admin,
+            &["exec", "-i", "-n", ns, "shell", "--", "cat"],
+            Some("hi\nthere\n"),
+        )
+        .await
+        .success();
+    assert_eq!(out.stdout, "hi\nthere\n", "{out:?}");
+
+    // The exit code reaches the shell.
+    let out = cluster
+        .kubectl(&["exec", "-n", ns, "shell", "--", "exit", "3"])
+        .await;
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    assert!(out.stderr.contains("exit code 3"), "{out:?}");
+
+    // Separate stdout and stderr.
+    let out = cluster
+        .kubectl(&[
+            "exec",
+            "-n",
+            ns,
+            "shell",
+            "--",
+            "echo-stderr",
+            "to",
+            "stderr",
+        ])
+        .await
+        .success();
+    assert_eq!(out.stderr, "to stderr\n", "{out:?}");
+    assert!(out.stdout.is_empty(), "{out:?}");
+
+    // A TTY: kubectl sends the terminal's size (a pty from `script`).
+    let command = format!(
+        "stty cols 132 rows 43; {} --kubeconfig {} exec -it -n {ns} shell -- stty size",
+        cluster.kubectl_path().display(),
+        cluster.admin_kubeconfig().display(),
+    );
+    let output = tokio::time::timeout(
+        Duration::from_secs(60),
+        tokio::process::Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .stdin(std::process::Stdio::null())
+            .output(),
+    )
+    .await
+    .expect("kubectl exec -it under script did not finish in 60 s")
+    .expect("script (util-linux) runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("43 132"),
+        "stty size under a 132x43 terminal: {stdout:?} {:?}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    // Attach with stdin: the mock's main process echoes it.
+    let out = cluster
+        .kubectl_stdin(
+            Identity::Admin,
+            &["attach", "-i", "-q", "-n", ns, "shell", "-c", "main"],
+            Some("attached\n"),
+        )
+        .await
+        .success();
+    assert_eq!(out.stdout, "attached\n", "{out:?}");
+
+    // A container the pod does not have: kubectl shows our reason.
+    let out = cluster
+        .kubectl(&["exec", "-n", ns, "shell", "-c", "nope", "--", "true"])
+        .await
+        .failure();
+    assert!(out.stderr.contains("nope"), "{out:?}");
+    eprintln!("kubectl exec -c nope: {}", out.stderr.trim());
+}
+
+/// `kubectl port-forward` speaks SPDY tunnelled in WebSocket (and falls back
+/// to plain SPDY), which vk-host does not serve yet: it must fail at once
+/// with a reason, not hang.
+#[tokio::test]
+async fn kubectl_port_forward_is_refused_with_a_reason() {
+    let cluster = Cluster::shared();
+    let node = VirtualNode::start(cluster, NodeSetup::mock("kpf").with_kubelet_api(cluster)).await;
+    running_pod(cluster, &node, "web").await;
+    let ns = node.namespace.as_str();
+    let out = cluster
+        .kubectl(&["port-forward", "-n", ns, "pod/web", "0:8080"])
+        .await
+        .failure();
+    assert!(out.stderr.contains("SPDY"), "{out:?}");
+    eprintln!("kubectl port-forward: {}", out.stderr.trim());
 }

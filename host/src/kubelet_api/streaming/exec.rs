@@ -26,6 +26,8 @@ const INPUT_DEPTH: usize = 8;
 /// How long a TTY session waits for the client's first terminal size before
 /// starting the command without one.
 const FIRST_RESIZE_WAIT: Duration = Duration::from_secs(1);
+/// Client messages held at most while waiting for that size.
+const EARLY_MESSAGES: usize = 16;
 /// How long we wait for the client's answer to our close frame.
 const CLOSE_WAIT: Duration = Duration::from_secs(2);
 
@@ -78,16 +80,29 @@ pub async fn run(socket: WebSocket, session: Session) {
     }
 
     // With a TTY the client sends the terminal size at once; give it to the
-    // plugin in `start` so the command sees it from the beginning.
-    let mut early = None;
+    // plugin in `start` so the command sees it from the beginning. Input
+    // that overtakes it (a keystroke, stdin's EOF) is held meanwhile.
+    let mut early = Vec::new();
     if start.tty {
-        match tokio::time::timeout(FIRST_RESIZE_WAIT, source.next()).await {
-            Ok(Some(Ok(message))) => match first_resize(protocol, &message) {
-                Some(size) => start.terminal_size = Some(size),
-                None => early = Some(message),
-            },
-            Ok(Some(Err(_)) | None) => return,
-            Err(_elapsed) => {}
+        let deadline = tokio::time::Instant::now() + FIRST_RESIZE_WAIT;
+        while early.len() < EARLY_MESSAGES {
+            match tokio::time::timeout_at(deadline, source.next()).await {
+                Ok(Some(Ok(message))) => match first_resize(protocol, &message) {
+                    Some(size) => {
+                        start.terminal_size = Some(size);
+                        break;
+                    }
+                    None => {
+                        let closing = matches!(message, Message::Close(_));
+                        early.push(message);
+                        if closing {
+                            break;
+                        }
+                    }
+                },
+                Ok(Some(Err(_)) | None) => return,
+                Err(_elapsed) => break,
+            }
         }
     }
 
@@ -152,7 +167,7 @@ fn first_resize(protocol: Protocol, message: &Message) -> Option<vk_proto::v1::T
 /// Client frames to the plugin until the client goes away; returns why.
 async fn forward_input(
     source: &mut Source,
-    early: Option<Message>,
+    early: Vec<Message>,
     input: mpsc::Sender<ExecInput>,
     protocol: Protocol,
     stdin: bool,
@@ -161,9 +176,9 @@ async fn forward_input(
     let mut input = Some(input);
     let mut resizes = ResizeDecoder::default();
     let mut stdin_open = stdin;
-    let mut next = early;
+    let mut early = early.into_iter();
     loop {
-        let message = match next.take() {
+        let message = match early.next() {
             Some(message) => message,
             None => match source.next().await {
                 Some(Ok(message)) => message,
