@@ -31,6 +31,13 @@
 //!   the source address of the default route, else 127.0.0.1, whenever the
 //!   plugin reports no InternalIP of its own; a Hostname address (the node
 //!   name) is added unless the plugin gives one.
+//! - Plugin data the API server would refuse is dropped (fractional `pods`
+//!   or extended resources, invalid labels, taints, conditions, addresses)
+//!   or cut (text beyond 1 KiB), each problem logged once. If the API server
+//!   still rejects a write carrying the plugin's NodeInfo, the Node is
+//!   written without it (a `NodeInfoRejected` Warning event says why) until
+//!   the plugin reports different information: Ready and the Lease never
+//!   depend on the plugin's data being valid.
 //! - On shutdown nothing is deleted: like the kubelet, vk-host leaves its
 //!   Node, which the node lifecycle controller marks Unknown once the Lease
 //!   expires.
