@@ -1021,7 +1021,8 @@ async fn a_name_reused_while_the_plugin_still_removes_the_old_pod_is_created_qui
     };
     assert!(
         reasons_seen.is_empty(),
-        "status reasons shown: {reasons_seen:?}"
+        "status reasons shown: {reasons_seen:?}; host log tail:\n{}",
+        node.node.log_tail()
     );
     let events = event_reasons(cluster, node.ns(), "reused").await;
     assert!(

@@ -63,7 +63,7 @@ pub async fn graceful(ctx: &Context, key: &PodKey, pod: &Pod) -> Result<Outcome,
     let uid = uid_of(pod);
     let tracked = ctx.tracking.get(key, uid).unwrap_or_default();
     let remaining = remaining_grace(pod);
-    // Its last status from the plugin, when it was never held: none.
+    // The plugin's last recorded status (none if it never held the pod).
     let last = tracked.status.as_ref();
     if tracked.lost {
         finish(ctx, key, pod, last, "the plugin lost it").await?;
@@ -119,7 +119,12 @@ pub async fn graceful(ctx: &Context, key: &PodKey, pod: &Pod) -> Result<Outcome,
                 .status
                 .as_ref()
                 .is_some_and(|status| phase::all_terminated(&held, status));
-            (done, held.status.or_else(|| last.cloned()))
+            // A terminal status recorded before stays (see `record_status`).
+            let finished_before = last.filter(|s| phase::is_terminal(Some(s))).cloned();
+            (
+                done,
+                finished_before.or(held.status).or_else(|| last.cloned()),
+            )
         }
         Err(error) if policy::react(&error) == Reaction::NotHeld => (true, last.cloned()),
         Err(error) => {
