@@ -14,6 +14,7 @@ use kube::api::PostParams;
 
 use super::authn::UserInfo;
 use super::cache::TtlCache;
+use super::{ReviewError, ReviewLimit};
 
 pub const ALLOWED_TTL: Duration = Duration::from_secs(300);
 pub const DENIED_TTL: Duration = Duration::from_secs(30);
@@ -94,6 +95,7 @@ fn is_subpath(path: &str, prefix: &str) -> bool {
 pub struct Authorizer {
     client: kube::Client,
     node_name: String,
+    limit: ReviewLimit,
     cache: TtlCache<(UserInfo, Attributes), bool>,
 }
 
@@ -106,10 +108,11 @@ impl std::fmt::Debug for Authorizer {
 }
 
 impl Authorizer {
-    pub fn new(client: kube::Client, node_name: String) -> Self {
+    pub fn new(client: kube::Client, node_name: String, limit: ReviewLimit) -> Self {
         Self {
             client,
             node_name,
+            limit,
             cache: TtlCache::new(CACHE_SIZE),
         }
     }
@@ -119,7 +122,7 @@ impl Authorizer {
         &self,
         user: &UserInfo,
         wanted: &[Attributes],
-    ) -> Result<bool, kube::Error> {
+    ) -> Result<bool, ReviewError> {
         for attributes in wanted {
             if self.allowed_one(user, *attributes).await? {
                 return Ok(true);
@@ -132,11 +135,12 @@ impl Authorizer {
         &self,
         user: &UserInfo,
         attributes: Attributes,
-    ) -> Result<bool, kube::Error> {
+    ) -> Result<bool, ReviewError> {
         let key = (user.clone(), attributes);
         if let Some(answer) = self.cache.get(&key) {
             return Ok(answer);
         }
+        let _permit = self.limit.try_permit()?;
         let review = self.review(user, attributes);
         let reviews: Api<SubjectAccessReview> = Api::all(self.client.clone());
         let answer = reviews.create(&PostParams::default(), &review).await?;
@@ -223,7 +227,7 @@ mod tests {
         // A client that is never used: building the review is pure.
         let config = kube::Config::new("https://127.0.0.1:1".parse().expect("url"));
         let client = kube::Client::try_from(config).expect("client");
-        let authorizer = Authorizer::new(client, "vk-1".into());
+        let authorizer = Authorizer::new(client, "vk-1".into(), ReviewLimit::new(1));
         let user = UserInfo {
             name: "alice".into(),
             groups: vec!["devs".into()],
@@ -237,5 +241,31 @@ mod tests {
         assert_eq!(attributes.subresource.as_deref(), Some("log"));
         assert_eq!(attributes.name.as_deref(), Some("vk-1"));
         assert_eq!(attributes.verb.as_deref(), Some("get"));
+    }
+
+    #[tokio::test]
+    async fn a_miss_with_no_permit_free_is_busy() {
+        let config = kube::Config::new("https://127.0.0.1:1".parse().expect("url"));
+        let client = kube::Client::try_from(config).expect("client");
+        let limit = ReviewLimit::new(1);
+        let authorizer = Authorizer::new(client, "vk-1".into(), limit.clone());
+        let user = UserInfo {
+            name: "alice".into(),
+            ..UserInfo::default()
+        };
+        authorizer
+            .cache
+            .insert((user.clone(), one("get", "stats")), true, ALLOWED_TTL);
+        let _held = limit.try_permit().expect("the only permit");
+        assert!(
+            authorizer
+                .allowed(&user, &[one("get", "stats")])
+                .await
+                .expect("cached")
+        );
+        assert!(matches!(
+            authorizer.allowed(&user, &[one("get", "log")]).await,
+            Err(ReviewError::Busy)
+        ));
     }
 }
