@@ -1,5 +1,6 @@
 //! The one place where a failed kubelet-API request becomes an HTTP status:
-//! 400 for parameters, 404 for pods not (on this node), 501 for a capability
+//! 400 for parameters (and namespace, pod or container names no object can
+//! have), 404 for pods not (on this node), 501 for a capability
 //! the plugin did not declare, 503 while it restarts, and the plugin's gRPC
 //! codes mapped to their HTTP meaning.
 
@@ -75,6 +76,7 @@ impl From<PodLookupError> for ApiError {
             PodLookupError::NotFound { .. } | PodLookupError::OtherNode { .. } => {
                 Self::NotFound(error.to_string())
             }
+            PodLookupError::InvalidName { .. } => Self::BadRequest(error.to_string()),
             PodLookupError::PluginDown => Self::Unavailable(error.to_string()),
             PodLookupError::Api { source, .. } => {
                 tracing::warn!(error = %source, "{error}");

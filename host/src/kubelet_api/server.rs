@@ -1,19 +1,27 @@
-//! The accept loop: TCP, then a TLS handshake (bounded in time), then HTTP/1.1
-//! or HTTP/2 with upgrades (WebSocket) for the axum router. The verified
-//! client certificate's user and the peer address go into every request of
-//! the connection as a [`PeerInfo`] extension. On cancellation no new
-//! connection is taken and open ones get a bounded grace.
+//! The accept loop: TCP, then a TLS handshake (bounded in time), then HTTP/2
+//! when ALPN chose `h2`, else HTTP/1.1 with upgrades (WebSocket), for the
+//! axum router. The verified client certificate's user and the peer address
+//! go into every request of the connection as a [`PeerInfo`] extension. On
+//! cancellation no new connection is taken and open ones get a bounded grace.
+//!
+//! Unauthenticated clients cannot hold resources for long: open connections
+//! are capped (excess ones are closed at once, with a rate-limited warning),
+//! a connection that has not begun a request within [`FIRST_REQUEST_TIMEOUT`]
+//! of its handshake is closed, HTTP/1.1 has a header-read timeout for every
+//! request (idle keep-alive included), and HTTP/2 pings its peer and closes
+//! the connection when the pings go unanswered.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -27,8 +35,75 @@ use super::auth::authn::user_from_certificate;
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// The kubelet's `ReadHeaderTimeout`.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// A connection that has not started its first request this long after the
+/// handshake is closed (covers the HTTP/2 preface, which has no timeout of
+/// its own).
+const FIRST_REQUEST_TIMEOUT: Duration = HEADER_READ_TIMEOUT;
+/// HTTP/2: how often an idle peer is pinged, and how long it has to answer
+/// before the connection is closed.
+const H2_KEEP_ALIVE_INTERVAL: Duration = Duration::from_secs(30);
+const H2_KEEP_ALIVE_TIMEOUT: Duration = Duration::from_secs(20);
 /// How long open connections may finish after shutdown begins.
 const DRAIN_GRACE: Duration = Duration::from_secs(5);
+/// At most this many connections are open at once (fewer when the process's
+/// open-file limit is low, see [`connection_limit`]).
+const MAX_CONNECTIONS: usize = 4096;
+/// The warning about refused connections is logged at most this often.
+const REFUSAL_WARN_INTERVAL: Duration = Duration::from_secs(10);
+
+/// How many connections may be open at once: [`MAX_CONNECTIONS`], or half the
+/// soft open-file limit if that is lower (the rest of the process needs file
+/// descriptors too), but at least 64.
+fn connection_limit() -> usize {
+    std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|limits| soft_open_files(&limits))
+        .map_or(MAX_CONNECTIONS, |soft| {
+            MAX_CONNECTIONS.min((soft / 2).max(64))
+        })
+}
+
+/// The soft "Max open files" of a `/proc/<pid>/limits` text.
+fn soft_open_files(limits: &str) -> Option<usize> {
+    let line = limits
+        .lines()
+        .find(|line| line.starts_with("Max open files"))?;
+    line.trim_start_matches("Max open files")
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// Counts connections refused for the cap and warns about them at most once
+/// per [`REFUSAL_WARN_INTERVAL`].
+#[derive(Debug)]
+struct RefusalLog {
+    refused: u64,
+    last_warning: Option<Instant>,
+}
+
+impl RefusalLog {
+    fn new() -> Self {
+        Self {
+            refused: 0,
+            last_warning: None,
+        }
+    }
+
+    /// Records one refusal; returns how many to report if a warning is due.
+    fn refused(&mut self, now: Instant) -> Option<u64> {
+        self.refused += 1;
+        let due = self
+            .last_warning
+            .is_none_or(|last| now.duration_since(last) >= REFUSAL_WARN_INTERVAL);
+        if !due {
+            return None;
+        }
+        self.last_warning = Some(now);
+        Some(std::mem::take(&mut self.refused))
+    }
+}
 
 /// Serves `router` on `listener` until `token` is cancelled.
 pub async fn accept_loop(
@@ -39,6 +114,9 @@ pub async fn accept_loop(
 ) {
     let acceptor = TlsAcceptor::from(tls);
     let connections = TaskTracker::new();
+    let limit = connection_limit();
+    let slots = Arc::new(Semaphore::new(limit));
+    let mut refusals = RefusalLog::new();
     loop {
         let (stream, remote) = tokio::select! {
             () = token.cancelled() => break,
@@ -52,9 +130,23 @@ pub async fn accept_loop(
                 }
             },
         };
+        let Ok(permit) = Arc::clone(&slots).try_acquire_owned() else {
+            // Closed at once (dropped): the cap keeps descriptors for the
+            // rest of the process.
+            drop(stream);
+            if let Some(refused) = refusals.refused(Instant::now()) {
+                tracing::warn!(
+                    limit,
+                    refused,
+                    "kubelet API connection limit reached; closing new connections"
+                );
+            }
+            continue;
+        };
         let _ = stream.set_nodelay(true);
         connections.spawn(
             serve_connection(
+                permit,
                 stream,
                 remote,
                 acceptor.clone(),
@@ -77,6 +169,7 @@ pub async fn accept_loop(
 }
 
 async fn serve_connection(
+    _permit: OwnedSemaphorePermit,
     stream: TcpStream,
     remote: SocketAddr,
     acceptor: TlsAcceptor,
@@ -100,31 +193,205 @@ async fn serve_connection(
         .peer_certificates()
         .and_then(|chain| chain.first())
         .and_then(|leaf| user_from_certificate(leaf));
+    let http2 = tls.get_ref().1.alpn_protocol() == Some(b"h2".as_slice());
     let peer = PeerInfo {
         remote,
         certificate_user,
     };
+    let started = Arc::new(AtomicBool::new(false));
+    let seen = Arc::clone(&started);
     let service = router.map_request(move |mut request: http::Request<Incoming>| {
+        seen.store(true, Ordering::Relaxed);
         request.extensions_mut().insert(peer.clone());
         request
     });
-    let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT);
-    let connection = builder
-        .serve_connection_with_upgrades(TokioIo::new(tls), TowerToHyperService::new(service));
-    tokio::pin!(connection);
-    tokio::select! {
-        result = connection.as_mut() => {
-            if let Err(error) = result {
-                tracing::debug!(error = %error, "kubelet API connection ended with an error");
+    let service = TowerToHyperService::new(service);
+    let io = TokioIo::new(tls);
+    if http2 {
+        let connection = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+            .timer(TokioTimer::new())
+            .keep_alive_interval(H2_KEEP_ALIVE_INTERVAL)
+            .keep_alive_timeout(H2_KEEP_ALIVE_TIMEOUT)
+            .serve_connection(io, service);
+        tokio::pin!(connection);
+        drive(connection, &started, &token).await;
+    } else {
+        // HTTP/1.1 also without ALPN: the API server's WebSocket upgrades
+        // (exec, attach, port-forward) need it.
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(HEADER_READ_TIMEOUT)
+            .serve_connection(io, service)
+            .with_upgrades();
+        tokio::pin!(connection);
+        drive(connection, &started, &token).await;
+    }
+}
+
+/// An HTTP connection of either version, as [`drive`] needs it.
+trait Connection: Future<Output = Result<(), hyper::Error>> {
+    fn graceful_shutdown(self: std::pin::Pin<&mut Self>);
+}
+
+impl<I, S, E> Connection for hyper::server::conn::http2::Connection<I, S, E>
+where
+    Self: Future<Output = Result<(), hyper::Error>>,
+    S: hyper::service::HttpService<Incoming>,
+    I: hyper::rt::Read + hyper::rt::Write + Unpin,
+    E: hyper::rt::bounds::Http2ServerConnExec<S::Future, S::ResBody>,
+    S::ResBody: hyper::body::Body + 'static,
+    <S::ResBody as hyper::body::Body>::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    fn graceful_shutdown(self: std::pin::Pin<&mut Self>) {
+        hyper::server::conn::http2::Connection::graceful_shutdown(self);
+    }
+}
+
+impl<I, S> Connection for hyper::server::conn::http1::UpgradeableConnection<I, S>
+where
+    Self: Future<Output = Result<(), hyper::Error>>,
+    S: hyper::service::HttpService<Incoming>,
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    S::ResBody: hyper::body::Body + 'static,
+    <S::ResBody as hyper::body::Body>::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    fn graceful_shutdown(self: std::pin::Pin<&mut Self>) {
+        hyper::server::conn::http1::UpgradeableConnection::graceful_shutdown(self);
+    }
+}
+
+/// Runs `connection` to its end; closes it if no request began within
+/// [`FIRST_REQUEST_TIMEOUT`], and drains it with a grace on cancellation.
+async fn drive<C: Connection>(
+    mut connection: std::pin::Pin<&mut C>,
+    started: &AtomicBool,
+    token: &CancellationToken,
+) {
+    let first_request = tokio::time::sleep(FIRST_REQUEST_TIMEOUT);
+    tokio::pin!(first_request);
+    let mut waiting = true;
+    loop {
+        tokio::select! {
+            result = connection.as_mut() => {
+                if let Err(error) = result {
+                    tracing::debug!(error = %error, "kubelet API connection ended with an error");
+                }
+                return;
+            }
+            () = first_request.as_mut(), if waiting => {
+                if started.load(Ordering::Relaxed) {
+                    waiting = false;
+                } else {
+                    tracing::debug!("no request within the first-request timeout; closing");
+                    return;
+                }
+            }
+            () = token.cancelled() => {
+                connection.as_mut().graceful_shutdown();
+                let _ = tokio::time::timeout(DRAIN_GRACE, connection.as_mut()).await;
+                return;
             }
         }
-        () = token.cancelled() => {
-            connection.as_mut().graceful_shutdown();
-            let _ = tokio::time::timeout(DRAIN_GRACE, connection.as_mut()).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_open_file_limit_lowers_the_connection_cap() {
+        let limits = "Limit                     Soft Limit           Hard Limit           Units     \n\
+                      Max processes             63704                63704                processes \n\
+                      Max open files            1024                 524288               files     \n";
+        assert_eq!(soft_open_files(limits), Some(1024));
+        assert_eq!(
+            soft_open_files("Max open files unlimited unlimited files"),
+            None
+        );
+        assert_eq!(soft_open_files(""), None);
+        let limit = connection_limit();
+        assert!((64..=MAX_CONNECTIONS).contains(&limit), "{limit}");
+    }
+
+    /// A connection that never ends by itself, recording a graceful shutdown.
+    struct Silent {
+        shut_down: bool,
+    }
+
+    impl Future for Silent {
+        type Output = Result<(), hyper::Error>;
+        fn poll(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Self::Output> {
+            if self.shut_down {
+                std::task::Poll::Ready(Ok(()))
+            } else {
+                std::task::Poll::Pending
+            }
         }
+    }
+
+    impl Connection for Silent {
+        fn graceful_shutdown(mut self: std::pin::Pin<&mut Self>) {
+            self.shut_down = true;
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_connection_without_a_first_request_is_closed() {
+        let token = CancellationToken::new();
+        let silent = Silent { shut_down: false };
+        tokio::pin!(silent);
+        let start = tokio::time::Instant::now();
+        drive(silent.as_mut(), &AtomicBool::new(false), &token).await;
+        assert_eq!(start.elapsed(), FIRST_REQUEST_TIMEOUT);
+
+        // One that started a request is left open past it (until shutdown).
+        let busy = Silent { shut_down: false };
+        tokio::pin!(busy);
+        let started = AtomicBool::new(true);
+        let stopper = token.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(FIRST_REQUEST_TIMEOUT * 10).await;
+            stopper.cancel();
+        });
+        let start = tokio::time::Instant::now();
+        drive(busy.as_mut(), &started, &token).await;
+        assert_eq!(start.elapsed(), FIRST_REQUEST_TIMEOUT * 10);
+        assert!(busy.shut_down);
+    }
+
+    #[test]
+    fn refusals_are_warned_about_at_most_once_per_interval() {
+        let mut log = RefusalLog::new();
+        let start = Instant::now();
+        assert_eq!(log.refused(start), Some(1));
+        assert_eq!(log.refused(start + Duration::from_secs(1)), None);
+        assert_eq!(log.refused(start + Duration::from_secs(2)), None);
+        assert_eq!(
+            log.refused(start + REFUSAL_WARN_INTERVAL + Duration::from_secs(1)),
+            Some(3)
+        );
+    }
+
+    #[test]
+    fn the_tls_configuration_offers_h2_and_http11() {
+        let names = super::super::tls::ServingNames {
+            node_name: "vk-1".into(),
+            dns_names: vec!["vk-1".into()],
+            ips: Vec::new(),
+        };
+        let cert = super::super::tls::serving_cert(
+            &super::super::tls::ServingCertSource::SelfSigned,
+            &names,
+        )
+        .expect("certificate");
+        let config = super::super::tls::server_config(cert, None).expect("config");
+        assert_eq!(
+            config.alpn_protocols,
+            [b"h2".to_vec(), b"http/1.1".to_vec()]
+        );
     }
 }

@@ -104,6 +104,7 @@ pub async fn handler(
     Query(query): Query<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
     let options = parse_log_query(&query, Timestamp::now()).map_err(ApiError::BadRequest)?;
+    crate::kubelet_api::state::check_container_name(&container)?;
     let bound = state.bound_pod(&namespace, &pod).await?;
     let spec = bound.pod.spec.as_ref();
     let known = spec.is_some_and(|spec| {

@@ -30,6 +30,7 @@ use vk_proto::v1::{Capability, ExecStart, PodRef};
 use self::channel::{Protocol, Refusal};
 use self::exec::Kind;
 use self::options::InvalidQuery;
+use super::state::check_container_name;
 use super::{ApiState, PodLookupError};
 use crate::plugins::PluginClient;
 
@@ -131,7 +132,11 @@ enum Refused {
 impl Refused {
     fn status(&self) -> (StatusCode, &'static str) {
         match self {
-            Self::Query(_) | Self::Subprotocol { .. } => (StatusCode::BAD_REQUEST, "BadRequest"),
+            Self::Query(_)
+            | Self::Subprotocol { .. }
+            | Self::Pod(PodLookupError::InvalidName { .. }) => {
+                (StatusCode::BAD_REQUEST, "BadRequest")
+            }
             Self::Pod(PodLookupError::NotFound { .. } | PodLookupError::OtherNode { .. })
             | Self::NoContainer { .. }
             | Self::OtherUid { .. } => (StatusCode::NOT_FOUND, "NotFound"),
@@ -207,6 +212,9 @@ fn plugin_for(
 /// names (if any) and the container it names (if any).
 async fn target(state: &ApiState, params: &Params) -> Result<PodRef, Refused> {
     let (namespace, name) = (param(params, "namespace"), param(params, "pod"));
+    if let Some(container) = params.get("container") {
+        check_container_name(container)?;
+    }
     let bound = state.bound_pod(namespace, name).await?;
     if let Some(requested) = params.get("uid")
         && *requested != bound.reference.uid
@@ -416,7 +424,13 @@ async fn run_command(
     let plugin = plugin_for(&state, Capability::Exec, "run")?;
     let pod = target(&state, &params).await?;
     let container = param(&params, "container").to_owned();
-    match run::run(&plugin, pod, container, command).await {
+    let result = run::limited(
+        &run::RUN_SLOTS,
+        run::RUN_DEADLINE,
+        run::run(&plugin, pod, container, command),
+    )
+    .await;
+    match result {
         run::RunResult::Output(body) => Ok((
             StatusCode::OK,
             [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],

@@ -107,8 +107,13 @@ pub fn stream_options(
     Ok(options)
 }
 
+/// The most ports one port-forward may name. Channel ids are one byte and
+/// each port takes two (data and error), so 127 would fit; fewer keep one
+/// request from opening too many plugin streams.
+pub const MAX_PORTS: usize = 64;
+
 /// The ports of a WebSocket port-forward: every `port` parameter, each a
-/// comma-separated list of ports 1-65535.
+/// comma-separated list of ports 1-65535; at most [`MAX_PORTS`], each once.
 pub fn ports(query: &[(String, String)]) -> Result<Vec<u16>, InvalidQuery> {
     let values: Vec<&str> = query
         .iter()
@@ -131,6 +136,14 @@ pub fn ports(query: &[(String, String)]) -> Result<Vec<u16>, InvalidQuery> {
                 .map_err(|_| InvalidQuery(format!("unable to parse {part:?} as a port")))?;
             if port == 0 {
                 return Err(InvalidQuery(format!("port {part:?} must be > 0")));
+            }
+            if ports.contains(&port) {
+                return Err(InvalidQuery(format!("port {port} is given more than once")));
+            }
+            if ports.len() == MAX_PORTS {
+                return Err(InvalidQuery(format!(
+                    "too many ports: at most {MAX_PORTS} may be forwarded at once"
+                )));
             }
             ports.push(port);
         }
@@ -217,6 +230,18 @@ mod tests {
             Err(InvalidQuery("port \"0\" must be > 0".into()))
         );
         assert!(ports(&query("port=70000")).is_err());
+        assert_eq!(
+            ports(&query("port=80&port=81,80")),
+            Err(InvalidQuery("port 80 is given more than once".into()))
+        );
+        let most: Vec<String> = (1..=MAX_PORTS).map(|p| p.to_string()).collect();
+        let most = format!("port={}", most.join(","));
+        assert_eq!(ports(&query(&most)).map(|p| p.len()), Ok(MAX_PORTS));
+        let too_many = ports(&query(&format!("{most}&port=9999"))).expect_err("65 ports");
+        assert!(too_many.0.contains("too many ports"), "{too_many}");
+        // Past 127 ports the one-byte channel ids would collide.
+        let all: Vec<String> = (1..=200).map(|p| p.to_string()).collect();
+        assert!(ports(&query(&format!("port={}", all.join(",")))).is_err());
         assert!(ports(&query("port=http")).is_err());
     }
 

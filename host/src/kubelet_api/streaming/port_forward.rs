@@ -38,9 +38,14 @@ pub async fn run(socket: WebSocket, pod: PodRef, ports: Vec<u16>, plugin: Plugin
     let mut inputs = Vec::with_capacity(ports.len());
     let mut forwards = Vec::with_capacity(ports.len());
     for (index, port) in ports.iter().copied().enumerate() {
+        // `options::ports` allows at most MAX_PORTS (64) ports, so every
+        // port has its own two channels; never reuse one past the range.
+        let Some(data_channel) = index.checked_mul(2).and_then(|c| u8::try_from(c).ok()) else {
+            debug!(port, "more ports than channel ids; ignoring the rest");
+            break;
+        };
         let (input, input_rx) = mpsc::channel(INPUT_DEPTH);
         inputs.push(input);
-        let data_channel = u8::try_from(index * 2).unwrap_or(u8::MAX);
         forwards.push(forward_port(
             data_channel,
             port,
@@ -102,7 +107,9 @@ async fn forward_port(
     output: mpsc::Sender<Bytes>,
     plugin: PluginClient,
 ) {
-    let error_channel = data_channel.saturating_add(1);
+    let Some(error_channel) = data_channel.checked_add(1) else {
+        return;
+    };
     let header = port.to_le_bytes();
     for channel in [data_channel, error_channel] {
         if output.send(channel::frame(channel, &header)).await.is_err() {
