@@ -36,3 +36,29 @@ pub const AUTHORIZATION_METADATA: &str = "authorization";
 
 /// Default limit of one message in either direction.
 pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
+
+/// Kubernetes' (Go's) name for a Rust target architecture, as
+/// `NodeSystemInfo.architecture` and the `kubernetes.io/arch` label use it
+/// (`x86_64` → `amd64`).
+pub fn go_arch(rust_arch: &str) -> &str {
+    match rust_arch {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        "x86" => "386",
+        "powerpc64" => "ppc64le",
+        "loongarch64" => "loong64",
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::go_arch;
+
+    #[test]
+    fn architectures_use_kubernetes_names() {
+        assert_eq!(go_arch("x86_64"), "amd64");
+        assert_eq!(go_arch("aarch64"), "arm64");
+        assert_eq!(go_arch("riscv64"), "riscv64");
+    }
+}

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use k8s_openapi::api::core::v1::Node;
 
-use crate::cluster::{Cluster, node_name, wait_for_ok};
+use crate::cluster::{Cluster, Identity, node_name, wait_for_ok};
 use crate::processes::{HostProcess, workspace_binary};
 
 /// What to run: the plugin, its TOML configuration and extra host flags.
@@ -268,6 +268,47 @@ spec:
             IpAddr::V4(ip) => format!("https://{ip}:{}", api.port),
             IpAddr::V6(ip) => format!("https://[{ip}]:{}", api.port),
         })
+    }
+
+    /// Creates pod `name` (from [`pod_yaml`](Self::pod_yaml)) with kubectl
+    /// and waits until it is Running (60 s).
+    pub async fn run_pod(&self, cluster: &Cluster, name: &str) {
+        cluster
+            .kubectl_stdin(
+                Identity::Admin,
+                &["apply", "-f", "-"],
+                Some(&self.pod_yaml(name, "")),
+            )
+            .await
+            .success();
+        let ns = self.namespace.as_str();
+        wait_for_ok(
+            Duration::from_secs(60),
+            &format!("pod {ns}/{name} Running"),
+            async || {
+                let out = cluster
+                    .kubectl(&[
+                        "get",
+                        "pod",
+                        name,
+                        "-n",
+                        ns,
+                        "-o",
+                        "jsonpath={.status.phase}",
+                    ])
+                    .await;
+                if out.stdout == "Running" {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "phase {:?}; host log:\n{}",
+                        out.stdout,
+                        self.log_tail()
+                    ))
+                }
+            },
+        )
+        .await;
     }
 
     /// The plugin this node runs (for messages).

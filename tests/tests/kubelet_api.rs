@@ -11,49 +11,9 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, BufReader};
-use vk_tests::cluster::{Cluster, Identity, unique_name, wait_for_ok};
+use vk_tests::cluster::{Cluster, Identity, unique_name};
 use vk_tests::processes::rss_kib;
 use vk_tests::virtual_node::{NodeSetup, VirtualNode, routable_ip};
-
-/// Creates pod `name` on `node` and waits until it runs.
-async fn running_pod(cluster: &Cluster, node: &VirtualNode, name: &str) {
-    cluster
-        .kubectl_stdin(
-            Identity::Admin,
-            &["apply", "-f", "-"],
-            Some(&node.pod_yaml(name, "")),
-        )
-        .await
-        .success();
-    let ns = node.namespace.as_str();
-    wait_for_ok(
-        Duration::from_secs(60),
-        &format!("pod {ns}/{name} Running"),
-        async || {
-            let out = cluster
-                .kubectl(&[
-                    "get",
-                    "pod",
-                    name,
-                    "-n",
-                    ns,
-                    "-o",
-                    "jsonpath={.status.phase}",
-                ])
-                .await;
-            if out.stdout == "Running" {
-                Ok(())
-            } else {
-                Err(format!(
-                    "phase {:?}; host log:\n{}",
-                    out.stdout,
-                    node.log_tail()
-                ))
-            }
-        },
-    )
-    .await;
-}
 
 /// `<ns>/<pod>/main line <i>` → i.
 fn line_number(line: &str) -> u64 {
@@ -140,7 +100,7 @@ async fn kubectl_logs_with_each_option_and_follow() {
     )
     .await;
     let ns = node.namespace.clone();
-    running_pod(cluster, &node, "talker").await;
+    node.run_pod(cluster, "talker").await;
     let prefix = format!("{ns}/talker/main line ");
     // Enough history for --tail and --since to have something to cut.
     tokio::time::sleep(Duration::from_secs(3)).await;
@@ -248,7 +208,7 @@ async fn node_proxy_serves_stats_metrics_pods_and_health() {
     )
     .await;
     let ns = node.namespace.clone();
-    running_pod(cluster, &node, "measured").await;
+    node.run_pod(cluster, "measured").await;
     let raw = |path: &str| format!("/api/v1/nodes/{}/proxy/{path}", node.name);
 
     let summary = cluster
@@ -332,7 +292,7 @@ async fn direct_requests_are_authenticated_authorized_and_checked() {
     )
     .await;
     let ns = node.namespace.clone();
-    running_pod(cluster, &node, "guarded").await;
+    node.run_pod(cluster, "guarded").await;
     let url = node.kubelet_url().expect("kubelet API");
     let admin = admin_cert(cluster);
     let admin: Vec<&str> = admin.iter().map(String::as_str).collect();
@@ -460,7 +420,7 @@ async fn a_100_mib_log_through_a_slow_reader_keeps_host_memory_flat() {
     )
     .await;
     let ns = node.namespace.clone();
-    running_pod(cluster, &node, "firehose").await;
+    node.run_pod(cluster, "firehose").await;
     tokio::time::sleep(Duration::from_secs(4)).await;
     let pid = node.host.pid();
     let before = rss_kib(pid).expect("vk-host RSS");

@@ -20,7 +20,7 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use tokio_util::sync::CancellationToken;
 use vk_host::kubelet_api::{ApiState, streaming};
 use vk_host::plugins::{PluginSpec, Supervisor, SupervisorConfig};
-use vk_tests::cluster::{Cluster, Identity, node_name, wait_for_ok};
+use vk_tests::cluster::{Cluster, Identity, node_name};
 use vk_tests::processes::workspace_binary;
 use vk_tests::virtual_node::{NodeSetup, VirtualNode};
 
@@ -680,46 +680,6 @@ async fn a_slow_reader_pushes_back_to_the_writer() {
     fixture.stop().await;
 }
 
-/// Creates pod `name` on `node` and waits until it runs.
-async fn running_pod(cluster: &Cluster, node: &VirtualNode, name: &str) {
-    cluster
-        .kubectl_stdin(
-            Identity::Admin,
-            &["apply", "-f", "-"],
-            Some(&node.pod_yaml(name, "")),
-        )
-        .await
-        .success();
-    let ns = node.namespace.as_str();
-    wait_for_ok(
-        Duration::from_secs(60),
-        &format!("pod {ns}/{name} Running"),
-        async || {
-            let out = cluster
-                .kubectl(&[
-                    "get",
-                    "pod",
-                    name,
-                    "-n",
-                    ns,
-                    "-o",
-                    "jsonpath={.status.phase}",
-                ])
-                .await;
-            if out.stdout == "Running" {
-                Ok(())
-            } else {
-                Err(format!(
-                    "phase {:?}; host log:\n{}",
-                    out.stdout,
-                    node.log_tail()
-                ))
-            }
-        },
-    )
-    .await;
-}
-
 /// The real vk-host serving the kubelet API over TLS, the real API server
 /// proxying kubectl's WebSocket to it (the node declares
 /// ExtendWebSocketsToKubelet), and the real kubectl.
@@ -728,7 +688,7 @@ async fn kubectl_exec_and_attach_through_the_api_server() {
     let cluster = Cluster::shared();
     let node =
         VirtualNode::start(cluster, NodeSetup::mock("kexec").with_kubelet_api(cluster)).await;
-    running_pod(cluster, &node, "shell").await;
+    node.run_pod(cluster, "shell").await;
     let ns = node.namespace.as_str();
 
     // stdin through to `cat` and back; the v5 close signal ends it.
@@ -816,7 +776,7 @@ async fn kubectl_exec_and_attach_through_the_api_server() {
 async fn kubectl_port_forward_is_refused_with_a_reason() {
     let cluster = Cluster::shared();
     let node = VirtualNode::start(cluster, NodeSetup::mock("kpf").with_kubelet_api(cluster)).await;
-    running_pod(cluster, &node, "web").await;
+    node.run_pod(cluster, "web").await;
     let ns = node.namespace.as_str();
     let out = cluster
         .kubectl(&["port-forward", "-n", ns, "pod/web", "0:8080"])

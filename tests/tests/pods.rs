@@ -155,6 +155,35 @@ async fn wait_running(node: &Node, api: &Api<Pod>, name: &str) -> Pod {
     pod
 }
 
+/// Waits until `count` pods of the node's namespace are Running and Ready.
+async fn wait_all_ready(node: &Node, api: &Api<Pod>, count: usize, timeout: Duration) {
+    wait_for_ok(
+        timeout,
+        &format!("all {count} pods Running and Ready"),
+        async || {
+            let pods = api
+                .list(&ListParams::default())
+                .await
+                .map_err(|e| e.to_string())?;
+            let ready_count = pods
+                .items
+                .iter()
+                .filter(|p| phase(p) == "Running" && ready(p))
+                .count();
+            if ready_count == count {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{ready_count} of {} ready; host log tail:\n{}",
+                    pods.items.len(),
+                    node.node.log_tail()
+                ))
+            }
+        },
+    )
+    .await;
+}
+
 async fn wait_gone(api: &Api<Pod>, name: &str, timeout: Duration) {
     wait_for_ok(
         timeout,
@@ -210,31 +239,7 @@ async fn a_hundred_pods_created_with_kubectl_all_run_and_are_ready() {
     let started = Instant::now();
     apply(cluster, &many_pods(&node.node, "p", 100)).await;
     let applied = started.elapsed();
-    wait_for_ok(
-        Duration::from_secs(90),
-        "all 100 pods Running and Ready",
-        async || {
-            let pods = api
-                .list(&ListParams::default())
-                .await
-                .map_err(|e| e.to_string())?;
-            let ready_count = pods
-                .items
-                .iter()
-                .filter(|p| phase(p) == "Running" && ready(p))
-                .count();
-            if ready_count == 100 {
-                Ok(())
-            } else {
-                Err(format!(
-                    "{ready_count} of {} ready; host log tail:\n{}",
-                    pods.items.len(),
-                    node.node.log_tail()
-                ))
-            }
-        },
-    )
-    .await;
+    wait_all_ready(&node, &api, 100, Duration::from_secs(90)).await;
     eprintln!(
         "100 pods: kubectl apply took {} ms, all Running and Ready after {} ms",
         applied.as_millis(),
@@ -817,27 +822,7 @@ async fn a_thousand_pods_reach_running_under_the_default_api_rate_limits() {
         })
         .await;
     let created = started.elapsed();
-    wait_for_ok(
-        Duration::from_secs(120),
-        "all 1000 pods Running and Ready",
-        async || {
-            let pods = api
-                .list(&ListParams::default())
-                .await
-                .map_err(|e| e.to_string())?;
-            let ready_count = pods
-                .items
-                .iter()
-                .filter(|p| phase(p) == "Running" && ready(p))
-                .count();
-            if ready_count == 1000 {
-                Ok(())
-            } else {
-                Err(format!("{ready_count} of {} ready", pods.items.len()))
-            }
-        },
-    )
-    .await;
+    wait_all_ready(&node, &api, 1000, Duration::from_secs(120)).await;
     eprintln!(
         "1000 pods: created in {} ms, all Running and Ready after {} ms (vk-host at --kube-api-qps 100 --kube-api-burst 200)",
         created.as_millis(),

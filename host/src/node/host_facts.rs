@@ -5,6 +5,8 @@
 
 use std::net::{IpAddr, Ipv4Addr, UdpSocket};
 
+use vk_proto::go_arch;
+
 /// Facts about this machine; every field has a usable fallback.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostFacts {
@@ -46,18 +48,6 @@ impl HostFacts {
             memory_bytes: mem_total(&read("/proc/meminfo")).unwrap_or(0),
             primary_ip: primary_ip().unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST)),
         }
-    }
-}
-
-/// Kubernetes' (Go's) name for a Rust target architecture.
-pub fn go_arch(rust_arch: &str) -> &str {
-    match rust_arch {
-        "x86_64" => "amd64",
-        "aarch64" => "arm64",
-        "x86" => "386",
-        "powerpc64" => "ppc64le",
-        "loongarch64" => "loong64",
-        other => other,
     }
 }
 
@@ -104,12 +94,5 @@ mod tests {
         let meminfo = "MemTotal:       16318412 kB\nMemFree: 1 kB\n";
         assert_eq!(mem_total(meminfo), Some(16_318_412 * 1024));
         assert_eq!(mem_total(""), None);
-    }
-
-    #[test]
-    fn architectures_use_kubernetes_names() {
-        assert_eq!(go_arch("x86_64"), "amd64");
-        assert_eq!(go_arch("aarch64"), "arm64");
-        assert_eq!(go_arch("riscv64"), "riscv64");
     }
 }

@@ -4,21 +4,10 @@
 
 use std::collections::HashMap;
 
+use vk_plugin_sdk::go_arch;
 use vk_plugin_sdk::proto::{NodeAddress, NodeCondition, NodeInfo, NodeSystemInfo, Taint};
 
 use crate::config::Config;
-
-/// Kubernetes' (Go's) name for this machine's architecture.
-pub fn go_arch(rust_arch: &str) -> &str {
-    match rust_arch {
-        "x86_64" => "amd64",
-        "aarch64" => "arm64",
-        "x86" => "386",
-        "powerpc64" => "ppc64le",
-        "loongarch64" => "loong64",
-        other => other,
-    }
-}
 
 /// The node information; static for the plugin's lifetime.
 pub fn node_info(config: &Config) -> NodeInfo {
