@@ -4,6 +4,7 @@
 //! tokio-tungstenite client speaking the channel protocols v4 and v5; then
 //! end to end, the real vk-host behind the real kube-apiserver with kubectl.
 
+use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -12,7 +13,7 @@ use futures::{SinkExt as _, StreamExt as _};
 use k8s_openapi::api::core::v1::{Node, Pod};
 use kube::api::{DeleteParams, PostParams};
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, BufReader};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
@@ -22,7 +23,7 @@ use vk_host::kubelet_api::{ApiState, streaming};
 use vk_host::plugins::{PluginSpec, Supervisor, SupervisorConfig};
 use vk_tests::cluster::{Cluster, Identity, node_name};
 use vk_tests::processes::workspace_binary;
-use vk_tests::virtual_node::{NodeSetup, VirtualNode};
+use vk_tests::virtual_node::{NodeSetup, VirtualNode, free_port};
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -769,19 +770,115 @@ async fn kubectl_exec_and_attach_through_the_api_server() {
     eprintln!("kubectl exec -c nope: {}", out.stderr.trim());
 }
 
-/// `kubectl port-forward` speaks SPDY tunnelled in WebSocket (and falls back
-/// to plain SPDY), which vk-host does not serve yet: it must fail at once
-/// with a reason, not hang.
+/// `kubectl port-forward` end to end: kubectl tunnels SPDY in a WebSocket
+/// to the API server, which forwards it to vk-host as SPDY/3.1; the mock
+/// plugin echoes every connection. Several connections on two ports at
+/// once, a large transfer, and a half-close that ends the connection.
 #[tokio::test]
-async fn kubectl_port_forward_is_refused_with_a_reason() {
+async fn kubectl_port_forward_through_the_api_server() {
     let cluster = Cluster::shared();
     let node = VirtualNode::start(cluster, NodeSetup::mock("kpf").with_kubelet_api(cluster)).await;
     node.run_pod(cluster, "web").await;
     let ns = node.namespace.as_str();
-    let out = cluster
-        .kubectl(&["port-forward", "-n", ns, "pod/web", "0:8080"])
+    let (first, second) = (free_port(), free_port());
+    let mut kubectl = cluster
+        .kubectl_command(Identity::Admin)
+        .args([
+            "port-forward",
+            "-n",
+            ns,
+            "pod/web",
+            "--address",
+            "127.0.0.1",
+        ])
+        .arg(format!("{first}:8080"))
+        .arg(format!("{second}:9090"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starting kubectl port-forward");
+    let mut stdout = BufReader::new(kubectl.stdout.take().expect("stdout")).lines();
+    let mut forwarding = Vec::new();
+    while forwarding.len() < 2 {
+        let line = tokio::time::timeout(TIMEOUT, stdout.next_line())
+            .await
+            .expect("kubectl port-forward did not start forwarding in time")
+            .expect("reading kubectl's output")
+            .unwrap_or_else(|| panic!("kubectl port-forward exited early: {}", node.log_tail()));
+        if line.starts_with("Forwarding from") {
+            forwarding.push(line);
+        }
+    }
+    eprintln!("kubectl: {forwarding:?}");
+
+    // Three connections at once, two of them on the same port; each gets
+    // its own bytes back, whole and in order.
+    let echoes = [first, first, second]
+        .into_iter()
+        .enumerate()
+        .map(|(n, port)| async move {
+            let payload: Vec<u8> = (0..256 * 1024).map(|i: usize| (i * 7 + n) as u8).collect();
+            let echoed = echo(port, &payload).await;
+            assert!(
+                echoed == payload,
+                "connection {n} to port {port}: echo differs"
+            );
+        });
+    tokio::time::timeout(TIMEOUT, futures::future::join_all(echoes))
         .await
-        .failure();
-    assert!(out.stderr.contains("SPDY"), "{out:?}");
-    eprintln!("kubectl port-forward: {}", out.stderr.trim());
+        .expect("echoes through port-forward timed out");
+
+    // A larger transfer, timed for the record.
+    let big: Vec<u8> = (0..16 * 1024 * 1024)
+        .map(|i: usize| (i % 251) as u8)
+        .collect();
+    let started = std::time::Instant::now();
+    let echoed = tokio::time::timeout(Duration::from_secs(120), echo(first, &big))
+        .await
+        .expect("16 MiB echo timed out");
+    let elapsed = started.elapsed();
+    assert!(echoed == big, "16 MiB echo differs");
+    eprintln!(
+        "16 MiB echoed through kubectl -> API server -> vk-host -> plugin in {elapsed:?} ({:.1} MiB/s each way)",
+        16.0 / elapsed.as_secs_f64()
+    );
+
+    // Closing our side ends the pod side too: the read sees the end.
+    let mut connection = TcpStream::connect(("127.0.0.1", second))
+        .await
+        .expect("connect");
+    connection.write_all(b"last words").await.expect("write");
+    connection.shutdown().await.expect("half-close");
+    let mut rest = Vec::new();
+    tokio::time::timeout(TIMEOUT, connection.read_to_end(&mut rest))
+        .await
+        .expect("the forwarded connection did not end after a half-close")
+        .expect("read");
+    assert_eq!(rest, b"last words");
+
+    assert!(
+        kubectl.try_wait().expect("kubectl status").is_none(),
+        "kubectl port-forward exited"
+    );
+    kubectl.start_kill().expect("stopping kubectl");
+    let output = kubectl.wait_with_output().await.expect("kubectl output");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !stderr.contains("error"),
+        "kubectl port-forward reported errors: {stderr}"
+    );
+}
+
+/// Sends `payload` on a new connection to a local port while reading the
+/// same number of bytes back.
+async fn echo(port: u16, payload: &[u8]) -> Vec<u8> {
+    let mut connection = TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("connecting to kubectl's local port");
+    let (mut read, mut write) = connection.split();
+    let mut echoed = vec![0; payload.len()];
+    let (written, read) = tokio::join!(write.write_all(payload), read.read_exact(&mut echoed));
+    written.expect("writing to the forwarded connection");
+    read.expect("reading the echo");
+    echoed
 }

@@ -5,24 +5,27 @@
 //! Every request is checked before the upgrade (query, plugin capability,
 //! pod bound here, container, uid), so a refusal is an HTTP status with a
 //! `metav1.Status` body; after the upgrade the outcome travels on the error
-//! channel. SPDY (and SPDY tunnelled in WebSocket, which `kubectl
-//! port-forward` speaks) is refused with 501 after the same checks, so a
-//! client falling back to SPDY still learns the real reason first.
+//! channel. `/portForward` also accepts an upgrade to SPDY/3.1, which is how
+//! the API server forwards `kubectl port-forward`; exec and attach over SPDY
+//! are refused with 501 after the same checks (the API server reaches them
+//! over WebSocket because the Node declares `ExtendWebSocketsToKubelet`).
 
 mod channel;
 mod exec;
 mod options;
 mod port_forward;
 mod run;
+mod spdy;
 
 use std::collections::HashMap;
 
 use axum::Router;
 use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{FromRequestParts as _, Path, RawQuery, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use hyper_util::rt::TokioIo;
 use k8s_openapi::api::core::v1::Pod;
 use tracing::Instrument as _;
 use vk_proto::v1::{Capability, ExecStart, PodRef};
@@ -96,17 +99,15 @@ enum Refused {
         what: &'static str,
         capability: Capability,
     },
-    #[error(
-        "{what} needs a WebSocket upgrade (subprotocol {}); vk-host does not speak SPDY yet",
-        .protocols
-    )]
+    #[error("{what} needs an upgrade to WebSocket (subprotocol {protocols})")]
     NotWebSocket {
         what: &'static str,
         protocols: &'static str,
     },
     #[error(
-        "{what} over SPDY tunnelled in WebSocket ({offered}) is not supported by vk-host yet; \
-         use the WebSocket form (subprotocol {protocols})"
+        "{what} over SPDY tunnelled in WebSocket ({offered}) is for the API server, which \
+         forwards it to the node as SPDY/3.1; connect through the API server, or use \
+         subprotocol {protocols}"
     )]
     SpdyTunnel {
         what: &'static str,
@@ -120,6 +121,8 @@ enum Refused {
         offered: String,
         protocols: &'static str,
     },
+    #[error("none of the offered stream protocols ({offered}) is supported; use {protocols}")]
+    StreamProtocol { offered: String, protocols: String },
     /// Not a refusal of the request as such: the plugin's answer to `/run`.
     #[error("{message}")]
     Failed {
@@ -134,6 +137,7 @@ impl Refused {
         match self {
             Self::Query(_)
             | Self::Subprotocol { .. }
+            | Self::StreamProtocol { .. }
             | Self::Pod(PodLookupError::InvalidName { .. }) => {
                 (StatusCode::BAD_REQUEST, "BadRequest")
             }
@@ -286,9 +290,10 @@ fn websocket(
 
 fn names(supported: &[Protocol]) -> &'static str {
     if supported == channel::PORT_FORWARD {
-        channel::V4_NAME
+        "v4.channel.k8s.io, or an upgrade to SPDY/3.1 with portforward.k8s.io"
     } else {
-        "v5.channel.k8s.io, v4.channel.k8s.io or channel.k8s.io"
+        "v5.channel.k8s.io, v4.channel.k8s.io or channel.k8s.io; vk-host serves exec and \
+         attach over WebSocket only, not SPDY"
     }
 }
 
@@ -361,18 +366,65 @@ async fn remote_command(
     Ok(limited(upgrade).on_upgrade(move |socket| exec::run(socket, session).instrument(span)))
 }
 
+/// `/portForward`: an upgrade to SPDY/3.1 (what the API server sends for
+/// `kubectl port-forward`) or to WebSocket.
 async fn port_forward(
     State(state): State<ApiState>,
     Path(params): Path<Params>,
     RawQuery(query): RawQuery,
-    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    request: Request,
 ) -> Response {
-    forward(state, params, query, upgrade)
-        .await
-        .unwrap_or_else(IntoResponse::into_response)
+    let result = if spdy::is_upgrade(request.headers()) {
+        forward_spdy(state, params, request).await
+    } else {
+        let (mut parts, _body) = request.into_parts();
+        let upgrade = WebSocketUpgrade::from_request_parts(&mut parts, &state).await;
+        forward_websocket(state, params, query, upgrade).await
+    };
+    result.unwrap_or_else(IntoResponse::into_response)
 }
 
-async fn forward(
+async fn forward_spdy(
+    state: ApiState,
+    params: Params,
+    mut request: Request,
+) -> Result<Response, Refused> {
+    let what = "port-forward";
+    let plugin = plugin_for(&state, Capability::PortForward, what)?;
+    let pod = target(&state, &params).await?;
+    let protocol =
+        spdy::negotiate(request.headers(), port_forward::spdy::PROTOCOLS).map_err(|offered| {
+            Refused::StreamProtocol {
+                offered,
+                protocols: port_forward::spdy::PROTOCOLS.join(", "),
+            }
+        })?;
+    let upgrade = hyper::upgrade::on(&mut request);
+    let span = tracing::info_span!(
+        "stream",
+        kind = what,
+        transport = "spdy",
+        pod = %format_args!("{}/{}", pod.namespace, pod.name),
+    );
+    tokio::spawn(
+        async move {
+            match upgrade.await {
+                Ok(upgraded) => {
+                    port_forward::spdy::run(TokioIo::new(upgraded), pod, plugin).await;
+                }
+                Err(error) => tracing::debug!(%error, "the SPDY upgrade did not complete"),
+            }
+        }
+        .instrument(span),
+    );
+    Ok((
+        StatusCode::SWITCHING_PROTOCOLS,
+        spdy::upgrade_headers(protocol),
+    )
+        .into_response())
+}
+
+async fn forward_websocket(
     state: ApiState,
     params: Params,
     query: Option<String>,
@@ -398,11 +450,13 @@ async fn forward(
     let span = tracing::info_span!(
         "stream",
         kind = what,
+        transport = "websocket",
         pod = %format_args!("{}/{}", pod.namespace, pod.name),
         ports = ?ports,
     );
-    Ok(limited(upgrade)
-        .on_upgrade(move |socket| port_forward::run(socket, pod, ports, plugin).instrument(span)))
+    Ok(limited(upgrade).on_upgrade(move |socket| {
+        port_forward::websocket::run(socket, pod, ports, plugin).instrument(span)
+    }))
 }
 
 async fn run(

@@ -16,11 +16,10 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use bytes::Bytes;
 use futures::{SinkExt as _, StreamExt as _};
 use tokio::sync::mpsc;
-use tokio_stream::wrappers::ReceiverStream;
 use tracing::debug;
-use vk_proto::v1::{PodRef, PortForwardInput, PortForwardStart, port_forward_input};
+use vk_proto::v1::PodRef;
 
-use super::channel::{self, Incoming, Protocol};
+use crate::kubelet_api::streaming::channel::{self, Incoming, Protocol};
 use crate::plugins::PluginClient;
 
 /// Client data messages queued per port at most.
@@ -116,46 +115,24 @@ async fn forward_port(
             return;
         }
     }
-    let start = PortForwardInput {
-        input: Some(port_forward_input::Input::Start(PortForwardStart {
-            pod: Some(pod.clone()),
-            port: u32::from(port),
-        })),
-    };
-    let requests =
-        futures::stream::once(async { start }).chain(ReceiverStream::new(input).map(|data| {
-            PortForwardInput {
-                input: Some(port_forward_input::Input::Data(data)),
-            }
-        }));
-    let failure = match plugin.lifecycle().port_forward(requests).await {
-        Ok(response) => {
-            let mut stream = response.into_inner();
-            loop {
-                match stream.message().await {
-                    Ok(Some(message)) if message.data.is_empty() => {}
-                    Ok(Some(message)) => {
-                        let frame = channel::frame(data_channel, &message.data);
-                        if output.send(frame).await.is_err() {
-                            return;
-                        }
+    let failure = match super::open(&plugin, &pod, port, input).await {
+        Ok(mut stream) => loop {
+            match stream.message().await {
+                Ok(Some(message)) if message.data.is_empty() => {}
+                Ok(Some(message)) => {
+                    let frame = channel::frame(data_channel, &message.data);
+                    if output.send(frame).await.is_err() {
+                        return;
                     }
-                    Ok(None) => break None,
-                    Err(status) => break Some(status),
                 }
+                Ok(None) => break None,
+                Err(status) => break Some(status),
             }
-        }
+        },
         Err(status) => Some(status),
     };
     if let Some(status) = failure {
-        let message = format!(
-            "error forwarding port {port} to pod {}/{}, uid {}: {}: {}",
-            pod.namespace,
-            pod.name,
-            pod.uid,
-            plugin.identity().name,
-            status.message()
-        );
+        let message = super::failure_message(&plugin, &pod, port, &status);
         let _ = output
             .send(channel::frame(error_channel, message.as_bytes()))
             .await;

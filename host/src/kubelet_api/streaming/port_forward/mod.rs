@@ -1,0 +1,59 @@
+//! `/portForward`: TCP connections into a pod, each carried by one plugin
+//! `PortForward` stream. Two client forms, as the kubelet serves them:
+//! WebSocket (`v4.channel.k8s.io`, ports in the query) and SPDY/3.1
+//! (`portforward.k8s.io`, a pair of streams per connection), which is what
+//! `kubectl port-forward` reaches the node with through the API server.
+
+pub mod spdy;
+pub mod websocket;
+
+use bytes::Bytes;
+use futures::StreamExt as _;
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::{Status, Streaming};
+use vk_proto::v1::{
+    PodRef, PortForwardInput, PortForwardOutput, PortForwardStart, port_forward_input,
+};
+
+use crate::plugins::PluginClient;
+
+/// Opens one connection to `port` in the pod through the plugin; the
+/// client's bytes arrive on `input`, whose end half-closes the connection.
+async fn open(
+    plugin: &PluginClient,
+    pod: &PodRef,
+    port: u16,
+    input: mpsc::Receiver<Bytes>,
+) -> Result<Streaming<PortForwardOutput>, Status> {
+    let start = PortForwardInput {
+        input: Some(port_forward_input::Input::Start(PortForwardStart {
+            pod: Some(pod.clone()),
+            port: u32::from(port),
+        })),
+    };
+    let requests =
+        futures::stream::once(async { start }).chain(ReceiverStream::new(input).map(|data| {
+            PortForwardInput {
+                input: Some(port_forward_input::Input::Data(data)),
+            }
+        }));
+    Ok(plugin
+        .lifecycle()
+        .port_forward(requests)
+        .await?
+        .into_inner())
+}
+
+/// What the client reads on the error stream when the plugin fails a
+/// connection, in the kubelet's wording.
+fn failure_message(plugin: &PluginClient, pod: &PodRef, port: u16, status: &Status) -> String {
+    format!(
+        "error forwarding port {port} to pod {}/{}, uid {}: {}: {}",
+        pod.namespace,
+        pod.name,
+        pod.uid,
+        plugin.identity().name,
+        status.message()
+    )
+}
