@@ -105,6 +105,15 @@ impl RefusalLog {
     }
 }
 
+/// Probes an idle connection after 30 s, every 10 s, and drops it after
+/// 3 unanswered probes: a dead peer is noticed in about a minute.
+fn tcp_keepalive() -> socket2::TcpKeepalive {
+    socket2::TcpKeepalive::new()
+        .with_time(Duration::from_secs(30))
+        .with_interval(Duration::from_secs(10))
+        .with_retries(3)
+}
+
 /// Serves `router` on `listener` until `token` is cancelled.
 pub async fn accept_loop(
     listener: TcpListener,
@@ -144,6 +153,10 @@ pub async fn accept_loop(
             continue;
         };
         let _ = stream.set_nodelay(true);
+        // A peer that vanished without closing (its host died, a network
+        // partition) would otherwise keep an upgraded stream, and the
+        // plugin stream behind it, open for good.
+        let _ = socket2::SockRef::from(&stream).set_tcp_keepalive(&tcp_keepalive());
         connections.spawn(
             serve_connection(
                 permit,
