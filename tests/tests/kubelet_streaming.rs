@@ -163,28 +163,39 @@ impl Fixture {
         }
     }
 
-    /// A plain HTTP request (no upgrade): status and body.
+    /// A plain HTTP request (no upgrade): status and the whole response.
     async fn http(&self, method: &str, path: &str) -> (u16, String) {
+        self.request(method, path, "Connection: close\r\n").await
+    }
+
+    /// An upgrade to SPDY/3.1 offering `protocol` (kubectl's form): status
+    /// and what was read until the server closed or 2 s passed.
+    async fn spdy_upgrade(&self, path: &str, protocol: &str) -> (u16, String) {
+        let headers = format!(
+            "Connection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: {protocol}\r\n"
+        );
+        self.request("POST", path, &headers).await
+    }
+
+    async fn request(&self, method: &str, path: &str, headers: &str) -> (u16, String) {
         let mut stream = TcpStream::connect(self.address).await.expect("connect");
         let request = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: 0\r\n{headers}\r\n",
             self.address
         );
         stream.write_all(request.as_bytes()).await.expect("write");
         let mut response = Vec::new();
-        tokio::time::timeout(TIMEOUT, stream.read_to_end(&mut response))
-            .await
-            .expect("the response timed out")
-            .expect("read");
+        // An upgraded connection stays open: read what came within 2 s.
+        let _ =
+            tokio::time::timeout(Duration::from_secs(2), stream.read_to_end(&mut response)).await;
         let response = String::from_utf8_lossy(&response).into_owned();
-        let (head, body) = response.split_once("\r\n\r\n").expect("a response head");
-        let status = head
+        let status = response
             .split(' ')
             .nth(1)
             .and_then(|code| code.parse().ok())
-            .expect("a status code");
-        // The body may be chunked; the tests only search it.
-        (status, body.to_owned())
+            .unwrap_or_else(|| panic!("no status line in {response:?}"));
+        // The body may be chunked; the tests only search the response.
+        (status, response)
     }
 
     async fn stop(mut self) {
@@ -558,12 +569,54 @@ async fn refusals_before_the_upgrade() {
         .await;
     assert_eq!(code, 400, "{status}");
 
-    // A request that is not a WebSocket upgrade (SPDY is not spoken).
+    // A request that is not a WebSocket upgrade.
     let (code, body) = fixture
         .http("POST", &fixture.exec_path("command=ls&output=1"))
         .await;
     assert_eq!(code, 501, "{body}");
     assert!(body.contains("WebSocket"), "{body}");
+    // Exec over SPDY is not served; the answer says what is.
+    let (code, body) = fixture
+        .spdy_upgrade(
+            &fixture.exec_path("command=ls&output=1"),
+            "v4.channel.k8s.io",
+        )
+        .await;
+    assert_eq!(code, 501, "{body}");
+    assert!(body.contains("not SPDY"), "{body}");
+    // Port-forward over SPDY still needs the plugin's capability.
+    let (code, body) = fixture
+        .spdy_upgrade(&format!("/portForward/{ns}/{POD}"), "portforward.k8s.io")
+        .await;
+    assert_eq!(code, 501, "{body}");
+    assert!(body.contains("CAPABILITY_PORT_FORWARD"), "{body}");
+
+    fixture.stop().await;
+}
+
+/// The SPDY upgrade of `/portForward` negotiates the stream protocol as the
+/// kubelet does: `portforward.k8s.io` is switched to, anything else is a
+/// 400 naming what is served.
+#[tokio::test]
+async fn port_forward_spdy_upgrade_negotiates_the_protocol() {
+    let fixture = Fixture::start("").await;
+    let path = format!("/portForward/{}/{POD}", fixture.namespace);
+
+    let (code, head) = fixture.spdy_upgrade(&path, "portforward.k8s.io").await;
+    assert_eq!(code, 101, "{head}");
+    let head = head.to_ascii_lowercase();
+    assert!(head.contains("upgrade: spdy/3.1"), "{head}");
+    assert!(
+        head.contains("x-stream-protocol-version: portforward.k8s.io"),
+        "{head}"
+    );
+
+    let (code, body) = fixture.spdy_upgrade(&path, "v9.portforward.example").await;
+    assert_eq!(code, 400, "{body}");
+    assert!(
+        body.contains("v9.portforward.example") && body.contains("portforward.k8s.io"),
+        "{body}"
+    );
 
     fixture.stop().await;
 }
