@@ -86,6 +86,12 @@ pub struct Cli {
     #[arg(long, env = "VK_POD_STATUS_RESYNC", default_value = "10s", value_parser = humantime::parse_duration)]
     pub pod_status_resync: Duration,
 
+    /// Longest lifetime of a service-account token a plugin gets through the
+    /// host callbacks (a longer request is cut to it; at least 10m, the API
+    /// server's minimum).
+    #[arg(long, env = "VK_MAX_TOKEN_EXPIRATION", default_value = "1h", value_parser = humantime::parse_duration)]
+    pub max_token_expiration: Duration,
+
     /// A label for the Node, KEY=VALUE; repeat for several.
     #[arg(
         long = "node-label",
@@ -218,6 +224,8 @@ pub enum ConfigError {
     ZeroDuration { flag: &'static str },
     #[error("--{flag} must be more than zero")]
     Zero { flag: &'static str },
+    #[error("--max-token-expiration {0:?} is below 10m, the shortest token the API server issues")]
+    TokenExpirationTooShort(Duration),
     #[error("--kubeconfig {0}: no such file")]
     KubeconfigMissing(PathBuf),
     #[error("--node-label {given:?}: {why}")]
@@ -240,6 +248,8 @@ pub struct Config {
     pub pods: PodOptions,
     pub kubelet_api: ApiOptions,
     pub log_format: LogFormat,
+    /// The cap on service-account tokens handed to the plugin.
+    pub max_token_expiration: Duration,
 }
 
 impl Cli {
@@ -270,6 +280,11 @@ impl Cli {
             if value.is_zero() {
                 return Err(ConfigError::ZeroDuration { flag });
             }
+        }
+        if self.max_token_expiration < Duration::from_secs(600) {
+            return Err(ConfigError::TokenExpirationTooShort(
+                self.max_token_expiration,
+            ));
         }
         if self.kube_api_qps.is_nan() || self.kube_api_qps <= 0.0 {
             return Err(ConfigError::Zero {
@@ -342,6 +357,7 @@ impl Cli {
             node_name,
             supervisor,
             log_format: self.log_format,
+            max_token_expiration: self.max_token_expiration,
         })
     }
 }

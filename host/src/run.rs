@@ -1,11 +1,15 @@
-//! The top of a vk-host run: start the plugin, then the node and pod
-//! controllers and the kubelet API on one root cancellation token; a signal or a core task that
+//! The top of a vk-host run: start the plugin (its host callbacks scoped to
+//! the pod controller's pods), then the node and pod controllers and the
+//! kubelet API on one root cancellation token; a signal or a core task that
 //! ends unexpectedly stops everything within a bounded grace.
+
+use std::sync::Arc;
 
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument as _;
 
+use crate::callbacks::CallbackScope;
 use crate::config::Config;
 use crate::kube::{Events, KubeError, connect};
 use crate::plugins::{PluginError, Supervisor};
@@ -35,7 +39,17 @@ pub async fn run(config: Config) -> Result<(), RunError> {
     let client = connect(&config.kube).await?;
     let api_listener = kubelet_api::bind(&config.kubelet_api).await?;
     tracing::info!(node = %config.node_name, plugin = %config.supervisor.spec.path.display(), "starting");
-    let supervisor = Supervisor::start(config.supervisor, &root).await?;
+    // The pod controller keeps this node's pods here; the plugin's host
+    // callbacks answer only for them.
+    let node_pods = pods::NodePods::default();
+    let mut supervisor_config = config.supervisor;
+    supervisor_config.callbacks = CallbackScope::node(
+        client.clone(),
+        config.node_name.clone(),
+        Arc::new(node_pods.clone()),
+        config.max_token_expiration,
+    );
+    let supervisor = Supervisor::start(supervisor_config, &root).await?;
 
     let controllers = root.child_token();
     let mut core: JoinSet<Result<(), RunError>> = JoinSet::new();
@@ -66,6 +80,7 @@ pub async fn run(config: Config) -> Result<(), RunError> {
         events,
         config.pods,
         supervisor.watch(),
+        node_pods,
         controllers.clone(),
     );
     core.spawn(async move { Ok(pods.await?) }.instrument(tracing::info_span!("pods")));

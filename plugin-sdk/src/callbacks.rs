@@ -1,6 +1,9 @@
 //! Client of the host's `HostCallbacks` service: the only way a plugin reads
 //! Secrets, ConfigMaps and service-account tokens. The host answers only for
-//! objects that the plugin's pods reference.
+//! objects that a pod of its node references, named with the pod's
+//! namespace, name and uid; anything else is `PERMISSION_DENIED` with the
+//! rule that refused it (see the proto). Nothing is cached here: re-fetch
+//! and compare `resource_version` to learn of updates.
 
 use std::collections::BTreeMap;
 
@@ -80,7 +83,8 @@ impl HostClient {
         })
     }
 
-    /// A Secret that `pod` references.
+    /// A Secret that `pod` references (`pod.uid` is required). NOT_FOUND
+    /// when it does not exist (yet).
     pub async fn get_secret(&self, pod: &PodKey, name: &str) -> Result<SecretData, tonic::Status> {
         let reply = self
             .inner
@@ -95,7 +99,7 @@ impl HostClient {
         })
     }
 
-    /// A ConfigMap that `pod` references.
+    /// A ConfigMap that `pod` references (`pod.uid` is required).
     pub async fn get_config_map(
         &self,
         pod: &PodKey,
@@ -114,7 +118,10 @@ impl HostClient {
         })
     }
 
-    /// A token for `pod`'s service account, bound to the pod.
+    /// A token for `pod`'s own service account, bound to the pod (it stops
+    /// working when the pod is deleted). `audiences` empty means the API
+    /// server's default; `expiration_seconds` 0 means the host's cap (1 h
+    /// by default), and longer requests are cut to it.
     pub async fn create_service_account_token(
         &self,
         pod: &PodKey,
@@ -128,6 +135,7 @@ impl HostClient {
                 pod: Some(pod_ref(pod)),
                 audiences,
                 expiration_seconds,
+                service_account_name: String::new(),
             }))
             .await?
             .into_inner();
@@ -156,5 +164,6 @@ fn object_request(pod: &PodKey, name: &str) -> GetObjectRequest {
     GetObjectRequest {
         pod: Some(pod_ref(pod)),
         name: name.to_owned(),
+        namespace: String::new(),
     }
 }

@@ -7,7 +7,12 @@
 //! answers the handshake with your capabilities, checks the per-launch secret
 //! on every call, serves the standard gRPC health service, and shuts down
 //! gracefully on SIGTERM, on the host's shutdown request and when the host goes
-//! away. [`HostClient`] reads the Secrets and ConfigMaps your pods reference.
+//! away. [`HostClient`] reads the Secrets, ConfigMaps and service-account
+//! tokens your pods' volumes need (the host allows only what a pod of its
+//! node references), and [`volume_files`] turns a `secret`, `configMap` or
+//! `projected` volume (also `kube-api-access-*`) into its files. Container
+//! environments need no callback: pods arrive with `env` resolved (see
+//! "Environment" in `proto/provider.proto`).
 //!
 //! # A complete plugin
 //!
@@ -98,6 +103,7 @@ mod launch;
 mod logging;
 mod provider;
 mod server;
+mod volumes;
 
 pub use callbacks::{ConfigMapData, HostClient, SecretData, ServiceAccountToken};
 pub use error::ProviderError;
@@ -108,6 +114,7 @@ pub use provider::{
     PodKey, PodStatusStream, PodStatusUpdate, PortForwardConnection, Provider, Readiness,
 };
 pub use server::{ServeError, serve, serve_with};
+pub use volumes::{VolumeFile, VolumeVersions, volume_files};
 
 /// The Kubernetes types pods are decoded into.
 pub use k8s_openapi;

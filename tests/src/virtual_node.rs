@@ -28,6 +28,9 @@ pub struct NodeSetup {
     /// Serve the kubelet API so that the cluster's API server reaches and
     /// trusts it (see [`NodeSetup::with_kubelet_api`]).
     pub kubelet_api: Option<KubeletApiSetup>,
+    /// More environment for the vk-host process (e.g. `RUST_LOG`, or
+    /// credentials that must not reach the plugin).
+    pub host_env: Vec<(String, String)>,
 }
 
 /// Where a test node's kubelet API listens and the files it uses.
@@ -56,6 +59,7 @@ impl NodeSetup {
             host_args: Vec::new(),
             node_name: None,
             kubelet_api: None,
+            host_env: Vec::new(),
         }
     }
 
@@ -92,6 +96,13 @@ impl NodeSetup {
     /// an earlier one).
     pub fn node_name(mut self, name: &str) -> Self {
         self.node_name = Some(name.to_owned());
+        self
+    }
+
+    /// Adds environment variables of the vk-host process.
+    pub fn host_env(mut self, env: &[(&str, &str)]) -> Self {
+        self.host_env
+            .extend(env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
         self
     }
 
@@ -170,7 +181,12 @@ impl VirtualNode {
             args.extend(["--plugin-config".into(), path.display().to_string()]);
         }
         args.extend(setup.host_args.iter().cloned());
-        let host = HostProcess::start(&args, &[]);
+        let env: Vec<(&str, &str)> = setup
+            .host_env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let host = HostProcess::start(&args, &env);
         let node = Self {
             host,
             name,

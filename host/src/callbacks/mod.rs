@@ -1,30 +1,117 @@
-//! `HostCallbacks`, served to each plugin on the host socket named at launch,
-//! behind the per-launch secret. The scoped answers (a Secret or ConfigMap
-//! only when a pod of this node references it) are not built yet: every call
-//! is authenticated and then answered UNIMPLEMENTED, which the protocol
-//! defines as "absent".
+//! `HostCallbacks`, served to each plugin launch on the host socket named at
+//! launch: the only door from a plugin to cluster data. A call is answered
+//! only when it carries the launch's secret, comes from the host's own uid,
+//! and asks for an object that a pod bound to this node references (the
+//! rules, in order, are in `rules` and in the proto). Every call leaves one
+//! audit line; secret data is never logged.
+//!
+//! - `references`: what a pod's spec names (pure);
+//! - `rules`: the decision (pure);
+//! - `peer`: the Unix socket peer's uid;
+//! - `fetch`: one GET or TokenRequest per call, nothing cached;
+//! - `audit`: the audit line;
+//! - `service`: the gRPC service tying them together.
+
+mod audit;
+mod fetch;
+mod peer;
+pub mod references;
+mod rules;
+mod service;
 
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
 
+use k8s_openapi::api::core::v1::Pod;
 use tokio::net::UnixListener;
 use tokio_stream::wrappers::UnixListenerStream;
 use tokio_util::sync::CancellationToken;
-use tonic::{Request, Response, Status};
 use tracing::Instrument as _;
 use vk_proto::auth::RequireSecret;
-use vk_proto::v1::host_callbacks_server::{HostCallbacks, HostCallbacksServer};
-use vk_proto::v1::{
-    CreateServiceAccountTokenRequest, CreateServiceAccountTokenResponse, GetConfigMapResponse,
-    GetObjectRequest, GetSecretResponse,
-};
+use vk_proto::v1::host_callbacks_server::HostCallbacksServer;
 
-/// Binds `path` (mode 0600) and serves `HostCallbacks` there until `stop`.
-pub fn serve(path: &Path, secret: &str, stop: CancellationToken) -> std::io::Result<()> {
+/// The longest service-account token lifetime granted when not configured.
+pub const DEFAULT_MAX_TOKEN_EXPIRATION: Duration = Duration::from_secs(3600);
+
+/// The host's current pods of this node, by namespace and name: the pod
+/// controller's copy of the API (a pod deleted from the API is gone from it).
+pub trait NodePodSource: Send + Sync + std::fmt::Debug {
+    fn pod(&self, namespace: &str, name: &str) -> Option<Arc<Pod>>;
+}
+
+/// What the callbacks answer from: a cluster and this node's pods, or
+/// nothing (a plugin launched without a cluster, e.g. by the conformance
+/// checker: every call is refused). Cheap to clone.
+#[derive(Debug, Clone, Default)]
+pub struct CallbackScope {
+    cluster: Option<Arc<Cluster>>,
+}
+
+/// The cluster side of a [`CallbackScope`].
+pub struct Cluster {
+    client: kube::Client,
+    node: String,
+    pods: Arc<dyn NodePodSource>,
+    max_token_seconds: i64,
+}
+
+impl std::fmt::Debug for Cluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cluster")
+            .field("node", &self.node)
+            .field("max_token_seconds", &self.max_token_seconds)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CallbackScope {
+    /// Answers for the pods of `node` that `pods` holds, reading objects
+    /// with `client`; tokens live at most `max_token_expiration`.
+    pub fn node(
+        client: kube::Client,
+        node: impl Into<String>,
+        pods: Arc<dyn NodePodSource>,
+        max_token_expiration: Duration,
+    ) -> Self {
+        Self {
+            cluster: Some(Arc::new(Cluster {
+                client,
+                node: node.into(),
+                pods,
+                max_token_seconds: i64::try_from(max_token_expiration.as_secs())
+                    .unwrap_or(i64::MAX),
+            })),
+        }
+    }
+
+    fn cluster(&self) -> Option<&Arc<Cluster>> {
+        self.cluster.as_ref()
+    }
+}
+
+/// Binds `path` (mode 0600) and serves `HostCallbacks` there for the plugin
+/// launch holding `secret` until `stop`.
+pub fn serve(
+    path: &Path,
+    secret: &str,
+    plugin: &str,
+    scope: &CallbackScope,
+    stop: CancellationToken,
+) -> std::io::Result<()> {
     let listener = UnixListener::bind(path)?;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
-    let service = HostCallbacksServer::with_interceptor(Unscoped, RequireSecret::new(secret));
+    let service = HostCallbacksServer::new(service::Service {
+        scope: scope.clone(),
+        secret: RequireSecret::new(secret),
+        plugin: plugin.to_owned(),
+        uid: nix::unistd::geteuid().as_raw(),
+    })
+    .max_decoding_message_size(vk_proto::DEFAULT_MAX_MESSAGE_BYTES)
+    .max_encoding_message_size(vk_proto::DEFAULT_MAX_MESSAGE_BYTES);
     let server = tonic::transport::Server::builder()
+        .timeout(CALL_DEADLINE)
         .add_service(service)
         .serve_with_incoming_shutdown(UnixListenerStream::new(listener), async move {
             stop.cancelled().await
@@ -40,36 +127,5 @@ pub fn serve(path: &Path, secret: &str, stop: CancellationToken) -> std::io::Res
     Ok(())
 }
 
-/// Answers every authenticated call UNIMPLEMENTED until scoped access exists.
-#[derive(Debug)]
-struct Unscoped;
-
-fn not_yet(what: &str) -> Status {
-    Status::unimplemented(format!(
-        "{what} through host callbacks is not available in this vk-host version"
-    ))
-}
-
-#[tonic::async_trait]
-impl HostCallbacks for Unscoped {
-    async fn get_secret(
-        &self,
-        _: Request<GetObjectRequest>,
-    ) -> Result<Response<GetSecretResponse>, Status> {
-        Err(not_yet("reading Secrets"))
-    }
-
-    async fn get_config_map(
-        &self,
-        _: Request<GetObjectRequest>,
-    ) -> Result<Response<GetConfigMapResponse>, Status> {
-        Err(not_yet("reading ConfigMaps"))
-    }
-
-    async fn create_service_account_token(
-        &self,
-        _: Request<CreateServiceAccountTokenRequest>,
-    ) -> Result<Response<CreateServiceAccountTokenResponse>, Status> {
-        Err(not_yet("service-account tokens"))
-    }
-}
+/// The protocol's deadline of a callback (the API read included).
+const CALL_DEADLINE: Duration = Duration::from_secs(5);

@@ -16,7 +16,7 @@ use vk_proto::env;
 use super::error::PluginError;
 use super::output::{self, StderrTail};
 use super::process;
-use crate::callbacks;
+use crate::callbacks::{self, CallbackScope};
 
 /// Host environment variables a plugin may see; everything else (KUBECONFIG,
 /// KUBERNETES_SERVICE_*, cloud credentials...) is withheld.
@@ -127,9 +127,18 @@ impl Drop for LaunchedPlugin {
     }
 }
 
-/// Checks the executable, prepares the private directory and secret, serves
-/// `HostCallbacks` on the host socket, and starts the plugin.
+/// [`launch_with`] a callback service that refuses everything: for tools
+/// that run a plugin without a cluster (the conformance checker, tests).
 pub async fn launch(spec: &PluginSpec) -> Result<LaunchedPlugin, PluginError> {
+    launch_with(spec, &CallbackScope::default()).await
+}
+
+/// Checks the executable, prepares the private directory and secret, serves
+/// `HostCallbacks` for `scope` on the host socket, and starts the plugin.
+pub async fn launch_with(
+    spec: &PluginSpec,
+    scope: &CallbackScope,
+) -> Result<LaunchedPlugin, PluginError> {
     check_executable(&spec.path)?;
     let rendezvous_error = |source| PluginError::Rendezvous {
         path: spec.path.clone(),
@@ -148,7 +157,14 @@ pub async fn launch(spec: &PluginSpec) -> Result<LaunchedPlugin, PluginError> {
     let host_socket = dir.path().join("host.sock");
 
     let callbacks_stop = CancellationToken::new();
-    callbacks::serve(&host_socket, &secret, callbacks_stop.clone()).map_err(rendezvous_error)?;
+    callbacks::serve(
+        &host_socket,
+        &secret,
+        &spec.display_name(),
+        scope,
+        callbacks_stop.clone(),
+    )
+    .map_err(rendezvous_error)?;
 
     let mut command = tokio::process::Command::new(&spec.path);
     command

@@ -18,6 +18,8 @@ pub use client::{CallError, Deadlines, MessageLimit, PluginClient, PluginIdentit
 pub use error::PluginError;
 pub use handshake::handshake;
 pub use health::{HealthPolicy, ProbeOutcome};
-pub use launch::{ENV_ALLOWLIST, LaunchedPlugin, PluginSpec, default_runtime_dir, launch};
+pub use launch::{
+    ENV_ALLOWLIST, LaunchedPlugin, PluginSpec, default_runtime_dir, launch, launch_with,
+};
 pub use retry::{CallKind, Retry, classify};
 pub use supervisor::{Phase, PluginStatus, PluginWatch, Supervisor, SupervisorConfig};

@@ -17,7 +17,8 @@ use super::client::{Deadlines, MessageLimit, PluginClient, PluginIdentity};
 use super::error::PluginError;
 use super::handshake::handshake;
 use super::health::{HealthPolicy, HealthTracker, Verdict};
-use super::launch::{LaunchedPlugin, PluginSpec, launch};
+use super::launch::{LaunchedPlugin, PluginSpec, launch_with};
+use crate::callbacks::CallbackScope;
 
 /// Everything the supervisor needs to run a plugin.
 #[derive(Debug, Clone)]
@@ -32,6 +33,9 @@ pub struct SupervisorConfig {
     /// How long a stopping plugin gets to exit after the shutdown rpc, and
     /// again after SIGTERM, before SIGKILL.
     pub stop_grace: Duration,
+    /// What every launch's `HostCallbacks` answers from (by default
+    /// nothing: every call refused).
+    pub callbacks: CallbackScope,
 }
 
 impl SupervisorConfig {
@@ -44,6 +48,7 @@ impl SupervisorConfig {
             health: HealthPolicy::default(),
             backoff: BackoffPolicy::default(),
             stop_grace: Duration::from_secs(5),
+            callbacks: CallbackScope::default(),
         }
     }
 }
@@ -162,7 +167,7 @@ impl Supervisor {
 }
 
 async fn start_once(config: &SupervisorConfig) -> Result<Running, PluginError> {
-    let mut plugin = launch(&config.spec).await?;
+    let mut plugin = launch_with(&config.spec, &config.callbacks).await?;
     match handshake(
         &mut plugin,
         &config.node_name,

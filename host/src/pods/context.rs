@@ -35,7 +35,7 @@ pub struct Context {
     pub node: String,
     pub client: kube::Client,
     pub events: Events,
-    pub store: PodStore,
+    pub store: Arc<PodStore>,
     pub tracking: Tracking,
     pub queue: Arc<WorkQueue>,
     pub plugin: watch::Receiver<Option<Current>>,

@@ -1,8 +1,11 @@
 //! Which changes of a pod a plugin must hear about through UpdatePod: the
 //! parts of the spec and metadata upstream virtual-kubelet compares
 //! (containers, init and ephemeral containers, activeDeadlineSeconds,
-//! tolerations, labels, annotations). Status, resourceVersion, managed
-//! fields and the order of env entries do not count.
+//! tolerations, labels, annotations). Status, resourceVersion and managed
+//! fields do not count, nor do `env`, `envFrom`, `command` and `args`:
+//! the API never changes them on an existing pod, and the plugin holds
+//! them resolved (pods/env), so its copy differs from the API's by design.
+//! A late pod IP for env is handled apart (tracking's `awaits_pod_ip`).
 
 use std::collections::BTreeMap;
 
@@ -15,7 +18,7 @@ pub fn needs_update(sent: &Pod, now: &Pod) -> bool {
 }
 
 /// The compared parts, normalized: missing and empty maps and lists are the
-/// same, env entries are sorted by name.
+/// same.
 #[derive(Debug, PartialEq)]
 struct Relevant {
     labels: BTreeMap<String, String>,
@@ -33,23 +36,23 @@ fn relevant(pod: &Pod) -> Relevant {
     Relevant {
         labels: pod.metadata.labels.clone().unwrap_or_default(),
         annotations: pod.metadata.annotations.clone().unwrap_or_default(),
-        containers: spec.containers.iter().map(sorted_env).collect(),
+        containers: spec.containers.iter().map(without_resolved).collect(),
         init_containers: spec
             .init_containers
             .iter()
             .flatten()
-            .map(sorted_env)
+            .map(without_resolved)
             .collect(),
         ephemeral_containers: spec
             .ephemeral_containers
             .iter()
             .flatten()
-            .map(|c| {
-                let mut c = c.clone();
-                if let Some(env) = &mut c.env {
-                    env.sort_by(|a, b| a.name.cmp(&b.name));
-                }
-                c
+            .map(|c| EphemeralContainer {
+                env: None,
+                env_from: None,
+                command: None,
+                args: None,
+                ..c.clone()
             })
             .collect(),
         active_deadline_seconds: spec.active_deadline_seconds,
@@ -57,12 +60,15 @@ fn relevant(pod: &Pod) -> Relevant {
     }
 }
 
-fn sorted_env(container: &Container) -> Container {
-    let mut container = container.clone();
-    if let Some(env) = &mut container.env {
-        env.sort_by(|a, b| a.name.cmp(&b.name));
+/// The container without the parts that reach the plugin resolved.
+fn without_resolved(container: &Container) -> Container {
+    Container {
+        env: None,
+        env_from: None,
+        command: None,
+        args: None,
+        ..container.clone()
     }
-    container
 }
 
 #[cfg(test)]
@@ -103,7 +109,7 @@ mod tests {
     }
 
     #[test]
-    fn status_version_and_env_order_do_not() {
+    fn status_version_and_env_do_not() {
         let sent = pod();
         let mut now = pod();
         now.metadata.resource_version = Some("2".into());

@@ -8,7 +8,8 @@
 //! - `sync`: one pass on one pod; `deletion`, `status`: its two big steps;
 //! - `reconcile`: status stream, start-up/restart reconciliation, resync;
 //! - `diff`, `phase`, `patch`, `policy`: the pure decisions, unit-tested
-//!   (`policy` holds every reaction to a failed plugin call or status write).
+//!   (`policy` holds every reaction to a failed plugin call or status write);
+//! - `env`: container environments resolved before CreatePod/UpdatePod.
 //!
 //! Decisions worth knowing:
 //! - Failed work is retried after 250 ms, doubling to 60 s, forever; a new
@@ -38,11 +39,19 @@
 //!   `FailedToUpdateStatus` Warning and is not sent again.
 //! - No events for successful creates and updates: every request shares the
 //!   client's QPS budget with the status writes that make pods Running.
+//! - A pod whose environment needs a Secret, ConfigMap or key that does not
+//!   exist is not created: it stays `Pending` with its container waiting
+//!   (`CreateContainerConfigError`, the kubelet's message) and a `Failed`
+//!   Warning event (`Error: <message>`, at most once a minute), and is
+//!   retried with the backoff above until the object appears.
+//! - An env entry from `status.podIP(s)` is sent unresolved until the plugin
+//!   reports the IP; then one UpdatePod carries the value.
 
 mod context;
 mod controller;
 mod deletion;
 mod diff;
+pub mod env;
 mod key;
 mod patch;
 mod phase;
@@ -87,12 +96,25 @@ pub enum PodsError {
     TaskEnded { task: &'static str },
 }
 
-/// Runs the pod controller until `token` is cancelled.
+/// The API's pods bound to this node as the pod controller sees them: a
+/// handle for the host callbacks, which answer only for these pods.
+#[derive(Debug, Clone, Default)]
+pub struct NodePods(Arc<store::PodStore>);
+
+impl crate::callbacks::NodePodSource for NodePods {
+    fn pod(&self, namespace: &str, name: &str) -> Option<Arc<k8s_openapi::api::core::v1::Pod>> {
+        self.0.get(&PodKey::new(namespace, name))
+    }
+}
+
+/// Runs the pod controller until `token` is cancelled, keeping `pods`
+/// current.
 pub async fn run(
     client: kube::Client,
     events: Events,
     options: PodOptions,
     plugin: PluginWatch,
+    pods: NodePods,
     token: CancellationToken,
 ) -> Result<(), PodsError> {
     // Ours alone: a task that ends early stops its siblings, not the host
@@ -103,7 +125,7 @@ pub async fn run(
         node: options.node_name.clone(),
         client,
         events,
-        store: store::PodStore::default(),
+        store: pods.0,
         tracking: tracking::Tracking::default(),
         queue: Arc::new(queue::WorkQueue::default()),
         plugin: current,

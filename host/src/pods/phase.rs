@@ -27,10 +27,23 @@ pub fn is_terminal(status: Option<&PodStatus>) -> bool {
 /// Whether `pod`'s API status shows that a plugin reported it running or
 /// starting (container statuses or a start time): after a host restart the
 /// only evidence that the pod was created in a plugin before. The host's own
-/// `ProviderFailed` status carries neither.
+/// statuses carry neither: `ProviderFailed` has no container statuses, and
+/// those of a pod whose environment could not be built (waiting with
+/// `CreateContainerConfigError`, see pods/env) do not count.
 pub fn was_started(status: Option<&PodStatus>) -> bool {
     status.is_some_and(|s| {
-        s.start_time.is_some() || s.container_statuses.as_ref().is_some_and(|c| !c.is_empty())
+        let containers = s.container_statuses.as_deref().unwrap_or_default();
+        let host_written = containers
+            .iter()
+            .chain(s.init_container_statuses.iter().flatten())
+            .any(|c| {
+                c.state
+                    .as_ref()
+                    .and_then(|state| state.waiting.as_ref())
+                    .and_then(|waiting| waiting.reason.as_deref())
+                    == Some(super::env::config_error::CREATE_CONTAINER_CONFIG_ERROR)
+            });
+        s.start_time.is_some() || (!containers.is_empty() && !host_written)
     })
 }
 
@@ -247,6 +260,25 @@ mod tests {
         assert!(!was_started(Some(&provider_failed(false, "boom"))));
         assert!(was_started(
             pod(serde_json::json!({"phase": "Pending", "startTime": "2026-01-01T00:00:00Z"}))
+                .status
+                .as_ref()
+        ));
+        let creating = state(
+            "a",
+            serde_json::json!({"waiting": {"reason": "ContainerCreating"}}),
+        );
+        assert!(was_started(
+            pod(serde_json::json!({"phase": "Pending", "containerStatuses": [creating]}))
+                .status
+                .as_ref()
+        ));
+        // The host's own status for a pod whose env cannot be built.
+        let config_error = state(
+            "a",
+            serde_json::json!({"waiting": {"reason": "CreateContainerConfigError", "message": "m"}}),
+        );
+        assert!(!was_started(
+            pod(serde_json::json!({"phase": "Pending", "containerStatuses": [config_error]}))
                 .status
                 .as_ref()
         ));

@@ -13,7 +13,7 @@ use super::context::{Context, Current, for_plugin, pod_ref};
 use super::key::{PodKey, uid_of};
 use super::policy::{self, Reaction};
 use super::queue::Outcome;
-use super::{deletion, diff, phase, status};
+use super::{deletion, diff, env, phase, status};
 use crate::kube::Severity;
 use crate::plugins::CallError;
 
@@ -24,6 +24,12 @@ pub enum SyncError {
     PluginUnavailable,
     #[error(transparent)]
     Plugin(#[from] CallError),
+    #[error("pod {key}: {source}")]
+    Env {
+        key: PodKey,
+        #[source]
+        source: env::EnvError,
+    },
     #[error("pod {key}: {what}")]
     Api {
         key: PodKey,
@@ -193,7 +199,11 @@ async fn create(
     current: &Current,
 ) -> Result<Presence, SyncError> {
     let uid = uid_of(pod);
-    match current.client.create_pod(&for_plugin(pod)).await {
+    let resolved = match resolve_env(ctx, key, pod).await? {
+        Ok(resolved) => resolved,
+        Err(outcome) => return Ok(Presence::NotCreated(outcome)),
+    };
+    match current.client.create_pod(&resolved.pod).await {
         Ok(()) => {
             info!(pod = %key, %uid, plugin = current.plugin(), "created in the plugin");
             let generation = current.generation;
@@ -204,6 +214,7 @@ async fn create(
                 t.suspect = false;
                 t.sent = Some(Arc::clone(pod));
                 t.reported_failure = None;
+                t.awaits_pod_ip = resolved.awaits_pod_ip;
             });
             Ok(Presence::Held)
         }
@@ -244,15 +255,27 @@ async fn update_if_changed(
     current: &Current,
 ) -> Result<(), SyncError> {
     let uid = uid_of(pod);
-    let sent = ctx.tracking.get(key, uid).and_then(|t| t.sent);
-    if sent.is_some_and(|sent| !diff::needs_update(&sent, pod)) {
+    let tracked = ctx.tracking.get(key, uid).unwrap_or_default();
+    let pod_ip_arrived = tracked.awaits_pod_ip && env::has_pod_ip(pod);
+    if !pod_ip_arrived
+        && tracked
+            .sent
+            .is_some_and(|sent| !diff::needs_update(&sent, pod))
+    {
         return Ok(());
     }
-    match current.client.update_pod(&for_plugin(pod)).await {
+    let resolved = match resolve_env(ctx, key, pod).await? {
+        Ok(resolved) => resolved,
+        // Reported; the plugin keeps what it has until the object is back.
+        Err(_) => return Ok(()),
+    };
+    match current.client.update_pod(&resolved.pod).await {
         Ok(()) => {
-            info!(pod = %key, %uid, "updated in the plugin");
-            ctx.tracking
-                .update(key, uid, |t| t.sent = Some(Arc::clone(pod)));
+            info!(pod = %key, %uid, pod_ip_arrived, "updated in the plugin");
+            ctx.tracking.update(key, uid, |t| {
+                t.sent = Some(Arc::clone(pod));
+                t.awaits_pod_ip = resolved.awaits_pod_ip;
+            });
             Ok(())
         }
         Err(error) if policy::react(&error) == Reaction::NotHeld => {
@@ -273,6 +296,48 @@ async fn update_if_changed(
                 Err(error.into())
             }
         }
+    }
+}
+
+/// The pod as the plugin receives it, environment resolved. A missing
+/// object or key is reported as the kubelet does (status and event) and
+/// comes back as `Err(outcome)`: come back later. Only a failed API read is
+/// an error.
+async fn resolve_env(
+    ctx: &Context,
+    key: &PodKey,
+    pod: &Arc<Pod>,
+) -> Result<Result<env::Resolved, Outcome>, SyncError> {
+    match env::resolve(&ctx.client, &ctx.node, &for_plugin(pod)).await {
+        Ok(resolved) => {
+            for message in &resolved.skipped_keys {
+                report_failure(ctx, key, pod, "InvalidEnvironmentVariableNames", message);
+            }
+            Ok(Ok(resolved))
+        }
+        Err(env::EnvError::Config(error)) => {
+            warn!(pod = %key, container = %error.container, error = %error.message, "cannot build the container's environment; retrying");
+            report_failure(
+                ctx,
+                key,
+                pod,
+                "Failed",
+                &format!("Error: {}", error.message),
+            );
+            if ctx
+                .tracking
+                .get(key, uid_of(pod))
+                .is_none_or(|t| !t.ever_held)
+            {
+                let waiting = env::config_error::status(pod, &error.container, &error.message);
+                status::write(ctx, key, pod, &waiting).await?;
+            }
+            Ok(Err(Outcome::Retry))
+        }
+        Err(source) => Err(SyncError::Env {
+            key: key.clone(),
+            source,
+        }),
     }
 }
 

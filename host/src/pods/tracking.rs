@@ -48,6 +48,9 @@ pub struct Tracked {
     pub reported_failure: Option<(String, Instant)>,
     /// A status patch the API refused as invalid (422): not sent again.
     pub rejected: Option<serde_json::Value>,
+    /// The environment last sent kept `status.podIP(s)` entries unresolved:
+    /// send UpdatePod once the pod has an IP.
+    pub awaits_pod_ip: bool,
 }
 
 impl Tracked {

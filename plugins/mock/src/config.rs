@@ -69,6 +69,10 @@ pub struct Config {
     /// file (rewritten within 100 ms of a change): how tests outside the
     /// process see what the plugin holds.
     pub pods_file: Option<PathBuf>,
+    /// Build every secret/configMap/projected volume of a pod at CreatePod
+    /// through the host callbacks (a failure fails the create with
+    /// FAILED_PRECONDITION) and list the files in `pods_file`.
+    pub fetch_volumes: bool,
     /// Optional capabilities not to declare, e.g. `["exec", "attach"]`.
     pub disabled_capabilities: Vec<CapabilityName>,
     pub node: NodeConfig,
@@ -89,6 +93,7 @@ impl Default for Config {
             pod_cidr: "10.244.0.0/16".into(),
             not_ready_file: None,
             pods_file: None,
+            fetch_volumes: false,
             disabled_capabilities: Vec::new(),
             node: NodeConfig::default(),
             annotations: AnnotationConfig::default(),
@@ -464,6 +469,7 @@ mod tests {
             pod_cidr = "172.16.0.0/24"
             not_ready_file = "/tmp/not-ready"
             pods_file = "/tmp/mock-pods.json"
+            fetch_volumes = true
             disabled_capabilities = ["exec", "port_forward"]
 
             [node]

@@ -17,6 +17,7 @@ pub mod pods_file;
 mod provider;
 mod stats;
 mod status;
+pub mod volumes;
 
 pub use config::{Config, ConfigError};
 pub use provider::MockProvider;

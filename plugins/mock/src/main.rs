@@ -34,9 +34,19 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let provider = MockProvider::new(config);
+    // The client's lazy channel spawns its worker on the runtime.
+    let entered = runtime.enter();
+    let host = match vk_plugin_sdk::HostClient::new(&launch) {
+        Ok(host) => host,
+        Err(error) => {
+            eprintln!("{}", one_line(error));
+            return ExitCode::FAILURE;
+        }
+    };
+    drop(entered);
     let info = PluginInfo::new("mock", env!("CARGO_PKG_VERSION"));
     let result = runtime.block_on(async {
+        let provider = MockProvider::with_host(config, Some(host));
         if let Some(path) = provider.pods_file().map(ToOwned::to_owned) {
             tokio::spawn(vk_mock_plugin::pods_file::keep_written(
                 provider.clone(),

@@ -27,6 +27,8 @@ pub struct Entry {
     pub pod_ip: Ipv4Addr,
     /// How many UpdatePod calls changed this pod.
     pub updates: u64,
+    /// With `fetch_volumes`: the files built for its volumes.
+    pub volumes: crate::volumes::VolumeListing,
 }
 
 impl Entry {
@@ -149,6 +151,7 @@ mod tests {
             life: Lifecycle::new(at, at),
             pod_ip: Ipv4Addr::LOCALHOST,
             updates: 0,
+            volumes: Default::default(),
         }
     }
 

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use k8s_openapi::api::core::v1::Pod;
 use serde::Serialize;
 
 use crate::MockProvider;
@@ -26,6 +27,39 @@ pub struct Listed {
     pub updates: u64,
     /// DeletePod was called (the pod is terminating or terminated).
     pub deleted: bool,
+    /// Every container's env as received (init containers first): name and
+    /// literal value, `null` for an entry still holding a `valueFrom` (a
+    /// pod IP the host has not resolved yet).
+    pub env: BTreeMap<String, Vec<(String, Option<String>)>>,
+    /// With `fetch_volumes`: volume name → file path → size in bytes.
+    pub volumes: BTreeMap<String, BTreeMap<String, usize>>,
+}
+
+/// The env of every container of `pod`, for the listing.
+pub fn environments(pod: &Pod) -> BTreeMap<String, Vec<(String, Option<String>)>> {
+    let Some(spec) = pod.spec.as_ref() else {
+        return BTreeMap::new();
+    };
+    spec.init_containers
+        .iter()
+        .flatten()
+        .chain(&spec.containers)
+        .map(|container| {
+            let env = container
+                .env
+                .iter()
+                .flatten()
+                .map(|var| {
+                    let value = var
+                        .value_from
+                        .is_none()
+                        .then(|| var.value.clone().unwrap_or_default());
+                    (var.name.clone(), value)
+                })
+                .collect();
+            (container.name.clone(), env)
+        })
+        .collect()
 }
 
 /// Rewrites `path` (write to a temporary file, then rename, so a reader

@@ -15,8 +15,8 @@ use vk_plugin_sdk::proto::{
     Capability, GetMetricsResourceResponse, GetStatsSummaryResponse, NodeInfo,
 };
 use vk_plugin_sdk::{
-    ByteStream, ExecRequest, ExecSession, ExitStatus, LogsRequest, PodKey, PodStatusStream,
-    PodStatusUpdate, PortForwardConnection, Provider, ProviderError, Readiness,
+    ByteStream, ExecRequest, ExecSession, ExitStatus, HostClient, LogsRequest, PodKey,
+    PodStatusStream, PodStatusUpdate, PortForwardConnection, Provider, ProviderError, Readiness,
 };
 
 use crate::clock::{self, Timestamp};
@@ -49,6 +49,8 @@ struct Inner {
     /// When the plugin started: the node's start time in stats.
     started: Timestamp,
     node: NodeInfo,
+    /// The host's callbacks, for `fetch_volumes`.
+    host: Option<HostClient>,
 }
 
 /// A pod's annotation value, if present.
@@ -139,6 +141,12 @@ impl MockProvider {
     /// A provider with no pods, configured by `config` (already validated by
     /// [`Config::load`]).
     pub fn new(config: Config) -> Self {
+        Self::with_host(config, None)
+    }
+
+    /// A provider that can reach the host's callbacks (needed by
+    /// `fetch_volumes`).
+    pub fn with_host(config: Config, host: Option<HostClient>) -> Self {
         let events = config
             .status_push
             .then(|| broadcast::channel(config.status_buffer.max(1)).0);
@@ -151,6 +159,7 @@ impl MockProvider {
                 events,
                 next_ip: AtomicU64::new(0),
                 started: clock::now(),
+                host,
             }),
         }
     }
@@ -173,9 +182,19 @@ impl MockProvider {
                     labels: meta.labels.clone().unwrap_or_default(),
                     updates: entry.updates,
                     deleted: entry.life.deleted.is_some(),
+                    env: crate::pods_file::environments(&entry.pod),
+                    volumes: entry.volumes.clone(),
                 }
             })
             .collect()
+    }
+
+    /// Whether the pod under `key` is held with this uid (a repeated
+    /// CreatePod, which changes nothing).
+    fn holds_uid(&self, key: &str, uid: &str) -> bool {
+        self.inner
+            .pods
+            .read(key, |entry| entry.is_some_and(|e| e.uid() == uid))
     }
 
     /// How many pods are held (including ones terminating).
@@ -399,6 +418,17 @@ impl Provider for MockProvider {
         }
         let uid = uid_of(&pod).to_owned();
         let failure = fault(&pod, &self.config().annotations.fail_create, "CreatePod");
+        let volumes = match (&self.inner.host, self.config().fetch_volumes) {
+            (Some(host), true) if !self.holds_uid(&key, &uid) => {
+                crate::volumes::fetch(host, &pod).await?
+            }
+            (None, true) => {
+                return Err(ProviderError::FailedPrecondition(
+                    "fetch_volumes is set but the provider has no host client".into(),
+                ));
+            }
+            _ => Default::default(),
+        };
         let exit_code = self.exit_code(&pod)?;
         let now = clock::now();
         let started = clock::after(now, self.config().start_delay());
@@ -428,6 +458,7 @@ impl Provider for MockProvider {
                 life,
                 pod_ip: self.inner.pod_cidr.address(ip),
                 updates: 0,
+                volumes,
             };
             self.push(&entry, now);
             shard.insert(key.clone(), entry);

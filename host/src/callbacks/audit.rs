@@ -1,0 +1,50 @@
+//! The audit trail: one line per callback, allowed or not, at INFO on the
+//! target `vk_host::audit`. It names who asked (plugin), what (rpc and
+//! object), for which pod, the decision and its rule or result; it is built
+//! only from request fields and outcomes, never from returned data.
+
+use std::fmt;
+
+/// What one call asked for; the fields of its audit line.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub plugin: String,
+    pub rpc: &'static str,
+    /// `Secret ns/name`, `ConfigMap ns/name`, `token for ns/serviceaccount`.
+    pub object: String,
+    /// `ns/name (uid)` as the plugin named it.
+    pub pod: String,
+}
+
+/// How a call ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allowed,
+    Denied,
+}
+
+impl fmt::Display for Decision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Allowed => "allowed",
+            Self::Denied => "denied",
+        })
+    }
+}
+
+impl Call {
+    /// Writes the call's audit line. `reason` is the refusing rule's
+    /// message, or for an allowed call what came of it (`ok`, `not found`).
+    pub fn record(&self, decision: Decision, reason: &str) {
+        tracing::info!(
+            target: "vk_host::audit",
+            plugin = %self.plugin,
+            rpc = self.rpc,
+            object = %self.object,
+            pod = %self.pod,
+            %decision,
+            reason,
+            "host callback"
+        );
+    }
+}

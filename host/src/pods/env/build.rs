@@ -1,0 +1,522 @@
+//! The pure part of env resolution: from a pod and the objects fetched for
+//! it, the pod as the plugin receives it (every container's `env` final,
+//! `envFrom` empty, `command`/`args` expanded), or the first missing object
+//! or key with the kubelet's message.
+
+use std::collections::HashMap;
+
+use k8s_openapi::api::core::v1::{Container, EnvFromSource, EnvVar, Pod, PodSpec};
+
+use super::expand::expand;
+use super::fields::{self, FieldValue};
+use super::resources;
+use super::sources::Sources;
+
+/// A pod with its environment resolved.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub pod: Pod,
+    /// Some env entry waits for the pod's IP (kept as `fieldRef`).
+    pub awaits_pod_ip: bool,
+    /// envFrom keys skipped as invalid names: the kubelet's event messages.
+    pub skipped_keys: Vec<String>,
+}
+
+/// Why a container cannot be configured (the kubelet's
+/// CreateContainerConfigError).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ConfigError {
+    pub container: String,
+    pub message: String,
+}
+
+/// Resolves every container's environment of `pod` from `sources`.
+pub fn build(pod: &Pod, sources: &Sources) -> Result<Resolved, ConfigError> {
+    let mut out = pod.clone();
+    let mut awaits_pod_ip = false;
+    let mut skipped_keys = Vec::new();
+    let empty = PodSpec::default();
+    let spec = pod.spec.as_ref().unwrap_or(&empty);
+    let host_ips = host_ips(pod, sources);
+    let context = Context {
+        pod,
+        spec,
+        sources,
+        host_ips: &host_ips,
+    };
+    if let Some(out_spec) = out.spec.as_mut() {
+        for container in out_spec
+            .init_containers
+            .iter_mut()
+            .flatten()
+            .chain(out_spec.containers.iter_mut())
+        {
+            let env = context.environment(
+                &container.name,
+                container,
+                container.env.as_deref().unwrap_or(&[]),
+                container.env_from.as_deref().unwrap_or(&[]),
+                &mut skipped_keys,
+            )?;
+            awaits_pod_ip |= env.awaits_pod_ip;
+            container.command = container.command.take().map(|c| env.expand_all(c));
+            container.args = container.args.take().map(|a| env.expand_all(a));
+            container.env = env.into_vars(container.env.is_some());
+            container.env_from = None;
+        }
+        for container in out_spec.ephemeral_containers.iter_mut().flatten() {
+            // Resources of an ephemeral container: none; use an empty one.
+            let shape = Container {
+                name: container.name.clone(),
+                ..Container::default()
+            };
+            let env = context.environment(
+                &container.name,
+                &shape,
+                container.env.as_deref().unwrap_or(&[]),
+                container.env_from.as_deref().unwrap_or(&[]),
+                &mut skipped_keys,
+            )?;
+            awaits_pod_ip |= env.awaits_pod_ip;
+            container.command = container.command.take().map(|c| env.expand_all(c));
+            container.args = container.args.take().map(|a| env.expand_all(a));
+            container.env = env.into_vars(container.env.is_some());
+            container.env_from = None;
+        }
+    }
+    Ok(Resolved {
+        pod: out,
+        awaits_pod_ip,
+        skipped_keys,
+    })
+}
+
+/// The node addresses `status.hostIP(s)` resolve to: the pod's own once
+/// reported, else the Node's InternalIPs.
+fn host_ips(pod: &Pod, sources: &Sources) -> Vec<String> {
+    let status = pod.status.as_ref();
+    let listed: Vec<String> = status
+        .and_then(|s| s.host_ips.as_ref())
+        .into_iter()
+        .flatten()
+        .map(|ip| ip.ip.clone())
+        .filter(|ip| !ip.is_empty())
+        .collect();
+    if !listed.is_empty() {
+        return listed;
+    }
+    match status
+        .and_then(|s| s.host_ip.clone())
+        .filter(|ip| !ip.is_empty())
+    {
+        Some(ip) => vec![ip],
+        None => sources.node_ips.clone(),
+    }
+}
+
+struct Context<'a> {
+    pod: &'a Pod,
+    spec: &'a PodSpec,
+    sources: &'a Sources,
+    host_ips: &'a [String],
+}
+
+/// One container's variables in kubelet order: a later definition replaces
+/// the value and keeps the first position.
+#[derive(Default)]
+struct Environment {
+    vars: Vec<EnvVar>,
+    index: HashMap<String, usize>,
+    awaits_pod_ip: bool,
+}
+
+impl Environment {
+    fn set(&mut self, var: EnvVar) {
+        match self.index.get(&var.name) {
+            Some(&at) => self.vars[at] = var,
+            None => {
+                self.index.insert(var.name.clone(), self.vars.len());
+                self.vars.push(var);
+            }
+        }
+    }
+
+    fn literal(&mut self, name: &str, value: String) {
+        self.set(EnvVar {
+            name: name.to_owned(),
+            value: Some(value),
+            value_from: None,
+        });
+    }
+
+    /// The value of a defined, resolved variable.
+    fn lookup(&self, name: &str) -> Option<&str> {
+        let var = &self.vars[*self.index.get(name)?];
+        if var.value_from.is_some() {
+            return None;
+        }
+        Some(var.value.as_deref().unwrap_or_default())
+    }
+
+    fn expand_all(&self, texts: Vec<String>) -> Vec<String> {
+        texts
+            .iter()
+            .map(|text| expand(text, |name| self.lookup(name)))
+            .collect()
+    }
+
+    /// The final list; `None` when empty and the spec had none (the pod
+    /// keeps its shape).
+    fn into_vars(self, had_env: bool) -> Option<Vec<EnvVar>> {
+        (had_env || !self.vars.is_empty()).then_some(self.vars)
+    }
+}
+
+impl Context<'_> {
+    fn namespace(&self) -> &str {
+        self.pod.metadata.namespace.as_deref().unwrap_or_default()
+    }
+
+    fn environment(
+        &self,
+        container_name: &str,
+        container: &Container,
+        env: &[EnvVar],
+        env_from: &[EnvFromSource],
+        skipped_keys: &mut Vec<String>,
+    ) -> Result<Environment, ConfigError> {
+        let fail = |message: String| ConfigError {
+            container: container_name.to_owned(),
+            message,
+        };
+        let namespace = self.namespace();
+        let mut out = Environment::default();
+        for source in env_from {
+            let prefix = source.prefix.as_deref().unwrap_or_default();
+            let (kind, name, optional, found) = if let Some(r) = &source.config_map_ref {
+                let found = self.sources.config_maps.get(&r.name).cloned().flatten();
+                ("configMap", &r.name, r.optional == Some(true), found)
+            } else if let Some(r) = &source.secret_ref {
+                let found = self.sources.secrets.get(&r.name).cloned().flatten();
+                ("secret", &r.name, r.optional == Some(true), found)
+            } else {
+                continue;
+            };
+            let Some(data) = found else {
+                if optional {
+                    continue;
+                }
+                return Err(fail(format!(
+                    "{} \"{name}\" not found",
+                    kind.to_lowercase()
+                )));
+            };
+            let mut invalid = Vec::new();
+            for (key, value) in data {
+                let full = format!("{prefix}{key}");
+                if is_env_var_name(&full) {
+                    out.literal(&full, value);
+                } else {
+                    invalid.push(full);
+                }
+            }
+            if !invalid.is_empty() {
+                invalid.sort();
+                skipped_keys.push(format!(
+                    "Keys [{}] from the EnvFrom {kind} {namespace}/{name} were skipped since they are considered invalid environment variable names.",
+                    invalid.join(", ")
+                ));
+            }
+        }
+        for var in env {
+            let value = match (&var.value, &var.value_from) {
+                (Some(value), _) if !value.is_empty() => expand(value, |name| out.lookup(name)),
+                (_, Some(from)) => {
+                    if let Some(field) = &from.field_ref {
+                        match fields::value(&field.field_path, self.pod, self.host_ips)
+                            .map_err(fail)?
+                        {
+                            FieldValue::Known(value) => value,
+                            FieldValue::AwaitsPodIp => {
+                                out.awaits_pod_ip = true;
+                                out.set(var.clone());
+                                continue;
+                            }
+                        }
+                    } else if let Some(resource) = &from.resource_field_ref {
+                        resources::value(
+                            resource,
+                            self.spec,
+                            container,
+                            self.sources.allocatable.as_ref(),
+                        )
+                        .map_err(fail)?
+                    } else if let Some(r) = &from.config_map_key_ref {
+                        let optional = r.optional == Some(true);
+                        match self
+                            .sources
+                            .config_maps
+                            .get(&r.name)
+                            .and_then(Option::as_ref)
+                        {
+                            None if optional => continue,
+                            None => {
+                                return Err(fail(format!("configmap \"{}\" not found", r.name)));
+                            }
+                            Some(data) => match data.get(&r.key) {
+                                Some(value) => value.clone(),
+                                None if optional => continue,
+                                None => {
+                                    return Err(fail(format!(
+                                        "couldn't find key {} in ConfigMap {namespace}/{}",
+                                        r.key, r.name
+                                    )));
+                                }
+                            },
+                        }
+                    } else if let Some(r) = &from.secret_key_ref {
+                        let optional = r.optional == Some(true);
+                        match self.sources.secrets.get(&r.name).and_then(Option::as_ref) {
+                            None if optional => continue,
+                            None => return Err(fail(format!("secret \"{}\" not found", r.name))),
+                            Some(data) => match data.get(&r.key) {
+                                Some(value) => value.clone(),
+                                None if optional => continue,
+                                None => {
+                                    return Err(fail(format!(
+                                        "couldn't find key {} in Secret {namespace}/{}",
+                                        r.key, r.name
+                                    )));
+                                }
+                            },
+                        }
+                    } else {
+                        String::new()
+                    }
+                }
+                _ => String::new(),
+            };
+            out.literal(&var.name, value);
+        }
+        Ok(out)
+    }
+}
+
+/// The API server's rule for env names (RelaxedEnvironmentVariableValidation,
+/// on by default since Kubernetes 1.32): printable ASCII except `=`.
+fn is_env_var_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| (b' '..=b'~').contains(&b) && b != b'=')
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn pod(containers: serde_json::Value, status: serde_json::Value) -> Pod {
+        serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "p", "namespace": "ns", "uid": "u", "labels": {"app": "web"}},
+            "spec": {"nodeName": "n1", "containers": containers},
+            "status": status,
+        }))
+        .expect("pod")
+    }
+
+    fn data(pairs: &[(&str, &str)]) -> Option<BTreeMap<String, String>> {
+        Some(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        )
+    }
+
+    fn sources() -> Sources {
+        let mut sources = Sources::default();
+        sources.config_maps.insert(
+            "app".into(),
+            data(&[("mode", "fast"), ("b", "2"), ("a", "1"), ("bad=key", "x")]),
+        );
+        sources.config_maps.insert("gone".into(), None);
+        sources
+            .secrets
+            .insert("db".into(), data(&[("password", "s3cret")]));
+        sources.node_ips = vec!["192.168.1.2".into()];
+        sources
+    }
+
+    fn env_of(resolved: &Resolved) -> Vec<(String, Option<String>, bool)> {
+        resolved.pod.spec.as_ref().expect("spec").containers[0]
+            .env
+            .iter()
+            .flatten()
+            .map(|v| (v.name.clone(), v.value.clone(), v.value_from.is_some()))
+            .collect()
+    }
+
+    fn literal(name: &str, value: &str) -> (String, Option<String>, bool) {
+        (name.to_owned(), Some(value.to_owned()), false)
+    }
+
+    #[test]
+    fn env_from_then_env_with_expansion_and_sources() {
+        let pod = pod(
+            serde_json::json!([{
+                "name": "c",
+                "command": ["run", "--mode=$(MODE)", "$$(MODE)"],
+                "args": ["$(PASSWORD)", "$(UNKNOWN)"],
+                "envFrom": [{"configMapRef": {"name": "app"}, "prefix": "CFG_"},
+                            {"configMapRef": {"name": "gone", "optional": true}}],
+                "env": [
+                    {"name": "MODE", "valueFrom": {"configMapKeyRef": {"name": "app", "key": "mode"}}},
+                    {"name": "PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}}},
+                    {"name": "URL", "value": "http://$(MODE):$(CFG_a)/$(LATER)"},
+                    {"name": "LATER", "value": "late"},
+                    {"name": "CFG_a", "value": "override"},
+                    {"name": "NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
+                    {"name": "APP", "valueFrom": {"fieldRef": {"fieldPath": "metadata.labels['app']"}}},
+                    {"name": "HOST", "valueFrom": {"fieldRef": {"fieldPath": "status.hostIP"}}},
+                    {"name": "OPT", "valueFrom": {"configMapKeyRef": {"name": "app", "key": "none", "optional": true}}},
+                    {"name": "EMPTY", "value": ""},
+                ],
+            }]),
+            serde_json::json!({}),
+        );
+        let resolved = build(&pod, &sources()).expect("resolves");
+        assert_eq!(
+            env_of(&resolved),
+            vec![
+                literal("CFG_a", "override"),
+                literal("CFG_b", "2"),
+                literal("CFG_mode", "fast"),
+                literal("MODE", "fast"),
+                literal("PASSWORD", "s3cret"),
+                literal("URL", "http://fast:1/$(LATER)"),
+                literal("LATER", "late"),
+                literal("NAME", "p"),
+                literal("APP", "web"),
+                literal("HOST", "192.168.1.2"),
+                literal("EMPTY", ""),
+            ]
+        );
+        let container = &resolved.pod.spec.as_ref().expect("spec").containers[0];
+        assert_eq!(container.env_from, None);
+        assert_eq!(
+            container.command.as_deref(),
+            Some(
+                &[
+                    "run".to_owned(),
+                    "--mode=fast".to_owned(),
+                    "$(MODE)".to_owned()
+                ][..]
+            )
+        );
+        assert_eq!(
+            container.args.as_deref(),
+            Some(&["s3cret".to_owned(), "$(UNKNOWN)".to_owned()][..])
+        );
+        assert!(!resolved.awaits_pod_ip);
+        assert_eq!(
+            resolved.skipped_keys,
+            vec![
+                "Keys [CFG_bad=key] from the EnvFrom configMap ns/app were skipped since they are considered invalid environment variable names."
+            ]
+        );
+    }
+
+    #[test]
+    fn missing_required_objects_and_keys_use_the_kubelet_wording() {
+        let cases = [
+            (
+                serde_json::json!({"configMapKeyRef": {"name": "gone", "key": "k"}}),
+                "configmap \"gone\" not found",
+            ),
+            (
+                serde_json::json!({"configMapKeyRef": {"name": "never-fetched", "key": "k"}}),
+                "configmap \"never-fetched\" not found",
+            ),
+            (
+                serde_json::json!({"configMapKeyRef": {"name": "app", "key": "k"}}),
+                "couldn't find key k in ConfigMap ns/app",
+            ),
+            (
+                serde_json::json!({"secretKeyRef": {"name": "nope", "key": "k"}}),
+                "secret \"nope\" not found",
+            ),
+            (
+                serde_json::json!({"secretKeyRef": {"name": "db", "key": "k"}}),
+                "couldn't find key k in Secret ns/db",
+            ),
+        ];
+        for (from, message) in cases {
+            let pod = pod(
+                serde_json::json!([{"name": "c", "env": [{"name": "X", "valueFrom": from}]}]),
+                serde_json::json!({}),
+            );
+            let error = build(&pod, &sources()).expect_err("missing");
+            assert_eq!(
+                error,
+                ConfigError {
+                    container: "c".into(),
+                    message: message.into()
+                }
+            );
+        }
+        let pod = pod(
+            serde_json::json!([{"name": "c", "envFrom": [{"secretRef": {"name": "nope"}}]}]),
+            serde_json::json!({}),
+        );
+        assert_eq!(
+            build(&pod, &sources()).expect_err("missing").message,
+            "secret \"nope\" not found"
+        );
+    }
+
+    #[test]
+    fn a_pod_ip_is_awaited_then_resolved() {
+        let containers = serde_json::json!([{"name": "c", "env": [
+            {"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}},
+            {"name": "URL", "value": "http://$(POD_IP):80"},
+        ]}]);
+        let early =
+            build(&pod(containers.clone(), serde_json::json!({})), &sources()).expect("resolves");
+        assert!(early.awaits_pod_ip);
+        assert_eq!(
+            env_of(&early),
+            vec![
+                ("POD_IP".to_owned(), None, true),
+                literal("URL", "http://$(POD_IP):80"),
+            ]
+        );
+        let later = build(
+            &pod(
+                containers,
+                serde_json::json!({"podIP": "10.1.0.7", "hostIP": "10.0.0.9"}),
+            ),
+            &sources(),
+        )
+        .expect("resolves");
+        assert!(!later.awaits_pod_ip);
+        assert_eq!(
+            env_of(&later),
+            vec![
+                literal("POD_IP", "10.1.0.7"),
+                literal("URL", "http://10.1.0.7:80")
+            ]
+        );
+    }
+
+    #[test]
+    fn env_names_follow_the_relaxed_rule() {
+        assert!(is_env_var_name("A_1"));
+        assert!(is_env_var_name("1-a.b c"));
+        assert!(!is_env_var_name(""));
+        assert!(!is_env_var_name("a=b"));
+        assert!(!is_env_var_name("tab\t"));
+    }
+}

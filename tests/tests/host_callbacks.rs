@@ -1,0 +1,472 @@
+//! The security boundary end to end: the real vk-host binary runs
+//! `vk-hostile-plugin` against a real kube-apiserver, and the plugin tries
+//! every way around the host callbacks' rules. Each attempt must be refused
+//! with its rule and leave an audit line; the legitimate calls must work;
+//! the host's most verbose log must never contain a secret value; and the
+//! plugin's environment must hold no cluster credentials.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use k8s_openapi::api::authentication::v1::{TokenReview, TokenReviewSpec};
+use k8s_openapi::api::core::v1::{ConfigMap, Pod, Secret};
+use kube::Api;
+use kube::api::{DeleteParams, PostParams};
+use serde_json::{Value, json};
+use vk_tests::cluster::{Cluster, wait_for, wait_for_ok};
+use vk_tests::virtual_node::{NodeSetup, VirtualNode};
+
+/// A value nobody else would write, so finding it in a log is a leak.
+fn unique_value(what: &str) -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock")
+        .as_nanos();
+    format!("{what}-{}-{nanos:x}", std::process::id())
+}
+
+/// Asks the hostile plugin to make one call and returns what it got.
+struct Attacker {
+    control: PathBuf,
+    next: AtomicU32,
+}
+
+impl Attacker {
+    async fn call(&self, attempt: Value) -> Value {
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        let request = self.control.join(format!("{n:04}.request.json"));
+        let response = self.control.join(format!("{n:04}.response.json"));
+        let temporary = self.control.join(format!("{n:04}.writing"));
+        std::fs::write(&temporary, attempt.to_string()).expect("write the request");
+        std::fs::rename(&temporary, &request).expect("publish the request");
+        let text = wait_for(
+            Duration::from_secs(20),
+            &format!("the hostile plugin to answer {attempt}"),
+            async || std::fs::read_to_string(&response).ok(),
+        )
+        .await;
+        serde_json::from_str(&text).expect("response json")
+    }
+}
+
+fn pod_json(name: &str, namespace: &str, node: &str, spec: Value) -> Pod {
+    let mut spec = spec;
+    spec["nodeName"] = json!(node);
+    spec["tolerations"] = json!([{"key": "virtual-kubelet.io/provider", "operator": "Exists"}]);
+    serde_json::from_value(json!({
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": spec,
+    }))
+    .expect("pod")
+}
+
+async fn wait_running(pods: &Api<Pod>, name: &str, node: &VirtualNode) -> Pod {
+    wait_for_ok(
+        Duration::from_secs(90),
+        &format!("pod {name} Running"),
+        async || {
+            let pod = pods.get(name).await.map_err(|e| e.to_string())?;
+            let phase = pod.status.as_ref().and_then(|s| s.phase.clone());
+            if phase.as_deref() == Some("Running") {
+                Ok(pod)
+            } else {
+                Err(format!("phase {phase:?}; host log:\n{}", node.log_tail()))
+            }
+        },
+    )
+    .await
+}
+
+fn uid(pod: &Pod) -> String {
+    pod.metadata.uid.clone().expect("uid")
+}
+
+fn secret(name: &str, data: &[(&str, &str)]) -> Secret {
+    serde_json::from_value(json!({
+        "metadata": {"name": name},
+        "stringData": data.iter().map(|(k, v)| ((*k).to_owned(), json!(v))).collect::<serde_json::Map<_, _>>(),
+    }))
+    .expect("secret")
+}
+
+/// The audit lines of the host log.
+fn audit_lines(log: &str) -> Vec<&str> {
+    log.lines()
+        .filter(|line| line.contains("vk_host::audit") && line.contains("host callback"))
+        .collect()
+}
+
+/// Asserts a refusal: the code, the rule in the message, and one audit
+/// line naming the object with `decision=denied` and the same reason.
+fn assert_refused(log: &str, outcome: &Value, code: &str, rule_text: &str, object: &str) {
+    assert_eq!(outcome["code"], code, "{outcome}");
+    let message = outcome["message"].as_str().expect("message");
+    assert!(
+        message.contains(rule_text),
+        "message {message:?} names {rule_text:?}"
+    );
+    let audited = audit_lines(log)
+        .into_iter()
+        .filter(|line| {
+            line.contains(object) && line.contains("decision=denied") && line.contains(rule_text)
+        })
+        .count();
+    assert!(
+        audited >= 1,
+        "no audit line for {object} denied by {rule_text:?}; audit lines:\n{}",
+        audit_lines(log).join("\n")
+    );
+}
+
+fn plugin_environment(pid: u32) -> Vec<String> {
+    let raw = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+    raw.split(|b| *b == 0)
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| String::from_utf8_lossy(entry).into_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_hostile_plugin_gets_only_what_its_pods_reference() {
+    let cluster = Cluster::shared();
+    let control = tempfile::tempdir().expect("control dir");
+    let control_arg = control.path().display().to_string();
+    let setup = NodeSetup {
+        plugin: "vk-hostile-plugin".into(),
+        ..NodeSetup::mock("callbacks")
+    }
+    .host_args(&["--plugin-arg", &control_arg])
+    .host_env(&[
+        // The most verbose level: secret values must not show even here.
+        ("RUST_LOG", "trace"),
+        // Credentials of the host that must never reach the plugin.
+        ("KUBECONFIG", "/etc/vk-test/admin.kubeconfig"),
+        ("KUBERNETES_SERVICE_HOST", "10.96.0.1"),
+        ("KUBERNETES_SERVICE_PORT", "443"),
+        ("KUBERNETES_SERVICE_PORT_HTTPS", "443"),
+        (
+            "AWS_WEB_IDENTITY_TOKEN_FILE",
+            "/var/run/secrets/eks.amazonaws.com/serviceaccount/token",
+        ),
+        (
+            "VK_TEST_TOKEN_PATH",
+            "/var/run/secrets/kubernetes.io/serviceaccount/token",
+        ),
+    ]);
+    let node = VirtualNode::start(cluster, setup).await;
+    let ns = node.namespace.clone();
+    let other_ns = cluster.create_namespace("callbacks-other").await;
+    let client = cluster.client().await;
+    let secrets: Api<Secret> = Api::namespaced(client.clone(), &ns);
+    let pods: Api<Pod> = Api::namespaced(client.clone(), &ns);
+    let post = PostParams::default();
+
+    let password = unique_value("password");
+    let unreferenced_value = unique_value("unreferenced");
+    let foreign_value = unique_value("foreign");
+    let elsewhere_value = unique_value("elsewhere");
+    let doomed_value = unique_value("doomed");
+    for (name, value) in [
+        ("app-secret", password.as_str()),
+        ("unreferenced-secret", unreferenced_value.as_str()),
+        ("other-node-secret", elsewhere_value.as_str()),
+        ("doomed-secret", doomed_value.as_str()),
+    ] {
+        secrets
+            .create(&post, &secret(name, &[("value", value)]))
+            .await
+            .expect("create secret");
+    }
+    Api::<Secret>::namespaced(client.clone(), &other_ns)
+        .create(
+            &post,
+            &secret("foreign-secret", &[("value", &foreign_value)]),
+        )
+        .await
+        .expect("create the other namespace's secret");
+    let config: ConfigMap = serde_json::from_value(json!({
+        "metadata": {"name": "app-config"}, "data": {"mode": "fast"},
+    }))
+    .expect("configmap");
+    Api::<ConfigMap>::namespaced(client.clone(), &ns)
+        .create(&post, &config)
+        .await
+        .expect("create configmap");
+
+    let container = json!([{"name": "main", "image": "busybox",
+        "env": [{"name": "PASSWORD", "valueFrom": {"secretKeyRef": {"name": "app-secret", "key": "value"}}}]}]);
+    pods.create(
+        &post,
+        &pod_json(
+            "legit",
+            &ns,
+            &node.name,
+            json!({
+                "containers": container,
+                "volumes": [{"name": "conf", "configMap": {"name": "app-config"}}],
+            }),
+        ),
+    )
+    .await
+    .expect("create legit");
+    pods.create(
+        &post,
+        &pod_json(
+            "doomed",
+            &ns,
+            &node.name,
+            json!({
+                "containers": [{"name": "main", "image": "busybox",
+                    "envFrom": [{"secretRef": {"name": "doomed-secret"}}]}],
+            }),
+        ),
+    )
+    .await
+    .expect("create doomed");
+    let elsewhere = pods
+        .create(&post, &pod_json("elsewhere", &ns, &format!("{}-elsewhere", node.name), json!({
+            "containers": [{"name": "main", "image": "busybox",
+                "env": [{"name": "X", "valueFrom": {"secretKeyRef": {"name": "other-node-secret", "key": "value"}}}]}],
+        })))
+        .await
+        .expect("create elsewhere");
+    let legit = wait_running(&pods, "legit", &node).await;
+    let doomed = wait_running(&pods, "doomed", &node).await;
+    pods.delete("doomed", &DeleteParams::default())
+        .await
+        .expect("delete doomed");
+    wait_for_ok(
+        Duration::from_secs(60),
+        "pod doomed gone",
+        async || match pods.get_opt("doomed").await {
+            Ok(None) => Ok(()),
+            Ok(Some(_)) => Err("still there".to_owned()),
+            Err(e) => Err(e.to_string()),
+        },
+    )
+    .await;
+
+    let attacker = Attacker {
+        control: control.path().to_owned(),
+        next: AtomicU32::new(0),
+    };
+    let as_legit = |rpc: &str, name: &str| json!({"rpc": rpc, "pod_namespace": ns, "pod_name": "legit", "pod_uid": uid(&legit), "name": name});
+
+    // The legitimate calls work.
+    let got = attacker.call(as_legit("secret", "app-secret")).await;
+    assert_eq!(got["code"], "Ok", "{got}");
+    assert_eq!(got["data"]["value"], password.as_str());
+    let got = attacker.call(as_legit("config_map", "app-config")).await;
+    assert_eq!(got["code"], "Ok", "{got}");
+    assert_eq!(got["data"]["mode"], "fast");
+    let mut token_request = as_legit("token", "");
+    token_request["audiences"] = json!(["vk-test"]);
+    token_request["expiration_seconds"] = json!(7200);
+    let got = attacker.call(token_request).await;
+    assert_eq!(got["code"], "Ok", "{got}");
+    let token = got["token"].as_str().expect("token").to_owned();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64;
+    let lifetime = got["expiration_unix_seconds"].as_i64().expect("expiry") - now;
+    assert!(
+        (3000..=3700).contains(&lifetime),
+        "7200 s asked, capped at 1 h: {lifetime} s"
+    );
+    let review = Api::<TokenReview>::all(client.clone())
+        .create(
+            &post,
+            &TokenReview {
+                spec: TokenReviewSpec {
+                    token: token.clone(),
+                    audiences: Some(vec!["vk-test".into()]),
+                },
+                ..TokenReview::default()
+            },
+        )
+        .await
+        .expect("token review");
+    let status = review.status.expect("review status");
+    assert_eq!(status.authenticated, Some(true), "{status:?}");
+    let user = status.user.expect("user");
+    assert_eq!(
+        user.username.as_deref(),
+        Some(format!("system:serviceaccount:{ns}:default").as_str())
+    );
+    let bound_pod = user
+        .extra
+        .as_ref()
+        .and_then(|extra| extra.get("authentication.kubernetes.io/pod-name"))
+        .cloned();
+    assert_eq!(
+        bound_pod,
+        Some(vec!["legit".to_owned()]),
+        "the token is bound to the pod"
+    );
+
+    // Every way around the rules is refused.
+    let mut attempt = as_legit("secret", "foreign-secret");
+    attempt["namespace"] = json!(other_ns);
+    let other_namespace = attacker.call(attempt).await;
+    let unreferenced = attacker
+        .call(as_legit("secret", "unreferenced-secret"))
+        .await;
+    let other_nodes_secret = attacker.call(as_legit("secret", "other-node-secret")).await;
+    let other_nodes_pod = attacker
+        .call(
+            json!({"rpc": "secret", "pod_namespace": ns, "pod_name": "elsewhere",
+                     "pod_uid": uid(&elsewhere), "name": "other-node-secret"}),
+        )
+        .await;
+    let deleted_pod = attacker
+        .call(
+            json!({"rpc": "secret", "pod_namespace": ns, "pod_name": "doomed",
+                     "pod_uid": uid(&doomed), "name": "doomed-secret"}),
+        )
+        .await;
+    let mut attempt = as_legit("token", "");
+    attempt["service_account"] = json!("admin");
+    let other_account = attacker.call(attempt).await;
+    let mut attempt = as_legit("secret", "app-secret");
+    attempt["auth"] = json!("forged");
+    let forged = attacker.call(attempt).await;
+    let mut attempt = as_legit("secret", "app-secret");
+    attempt["auth"] = json!("none");
+    let missing = attacker.call(attempt).await;
+    let mut attempt = as_legit("secret", "app-secret");
+    attempt["pod_uid"] = json!("00000000-0000-0000-0000-000000000000");
+    let wrong_uid = attacker.call(attempt).await;
+
+    // Audit lines are written as each call ends; give the log a moment.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let log = node.host.log();
+    assert_refused(
+        &log,
+        &other_namespace,
+        "PermissionDenied",
+        "rule same-namespace",
+        "foreign-secret",
+    );
+    assert_refused(
+        &log,
+        &unreferenced,
+        "PermissionDenied",
+        "rule referenced",
+        "unreferenced-secret",
+    );
+    assert_refused(
+        &log,
+        &other_nodes_secret,
+        "PermissionDenied",
+        "rule referenced",
+        "other-node-secret",
+    );
+    assert_refused(
+        &log,
+        &other_nodes_pod,
+        "PermissionDenied",
+        "rule pod-bound",
+        "other-node-secret",
+    );
+    assert_refused(
+        &log,
+        &deleted_pod,
+        "PermissionDenied",
+        "rule pod-bound",
+        "doomed-secret",
+    );
+    assert_refused(
+        &log,
+        &other_account,
+        "PermissionDenied",
+        "rule own-service-account",
+        "ServiceAccount",
+    );
+    assert_refused(
+        &log,
+        &forged,
+        "Unauthenticated",
+        "does not match this launch",
+        "app-secret",
+    );
+    assert_refused(
+        &log,
+        &missing,
+        "Unauthenticated",
+        "missing `authorization",
+        "app-secret",
+    );
+    assert_refused(
+        &log,
+        &wrong_uid,
+        "PermissionDenied",
+        "rule pod-bound",
+        "app-secret",
+    );
+    for refused in [
+        &other_namespace,
+        &unreferenced,
+        &other_nodes_secret,
+        &other_nodes_pod,
+        &deleted_pod,
+        &forged,
+        &missing,
+        &wrong_uid,
+    ] {
+        assert_eq!(
+            refused["data"],
+            json!({}),
+            "no data with a refusal: {refused}"
+        );
+    }
+    let allowed = audit_lines(&log)
+        .into_iter()
+        .filter(|line| line.contains("decision=allowed"))
+        .count();
+    assert_eq!(
+        allowed,
+        3,
+        "one audit line per legitimate call:\n{}",
+        audit_lines(&log).join("\n")
+    );
+
+    // The host ran at trace level: no secret value and no token in its log.
+    assert!(
+        log.len() > 100_000,
+        "the log is verbose ({} bytes)",
+        log.len()
+    );
+    for (what, value) in [
+        ("the referenced secret", password.as_str()),
+        ("an unreferenced secret", unreferenced_value.as_str()),
+        ("another namespace's secret", foreign_value.as_str()),
+        ("another node's secret", elsewhere_value.as_str()),
+        ("a deleted pod's secret", doomed_value.as_str()),
+        ("the service-account token", token.as_str()),
+    ] {
+        assert!(!log.contains(value), "the host log contains {what}");
+    }
+
+    // The plugin's environment: the allowlist and the launch variables only.
+    let plugin = node.host.plugin_pid().await;
+    let environment = plugin_environment(plugin);
+    assert!(
+        environment
+            .iter()
+            .any(|e| e.starts_with("VK_PLUGIN_SOCKET=")),
+        "{environment:?}"
+    );
+    for entry in &environment {
+        let name = entry.split('=').next().unwrap_or_default();
+        assert!(
+            !name.starts_with("KUBERNETES_") && name != "KUBECONFIG" && !name.starts_with("AWS_"),
+            "{name} reached the plugin"
+        );
+        assert!(
+            !entry.contains("serviceaccount") && !entry.contains("kubeconfig"),
+            "a credential path reached the plugin: {entry}"
+        );
+    }
+}
