@@ -14,6 +14,9 @@ step() { printf '\n==> %s\n' "$*" >&2; }
 step "control plane binaries (cached under ${VK_CACHE_DIR:-$HOME/.cache/vk-host})"
 controlplane/ensure.sh
 
+step "containerd, runc, CNI plugins, protoc, busybox-static (Debian packages; tests/tests/cri_env.rs and the k8s-cri build need them)"
+scripts/cri-env.sh install
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 

@@ -1,0 +1,434 @@
+//! The CRI test environment (`scripts/cri-env.sh`) works end to end: `up`
+//! starts an isolated containerd with the locally built images; a CRI v1
+//! client runs a hostNetwork pod whose busybox container prints `hi`, and a
+//! pod-network pod that gets an IP from the run's own CNI subnet and is left
+//! running; `down` then removes all of it. Needs root; when containerd cannot
+//! start the test fails, it never skips.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use hyper_util::rt::TokioIo;
+use k8s_cri::v1::image_service_client::ImageServiceClient;
+use k8s_cri::v1::runtime_service_client::RuntimeServiceClient;
+use k8s_cri::v1::{
+    ContainerConfig, ContainerMetadata, ContainerState, ContainerStatusRequest,
+    CreateContainerRequest, ImageSpec, ImageStatusRequest, LinuxPodSandboxConfig,
+    LinuxSandboxSecurityContext, NamespaceMode, NamespaceOption, PodSandboxConfig,
+    PodSandboxMetadata, PodSandboxStatusRequest, RunPodSandboxRequest, StartContainerRequest,
+    VersionRequest,
+};
+use tokio::net::UnixStream;
+use tonic::transport::{Channel, Endpoint, Uri};
+
+fn script() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/cri-env.sh")
+}
+
+fn run_script(args: &[&str], run_dir: &Path) -> Output {
+    Command::new(script())
+        .args(args)
+        .env("VK_CRI_RUN_DIR", run_dir)
+        .output()
+        .expect("run scripts/cri-env.sh")
+}
+
+/// A running environment: the variables `up` printed. Dropping it without
+/// `down` (a failed assertion) still tears it down.
+struct CriEnv {
+    run_dir: PathBuf,
+    vars: HashMap<String, String>,
+    up: bool,
+}
+
+impl CriEnv {
+    fn up(run_dir: &Path) -> Self {
+        let started = Instant::now();
+        let out = run_script(&["up"], run_dir);
+        assert!(
+            out.status.success(),
+            "scripts/cri-env.sh up failed ({}): containerd must start here; stderr:\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        eprintln!("cri-env up: {:?}", started.elapsed());
+        let vars = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|line| line.strip_prefix("export ")?.split_once('='))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        Self {
+            run_dir: run_dir.to_owned(),
+            vars,
+            up: true,
+        }
+    }
+
+    fn var(&self, name: &str) -> &str {
+        self.vars
+            .get(name)
+            .unwrap_or_else(|| panic!("up printed no {name}; it printed {:?}", self.vars))
+    }
+
+    fn down(&mut self) -> Output {
+        self.up = false;
+        run_script(&["down"], &self.run_dir)
+    }
+}
+
+impl Drop for CriEnv {
+    fn drop(&mut self) {
+        if self.up {
+            let out = self.down();
+            eprintln!(
+                "cri-env down after failure: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+}
+
+async fn connect(socket: &str) -> Channel {
+    let socket = socket.to_owned();
+    Endpoint::try_from("http://localhost")
+        .expect("static URI")
+        .connect_with_connector(tower::service_fn(move |_: Uri| {
+            let socket = socket.clone();
+            async move { Ok::<_, std::io::Error>(TokioIo::new(UnixStream::connect(socket).await?)) }
+        }))
+        .await
+        .expect("connect to containerd's CRI socket")
+}
+
+fn sandbox_config(name: &str, network: NamespaceMode, log_dir: &Path) -> PodSandboxConfig {
+    PodSandboxConfig {
+        metadata: Some(PodSandboxMetadata {
+            name: name.to_owned(),
+            uid: format!("{name}-{}", std::process::id()),
+            namespace: "cri-env".to_owned(),
+            attempt: 0,
+        }),
+        // The kubelet leaves hostname empty on hostNetwork sandboxes; runc
+        // refuses to set one without a private UTS namespace.
+        hostname: if network == NamespaceMode::Node {
+            String::new()
+        } else {
+            name.to_owned()
+        },
+        log_directory: log_dir.join(name).display().to_string(),
+        linux: Some(LinuxPodSandboxConfig {
+            security_context: Some(LinuxSandboxSecurityContext {
+                namespace_options: Some(NamespaceOption {
+                    network: network as i32,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+/// Creates and starts one busybox container in the sandbox; returns its id.
+async fn start_container(
+    runtime: &mut RuntimeServiceClient<Channel>,
+    sandbox_id: &str,
+    sandbox_config: &PodSandboxConfig,
+    image: &str,
+    command: &[&str],
+) -> String {
+    let config = ContainerConfig {
+        metadata: Some(ContainerMetadata {
+            name: "main".to_owned(),
+            attempt: 0,
+        }),
+        image: Some(ImageSpec {
+            image: image.to_owned(),
+            ..Default::default()
+        }),
+        command: command.iter().map(|s| s.to_string()).collect(),
+        log_path: "main/0.log".to_owned(),
+        ..Default::default()
+    };
+    let id = runtime
+        .create_container(CreateContainerRequest {
+            pod_sandbox_id: sandbox_id.to_owned(),
+            config: Some(config),
+            sandbox_config: Some(sandbox_config.clone()),
+        })
+        .await
+        .expect("CreateContainer")
+        .into_inner()
+        .container_id;
+    runtime
+        .start_container(StartContainerRequest {
+            container_id: id.clone(),
+        })
+        .await
+        .expect("StartContainer");
+    id
+}
+
+fn link_exists(name: &str) -> bool {
+    Command::new("ip")
+        .args(["link", "show", name])
+        .output()
+        .expect("run ip link show")
+        .status
+        .success()
+}
+
+fn netns_names() -> BTreeSet<String> {
+    std::fs::read_dir("/var/run/netns")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+/// The shared parents containerd, runc and CNI create on first use.
+fn host_dirs_present() -> Vec<&'static str> {
+    [
+        "/run/containerd",
+        "/run/netns",
+        "/var/lib/cni",
+        "/sys/fs/cgroup/memory/k8s.io",
+        "/sys/fs/cgroup/pids/k8s.io",
+        "/sys/fs/cgroup/k8s.io",
+    ]
+    .into_iter()
+    .filter(|p| Path::new(p).exists())
+    .collect()
+}
+
+#[tokio::test]
+async fn cri_env_runs_pods_and_down_leaves_nothing() {
+    assert!(
+        nix::unistd::geteuid().is_root(),
+        "the CRI environment test needs root (containerd, runc, CNI)"
+    );
+    let run_dir = PathBuf::from(format!("/tmp/vk-cri-test.{}", std::process::id()));
+    let netns_before = netns_names();
+    let host_dirs_before = host_dirs_present();
+    let mut env = CriEnv::up(&run_dir);
+    let socket = env.var("VK_CRI_SOCKET").to_owned();
+    let busybox = env.var("VK_CRI_BUSYBOX_IMAGE").to_owned();
+    let pid = env.var("VK_CRI_CONTAINERD_PID").to_owned();
+    let bridge = env.var("VK_CRI_CNI_BRIDGE").to_owned();
+    let network = env.var("VK_CRI_CNI_NETWORK").to_owned();
+    let gateway = env.var("VK_CRI_POD_GATEWAY").to_owned();
+    assert!(
+        bridge.len() <= 15,
+        "bridge name {bridge} is longer than Linux allows"
+    );
+
+    let status = run_script(&["status"], &run_dir);
+    assert!(
+        status.status.success(),
+        "status while up: {}",
+        String::from_utf8_lossy(&status.stdout)
+    );
+
+    let channel = connect(&socket).await;
+    let mut runtime = RuntimeServiceClient::new(channel.clone());
+    let mut images = ImageServiceClient::new(channel);
+
+    let version = runtime
+        .version(VersionRequest::default())
+        .await
+        .expect("Version")
+        .into_inner();
+    assert_eq!(
+        (
+            version.runtime_name.as_str(),
+            version.runtime_api_version.as_str()
+        ),
+        ("containerd", "v1")
+    );
+    eprintln!(
+        "runtime {} {}",
+        version.runtime_name, version.runtime_version
+    );
+    for image in [env.var("VK_CRI_PAUSE_IMAGE"), busybox.as_str()] {
+        let status = images
+            .image_status(ImageStatusRequest {
+                image: Some(ImageSpec {
+                    image: image.to_owned(),
+                    ..Default::default()
+                }),
+                verbose: false,
+            })
+            .await
+            .expect("ImageStatus")
+            .into_inner();
+        let found = status
+            .image
+            .unwrap_or_else(|| panic!("CRI does not see {image}"));
+        assert!(
+            found.repo_tags.contains(&image.to_owned()),
+            "{image}: {found:?}"
+        );
+    }
+
+    // A hostNetwork pod: busybox `echo hi` runs to completion.
+    let log_dir = run_dir.join("pods");
+    let host_config = sandbox_config("echo", NamespaceMode::Node, &log_dir);
+    let started = Instant::now();
+    let host_sandbox = runtime
+        .run_pod_sandbox(RunPodSandboxRequest {
+            config: Some(host_config.clone()),
+            runtime_handler: String::new(),
+        })
+        .await
+        .expect("RunPodSandbox (hostNetwork)")
+        .into_inner()
+        .pod_sandbox_id;
+    eprintln!("RunPodSandbox hostNetwork: {:?}", started.elapsed());
+    let echo = start_container(
+        &mut runtime,
+        &host_sandbox,
+        &host_config,
+        &busybox,
+        &["echo", "hi"],
+    )
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let exited = loop {
+        let status = runtime
+            .container_status(ContainerStatusRequest {
+                container_id: echo.clone(),
+                verbose: false,
+            })
+            .await
+            .expect("ContainerStatus")
+            .into_inner()
+            .status
+            .expect("a container status");
+        if status.state == ContainerState::ContainerExited as i32 {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "echo hi did not exit within 20 s: {status:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(
+        (exited.exit_code, exited.reason.as_str()),
+        (0, "Completed"),
+        "{exited:?}"
+    );
+    let log =
+        std::fs::read_to_string(log_dir.join("echo/main/0.log")).expect("read the container log");
+    assert!(log.contains(" stdout F hi"), "container log: {log:?}");
+
+    // A pod-network pod gets an IP from this run's subnet; its container is
+    // left running for `down` to remove.
+    let pod_config = sandbox_config("net", NamespaceMode::Pod, &log_dir);
+    let started = Instant::now();
+    let pod_sandbox = runtime
+        .run_pod_sandbox(RunPodSandboxRequest {
+            config: Some(pod_config.clone()),
+            runtime_handler: String::new(),
+        })
+        .await
+        .expect("RunPodSandbox (pod network)")
+        .into_inner()
+        .pod_sandbox_id;
+    eprintln!("RunPodSandbox pod network: {:?}", started.elapsed());
+    start_container(
+        &mut runtime,
+        &pod_sandbox,
+        &pod_config,
+        &busybox,
+        &["sleep", "3600"],
+    )
+    .await;
+    let ip = runtime
+        .pod_sandbox_status(PodSandboxStatusRequest {
+            pod_sandbox_id: pod_sandbox,
+            verbose: false,
+        })
+        .await
+        .expect("PodSandboxStatus")
+        .into_inner()
+        .status
+        .and_then(|s| s.network)
+        .map(|n| n.ip)
+        .unwrap_or_default();
+    let prefix = gateway.trim_end_matches(".1");
+    assert!(
+        ip.starts_with(&format!("{prefix}.")),
+        "pod IP {ip:?} is not in {prefix}.0/24"
+    );
+    let ipam = PathBuf::from(format!("/var/lib/cni/networks/{network}"));
+    assert!(
+        ipam.join(&ip).exists(),
+        "host-local recorded no lease for {ip}"
+    );
+    let our_netns: Vec<_> = netns_names().difference(&netns_before).cloned().collect();
+    assert!(
+        !our_netns.is_empty(),
+        "the pod-network sandbox made no entry in /var/run/netns"
+    );
+    drop(runtime);
+    drop(images);
+
+    let started = Instant::now();
+    let out = env.down();
+    eprintln!(
+        "cri-env down: {:?}\n{}",
+        started.elapsed(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success(),
+        "down failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let containerd_left = std::fs::read(format!("/proc/{pid}/cmdline"))
+        .is_ok_and(|cmd| String::from_utf8_lossy(&cmd).contains("containerd"));
+    assert!(!containerd_left, "containerd {pid} still runs after down");
+    assert!(!link_exists(&bridge), "bridge {bridge} is left after down");
+    assert!(
+        !run_dir.exists(),
+        "run directory {} is left after down",
+        run_dir.display()
+    );
+    assert!(!ipam.exists(), "{} is left after down", ipam.display());
+    let results: Vec<_> = std::fs::read_dir("/var/lib/cni/results")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(&format!("{network}-"))
+        })
+        .map(|e| e.path())
+        .collect();
+    assert!(
+        results.is_empty(),
+        "CNI results left after down: {results:?}"
+    );
+    let netns_left: Vec<_> = our_netns
+        .iter()
+        .filter(|n| netns_names().contains(*n))
+        .collect();
+    assert!(
+        netns_left.is_empty(),
+        "netns left after down: {netns_left:?}"
+    );
+    assert_eq!(
+        host_dirs_present(),
+        host_dirs_before,
+        "shared host directories made by the run are left"
+    );
+    let status = run_script(&["status"], &run_dir);
+    assert!(!status.status.success(), "status says running after down");
+}
