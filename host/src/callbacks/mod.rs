@@ -129,3 +129,54 @@ pub fn serve(
 
 /// The protocol's deadline of a callback (the API read included).
 const CALL_DEADLINE: Duration = Duration::from_secs(5);
+
+#[cfg(test)]
+mod tests {
+    use vk_proto::auth::AddSecret;
+    use vk_proto::v1::host_callbacks_client::HostCallbacksClient;
+    use vk_proto::v1::{GetObjectRequest, PodRef};
+
+    use super::*;
+
+    /// Over a real Unix socket: the secret and the peer check come first;
+    /// a host without a cluster refuses everything else.
+    #[tokio::test]
+    async fn the_server_checks_the_secret_then_the_scope() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let socket = dir.path().join("host.sock");
+        let stop = CancellationToken::new();
+        serve(
+            &socket,
+            "s3cret",
+            "plugin",
+            &CallbackScope::default(),
+            stop.clone(),
+        )
+        .expect("serve");
+        let request = || GetObjectRequest {
+            pod: Some(PodRef {
+                namespace: "ns".into(),
+                name: "p".into(),
+                uid: "u".into(),
+            }),
+            name: "db".into(),
+            namespace: String::new(),
+        };
+        let call = |secret: &'static str| {
+            let channel = vk_proto::uds::connect_lazy(&socket);
+            let add = AddSecret::new(secret).expect("ascii");
+            async move {
+                HostCallbacksClient::with_interceptor(channel, add)
+                    .get_secret(request())
+                    .await
+                    .expect_err("refused")
+            }
+        };
+        let wrong = call("other").await;
+        assert_eq!(wrong.code(), tonic::Code::Unauthenticated, "{wrong:?}");
+        let right = call("s3cret").await;
+        assert_eq!(right.code(), tonic::Code::PermissionDenied, "{right:?}");
+        assert!(right.message().contains("without a cluster"), "{right:?}");
+        stop.cancel();
+    }
+}
