@@ -1,0 +1,27 @@
+//! `vk-cri-plugin`: a vk-host provider that runs pods as real containers on
+//! containerd through the Kubernetes Container Runtime Interface (CRI v1),
+//! reproducing the kubelet's behaviour (`pkg/kubelet/kuberuntime`).
+//!
+//! The plugin keeps no state of its own: what it needs after a restart is
+//! in the labels and annotations of the sandboxes and containers it made
+//! ([`labels`]). The decisions are pure functions over data, tested
+//! without a runtime: pod spec to CRI configuration ([`spec`]), CRI state
+//! to pod status ([`status`]), and whether and when to restart a container
+//! ([`restart`], [`backoff`]). [`cri`] connects to the runtime.
+
+pub mod backoff;
+pub mod config;
+pub mod cri;
+pub mod labels;
+pub mod paths;
+pub mod qos;
+pub mod quantity;
+pub mod restart;
+pub mod snapshot;
+pub mod spec;
+pub mod status;
+
+pub use config::{Config, ConfigError};
+
+#[cfg(test)]
+mod test_pods;
