@@ -236,6 +236,15 @@ containerd_alive() {
     tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF -- "--config $dir/config.toml"
 }
 
+# Whether our own background child still runs. Not containerd_alive: right
+# after the fork, /proc/PID/cmdline is still this script's until the exec,
+# and a child that died stays a zombie (state Z) until it is reaped.
+child_running() {
+    local state
+    state="$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" || return 1
+    [[ -n $state && $state != Z ]]
+}
+
 cmd_up() {
     need_root "up"
     check_tools
@@ -292,7 +301,7 @@ cmd_up() {
 
     local deadline=$((SECONDS + 30))
     until [[ -S $VK_CRI_SOCKET ]] && ctr -a "$VK_CRI_SOCKET" version >/dev/null 2>&1; do
-        if ! containerd_alive "$dir"; then
+        if ! child_running "$VK_CRI_CONTAINERD_PID"; then
             tail -n 30 "$dir/containerd.log" >&2 || true
             die "containerd exited during start (its last log lines are above)"
         fi
