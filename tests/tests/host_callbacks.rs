@@ -204,7 +204,11 @@ async fn a_hostile_plugin_gets_only_what_its_pods_reference() {
             &node.name,
             json!({
                 "containers": container,
-                "volumes": [{"name": "conf", "configMap": {"name": "app-config"}}],
+                "volumes": [
+                    {"name": "conf", "configMap": {"name": "app-config"}},
+                    {"name": "vk-token", "projected": {"sources": [
+                        {"serviceAccountToken": {"path": "token", "audience": "vk-test"}}]}},
+                ],
             }),
         ),
     )
@@ -329,6 +333,15 @@ async fn a_hostile_plugin_gets_only_what_its_pods_reference() {
     let mut attempt = as_legit("token", "");
     attempt["service_account"] = json!("admin");
     let other_account = attacker.call(attempt).await;
+    let mut attempt = as_legit("token", "");
+    attempt["audiences"] = json!(["not-projected"]);
+    let unprojected_audience = attacker.call(attempt).await;
+    let mut attempt = as_legit("token", "");
+    attempt["audiences"] = json!(["vk-test", "vk-test"]);
+    let two_audiences = attacker.call(attempt).await;
+    let mut attempt = as_legit("token", "");
+    attempt["expiration_seconds"] = json!(599);
+    let too_short = attacker.call(attempt).await;
     let mut attempt = as_legit("secret", "app-secret");
     attempt["auth"] = json!("forged");
     let forged = attacker.call(attempt).await;
@@ -386,6 +399,33 @@ async fn a_hostile_plugin_gets_only_what_its_pods_reference() {
     );
     assert_refused(
         &log,
+        &unprojected_audience,
+        "PermissionDenied",
+        "rule token-projected",
+        "ServiceAccount",
+    );
+    assert!(
+        unprojected_audience["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("not-projected")),
+        "{unprojected_audience}"
+    );
+    assert_refused(
+        &log,
+        &two_audiences,
+        "PermissionDenied",
+        "rule token-projected",
+        "ServiceAccount",
+    );
+    assert_refused(
+        &log,
+        &too_short,
+        "InvalidArgument",
+        "expiration_seconds 599",
+        "ServiceAccount",
+    );
+    assert_refused(
+        &log,
         &forged,
         "Unauthenticated",
         "does not match this launch",
@@ -411,6 +451,10 @@ async fn a_hostile_plugin_gets_only_what_its_pods_reference() {
         &other_nodes_secret,
         &other_nodes_pod,
         &deleted_pod,
+        &other_account,
+        &unprojected_audience,
+        &two_audiences,
+        &too_short,
         &forged,
         &missing,
         &wrong_uid,
@@ -420,6 +464,7 @@ async fn a_hostile_plugin_gets_only_what_its_pods_reference() {
             json!({}),
             "no data with a refusal: {refused}"
         );
+        assert_eq!(refused["token"], "", "no token with a refusal: {refused}");
     }
     let allowed = audit_lines(&log)
         .into_iter()

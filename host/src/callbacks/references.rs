@@ -93,6 +93,17 @@ pub fn config_maps(spec: &PodSpec) -> BTreeSet<&str> {
     names
 }
 
+/// The audiences of the pod's `serviceAccountToken` projections, "" for
+/// one that names none (the API server's default audience). Empty when the
+/// pod projects no token (e.g. `automountServiceAccountToken: false`).
+pub fn token_audiences(spec: &PodSpec) -> BTreeSet<&str> {
+    volumes(spec)
+        .flat_map(projected_sources)
+        .filter_map(|source| source.service_account_token.as_ref())
+        .map(|token| token.audience.as_deref().unwrap_or(""))
+        .collect()
+}
+
 type Environment<'a> = (&'a [EnvVar], &'a [EnvFromSource]);
 
 /// `env` and `envFrom` of every container of every kind.
@@ -154,7 +165,8 @@ mod tests {
                 {"name": "v3", "projected": {"sources": [
                     {"secret": {"name": "s-proj"}},
                     {"configMap": {"name": "c-proj"}},
-                    {"serviceAccountToken": {"path": "token"}}]}}],
+                    {"serviceAccountToken": {"path": "token"}},
+                    {"serviceAccountToken": {"path": "t2", "audience": "vault"}}]}}],
             "imagePullSecrets": [{"name": "s-pull"}],
         }));
         assert_eq!(
@@ -166,6 +178,10 @@ mod tests {
             ["c-env", "c-ephemeral", "c-from", "c-proj", "c-vol"]
         );
         assert_eq!(service_account(&spec), "default");
+        assert_eq!(
+            token_audiences(&spec).into_iter().collect::<Vec<_>>(),
+            ["", "vault"]
+        );
     }
 
     #[test]
@@ -176,6 +192,7 @@ mod tests {
         }));
         assert!(secrets(&spec).is_empty());
         assert!(config_maps(&spec).is_empty());
+        assert!(token_audiences(&spec).is_empty());
         assert_eq!(service_account(&spec), "builder");
     }
 }

@@ -11,8 +11,12 @@ use super::references;
 pub enum Wanted<'a> {
     Secret(&'a str),
     ConfigMap(&'a str),
-    /// A token for this service account ("" = the pod's own).
-    Token(&'a str),
+    /// A token for this service account ("" = the pod's own) with these
+    /// audiences (none = the API server's default).
+    Token {
+        account: &'a str,
+        audiences: &'a [String],
+    },
 }
 
 /// The pod the plugin names and the namespace it asks in ("" = the pod's).
@@ -32,6 +36,7 @@ pub enum Rule {
     SameNamespace,
     Referenced,
     OwnServiceAccount,
+    TokenProjected,
 }
 
 impl Rule {
@@ -43,6 +48,7 @@ impl Rule {
             Self::SameNamespace => "same-namespace",
             Self::Referenced => "referenced",
             Self::OwnServiceAccount => "own-service-account",
+            Self::TokenProjected => "token-projected",
         }
     }
 }
@@ -121,18 +127,73 @@ pub fn authorize(
                 ),
             ))
         }
-        Wanted::Token(account) => {
+        Wanted::Token { account, audiences } => {
             let own = references::service_account(spec);
-            if account.is_empty() || account == own {
-                Ok(())
-            } else {
-                Err(Denial::new(
+            if !account.is_empty() && account != own {
+                return Err(Denial::new(
                     Rule::OwnServiceAccount,
                     format!("pod {pod_name} runs as service account {own}, not {account}"),
-                ))
+                ));
             }
+            token_projected(&pod_name, spec, audiences)
         }
         _ => Ok(()),
+    }
+}
+
+/// The kube-apiserver's ServiceAccountNodeAudienceRestriction for a
+/// kubelet, restated: at most one audience, and it must be the audience of
+/// one of the pod's `serviceAccountToken` projections (none or "" = the API
+/// server's default); a pod that projects no token gets none.
+fn token_projected(
+    pod_name: &str,
+    spec: &k8s_openapi::api::core::v1::PodSpec,
+    audiences: &[String],
+) -> Result<(), Denial> {
+    let projected = references::token_audiences(spec);
+    if projected.is_empty() {
+        return Err(Denial::new(
+            Rule::TokenProjected,
+            format!(
+                "pod {pod_name} projects no service-account token (volumes[].projected.sources[].serviceAccountToken), so it gets none"
+            ),
+        ));
+    }
+    let audience = match audiences {
+        [] => "",
+        [one] => one.as_str(),
+        _ => {
+            return Err(Denial::new(
+                Rule::TokenProjected,
+                format!(
+                    "a token for pod {pod_name} has at most one audience, as a projection has; {} were asked",
+                    audiences.len()
+                ),
+            ));
+        }
+    };
+    if projected.contains(audience) {
+        Ok(())
+    } else {
+        let shown = |a: &str| {
+            if a.is_empty() {
+                "(the API server's default)".to_owned()
+            } else {
+                format!("{a:?}")
+            }
+        };
+        Err(Denial::new(
+            Rule::TokenProjected,
+            format!(
+                "pod {pod_name} projects no service-account token with audience {}; it projects {}",
+                shown(audience),
+                projected
+                    .iter()
+                    .map(|a| shown(a))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ))
     }
 }
 
@@ -145,7 +206,10 @@ mod tests {
             "metadata": {"name": "p", "namespace": "ns", "uid": "u1"},
             "spec": {"nodeName": node, "serviceAccountName": "app",
                      "containers": [{"name": "c", "envFrom": [{"secretRef": {"name": "db"}}]}],
-                     "volumes": [{"name": "v", "configMap": {"name": "conf"}}]},
+                     "volumes": [{"name": "v", "configMap": {"name": "conf"}},
+                                 {"name": "t", "projected": {"sources": [
+                                     {"serviceAccountToken": {"path": "token"}},
+                                     {"serviceAccountToken": {"path": "vault", "audience": "vault"}}]}}]},
             "status": {"phase": phase},
         }))
         .expect("a pod")
@@ -157,6 +221,14 @@ mod tests {
             name: "p",
             uid,
             object_namespace,
+        }
+    }
+
+    fn token<'a>(account: &'a str, audiences: &[&str]) -> Wanted<'a> {
+        let audiences: Vec<String> = audiences.iter().map(|a| (*a).to_owned()).collect();
+        Wanted::Token {
+            account,
+            audiences: Vec::leak(audiences),
         }
     }
 
@@ -186,11 +258,15 @@ mod tests {
             None
         );
         assert_eq!(
+            rule(authorize("n1", asked("u1", ""), Some(&pod), token("", &[]))),
+            None
+        );
+        assert_eq!(
             rule(authorize(
                 "n1",
                 asked("u1", ""),
                 Some(&pod),
-                Wanted::Token("")
+                token("", &["vault"])
             )),
             None
         );
@@ -199,7 +275,7 @@ mod tests {
                 "n1",
                 asked("u1", ""),
                 Some(&pod),
-                Wanted::Token("app")
+                token("app", &[])
             )),
             None
         );
@@ -267,13 +343,37 @@ mod tests {
             )),
             Some(Rule::Referenced)
         );
-        let denial = authorize("n1", asked("u1", ""), Some(&pod), Wanted::Token("admin"))
+        let denial = authorize("n1", asked("u1", ""), Some(&pod), token("admin", &[]))
             .expect_err("another account");
         assert_eq!(denial.rule, Rule::OwnServiceAccount);
         assert!(
             denial
                 .message
                 .starts_with("refused by rule own-service-account: "),
+            "{}",
+            denial.message
+        );
+    }
+
+    #[test]
+    fn a_token_only_for_a_projected_audience() {
+        let pod = pod("n1", "Running");
+        let denied = |wanted| rule(authorize("n1", asked("u1", ""), Some(&pod), wanted));
+        assert_eq!(denied(token("", &["vk-test"])), Some(Rule::TokenProjected));
+        assert_eq!(
+            denied(token("", &["vault", "vault"])),
+            Some(Rule::TokenProjected),
+            "at most one audience"
+        );
+        let mut bare = pod.clone();
+        if let Some(spec) = bare.spec.as_mut() {
+            spec.volumes = None;
+        }
+        let denial = authorize("n1", asked("u1", ""), Some(&bare), token("", &[]))
+            .expect_err("no projection, no token");
+        assert_eq!(denial.rule, Rule::TokenProjected);
+        assert!(
+            denial.message.contains("projects no service-account token"),
             "{}",
             denial.message
         );

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use k8s_openapi::api::core::v1::Pod;
 use tonic::{Request, Response, Status};
 use vk_proto::auth::RequireSecret;
 use vk_proto::v1::host_callbacks_server::HostCallbacks;
@@ -26,10 +27,17 @@ pub struct Service {
     pub uid: u32,
 }
 
-/// A call that passed every check: the cluster to read and its pod.
+/// A call that passed every check: the cluster to read and the host's copy
+/// of the pod it was admitted for (namespace, name and uid as asked).
 struct Granted<'a> {
     cluster: &'a Arc<Cluster>,
-    pod: PodRef,
+    pod: Arc<Pod>,
+}
+
+impl Granted<'_> {
+    fn namespace(&self) -> &str {
+        self.pod.metadata.namespace.as_deref().unwrap_or_default()
+    }
 }
 
 impl Service {
@@ -76,10 +84,12 @@ impl Service {
         };
         rules::authorize(&cluster.node, asked, held.as_deref(), wanted)
             .map_err(|denial| deny(Status::permission_denied(denial.message)))?;
-        Ok(Granted {
-            cluster,
-            pod: pod.clone(),
-        })
+        let pod = held.ok_or_else(|| {
+            deny(Status::permission_denied(
+                "the pod went away during the call",
+            ))
+        })?;
+        Ok(Granted { cluster, pod })
     }
 
     fn call(&self, rpc: &'static str, object: String, pod: Option<&PodRef>) -> Call {
@@ -119,6 +129,40 @@ fn finish<T>(call: &Call, result: Result<T, FetchError>) -> Result<Response<T>, 
     }
 }
 
+/// The API server's shortest token lifetime (TokenRequest validation).
+const MIN_TOKEN_SECONDS: i64 = 600;
+
+/// The lifetime the kube-apiserver turns into a year
+/// (`--service-account-extend-token-expiration`, on by default): its
+/// ServiceAccount admission writes exactly this into the `kube-api-access-*`
+/// projection, and a TokenRequest bound to a pod that asks exactly this is
+/// extended. The host never sends it.
+const EXTENDED_TOKEN_SECONDS: i64 = 3607;
+
+/// Checks a plugin's non-zero `expiration_seconds` (0, the default, is the
+/// host's cap): the API server would refuse less than 10 minutes anyway.
+fn token_lifetime(asked: i64) -> Result<i64, String> {
+    if asked < MIN_TOKEN_SECONDS {
+        Err(format!(
+            "expiration_seconds {asked} is under the API server's minimum of {MIN_TOKEN_SECONDS} (10 minutes); ask 0 for the default"
+        ))
+    } else {
+        Ok(asked)
+    }
+}
+
+/// What the host asks the API server for: the plugin's lifetime (or the cap
+/// when it asked none), at most the cap, and never the one value the API
+/// server would extend to a year.
+fn granted_lifetime(asked: Option<i64>, cap: i64) -> i64 {
+    let seconds = asked.map_or(cap, |asked| asked.min(cap));
+    if seconds == EXTENDED_TOKEN_SECONDS {
+        3600
+    } else {
+        seconds
+    }
+}
+
 #[tonic::async_trait]
 impl HostCallbacks for Service {
     async fn get_secret(
@@ -139,7 +183,7 @@ impl HostCallbacks for Service {
             Some(&asked.name),
             Wanted::Secret(&asked.name),
         )?;
-        let result = fetch::secret(&granted.cluster.client, &granted.pod.namespace, &asked.name)
+        let result = fetch::secret(&granted.cluster.client, granted.namespace(), &asked.name)
             .await
             .map(|secret| GetSecretResponse {
                 data: secret
@@ -177,19 +221,18 @@ impl HostCallbacks for Service {
             Some(&asked.name),
             Wanted::ConfigMap(&asked.name),
         )?;
-        let result =
-            fetch::config_map(&granted.cluster.client, &granted.pod.namespace, &asked.name)
-                .await
-                .map(|map| GetConfigMapResponse {
-                    data: map.data.unwrap_or_default().into_iter().collect(),
-                    binary_data: map
-                        .binary_data
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|(key, value)| (key, value.0.into()))
-                        .collect(),
-                    resource_version: map.metadata.resource_version.unwrap_or_default(),
-                });
+        let result = fetch::config_map(&granted.cluster.client, granted.namespace(), &asked.name)
+            .await
+            .map(|map| GetConfigMapResponse {
+                data: map.data.unwrap_or_default().into_iter().collect(),
+                binary_data: map
+                    .binary_data
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(key, value)| (key, value.0.into()))
+                    .collect(),
+                resource_version: map.metadata.resource_version.unwrap_or_default(),
+            });
         finish(&call, result)
     }
 
@@ -208,36 +251,36 @@ impl HostCallbacks for Service {
             object_name("token for ServiceAccount", asked.pod.as_ref(), "", account),
             asked.pod.as_ref(),
         );
+        let expiration_seconds = match asked.expiration_seconds {
+            0 => None,
+            seconds => Some(token_lifetime(seconds).map_err(|message| {
+                call.record(Decision::Denied, &message);
+                Status::invalid_argument(message)
+            })?),
+        };
         let granted = self.admit(
             &request,
             &call,
             asked.pod.as_ref(),
             "",
             None,
-            Wanted::Token(&asked.service_account_name),
+            Wanted::Token {
+                account: &asked.service_account_name,
+                audiences: &asked.audiences,
+            },
         )?;
-        let pod = granted
-            .cluster
-            .pods
-            .pod(&granted.pod.namespace, &granted.pod.name)
-            .ok_or_else(|| Status::permission_denied("the pod went away during the call"))?;
         let empty = Default::default();
-        let service_account =
-            super::references::service_account(pod.spec.as_ref().unwrap_or(&empty));
+        let spec = granted.pod.spec.as_ref().unwrap_or(&empty);
         let cap = granted.cluster.max_token_seconds;
-        let expiration_seconds = match asked.expiration_seconds {
-            0 => cap,
-            asked => asked.min(cap),
-        };
         let result = fetch::token(
             &granted.cluster.client,
             TokenFor {
-                namespace: &granted.pod.namespace,
-                service_account,
-                pod_name: &granted.pod.name,
-                pod_uid: &granted.pod.uid,
+                namespace: granted.namespace(),
+                service_account: super::references::service_account(spec),
+                pod_name: granted.pod.metadata.name.as_deref().unwrap_or_default(),
+                pod_uid: granted.pod.metadata.uid.as_deref().unwrap_or_default(),
                 audiences: asked.audiences.clone(),
-                expiration_seconds,
+                expiration_seconds: granted_lifetime(expiration_seconds, cap),
             },
         )
         .await
@@ -246,5 +289,28 @@ impl HostCallbacks for Service {
             expiration_unix_seconds: token.expires_unix_seconds,
         });
         finish(&call, result)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_lifetimes_are_checked_and_capped() {
+        assert!(token_lifetime(-1).is_err(), "negative");
+        let short = token_lifetime(599).expect_err("under 10 minutes");
+        assert!(short.contains("minimum of 600"), "{short}");
+        assert_eq!(token_lifetime(600), Ok(600));
+        assert_eq!(granted_lifetime(None, 3600), 3600, "0 asks for the cap");
+        assert_eq!(granted_lifetime(Some(7200), 3600), 3600);
+        assert_eq!(granted_lifetime(Some(900), 3600), 900);
+        assert_eq!(
+            granted_lifetime(Some(3607), 7200),
+            3600,
+            "never the value the API server extends to a year"
+        );
+        assert_eq!(granted_lifetime(None, 3607), 3600);
+        assert_eq!(granted_lifetime(Some(7200), 7200), 7200);
     }
 }
