@@ -14,7 +14,7 @@ use crate::kubelet_api::ApiOptions;
 use crate::kubelet_api::tls::{self, ServingCertSource, ServingNames};
 use crate::node::{NodeOptions, TaintChoice};
 use crate::plugins::{
-    BackoffPolicy, HealthPolicy, PluginSpec, SupervisorConfig, default_runtime_dir,
+    BackoffPolicy, HealthPolicy, PluginSpec, PluginUser, SupervisorConfig, default_runtime_dir,
 };
 use crate::pods::PodOptions;
 
@@ -38,6 +38,12 @@ pub struct Cli {
         value_delimiter = ' '
     )]
     pub plugin_args: Vec<String>,
+
+    /// Run the plugin as this user (and group; default the user's primary
+    /// group) instead of vk-host's own, so it cannot read the host's
+    /// credentials. vk-host must run as root.
+    #[arg(long, env = "VK_PLUGIN_USER", value_name = "USER[:GROUP]")]
+    pub plugin_user: Option<String>,
 
     /// Name of the Kubernetes Node to register [default: this host's name].
     #[arg(long, env = "VK_NODE_NAME", value_name = "NAME")]
@@ -235,6 +241,8 @@ pub enum ConfigError {
     #[error("--tls-san {given:?}: not an IP address or a DNS name")]
     TlsSan { given: String },
     #[error(transparent)]
+    PluginUser(#[from] crate::plugins::UserError),
+    #[error(transparent)]
     Tls(#[from] crate::kubelet_api::tls::TlsError),
 }
 
@@ -256,6 +264,11 @@ impl Cli {
     /// Checks every flag; nothing is started or bound yet.
     pub fn into_config(mut self) -> Result<Config, ConfigError> {
         check_plugin(&self.plugin)?;
+        let plugin_user = self
+            .plugin_user
+            .as_deref()
+            .map(|given| PluginUser::resolve(given, nix::unistd::geteuid().as_raw()))
+            .transpose()?;
         let plugin_config = match self.plugin_config.take() {
             Some(path) => {
                 std::fs::File::open(&path).map_err(|source| ConfigError::PluginConfig {
@@ -335,6 +348,7 @@ impl Cli {
             ..BackoffPolicy::default()
         };
         supervisor.stop_grace = self.plugin_stop_grace;
+        supervisor.plugin_user = plugin_user;
         Ok(Config {
             kubelet_api,
             kube: KubeOptions {

@@ -32,8 +32,25 @@ pub enum RunError {
     KubeletApi(#[from] kubelet_api::ServeError),
 }
 
+/// Makes the host non-dumpable, so a process of the same uid (a plugin
+/// without `--plugin-user`) can neither read `/proc/<host>/environ` or
+/// `/proc/<host>/mem` nor ptrace it. Files the host can read (its
+/// kubeconfig, a service-account token) stay readable to that uid: only
+/// `--plugin-user` protects those, so say so when running as root without it.
+fn protect_host_process(config: &Config) {
+    if let Err(error) = nix::sys::prctl::set_dumpable(false) {
+        tracing::warn!(%error, "cannot make vk-host non-dumpable (prctl PR_SET_DUMPABLE)");
+    }
+    if config.supervisor.plugin_user.is_none() && nix::unistd::geteuid().is_root() {
+        tracing::warn!(
+            "the plugin runs as root, vk-host's own identity: it can read vk-host's kubeconfig and service-account token and so bypass the host callbacks' scope; pass --plugin-user USER to run it as an unprivileged user"
+        );
+    }
+}
+
 /// Runs vk-host with a validated configuration until SIGTERM or SIGINT.
 pub async fn run(config: Config) -> Result<(), RunError> {
+    protect_host_process(&config);
     let root = CancellationToken::new();
     shutdown::cancel_on_signals(root.clone()).map_err(RunError::Signals)?;
     let client = connect(&config.kube).await?;

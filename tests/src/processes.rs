@@ -2,6 +2,7 @@
 //! a running `vk-host` with its log captured, and what `/proc` says about a
 //! process (children, peak memory, environment).
 
+use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
@@ -96,8 +97,17 @@ impl HostProcess {
     /// Starts `target/debug/vk-host` with `args` and extra environment.
     pub fn start<A: AsRef<std::ffi::OsStr>>(args: &[A], env: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().expect("tempdir for the host log");
+        // Searchable, not listable, by others: the runtime dir inside must be
+        // reachable by a `--plugin-user`; the log stays private.
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o711))
+            .expect("chmod the host's tempdir");
         let log = dir.path().join("vk-host.log");
-        let file = std::fs::File::create(&log).expect("host log file");
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&log)
+            .expect("host log file");
         let mut command = tokio::process::Command::new(workspace_binary("vk-host"));
         command
             .args(args)

@@ -3,6 +3,7 @@
 //! controllers read like a user's session (`kubectl apply`, `kubectl get`).
 
 use std::net::{IpAddr, Ipv4Addr, TcpListener, UdpSocket};
+use std::os::unix::fs::PermissionsExt as _;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -135,6 +136,10 @@ impl VirtualNode {
             .unwrap_or_else(|| node_name(&setup.prefix));
         let namespace = cluster.create_namespace(&setup.prefix).await;
         let config_dir = tempfile::tempdir().expect("tempdir for the plugin config");
+        // The plugin may run as another user (`--plugin-user`): it must be
+        // able to read its configuration file.
+        std::fs::set_permissions(config_dir.path(), std::fs::Permissions::from_mode(0o711))
+            .expect("chmod the plugin config dir");
         let plugin = workspace_binary(&setup.plugin);
         let kubeconfig = cluster.vk_host_kubeconfig();
         let mut args: Vec<String> = vec![

@@ -1,6 +1,6 @@
 //! `HostCallbacks`, served to each plugin launch on the host socket named at
 //! launch: the only door from a plugin to cluster data. A call is answered
-//! only when it carries the launch's secret, comes from the host's own uid,
+//! only when it carries the launch's secret, comes from the plugin's uid,
 //! and asks for an object that a pod bound to this node references (the
 //! rules, in order, are in `rules` and in the proto). Every call leaves one
 //! audit line; secret data is never logged.
@@ -92,12 +92,13 @@ impl CallbackScope {
 }
 
 /// Binds `path` (mode 0600) and serves `HostCallbacks` there for the plugin
-/// launch holding `secret` until `stop`.
+/// launch holding `secret`, running as `peer_uid`, until `stop`.
 pub fn serve(
     path: &Path,
     secret: &str,
     plugin: &str,
     scope: &CallbackScope,
+    peer_uid: u32,
     stop: CancellationToken,
 ) -> std::io::Result<()> {
     let listener = UnixListener::bind(path)?;
@@ -106,7 +107,7 @@ pub fn serve(
         scope: scope.clone(),
         secret: RequireSecret::new(secret),
         plugin: plugin.to_owned(),
-        uid: nix::unistd::geteuid().as_raw(),
+        uid: peer_uid,
     })
     .max_decoding_message_size(vk_proto::DEFAULT_MAX_MESSAGE_BYTES)
     .max_encoding_message_size(vk_proto::DEFAULT_MAX_MESSAGE_BYTES);
@@ -150,6 +151,7 @@ mod tests {
             "s3cret",
             "plugin",
             &CallbackScope::default(),
+            nix::unistd::geteuid().as_raw(),
             stop.clone(),
         )
         .expect("serve");

@@ -23,6 +23,15 @@ pub enum PluginError {
         #[source]
         source: std::io::Error,
     },
+    #[error(
+        "plugin {path} cannot run as --plugin-user {user}: it cannot enter {blocked}; \
+         choose a --runtime-dir whose every parent it may search (o+x)"
+    )]
+    RuntimeDirUnreachable {
+        path: PathBuf,
+        user: String,
+        blocked: String,
+    },
     #[error("plugin {path} exited with {status} before its handshake (last stderr: {stderr_tail})")]
     ExitedBeforeHandshake {
         path: PathBuf,

@@ -1,6 +1,8 @@
 //! Starting a plugin exactly as the protocol says: a private 0700 directory,
 //! a per-launch secret in a 0600 file, an allowlisted environment naming the
 //! sockets, stdin a pipe the host holds, stdout/stderr forwarded to logs.
+//! With a [`PluginUser`] the plugin runs as that uid/gid (no supplementary
+//! groups) and owns its private directory, secret file and callback socket.
 
 use std::io::Write as _;
 use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
@@ -16,6 +18,7 @@ use vk_proto::env;
 use super::error::PluginError;
 use super::output::{self, StderrTail};
 use super::process;
+use super::user::PluginUser;
 use crate::callbacks::{self, CallbackScope};
 
 /// Host environment variables a plugin may see; everything else (KUBECONFIG,
@@ -130,14 +133,16 @@ impl Drop for LaunchedPlugin {
 /// [`launch_with`] a callback service that refuses everything: for tools
 /// that run a plugin without a cluster (the conformance checker, tests).
 pub async fn launch(spec: &PluginSpec) -> Result<LaunchedPlugin, PluginError> {
-    launch_with(spec, &CallbackScope::default()).await
+    launch_with(spec, &CallbackScope::default(), None).await
 }
 
 /// Checks the executable, prepares the private directory and secret, serves
-/// `HostCallbacks` for `scope` on the host socket, and starts the plugin.
+/// `HostCallbacks` for `scope` on the host socket, and starts the plugin,
+/// as `user` when given (the host must be root), else as the host's uid.
 pub async fn launch_with(
     spec: &PluginSpec,
     scope: &CallbackScope,
+    user: Option<&PluginUser>,
 ) -> Result<LaunchedPlugin, PluginError> {
     check_executable(&spec.path)?;
     let rendezvous_error = |source| PluginError::Rendezvous {
@@ -145,6 +150,15 @@ pub async fn launch_with(
         source,
     };
     std::fs::create_dir_all(&spec.runtime_dir).map_err(rendezvous_error)?;
+    if let Some(user) = user
+        && let Some(blocked) = user.unreachable_ancestor(&spec.runtime_dir)
+    {
+        return Err(PluginError::RuntimeDirUnreachable {
+            path: spec.path.clone(),
+            user: user.name.clone(),
+            blocked,
+        });
+    }
     let dir = tempfile::Builder::new()
         .prefix("p-")
         .permissions(std::fs::Permissions::from_mode(0o700))
@@ -157,14 +171,25 @@ pub async fn launch_with(
     let host_socket = dir.path().join("host.sock");
 
     let callbacks_stop = CancellationToken::new();
+    let peer_uid = user.map_or_else(|| nix::unistd::geteuid().as_raw(), |user| user.uid);
     callbacks::serve(
         &host_socket,
         &secret,
         &spec.display_name(),
         scope,
+        peer_uid,
         callbacks_stop.clone(),
     )
     .map_err(rendezvous_error)?;
+    if let Some(user) = user {
+        // The plugin binds its socket in the directory, reads the secret and
+        // connects to the host socket; modes stay 0700/0600, so only it (and
+        // root) can.
+        for path in [dir.path(), secret_file.as_path(), host_socket.as_path()] {
+            std::os::unix::fs::chown(path, Some(user.uid), Some(user.gid))
+                .map_err(rendezvous_error)?;
+        }
+    }
 
     let mut command = tokio::process::Command::new(&spec.path);
     command
@@ -188,6 +213,12 @@ pub async fn launch_with(
         .kill_on_drop(true);
     if let Some(config) = &spec.config {
         command.env(env::CONFIG, config);
+    }
+    if let Some(user) = user {
+        // std clears the supplementary groups (setgroups(0)) before setuid
+        // when it changes the uid as root, so the plugin keeps none of the
+        // host's groups.
+        command.uid(user.uid).gid(user.gid);
     }
     process::die_with_parent(&mut command);
     let mut child = command

@@ -12,6 +12,7 @@ mod output;
 mod process;
 mod retry;
 mod supervisor;
+mod user;
 
 pub use backoff::BackoffPolicy;
 pub use client::{CallError, Deadlines, MessageLimit, PluginClient, PluginIdentity};
@@ -23,3 +24,4 @@ pub use launch::{
 };
 pub use retry::{CallKind, Retry, classify};
 pub use supervisor::{Phase, PluginStatus, PluginWatch, Supervisor, SupervisorConfig};
+pub use user::{PluginUser, UserError};

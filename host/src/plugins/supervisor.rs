@@ -18,6 +18,7 @@ use super::error::PluginError;
 use super::handshake::handshake;
 use super::health::{HealthPolicy, HealthTracker, Verdict};
 use super::launch::{LaunchedPlugin, PluginSpec, launch_with};
+use super::user::PluginUser;
 use crate::callbacks::CallbackScope;
 
 /// Everything the supervisor needs to run a plugin.
@@ -36,6 +37,8 @@ pub struct SupervisorConfig {
     /// What every launch's `HostCallbacks` answers from (by default
     /// nothing: every call refused).
     pub callbacks: CallbackScope,
+    /// Run the plugin as this user instead of the host's (`--plugin-user`).
+    pub plugin_user: Option<PluginUser>,
 }
 
 impl SupervisorConfig {
@@ -49,6 +52,7 @@ impl SupervisorConfig {
             backoff: BackoffPolicy::default(),
             stop_grace: Duration::from_secs(5),
             callbacks: CallbackScope::default(),
+            plugin_user: None,
         }
     }
 }
@@ -167,7 +171,8 @@ impl Supervisor {
 }
 
 async fn start_once(config: &SupervisorConfig) -> Result<Running, PluginError> {
-    let mut plugin = launch_with(&config.spec, &config.callbacks).await?;
+    let mut plugin =
+        launch_with(&config.spec, &config.callbacks, config.plugin_user.as_ref()).await?;
     match handshake(
         &mut plugin,
         &config.node_name,
