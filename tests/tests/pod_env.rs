@@ -56,8 +56,24 @@ fn pod(node: &VirtualNode, name: &str, spec: Value) -> Pod {
 }
 
 /// The env the mock received for `container`: name → value (`None` for an
-/// entry still unresolved).
+/// entry still unresolved), without the master service variables
+/// (`KUBERNETES_*`, see [`master_env_of`]).
 fn env_of(entry: &Value, container: &str) -> Vec<(String, Option<String>)> {
+    all_env_of(entry, container)
+        .into_iter()
+        .filter(|(name, _)| !name.starts_with("KUBERNETES_"))
+        .collect()
+}
+
+/// The `KUBERNETES_*` variables the mock received for `container`, in order.
+fn master_env_of(entry: &Value, container: &str) -> Vec<(String, Option<String>)> {
+    all_env_of(entry, container)
+        .into_iter()
+        .filter(|(name, _)| name.starts_with("KUBERNETES_"))
+        .collect()
+}
+
+fn all_env_of(entry: &Value, container: &str) -> Vec<(String, Option<String>)> {
     serde_json::from_value(entry["env"][container].clone()).expect("env listing")
 }
 
@@ -108,6 +124,9 @@ async fn env_is_resolved_with_kubelet_semantics_and_the_pod_ip_arrives_late() {
                 {"name": "CPU_REQUEST", "valueFrom": {"resourceFieldRef": {"resource": "requests.cpu", "divisor": "1m"}}},
                 {"name": "MEMORY_MI", "valueFrom": {"resourceFieldRef": {"resource": "limits.memory", "divisor": "1Mi"}}},
                 {"name": "ESCAPED", "value": "$$(MODE)"},
+                // The user's value wins over the master service's, and may
+                // refer to the master service variables.
+                {"name": "KUBERNETES_SERVICE_PORT", "value": "8443-$(KUBERNETES_SERVICE_HOST)"},
             ],
             "volumeMounts": [{"name": "creds", "mountPath": "/creds"}],
         }],
@@ -182,6 +201,36 @@ async fn env_is_resolved_with_kubelet_semantics_and_the_pod_ip_arrives_late() {
     assert!(
         entry["updates"].as_u64().expect("updates") >= 1,
         "the pod IP came with an UpdatePod: {entry}"
+    );
+
+    // The master service variables, as the kubelet injects them in every
+    // namespace: from Service default/kubernetes, the user's definition first.
+    let master = Api::<k8s_openapi::api::core::v1::Service>::namespaced(client.clone(), "default")
+        .get("kubernetes")
+        .await
+        .expect("Service default/kubernetes");
+    let ip = master
+        .spec
+        .and_then(|spec| spec.cluster_ip)
+        .expect("the kubernetes Service's ClusterIP");
+    let port = 443;
+    let expected: Vec<(String, Option<String>)> = [
+        ("KUBERNETES_SERVICE_PORT", format!("8443-{ip}")),
+        ("KUBERNETES_SERVICE_HOST", ip.clone()),
+        ("KUBERNETES_SERVICE_PORT_HTTPS", port.to_string()),
+        ("KUBERNETES_PORT", format!("tcp://{ip}:{port}")),
+        ("KUBERNETES_PORT_443_TCP", format!("tcp://{ip}:{port}")),
+        ("KUBERNETES_PORT_443_TCP_PROTO", "tcp".to_owned()),
+        ("KUBERNETES_PORT_443_TCP_PORT", port.to_string()),
+        ("KUBERNETES_PORT_443_TCP_ADDR", ip.clone()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), Some(v)))
+    .collect();
+    assert_eq!(
+        master_env_of(&entry, "main"),
+        expected,
+        "master service variables: {entry}"
     );
 
     // Volume data through the callbacks: the secret volume and the
@@ -309,5 +358,12 @@ async fn a_missing_config_map_holds_the_pod_until_it_is_created() {
     assert_eq!(
         env_of(&entry, "main"),
         vec![("LATE".to_owned(), Some("arrived".to_owned()))]
+    );
+    let master = master_env_of(&entry, "main");
+    assert!(
+        master
+            .iter()
+            .any(|(name, value)| name == "KUBERNETES_SERVICE_HOST" && value.is_some()),
+        "every container gets KUBERNETES_SERVICE_HOST: {master:?}"
     );
 }

@@ -40,6 +40,8 @@ pub struct Context {
     pub queue: Arc<WorkQueue>,
     pub plugin: watch::Receiver<Option<Current>>,
     pub status_resync: Duration,
+    /// The master service variables every container gets, cached briefly.
+    pub master_service: crate::pods::env::MasterService,
 }
 
 impl std::fmt::Debug for Context {

@@ -130,6 +130,7 @@ pub async fn run(
         queue: Arc::new(queue::WorkQueue::default()),
         plugin: current,
         status_resync: options.status_resync,
+        master_service: env::MasterService::default(),
     });
     let mut tasks = JoinSet::new();
     tasks.spawn(

@@ -308,7 +308,14 @@ async fn resolve_env(
     key: &PodKey,
     pod: &Arc<Pod>,
 ) -> Result<Result<env::Resolved, Outcome>, SyncError> {
-    match env::resolve(&ctx.client, &ctx.node, &for_plugin(pod)).await {
+    match env::resolve(
+        &ctx.client,
+        &ctx.node,
+        &ctx.master_service,
+        &for_plugin(pod),
+    )
+    .await
+    {
         Ok(resolved) => {
             for message in &resolved.skipped_keys {
                 report_failure(ctx, key, pod, "InvalidEnvironmentVariableNames", message);

@@ -125,13 +125,17 @@ struct Context<'a> {
 /// One container's variables in kubelet order: a later definition replaces
 /// the value and keeps the first position.
 #[derive(Default)]
-struct Environment {
+struct Environment<'a> {
     vars: Vec<EnvVar>,
     index: HashMap<String, usize>,
     awaits_pod_ip: bool,
+    /// The master service variables: referable in `$(...)`, and appended
+    /// unless the container defines the name itself (the kubelet's order
+    /// and precedence).
+    service: &'a [(String, String)],
 }
 
-impl Environment {
+impl Environment<'_> {
     fn set(&mut self, var: EnvVar) {
         match self.index.get(&var.name) {
             Some(&at) => self.vars[at] = var,
@@ -150,13 +154,30 @@ impl Environment {
         });
     }
 
-    /// The value of a defined, resolved variable.
+    /// The value of a defined, resolved variable, else of a master service
+    /// variable.
     fn lookup(&self, name: &str) -> Option<&str> {
-        let var = &self.vars[*self.index.get(name)?];
+        let Some(&at) = self.index.get(name) else {
+            return self
+                .service
+                .iter()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.as_str());
+        };
+        let var = &self.vars[at];
         if var.value_from.is_some() {
             return None;
         }
         Some(var.value.as_deref().unwrap_or_default())
+    }
+
+    /// Appends the master service variables the container did not define.
+    fn add_service(&mut self) {
+        for (name, value) in self.service {
+            if !self.index.contains_key(name) {
+                self.literal(name, value.clone());
+            }
+        }
     }
 
     fn expand_all(&self, texts: Vec<String>) -> Vec<String> {
@@ -185,13 +206,16 @@ impl Context<'_> {
         env: &[EnvVar],
         env_from: &[EnvFromSource],
         skipped_keys: &mut Vec<String>,
-    ) -> Result<Environment, ConfigError> {
+    ) -> Result<Environment<'_>, ConfigError> {
         let fail = |message: String| ConfigError {
             container: container_name.to_owned(),
             message,
         };
         let namespace = self.namespace();
-        let mut out = Environment::default();
+        let mut out = Environment {
+            service: &self.sources.master_service,
+            ..Environment::default()
+        };
         for source in env_from {
             let prefix = source.prefix.as_deref().unwrap_or_default();
             let (kind, name, optional, found) = if let Some(r) = &source.config_map_ref {
@@ -299,6 +323,7 @@ impl Context<'_> {
             };
             out.literal(&var.name, value);
         }
+        out.add_service();
         Ok(out)
     }
 }

@@ -4,17 +4,21 @@
 //! "Environment" section).
 //!
 //! - `sources`: the one cluster read per resolution (GET by name, no cache);
+//! - `master`: the master service variables every container gets (Service
+//!   `default/kubernetes`, cached briefly);
 //! - `build`: the pure assembly (envFrom then env, sources, expansion);
 //! - `expand`, `fields`, `resources`, `quantity`: its pure parts;
 //! - `config_error`: the status of a pod whose env cannot be built.
 //!
-//! Not provided: service-link variables (they need every Service of the
-//! namespace; the host does not read Services).
+//! Not provided: service-link variables of the namespace's own Services
+//! (`enableServiceLinks`; they need every Service of the namespace). The
+//! master service's variables are provided, as the kubelet always does.
 
 mod build;
 pub mod config_error;
 mod expand;
 mod fields;
+mod master;
 mod quantity;
 mod resources;
 mod sources;
@@ -22,6 +26,7 @@ mod sources;
 use k8s_openapi::api::core::v1::Pod;
 
 pub use build::{ConfigError, Resolved};
+pub use master::MasterService;
 
 /// Why a pod's environment could not be resolved.
 #[derive(Debug, thiserror::Error)]
@@ -36,11 +41,17 @@ pub enum EnvError {
 }
 
 /// Resolves the environment of `pod` (bound to `node`), reading what it
-/// references with `client`.
-pub async fn resolve(client: &kube::Client, node: &str, pod: &Pod) -> Result<Resolved, EnvError> {
-    let sources = sources::fetch(client, node, pod)
+/// references with `client`, and the master service through `master`.
+pub async fn resolve(
+    client: &kube::Client,
+    node: &str,
+    master: &MasterService,
+    pod: &Pod,
+) -> Result<Resolved, EnvError> {
+    let mut sources = sources::fetch(client, node, pod)
         .await
         .map_err(EnvError::Api)?;
+    sources.master_service = master.vars(client).await.map_err(EnvError::Api)?;
     build::build(pod, &sources).map_err(EnvError::Config)
 }
 

@@ -23,6 +23,9 @@ pub struct Sources {
     /// The Node's allocatable, when the Node was read.
     pub allocatable:
         Option<BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>>,
+    /// The master service variables (`KUBERNETES_SERVICE_HOST`, ...), in
+    /// order; filled by the caller from [`super::MasterService`].
+    pub master_service: Vec<(String, String)>,
 }
 
 impl std::fmt::Debug for Sources {
