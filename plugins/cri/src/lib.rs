@@ -2,9 +2,10 @@
 //! containerd through the Kubernetes Container Runtime Interface (CRI v1),
 //! reproducing the kubelet's behaviour (`pkg/kubelet/kuberuntime`).
 //!
-//! The plugin keeps no state of its own: what it needs after a restart is
-//! in the labels and annotations of the sandboxes and containers it made
-//! ([`labels`]). The decisions are pure functions over data, tested
+//! The plugin keeps little state of its own: the pods it holds, as JSON
+//! under `root_dir` ([`provider`]); what it needs about containers after a
+//! restart is in the labels and annotations of the sandboxes and containers
+//! it made ([`labels`]). The decisions are pure functions over data, tested
 //! without a runtime: pod spec to CRI configuration ([`spec`]), CRI state
 //! to pod status ([`status`]), and whether and when to restart a container
 //! ([`restart`], [`backoff`]). [`cri`] connects to the runtime.
@@ -12,8 +13,11 @@
 pub mod backoff;
 pub mod config;
 pub mod cri;
+pub mod images;
 pub mod labels;
+pub mod logs;
 pub mod paths;
+pub mod provider;
 pub mod qos;
 pub mod quantity;
 pub mod restart;
@@ -22,6 +26,7 @@ pub mod spec;
 pub mod status;
 
 pub use config::{Config, ConfigError};
+pub use provider::CriProvider;
 
 #[cfg(test)]
 mod test_pods;

@@ -1,14 +1,13 @@
 //! `vk-cri-plugin`: reads the launch environment and the configuration
-//! file, and checks that containerd answers CRI v1 at the configured
-//! socket. Serving pods (the `Provider`) is not implemented yet, so the
-//! binary then exits with status 1 and says so (see README.md).
+//! file, checks that containerd answers CRI v1 at the configured socket,
+//! and serves [`CriProvider`] until vk-host stops it.
 
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use vk_cri_plugin::Config;
 use vk_cri_plugin::cri::Runtime;
-use vk_plugin_sdk::Launch;
+use vk_cri_plugin::{Config, CriProvider};
+use vk_plugin_sdk::{Launch, PluginInfo};
 
 fn main() -> ExitCode {
     vk_plugin_sdk::init_logging();
@@ -25,21 +24,24 @@ fn run() -> anyhow::Result<()> {
     let launch = Launch::from_env().context("reading the launch environment")?;
     let config = Config::load_optional(launch.config_path.as_deref())?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    let connected = runtime.block_on(Runtime::connect(config.runtime_socket()))?;
-    let version = &connected.version;
-    tracing::info!(
-        runtime = %version.name,
-        version = %version.version,
-        api = %version.api_version,
-        socket = %config.runtime_socket().display(),
-        "connected to the container runtime"
-    );
-    anyhow::bail!(
-        "connected to {} {} (CRI {}) at {}, but serving pods is not implemented yet \
-         (see plugins/cri/README.md)",
-        version.name,
-        version.version,
-        version.api_version,
-        config.runtime_socket().display()
-    )
+    let result = runtime.block_on(async {
+        let connected = Runtime::connect(config.runtime_socket()).await?;
+        let version = &connected.version;
+        tracing::info!(
+            runtime = %version.name,
+            version = %version.version,
+            api = %version.api_version,
+            socket = %config.runtime_socket().display(),
+            "connected to the container runtime"
+        );
+        let provider = CriProvider::start(config, connected).await?;
+        let info = PluginInfo::new("cri", env!("CARGO_PKG_VERSION"));
+        vk_plugin_sdk::serve_with(launch, info, provider)
+            .await
+            .context("serving the plugin")
+    });
+    // The SDK watches stdin (the host's pipe) with a blocking read that never
+    // returns while the host lives; a normal runtime drop would wait for it.
+    runtime.shutdown_background();
+    result
 }

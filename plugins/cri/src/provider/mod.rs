@@ -1,0 +1,584 @@
+//! The [`Provider`] vk-host drives: it holds the pods it was given (in
+//! memory and under `<root_dir>/pods/<uid>/pod.json`), and a relist loop
+//! ([`sync`]) brings containerd in line with them and reports their status,
+//! as the kubelet's PLEG and pod workers do. Everything it made carries the
+//! managed-by label, so after a restart it adopts its running containers.
+
+mod store;
+mod sync;
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use k8s_cri::v1::{ContainerStatus, ExecSyncRequest};
+use k8s_openapi::api::core::v1::{Pod, PodStatus};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use k8s_openapi::jiff::Timestamp;
+use tokio::sync::{Notify, broadcast};
+use tokio_stream::StreamExt as _;
+use tokio_stream::wrappers::BroadcastStream;
+use vk_plugin_sdk::proto::Capability;
+use vk_plugin_sdk::{
+    ByteStream, ExecRequest, ExecSession, ExitStatus, LogsRequest, PodKey, PodStatusStream,
+    PodStatusUpdate, Provider, ProviderError, Readiness,
+};
+
+use crate::backoff::CrashLoopBackoff;
+use crate::config::Config;
+use crate::cri::Runtime;
+use crate::labels::PodIdentity;
+use crate::logs::{self, LogOptions};
+use crate::paths;
+use crate::snapshot::PodSnapshot;
+use crate::spec::dns::{DnsSettings, ResolvConf};
+use crate::spec::mounts::volume_host_paths;
+use crate::status::{StatusInput, SyncError, pod_status};
+
+pub use store::StoreError;
+
+/// Status changes buffered for slow watchers (the host resyncs anyway).
+const STATUS_BUFFER: usize = 256;
+
+/// The plugin's provider. Cheap to clone; clones share everything.
+#[derive(Clone, Debug)]
+pub struct CriProvider {
+    inner: Arc<Inner>,
+}
+
+/// What the provider and its relist loop share.
+#[derive(Debug)]
+struct Inner {
+    config: Config,
+    runtime: Runtime,
+    dns: DnsSettings,
+    node_ips: Vec<IpAddr>,
+    node_memory_bytes: i64,
+    pods: Mutex<HashMap<String, PodEntry>>,
+    crash_backoff: Mutex<CrashLoopBackoff>,
+    pull_backoff: Mutex<CrashLoopBackoff>,
+    /// Final statuses of exited containers (they never change), by id.
+    exited: Mutex<HashMap<String, ContainerStatus>>,
+    events: broadcast::Sender<PodStatusUpdate>,
+    /// Wakes the relist loop early (a new pod).
+    wake: Notify,
+    /// The last relist reached the runtime.
+    runtime_ok: AtomicBool,
+}
+
+/// One pod held by the plugin.
+#[derive(Debug)]
+struct PodEntry {
+    pod: Pod,
+    status: PodStatus,
+    /// Last start failure per container name (the kubelet's reason cache).
+    sync_errors: BTreeMap<String, SyncError>,
+    /// When the last pull of an image failed, per image.
+    pull_failures: HashMap<String, Timestamp>,
+    /// Serializes the sync and the termination of this pod.
+    lock: Arc<tokio::sync::Mutex<()>>,
+    deleting: bool,
+}
+
+/// Why the provider cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot create the plugin's state directory {path}")]
+    StateDir {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn uid_of(pod: &Pod) -> Result<String, ProviderError> {
+    pod.metadata
+        .uid
+        .clone()
+        .filter(|u| !u.is_empty())
+        .ok_or_else(|| ProviderError::InvalidArgument("pod has no metadata.uid".into()))
+}
+
+fn now() -> Timestamp {
+    // k8s-openapi builds jiff without `std`: no `Timestamp::now`.
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i128::try_from(since_epoch.as_nanos())
+        .ok()
+        .and_then(|nanos| Timestamp::from_nanosecond(nanos).ok())
+        .unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+/// The node's memory from `/proc/meminfo` (0 when unreadable).
+fn node_memory_bytes() -> i64 {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|text| {
+            let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
+            let kib: i64 = line.split_whitespace().nth(1)?.parse().ok()?;
+            Some(kib * 1024)
+        })
+        .unwrap_or(0)
+}
+
+impl CriProvider {
+    /// Loads the pods held before a restart, computes their status from
+    /// what the runtime shows, and starts the relist loop.
+    pub async fn start(config: Config, runtime: Runtime) -> Result<Self, StartError> {
+        let pods_dir = config.root_dir.join("pods");
+        store::private_dir(&config.root_dir)
+            .and_then(|()| store::private_dir(&pods_dir))
+            .map_err(|source| StartError::StateDir {
+                path: pods_dir.clone(),
+                source,
+            })?;
+        let host = if config.resolv_conf.as_os_str().is_empty() {
+            ResolvConf::default()
+        } else {
+            match std::fs::read_to_string(&config.resolv_conf) {
+                Ok(text) => ResolvConf::parse(&text),
+                Err(error) => {
+                    tracing::warn!(path = %config.resolv_conf.display(), %error, "cannot read resolv.conf; pods get no host DNS configuration");
+                    ResolvConf::default()
+                }
+            }
+        };
+        let dns = DnsSettings {
+            cluster_dns: config.cluster_dns.clone(),
+            cluster_domain: config.cluster_domain.clone(),
+            host,
+        };
+        let (pods, errors) = store::load_all(&config.root_dir);
+        for error in errors {
+            tracing::error!(error = %error, "a stored pod cannot be read; it is not reported");
+        }
+        let mut entries = HashMap::new();
+        for pod in pods {
+            let Ok(uid) = uid_of(&pod) else { continue };
+            let deleting = pod.metadata.deletion_timestamp.is_some();
+            entries.insert(
+                uid,
+                PodEntry {
+                    status: pod.status.clone().unwrap_or_default(),
+                    pod,
+                    sync_errors: BTreeMap::new(),
+                    pull_failures: HashMap::new(),
+                    lock: Arc::default(),
+                    deleting,
+                },
+            );
+        }
+        tracing::info!(pods = entries.len(), "loaded the pods held before");
+        let inner = Arc::new(Inner {
+            node_ips: config.node_ips.clone(),
+            crash_backoff: Mutex::new(CrashLoopBackoff::new(
+                config.crash_loop_backoff_base(),
+                config.crash_loop_backoff_max(),
+            )),
+            pull_backoff: Mutex::new(CrashLoopBackoff::new(
+                config.crash_loop_backoff_base(),
+                config.crash_loop_backoff_max(),
+            )),
+            config,
+            runtime,
+            dns,
+            node_memory_bytes: node_memory_bytes(),
+            pods: Mutex::new(entries),
+            exited: Mutex::default(),
+            events: broadcast::channel(STATUS_BUFFER).0,
+            wake: Notify::new(),
+            runtime_ok: AtomicBool::new(true),
+        });
+        // Adopted pods report what the runtime shows before the first GetPods.
+        inner.refresh_all_statuses().await;
+        // Pods whose deletion a restart interrupted are finished now.
+        let interrupted: Vec<(String, Pod)> = inner
+            .pods()
+            .iter()
+            .filter(|(_, e)| e.deleting)
+            .map(|(uid, e)| (uid.clone(), e.pod.clone()))
+            .collect();
+        for (uid, pod) in interrupted {
+            let lock = inner.pods().get(&uid).map(|e| e.lock.clone());
+            if let Some(lock) = lock {
+                tokio::spawn(inner.clone().terminate(uid, grace_seconds(&pod), lock));
+            }
+        }
+        tokio::spawn(inner.clone().relist_loop());
+        Ok(Self { inner })
+    }
+}
+
+/// The grace period of a deletion: `deletionGracePeriodSeconds`, else
+/// `terminationGracePeriodSeconds`, else 30 s.
+fn grace_seconds(pod: &Pod) -> i64 {
+    pod.metadata
+        .deletion_grace_period_seconds
+        .or_else(|| {
+            pod.spec
+                .as_ref()
+                .and_then(|s| s.termination_grace_period_seconds)
+        })
+        .unwrap_or(30)
+        .max(0)
+}
+
+impl Inner {
+    fn pods(&self) -> MutexGuard<'_, HashMap<String, PodEntry>> {
+        self.pods
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The uid of the pod `key` names (uid, when set, must match).
+    fn find(&self, key: &PodKey) -> Option<String> {
+        self.pods()
+            .iter()
+            .filter(|(uid, e)| {
+                e.pod.metadata.namespace.as_deref().unwrap_or_default() == key.namespace
+                    && e.pod.metadata.name.as_deref().unwrap_or_default() == key.name
+                    && key.uid.as_ref().is_none_or(|u| u == *uid)
+            })
+            // A pod being replaced under the same name: the live one first.
+            .min_by_key(|(_, e)| e.deleting)
+            .map(|(uid, _)| uid.clone())
+    }
+
+    fn with_status(entry: &PodEntry) -> Pod {
+        let mut pod = entry.pod.clone();
+        pod.status = Some(entry.status.clone());
+        pod
+    }
+
+    /// Stores a new status of `uid` and pushes it when it changed.
+    fn set_status(&self, uid: &str, snapshot: &PodSnapshot) {
+        let update = {
+            let mut pods = self.pods();
+            let Some(entry) = pods.get_mut(uid) else {
+                return;
+            };
+            let terminal = crate::restart::pod_actions(&entry.pod, snapshot).kill_pod
+                && !snapshot.containers.is_empty();
+            let status = pod_status(&StatusInput {
+                pod: &entry.pod,
+                snapshot,
+                sync_errors: &entry.sync_errors,
+                node_ips: &self.node_ips,
+                previous: Some(&entry.status),
+                terminal,
+                now: now(),
+            });
+            if status == entry.status {
+                return;
+            }
+            entry.status = status.clone();
+            let meta = &entry.pod.metadata;
+            PodStatusUpdate {
+                pod: PodKey {
+                    namespace: meta.namespace.clone().unwrap_or_default(),
+                    name: meta.name.clone().unwrap_or_default(),
+                    uid: Some(uid.to_owned()),
+                },
+                status,
+            }
+        };
+        tracing::debug!(pod = %update.pod, phase = ?update.status.phase, "status changed");
+        // No watcher is fine: GetPod answers from the stored status.
+        let _ = self.events.send(update);
+    }
+
+    /// The container id (without `containerd://`) and restart count of
+    /// `container` in the pod's last status, and whether it runs.
+    fn container_instance(
+        &self,
+        uid: &str,
+        container: &str,
+    ) -> Result<(Option<String>, u32, bool), ProviderError> {
+        let pods = self.pods();
+        let entry = pods
+            .get(uid)
+            .ok_or_else(|| ProviderError::NotFound(format!("pod {uid}")))?;
+        let status = &entry.status;
+        let found = status
+            .container_statuses
+            .iter()
+            .flatten()
+            .chain(status.init_container_statuses.iter().flatten())
+            .find(|s| s.name == container);
+        let Some(found) = found else {
+            let in_spec = entry.pod.spec.as_ref().is_some_and(|s| {
+                s.containers
+                    .iter()
+                    .chain(s.init_containers.iter().flatten())
+                    .any(|c| c.name == container)
+            });
+            return if in_spec {
+                Ok((None, 0, false))
+            } else {
+                Err(ProviderError::NotFound(format!(
+                    "container {container} is not valid for pod {}",
+                    entry.pod.metadata.name.as_deref().unwrap_or_default()
+                )))
+            };
+        };
+        let running = found.state.as_ref().is_some_and(|s| s.running.is_some());
+        let id = found
+            .container_id
+            .as_deref()
+            .map(|id| id.trim_start_matches("containerd://").to_owned());
+        Ok((id, u32::try_from(found.restart_count).unwrap_or(0), running))
+    }
+}
+
+#[vk_plugin_sdk::async_trait]
+impl Provider for CriProvider {
+    fn capabilities(&self) -> Vec<Capability> {
+        vec![
+            Capability::PodStatusStream,
+            Capability::ContainerLogs,
+            Capability::Exec,
+        ]
+    }
+
+    async fn create_pod(&self, pod: Pod) -> Result<(), ProviderError> {
+        let uid = uid_of(&pod)?;
+        let inner = &self.inner;
+        {
+            let pods = inner.pods();
+            if pods.contains_key(&uid) {
+                return Ok(());
+            }
+        }
+        let key = PodKey {
+            namespace: pod.metadata.namespace.clone().unwrap_or_default(),
+            name: pod.metadata.name.clone().unwrap_or_default(),
+            uid: None,
+        };
+        if let Some(other) = inner.find(&key)
+            && inner.pods().get(&other).is_some_and(|e| !e.deleting)
+        {
+            return Err(ProviderError::AlreadyExists(format!(
+                "pod {key} is held with uid {other}"
+            )));
+        }
+        // Refuse what can never run (an unsupported volume) now, by name.
+        let pod_dir = paths::pod_dir(&inner.config.root_dir, &uid);
+        volume_host_paths(&pod, &pod_dir)
+            .map_err(|e| ProviderError::InvalidArgument(e.to_string()))?;
+        let mut stored = pod.clone();
+        stored.status = None;
+        store::save(&inner.config.root_dir, &uid, &stored)
+            .map_err(|e| ProviderError::internal("storing the pod", e))?;
+        let status = pod_status(&StatusInput {
+            pod: &pod,
+            snapshot: &PodSnapshot::default(),
+            sync_errors: &BTreeMap::new(),
+            node_ips: &inner.node_ips,
+            previous: pod.status.as_ref(),
+            terminal: false,
+            now: now(),
+        });
+        inner.pods().insert(
+            uid.clone(),
+            PodEntry {
+                pod: stored,
+                status,
+                sync_errors: BTreeMap::new(),
+                pull_failures: HashMap::new(),
+                lock: Arc::default(),
+                deleting: false,
+            },
+        );
+        tracing::info!(pod = %key, %uid, "pod accepted");
+        inner.wake.notify_one();
+        Ok(())
+    }
+
+    async fn update_pod(&self, pod: Pod) -> Result<(), ProviderError> {
+        let uid = uid_of(&pod)?;
+        let inner = &self.inner;
+        let mut stored = pod;
+        stored.status = None;
+        {
+            let mut pods = inner.pods();
+            let entry = pods
+                .get_mut(&uid)
+                .ok_or_else(|| ProviderError::NotFound(format!("pod uid {uid}")))?;
+            // A deletion already under way keeps its marks.
+            if entry.deleting {
+                stored.metadata.deletion_timestamp = entry.pod.metadata.deletion_timestamp.clone();
+                stored.metadata.deletion_grace_period_seconds =
+                    entry.pod.metadata.deletion_grace_period_seconds;
+            }
+            entry.pod = stored.clone();
+        }
+        store::save(&inner.config.root_dir, &uid, &stored)
+            .map_err(|e| ProviderError::internal("storing the pod", e))?;
+        Ok(())
+    }
+
+    async fn delete_pod(&self, pod: Pod) -> Result<(), ProviderError> {
+        let uid = uid_of(&pod)?;
+        let inner = &self.inner;
+        let (lock, held) = {
+            let mut pods = inner.pods();
+            let entry = pods
+                .get_mut(&uid)
+                .ok_or_else(|| ProviderError::NotFound(format!("pod uid {uid}")))?;
+            if entry.deleting {
+                return Ok(());
+            }
+            entry.deleting = true;
+            let meta = &mut entry.pod.metadata;
+            meta.deletion_timestamp = pod
+                .metadata
+                .deletion_timestamp
+                .clone()
+                .or_else(|| Some(Time(now())));
+            meta.deletion_grace_period_seconds = pod
+                .metadata
+                .deletion_grace_period_seconds
+                .or(meta.deletion_grace_period_seconds);
+            (entry.lock.clone(), entry.pod.clone())
+        };
+        if let Err(error) = store::save(&inner.config.root_dir, &uid, &held) {
+            tracing::warn!(%uid, error = %error, "cannot record the deletion");
+        }
+        let grace = grace_seconds(&held);
+        tracing::info!(pod = %PodIdentity::of(&held).display(), grace, "stopping pod");
+        tokio::spawn(inner.clone().terminate(uid, grace, lock));
+        Ok(())
+    }
+
+    async fn get_pod(&self, key: &PodKey) -> Result<Pod, ProviderError> {
+        let uid = self
+            .inner
+            .find(key)
+            .ok_or_else(|| ProviderError::NotFound(key.to_string()))?;
+        self.inner
+            .pods()
+            .get(&uid)
+            .map(Inner::with_status)
+            .ok_or_else(|| ProviderError::NotFound(key.to_string()))
+    }
+
+    async fn get_pod_status(&self, key: &PodKey) -> Result<PodStatus, ProviderError> {
+        Ok(self.get_pod(key).await?.status.unwrap_or_default())
+    }
+
+    async fn get_pods(&self) -> Result<Vec<Pod>, ProviderError> {
+        let mut pods: Vec<Pod> = self.inner.pods().values().map(Inner::with_status).collect();
+        pods.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
+        Ok(pods)
+    }
+
+    async fn probe(&self) -> Readiness {
+        if self.inner.runtime_ok.load(Ordering::Relaxed) {
+            Readiness::Ready
+        } else {
+            Readiness::NotReady(format!(
+                "the container runtime at {} does not answer",
+                self.inner.config.runtime_socket().display()
+            ))
+        }
+    }
+
+    async fn watch_pod_status(&self) -> Result<PodStatusStream, ProviderError> {
+        let events = BroadcastStream::new(self.inner.events.subscribe());
+        // A lagging watcher misses changes; the host's resync covers them.
+        Ok(Box::pin(events.filter_map(Result::ok)))
+    }
+
+    async fn container_logs(&self, request: LogsRequest) -> Result<ByteStream, ProviderError> {
+        let inner = &self.inner;
+        let uid = inner
+            .find(&request.pod)
+            .ok_or_else(|| ProviderError::NotFound(request.pod.to_string()))?;
+        let (id, restart_count, _) = inner.container_instance(&uid, &request.container)?;
+        let pod_name = request.pod.name.clone();
+        if id.is_none() {
+            return Err(ProviderError::FailedPrecondition(format!(
+                "container \"{}\" in pod \"{pod_name}\" is waiting to start: ContainerCreating",
+                request.container
+            )));
+        }
+        let number = if request.previous {
+            restart_count.checked_sub(1).ok_or_else(|| {
+                ProviderError::NotFound(format!(
+                    "previous terminated container \"{}\" in pod \"{pod_name}\" not found",
+                    request.container
+                ))
+            })?
+        } else {
+            restart_count
+        };
+        let identity = inner
+            .pods()
+            .get(&uid)
+            .map(|e| PodIdentity::of(&e.pod))
+            .ok_or_else(|| ProviderError::NotFound(request.pod.to_string()))?;
+        let path = paths::pod_log_dir(&inner.config.pod_logs_dir, &identity)
+            .join(paths::container_log_path(&request.container, number));
+        let watcher = self.inner.clone();
+        let container = request.container.clone();
+        let follow = request.follow && !request.previous;
+        let running = move || {
+            watcher
+                .container_instance(&uid, &container)
+                .is_ok_and(|(_, count, running)| running && count == number)
+        };
+        Ok(logs::stream(
+            path,
+            LogOptions::of(&request),
+            follow,
+            running,
+        ))
+    }
+
+    async fn exec(
+        &self,
+        request: ExecRequest,
+        session: ExecSession,
+    ) -> Result<ExitStatus, ProviderError> {
+        if request.stdin || request.tty {
+            return Err(ProviderError::InvalidArgument(
+                "vk-cri-plugin runs exec without stdin or a terminal only (no -i/-t) for now"
+                    .into(),
+            ));
+        }
+        let inner = &self.inner;
+        let uid = inner
+            .find(&request.pod)
+            .ok_or_else(|| ProviderError::NotFound(request.pod.to_string()))?;
+        let (id, _, running) = inner.container_instance(&uid, &request.container)?;
+        let Some(id) = id.filter(|_| running) else {
+            return Err(ProviderError::FailedPrecondition(format!(
+                "container {} is not running",
+                request.container
+            )));
+        };
+        let reply = inner
+            .runtime
+            .runtime
+            .clone()
+            .exec_sync(ExecSyncRequest {
+                container_id: id,
+                cmd: request.command.clone(),
+                timeout: 0,
+            })
+            .await
+            .map_err(|status| {
+                ProviderError::Unavailable(format!("ExecSync: {}", status.message()))
+            })?
+            .into_inner();
+        if request.stdout && !reply.stdout.is_empty() {
+            let _ = session.stdout.send(reply.stdout.into()).await;
+        }
+        if request.stderr && !reply.stderr.is_empty() {
+            let _ = session.stderr.send(reply.stderr.into()).await;
+        }
+        Ok(ExitStatus::code(reply.exit_code))
+    }
+}

@@ -1,0 +1,775 @@
+//! The relist loop and per-pod sync (the kubelet's PLEG relist plus
+//! `SyncPod`): every `relist_interval_ms` the plugin lists its sandboxes
+//! and containers by the managed-by label, groups them by pod, and for each
+//! pod it holds runs the sandbox, pulls images, starts init containers in
+//! order and then the containers (restarting per `restartPolicy` through
+//! CrashLoopBackOff), then reports the status. Pods are synced in parallel,
+//! each by at most one task at a time. Termination (`terminate`) stops the
+//! containers with the grace period, then removes the sandbox and state.
+
+use std::collections::HashMap;
+use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use k8s_cri::v1::{
+    ContainerFilter, ContainerState, ContainerStatusRequest, CreateContainerRequest,
+    ExecSyncRequest, ImageSpec, ImageStatusRequest, ListContainersRequest, ListPodSandboxRequest,
+    PodSandboxConfig, PodSandboxFilter, PodSandboxState, PodSandboxStatusRequest, PullImageRequest,
+    RemoveContainerRequest, RemovePodSandboxRequest, RunPodSandboxRequest, StartContainerRequest,
+    StopContainerRequest, StopPodSandboxRequest,
+};
+use k8s_openapi::api::core::v1::{Container, Pod};
+use tracing::Instrument as _;
+
+use super::{Inner, now, store};
+use crate::backoff::{StartDecision, backoff_key, backoff_message};
+use crate::images::{self, ImageStep, PullPolicy};
+use crate::labels::{self, ContainerAnnotations, ContainerRole, PodIdentity};
+use crate::paths;
+use crate::restart::pod_actions;
+use crate::snapshot::{PodSnapshot, restart_count, state, timestamp};
+use crate::spec::mounts::volume_host_paths;
+use crate::spec::{ContainerContext, SandboxContext, container_config, sandbox_config};
+use crate::status::SyncError;
+
+/// Why one step of a sync failed (logged; the next relist tries again).
+#[derive(Debug, thiserror::Error)]
+enum SyncFailure {
+    #[error("{call}: {status}")]
+    Runtime {
+        call: &'static str,
+        #[source]
+        status: tonic::Status,
+    },
+    #[error("{0}")]
+    Build(#[from] crate::spec::BuildError),
+    #[error("{what}")]
+    Io {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn runtime_error(call: &'static str) -> impl FnOnce(tonic::Status) -> SyncFailure {
+    move |status| SyncFailure::Runtime { call, status }
+}
+
+impl Inner {
+    /// Relists forever: at every interval, or at once when a pod arrives.
+    pub(super) async fn relist_loop(self: Arc<Self>) {
+        let interval = self.config.relist_interval();
+        loop {
+            tokio::select! {
+                () = tokio::time::sleep(interval) => {}
+                () = self.wake.notified() => {}
+            }
+            let snapshots = match self
+                .fetch(labels::managed_selector(&self.config.instance_name))
+                .await
+            {
+                Ok(snapshots) => {
+                    self.runtime_ok.store(true, Ordering::Relaxed);
+                    snapshots
+                }
+                Err(error) => {
+                    self.runtime_ok.store(false, Ordering::Relaxed);
+                    tracing::warn!(error = %error, "relist failed");
+                    continue;
+                }
+            };
+            let mut snapshots = snapshots;
+            let held: Vec<(String, Arc<tokio::sync::Mutex<()>>, bool)> = self
+                .pods()
+                .iter()
+                .map(|(uid, e)| (uid.clone(), e.lock.clone(), e.deleting))
+                .collect();
+            for (uid, lock, deleting) in held {
+                // Busy (a slow sync or a termination): its own task reports.
+                let Ok(guard) = lock.try_lock_owned() else {
+                    continue;
+                };
+                let snapshot = snapshots.remove(&uid).unwrap_or_default();
+                let this = self.clone();
+                let span = tracing::info_span!("sync", pod = %uid);
+                tokio::spawn(
+                    async move {
+                        this.sync_pod(&uid, snapshot, deleting).await;
+                        drop(guard);
+                    }
+                    .instrument(span),
+                );
+            }
+            let now = now();
+            self.crash_backoff
+                .lock()
+                .map(|mut b| b.forget_stale(now))
+                .ok();
+        }
+    }
+
+    /// Recomputes every held pod's status from the runtime (at start).
+    pub(super) async fn refresh_all_statuses(&self) {
+        match self
+            .fetch(labels::managed_selector(&self.config.instance_name))
+            .await
+        {
+            Ok(mut snapshots) => {
+                let uids: Vec<String> = self.pods().keys().cloned().collect();
+                for uid in uids {
+                    let snapshot = snapshots.remove(&uid).unwrap_or_default();
+                    self.set_status(&uid, &snapshot);
+                }
+            }
+            Err(error) => {
+                self.runtime_ok.store(false, Ordering::Relaxed);
+                tracing::warn!(error = %error, "first relist failed");
+            }
+        }
+    }
+
+    /// The sandboxes and containers matching `selector`, by pod UID.
+    async fn fetch(
+        &self,
+        selector: HashMap<String, String>,
+    ) -> Result<HashMap<String, PodSnapshot>, SyncFailure> {
+        let mut runtime = self.runtime.runtime.clone();
+        let sandboxes = runtime
+            .list_pod_sandbox(ListPodSandboxRequest {
+                filter: Some(PodSandboxFilter {
+                    label_selector: selector.clone(),
+                    ..PodSandboxFilter::default()
+                }),
+            })
+            .await
+            .map_err(runtime_error("ListPodSandbox"))?
+            .into_inner()
+            .items;
+        let containers = runtime
+            .list_containers(ListContainersRequest {
+                filter: Some(ContainerFilter {
+                    label_selector: selector,
+                    ..ContainerFilter::default()
+                }),
+            })
+            .await
+            .map_err(runtime_error("ListContainers"))?
+            .into_inner()
+            .containers;
+        let mut snapshots: HashMap<String, PodSnapshot> = HashMap::new();
+        for sandbox in sandboxes {
+            let Some(uid) = sandbox.labels.get(labels::POD_UID).cloned() else {
+                continue;
+            };
+            let status = match runtime
+                .pod_sandbox_status(PodSandboxStatusRequest {
+                    pod_sandbox_id: sandbox.id.clone(),
+                    verbose: false,
+                })
+                .await
+            {
+                Ok(reply) => reply.into_inner().status,
+                // Removed between the list and the status call.
+                Err(status) if status.code() == tonic::Code::NotFound => None,
+                Err(status) => return Err(runtime_error("PodSandboxStatus")(status)),
+            };
+            if let Some(status) = status {
+                snapshots.entry(uid).or_default().sandboxes.push(status);
+            }
+        }
+        let mut seen = Vec::with_capacity(containers.len());
+        for container in containers {
+            let Some(uid) = container.labels.get(labels::POD_UID).cloned() else {
+                continue;
+            };
+            seen.push(container.id.clone());
+            let cached = self
+                .exited
+                .lock()
+                .ok()
+                .and_then(|c| c.get(&container.id).cloned());
+            let status = match cached {
+                Some(status) => status,
+                None => match runtime
+                    .container_status(ContainerStatusRequest {
+                        container_id: container.id.clone(),
+                        verbose: false,
+                    })
+                    .await
+                {
+                    Ok(reply) => match reply.into_inner().status {
+                        Some(status) => status,
+                        None => continue,
+                    },
+                    Err(status) if status.code() == tonic::Code::NotFound => continue,
+                    Err(status) => return Err(runtime_error("ContainerStatus")(status)),
+                },
+            };
+            if state(&status) == ContainerState::ContainerExited
+                && let Ok(mut cache) = self.exited.lock()
+            {
+                cache.insert(status.id.clone(), status.clone());
+            }
+            snapshots.entry(uid).or_default().containers.push(status);
+        }
+        if let Ok(mut cache) = self.exited.lock() {
+            cache.retain(|id, _| seen.contains(id));
+        }
+        Ok(snapshots)
+    }
+
+    /// The runtime's view of one pod.
+    async fn fetch_pod(&self, uid: &str) -> Result<PodSnapshot, SyncFailure> {
+        let mut snapshots = self
+            .fetch(labels::pod_selector(&self.config.instance_name, uid))
+            .await?;
+        Ok(snapshots.remove(uid).unwrap_or_default())
+    }
+
+    /// One sync of one pod: act on the runtime (unless it is being deleted),
+    /// then report the status.
+    async fn sync_pod(&self, uid: &str, snapshot: PodSnapshot, deleting: bool) {
+        let Some(pod) = self.pods().get(uid).map(|e| e.pod.clone()) else {
+            return;
+        };
+        let mut snapshot = snapshot;
+        if !deleting {
+            match self.act(uid, &pod, &snapshot).await {
+                Ok(false) => {}
+                Ok(true) => match self.fetch_pod(uid).await {
+                    Ok(fresh) => snapshot = fresh,
+                    Err(error) => tracing::warn!(error = %error, "relisting the pod failed"),
+                },
+                Err(error) => {
+                    tracing::warn!(error = %error, "sync failed; retrying at the next relist")
+                }
+            }
+        }
+        self.set_status(uid, &snapshot);
+    }
+
+    /// Does what the pod needs next; true when something changed.
+    async fn act(&self, uid: &str, pod: &Pod, snapshot: &PodSnapshot) -> Result<bool, SyncFailure> {
+        let actions = pod_actions(pod, snapshot);
+        if actions.kill_pod {
+            let Some(sandbox) = snapshot
+                .newest_sandbox()
+                .filter(|_| snapshot.sandbox_ready())
+            else {
+                return Ok(false);
+            };
+            // Finished for good: release the sandbox (and its IP).
+            self.runtime
+                .runtime
+                .clone()
+                .stop_pod_sandbox(StopPodSandboxRequest {
+                    pod_sandbox_id: sandbox.id.clone(),
+                })
+                .await
+                .map_err(runtime_error("StopPodSandbox"))?;
+            return Ok(true);
+        }
+        let to_start: Vec<(Container, ContainerRole)> = {
+            let spec = pod.spec.as_ref();
+            let init = actions.start_init.iter().filter_map(|name| {
+                spec?
+                    .init_containers
+                    .iter()
+                    .flatten()
+                    .find(|c| &c.name == name)
+                    .map(|c| (c.clone(), ContainerRole::Init))
+            });
+            let regular = actions.start.iter().filter_map(|name| {
+                spec?
+                    .containers
+                    .iter()
+                    .find(|c| &c.name == name)
+                    .map(|c| (c.clone(), ContainerRole::Regular))
+            });
+            init.chain(regular).collect()
+        };
+        if to_start.is_empty() {
+            return Ok(false);
+        }
+        let (sandbox_id, sandbox_config, pod_ips, created) =
+            self.ensure_sandbox(uid, pod, snapshot).await?;
+        let mut changed = created;
+        for (container, role) in to_start {
+            let outcome = self
+                .start_container(
+                    uid,
+                    pod,
+                    &container,
+                    role,
+                    snapshot,
+                    &sandbox_id,
+                    &sandbox_config,
+                    &pod_ips,
+                )
+                .await;
+            let mut pods = self.pods();
+            let Some(entry) = pods.get_mut(uid) else {
+                break;
+            };
+            match outcome {
+                Ok(Some(error)) => {
+                    entry.sync_errors.insert(container.name.clone(), error);
+                }
+                Ok(None) => {
+                    entry.sync_errors.remove(&container.name);
+                    changed = true;
+                }
+                Err((error, failure)) => {
+                    tracing::warn!(container = %container.name, error = %failure, "container start failed");
+                    entry.sync_errors.insert(container.name.clone(), error);
+                    changed = true;
+                }
+            }
+        }
+        Ok(changed)
+    }
+
+    /// The pod's ready sandbox, run now when there is none: its id, config,
+    /// IPs, and whether it was just created.
+    async fn ensure_sandbox(
+        &self,
+        uid: &str,
+        pod: &Pod,
+        snapshot: &PodSnapshot,
+    ) -> Result<(String, PodSandboxConfig, Vec<String>, bool), SyncFailure> {
+        let context = SandboxContext {
+            instance_name: &self.config.instance_name,
+            pod_logs_dir: &self.config.pod_logs_dir,
+            cgroup_root: &self.config.cgroup_root,
+            dns: &self.dns,
+        };
+        let host_network = pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.host_network)
+            .unwrap_or(false);
+        let ips_of = |status: &k8s_cri::v1::PodSandboxStatus| -> Vec<String> {
+            if host_network {
+                return self.node_ips.iter().map(ToString::to_string).collect();
+            }
+            status
+                .network
+                .iter()
+                .flat_map(|n| {
+                    std::iter::once(n.ip.clone())
+                        .chain(n.additional_ips.iter().map(|i| i.ip.clone()))
+                })
+                .filter(|ip| !ip.is_empty())
+                .collect()
+        };
+        if let Some(sandbox) = snapshot
+            .newest_sandbox()
+            .filter(|_| snapshot.sandbox_ready())
+        {
+            let attempt = sandbox.metadata.as_ref().map_or(0, |m| m.attempt);
+            let config = sandbox_config(pod, attempt, &context)?;
+            return Ok((sandbox.id.clone(), config, ips_of(sandbox), false));
+        }
+        let attempt = snapshot
+            .newest_sandbox()
+            .map_or(0, |s| s.metadata.as_ref().map_or(0, |m| m.attempt) + 1);
+        let config = sandbox_config(pod, attempt, &context)?;
+        let log_dir = PathBuf::from(&config.log_directory);
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o755)
+            .create(&log_dir)
+            .map_err(|source| SyncFailure::Io {
+                what: format!("creating the pod log directory {}", log_dir.display()),
+                source,
+            })?;
+        let mut runtime = self.runtime.runtime.clone();
+        let id = runtime
+            .run_pod_sandbox(RunPodSandboxRequest {
+                config: Some(config.clone()),
+                runtime_handler: String::new(),
+            })
+            .await
+            .map_err(runtime_error("RunPodSandbox"))?
+            .into_inner()
+            .pod_sandbox_id;
+        tracing::info!(sandbox = %id, attempt, "sandbox running");
+        let status = runtime
+            .pod_sandbox_status(PodSandboxStatusRequest {
+                pod_sandbox_id: id.clone(),
+                verbose: false,
+            })
+            .await
+            .map_err(runtime_error("PodSandboxStatus"))?
+            .into_inner()
+            .status
+            .unwrap_or_default();
+        let _ = uid;
+        Ok((id, config, ips_of(&status), true))
+    }
+
+    /// Starts one container instance. `Ok(None)`: started; `Ok(Some)`:
+    /// not now, for this reason (back-off, image); `Err`: it failed.
+    #[allow(clippy::too_many_arguments)]
+    async fn start_container(
+        &self,
+        uid: &str,
+        pod: &Pod,
+        container: &Container,
+        role: ContainerRole,
+        snapshot: &PodSnapshot,
+        sandbox_id: &str,
+        sandbox_config: &PodSandboxConfig,
+        pod_ips: &[String],
+    ) -> Result<Option<SyncError>, (SyncError, SyncFailure)> {
+        let identity = PodIdentity::of(pod);
+        let instances = snapshot.instances(&container.name);
+        let newest = instances.first().copied();
+        if let Some(newest) = newest.filter(|n| state(n) == ContainerState::ContainerExited) {
+            let key = backoff_key(uid, &container.name, &labels::container_hash(container));
+            let finished = timestamp(newest.finished_at).unwrap_or_else(now);
+            let decision = self
+                .crash_backoff
+                .lock()
+                .map(|mut b| b.try_start(&key, finished, now()))
+                .unwrap_or(StartDecision::Start);
+            if let StartDecision::BackOff { delay } = decision {
+                return Ok(Some(SyncError {
+                    reason: "CrashLoopBackOff".into(),
+                    message: backoff_message(delay, &container.name, &identity.display()),
+                }));
+            }
+        }
+        let image_ref = match self.ensure_image(uid, container, sandbox_config).await {
+            Ok(image_ref) => image_ref,
+            Err(error) => return Ok(Some(error)),
+        };
+        let restart = newest.map_or(0, |n| restart_count(n) + 1);
+        // Keep the newest dead instance (lastState); older ones go.
+        for old in instances.iter().skip(1) {
+            if state(old) == ContainerState::ContainerExited {
+                let _ = self
+                    .runtime
+                    .runtime
+                    .clone()
+                    .remove_container(RemoveContainerRequest {
+                        container_id: old.id.clone(),
+                    })
+                    .await;
+            }
+        }
+        let config_error = |failure: SyncFailure| {
+            (
+                SyncError {
+                    reason: "CreateContainerConfigError".into(),
+                    message: failure.to_string(),
+                },
+                failure,
+            )
+        };
+        let pod_dir = paths::pod_dir(&self.config.root_dir, uid);
+        let volumes = volume_host_paths(pod, &pod_dir)
+            .map_err(|e| config_error(SyncFailure::Build(e.into())))?;
+        for (name, path) in &volumes {
+            let is_empty_dir = pod
+                .spec
+                .as_ref()
+                .and_then(|s| s.volumes.as_ref())
+                .into_iter()
+                .flatten()
+                .any(|v| &v.name == name && v.empty_dir.is_some());
+            if is_empty_dir && !path.exists() {
+                make_dir(path, 0o777).map_err(|source| {
+                    config_error(SyncFailure::Io {
+                        what: format!("creating emptyDir {}", path.display()),
+                        source,
+                    })
+                })?;
+            }
+        }
+        let log_dir = PathBuf::from(&sandbox_config.log_directory).join(&container.name);
+        make_dir(&log_dir, 0o755).map_err(|source| {
+            config_error(SyncFailure::Io {
+                what: format!("creating the log directory {}", log_dir.display()),
+                source,
+            })
+        })?;
+        let message_file = pod_dir
+            .join("containers")
+            .join(&container.name)
+            .join(format!("{:08x}", rand_suffix()));
+        make_termination_file(&message_file).map_err(|source| {
+            config_error(SyncFailure::Io {
+                what: format!(
+                    "creating the termination-message file {}",
+                    message_file.display()
+                ),
+                source,
+            })
+        })?;
+        let seccomp_root = paths::seccomp_dir(&self.config.root_dir);
+        let context = ContainerContext {
+            instance_name: &self.config.instance_name,
+            role,
+            restart_count: restart,
+            image_ref: &image_ref,
+            pod_ips,
+            volumes: &volumes,
+            termination_message_file: Some(&message_file),
+            seccomp_root: &seccomp_root,
+            node_memory_bytes: self.node_memory_bytes,
+        };
+        let config = container_config(pod, container, &context)
+            .map_err(|e| config_error(SyncFailure::Build(e)))?;
+        let mut runtime = self.runtime.runtime.clone();
+        let id = runtime
+            .create_container(CreateContainerRequest {
+                pod_sandbox_id: sandbox_id.to_owned(),
+                config: Some(config),
+                sandbox_config: Some(sandbox_config.clone()),
+            })
+            .await
+            .map_err(|status| {
+                (
+                    SyncError {
+                        reason: "CreateContainerError".into(),
+                        message: status.message().to_owned(),
+                    },
+                    runtime_error("CreateContainer")(status),
+                )
+            })?
+            .into_inner()
+            .container_id;
+        runtime
+            .start_container(StartContainerRequest {
+                container_id: id.clone(),
+            })
+            .await
+            .map_err(|status| {
+                (
+                    SyncError {
+                        reason: "RunContainerError".into(),
+                        message: status.message().to_owned(),
+                    },
+                    runtime_error("StartContainer")(status),
+                )
+            })?;
+        tracing::info!(container = %container.name, id = %id, restart, "container started");
+        Ok(None)
+    }
+
+    /// The image reference to run `container` with, pulling per its policy
+    /// and the per-image back-off; the waiting reason when it cannot run.
+    async fn ensure_image(
+        &self,
+        uid: &str,
+        container: &Container,
+        sandbox_config: &PodSandboxConfig,
+    ) -> Result<String, SyncError> {
+        let image = images::with_default_tag(container.image.as_deref().unwrap_or_default());
+        let spec = ImageSpec {
+            image: image.clone(),
+            ..ImageSpec::default()
+        };
+        let mut client = self.runtime.images.clone();
+        let present = client
+            .image_status(ImageStatusRequest {
+                image: Some(spec.clone()),
+                verbose: false,
+            })
+            .await
+            .map_err(|status| SyncError {
+                reason: images::IMAGE_INSPECT_ERROR.into(),
+                message: format!("Failed to inspect image \"{image}\": {}", status.message()),
+            })?
+            .into_inner()
+            .image
+            .map(|i| i.id);
+        match images::image_step(PullPolicy::of(container), &image, present.as_deref()) {
+            ImageStep::Use(id) => return Ok(id),
+            ImageStep::Wait(error) => return Err(error),
+            ImageStep::Pull => {}
+        }
+        let key = format!("{uid}_{image}");
+        let failed_at = self
+            .pods()
+            .get(uid)
+            .and_then(|e| e.pull_failures.get(&image).copied());
+        let now = now();
+        let decision = self
+            .pull_backoff
+            .lock()
+            .map(|mut b| b.try_start(&key, failed_at.unwrap_or(now), now))
+            .unwrap_or(StartDecision::Start);
+        if failed_at.is_some() && matches!(decision, StartDecision::BackOff { .. }) {
+            return Err(images::pull_back_off(&image));
+        }
+        tracing::info!(image = %image, "pulling image");
+        match client
+            .pull_image(PullImageRequest {
+                image: Some(spec),
+                auth: None,
+                sandbox_config: Some(sandbox_config.clone()),
+            })
+            .await
+        {
+            Ok(reply) => {
+                if let Some(entry) = self.pods().get_mut(uid) {
+                    entry.pull_failures.remove(&image);
+                }
+                Ok(reply.into_inner().image_ref)
+            }
+            Err(status) => {
+                if let Some(entry) = self.pods().get_mut(uid) {
+                    entry.pull_failures.insert(image.clone(), now);
+                }
+                Err(images::pull_failed(&image, status.message()))
+            }
+        }
+    }
+
+    /// Stops a deleted pod: preStop exec hooks, then every container with
+    /// the rest of the grace period, reports the stopped status, then
+    /// removes the sandboxes, the pod's state and forgets it.
+    pub(super) async fn terminate(
+        self: Arc<Self>,
+        uid: String,
+        grace_seconds: i64,
+        lock: Arc<tokio::sync::Mutex<()>>,
+    ) {
+        let _serialized = lock.lock_owned().await;
+        let started = std::time::Instant::now();
+        let snapshot = loop {
+            match self.fetch_pod(&uid).await {
+                Ok(snapshot) => break snapshot,
+                Err(error) => {
+                    tracing::warn!(%uid, error = %error, "cannot list the pod to stop it; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        };
+        let mut stops = tokio::task::JoinSet::new();
+        for container in snapshot
+            .containers
+            .iter()
+            .filter(|c| state(c) == ContainerState::ContainerRunning)
+        {
+            let mut runtime = self.runtime.runtime.clone();
+            let id = container.id.clone();
+            let pre_stop = ContainerAnnotations::parse(&container.annotations)
+                .pre_stop
+                .and_then(|h| h.exec)
+                .and_then(|e| e.command)
+                .filter(|c| !c.is_empty());
+            stops.spawn(async move {
+                if let Some(cmd) = pre_stop {
+                    let outcome = runtime
+                        .exec_sync(ExecSyncRequest {
+                            container_id: id.clone(),
+                            cmd,
+                            timeout: grace_seconds.max(1),
+                        })
+                        .await;
+                    if let Err(status) = outcome {
+                        tracing::warn!(container = %id, error = %status.message(), "preStop hook failed");
+                    }
+                }
+                let left = grace_seconds - i64::try_from(started.elapsed().as_secs()).unwrap_or(0);
+                // The kubelet gives at least 2 s after the hook.
+                let timeout = if grace_seconds == 0 { 0 } else { left.max(2) };
+                if let Err(status) = runtime
+                    .stop_container(StopContainerRequest {
+                        container_id: id.clone(),
+                        timeout,
+                    })
+                    .await
+                {
+                    tracing::warn!(container = %id, error = %status.message(), "StopContainer failed");
+                }
+            });
+        }
+        while stops.join_next().await.is_some() {}
+        match self.fetch_pod(&uid).await {
+            Ok(stopped) => self.set_status(&uid, &stopped),
+            Err(error) => tracing::warn!(%uid, error = %error, "relisting the stopped pod failed"),
+        }
+        let mut runtime = self.runtime.runtime.clone();
+        for sandbox in &snapshot.sandboxes {
+            let id = sandbox.id.clone();
+            if sandbox.state == PodSandboxState::SandboxReady as i32
+                && let Err(status) = runtime
+                    .stop_pod_sandbox(StopPodSandboxRequest {
+                        pod_sandbox_id: id.clone(),
+                    })
+                    .await
+            {
+                tracing::warn!(sandbox = %id, error = %status.message(), "StopPodSandbox failed");
+            }
+            if let Err(status) = runtime
+                .remove_pod_sandbox(RemovePodSandboxRequest {
+                    pod_sandbox_id: id.clone(),
+                })
+                .await
+            {
+                tracing::warn!(sandbox = %id, error = %status.message(), "RemovePodSandbox failed");
+            }
+        }
+        self.remove_pod_cgroup(&uid);
+        if let Err(error) = store::remove(&self.config.root_dir, &uid) {
+            tracing::warn!(%uid, %error, "cannot remove the pod's state directory");
+        }
+        self.pods().remove(&uid);
+        if let Ok(mut backoff) = self.crash_backoff.lock() {
+            backoff.forget_pod(&uid);
+        }
+        if let Ok(mut backoff) = self.pull_backoff.lock() {
+            backoff.forget_pod(&uid);
+        }
+        tracing::info!(%uid, elapsed = ?started.elapsed(), "pod stopped and removed");
+    }
+
+    /// Removes the pod's cgroup (`<cgroup_root>/pod<uid>`) in every
+    /// hierarchy; runc removes the containers' own, not their parent.
+    fn remove_pod_cgroup(&self, uid: &str) {
+        let relative = format!("{}/pod{uid}", self.config.cgroup_root.trim_matches('/'));
+        let mut roots = vec![PathBuf::from("/sys/fs/cgroup")];
+        if let Ok(entries) = std::fs::read_dir("/sys/fs/cgroup") {
+            roots.extend(entries.flatten().map(|e| e.path()));
+        }
+        for root in roots {
+            let path = root.join(&relative);
+            if path.is_dir() {
+                let _ = std::fs::remove_dir(&path);
+            }
+        }
+    }
+}
+
+fn make_dir(path: &std::path::Path, mode: u32) -> std::io::Result<()> {
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(mode)
+        .create(path)?;
+    // The umask may have narrowed it.
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+}
+
+/// An empty file any container user may write (as the kubelet makes it).
+fn make_termination_file(path: &std::path::Path) -> std::io::Result<()> {
+    if let Some(parent) = path.parent() {
+        make_dir(parent, 0o755)?;
+    }
+    std::fs::File::create(path)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o666))
+}
+
+/// Eight hex digits that differ between calls (file names, not secrets).
+fn rand_suffix() -> u32 {
+    use std::hash::{BuildHasher as _, Hasher as _};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(now().as_nanosecond().unsigned_abs());
+    hasher.finish() as u32
+}

@@ -1,0 +1,630 @@
+//! vk-cri-plugin end to end: the real vk-host runs the real plugin against
+//! an isolated containerd (`scripts/cri-env.sh up`), a real kube-apiserver
+//! and kubectl. One environment, several pods at once: a long-running pod
+//! with logs (also followed) and exec, pods that succeed and fail under
+//! `restartPolicy: Never`, a crash loop under Always, init containers in
+//! order, an image missing under `imagePullPolicy: Never`, a deletion that
+//! waits out the grace period, and a plugin killed with SIGKILL whose
+//! container keeps running and is adopted. Needs root; when containerd
+//! cannot start the test fails, it never skips.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use serde_json::Value;
+use tokio::io::AsyncBufReadExt as _;
+use vk_tests::cluster::{Cluster, Identity, wait_for_ok};
+use vk_tests::virtual_node::{NodeSetup, VirtualNode, free_port};
+
+const BUSYBOX: &str = "localhost/vk-test/busybox:1";
+
+fn script() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/cri-env.sh")
+}
+
+fn run_script(args: &[&str], run_dir: &Path) -> Output {
+    Command::new(script())
+        .args(args)
+        .env("VK_CRI_RUN_DIR", run_dir)
+        .output()
+        .expect("run scripts/cri-env.sh")
+}
+
+/// A running containerd from `cri-env.sh up`; torn down on drop.
+struct CriEnv {
+    run_dir: PathBuf,
+    vars: HashMap<String, String>,
+    cgroup_root: String,
+}
+
+impl CriEnv {
+    fn up(run_dir: &Path, cgroup_root: &str) -> Self {
+        let started = Instant::now();
+        let out = run_script(&["up"], run_dir);
+        assert!(
+            out.status.success(),
+            "scripts/cri-env.sh up failed ({}): containerd must start here; stderr:\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        eprintln!("cri-env up: {:?}", started.elapsed());
+        let vars = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|line| line.strip_prefix("export ")?.split_once('='))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        Self {
+            run_dir: run_dir.to_owned(),
+            vars,
+            cgroup_root: cgroup_root.to_owned(),
+        }
+    }
+
+    fn var(&self, name: &str) -> &str {
+        self.vars
+            .get(name)
+            .unwrap_or_else(|| panic!("up printed no {name}; it printed {:?}", self.vars))
+    }
+}
+
+impl Drop for CriEnv {
+    fn drop(&mut self) {
+        let out = run_script(&["down"], &self.run_dir);
+        if !out.status.success() {
+            eprintln!(
+                "cri-env down failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        // The pods' cgroup parents (<cgroup_root>/pod<uid>) of pods that
+        // were not deleted, and the root itself.
+        let relative = self.cgroup_root.trim_matches('/').to_owned();
+        let mut roots = vec![PathBuf::from("/sys/fs/cgroup")];
+        if let Ok(entries) = std::fs::read_dir("/sys/fs/cgroup") {
+            roots.extend(entries.flatten().map(|e| e.path()));
+        }
+        for root in roots {
+            let dir = root.join(&relative);
+            if let Ok(entries) = std::fs::read_dir(&dir) {
+                for entry in entries.flatten() {
+                    let _ = std::fs::remove_dir(entry.path());
+                }
+            }
+            let _ = std::fs::remove_dir(&dir);
+        }
+    }
+}
+
+/// A pod manifest on `node` with the given spec lines (indented two
+/// spaces, under `spec:`).
+fn pod(node: &VirtualNode, name: &str, spec: &str) -> String {
+    format!(
+        "apiVersion: v1
+kind: Pod
+metadata:
+  name: {name}
+  namespace: {ns}
+spec:
+  nodeName: {node}
+  automountServiceAccountToken: false
+  tolerations:
+  - key: virtual-kubelet.io/provider
+    operator: Exists
+{spec}",
+        ns = node.namespace,
+        node = node.name,
+    )
+}
+
+async fn apply(cluster: &Cluster, manifest: &str) {
+    cluster
+        .kubectl_stdin(Identity::Admin, &["apply", "-f", "-"], Some(manifest))
+        .await
+        .success();
+}
+
+async fn get_pod(cluster: &Cluster, ns: &str, name: &str) -> Value {
+    cluster
+        .kubectl(&["get", "pod", name, "-n", ns, "-o", "json"])
+        .await
+        .success()
+        .json()
+}
+
+/// Waits until `check` accepts pod `name`; the message shows the pod's
+/// status and the host's log tail.
+async fn wait_pod(
+    cluster: &Cluster,
+    node: &VirtualNode,
+    name: &str,
+    what: &str,
+    timeout: Duration,
+    check: impl Fn(&Value) -> bool,
+) -> Value {
+    let ns = node.namespace.clone();
+    wait_for_ok(timeout, &format!("pod {name}: {what}"), async || {
+        let pod = get_pod(cluster, &ns, name).await;
+        if check(&pod) {
+            Ok(pod)
+        } else {
+            Err(format!(
+                "status {}\nhost log tail:\n{}",
+                pod["status"],
+                node.log_tail()
+            ))
+        }
+    })
+    .await
+}
+
+fn phase(pod: &Value) -> &str {
+    pod["status"]["phase"].as_str().unwrap_or_default()
+}
+
+fn container(pod: &Value, list: &str, name: &str) -> Value {
+    pod["status"][list]
+        .as_array()
+        .and_then(|all| all.iter().find(|c| c["name"] == name).cloned())
+        .unwrap_or(Value::Null)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cri_plugin_runs_real_pods() {
+    assert!(
+        nix::unistd::geteuid().is_root(),
+        "the CRI plugin test needs root (containerd, runc, CNI)"
+    );
+    let test_started = Instant::now();
+    let cluster = Cluster::shared();
+    let run_dir = PathBuf::from(format!("/tmp/vk-cri-plugin-test.{}", std::process::id()));
+    let cgroup_root = format!("/vk-cri-test-{}", std::process::id());
+    let env = CriEnv::up(&run_dir, &cgroup_root);
+    let config = format!(
+        "runtime_endpoint = {socket:?}
+pod_logs_dir = {logs:?}
+root_dir = {state:?}
+instance_name = \"vk-test-{pid}\"
+cgroup_root = {cgroup_root:?}
+relist_interval_ms = 200
+crash_loop_backoff_base_ms = 500
+crash_loop_backoff_max_ms = 2000
+node_ips = [\"127.0.0.1\"]
+resolv_conf = \"\"
+",
+        socket = env.var("VK_CRI_SOCKET"),
+        logs = run_dir.join("pod-logs").display().to_string(),
+        state = run_dir.join("plugin-state").display().to_string(),
+        pid = std::process::id(),
+    );
+    // The kubelet API (for kubectl logs/exec), set up by hand: the
+    // harness's `with_kubelet_api` also configures the mock plugin.
+    let port = free_port().to_string();
+    let ca = cluster.ca_cert().display().to_string();
+    let kubelet_ca = cluster.kubelet_ca_cert().display().to_string();
+    let kubelet_key = cluster.kubelet_ca_key().display().to_string();
+    let mut setup = NodeSetup::mock("cri").plugin_config(&config).host_args(&[
+        "--node-ip",
+        "127.0.0.1",
+        "--kubelet-address",
+        "127.0.0.1",
+        "--kubelet-port",
+        &port,
+        "--client-ca-file",
+        &ca,
+        "--tls-ca-cert-file",
+        &kubelet_ca,
+        "--tls-ca-key-file",
+        &kubelet_key,
+    ]);
+    setup.plugin = "vk-cri-plugin".into();
+    let node = VirtualNode::start(cluster, setup).await;
+    let ns = node.namespace.clone();
+    eprintln!("node ready: {:?}", test_started.elapsed());
+
+    let image = format!("    image: {BUSYBOX}\n    imagePullPolicy: IfNotPresent\n");
+    let manifests = [
+        pod(
+            &node,
+            "web",
+            &format!(
+                "  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+{image}    command: [\"sh\", \"-c\", \"echo hello-from-web; i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.3; done\"]
+"
+            ),
+        ),
+        pod(
+            &node,
+            "ok",
+            &format!(
+                "  restartPolicy: Never
+  containers:
+  - name: main
+{image}    command: [\"sh\", \"-c\", \"echo done; exit 0\"]
+"
+            ),
+        ),
+        pod(
+            &node,
+            "fail",
+            &format!(
+                "  restartPolicy: Never
+  containers:
+  - name: main
+{image}    command: [\"sh\", \"-c\", \"echo failing; exit 3\"]
+"
+            ),
+        ),
+        pod(
+            &node,
+            "crash",
+            &format!(
+                "  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+{image}    command: [\"sh\", \"-c\", \"echo crash; exit 1\"]
+"
+            ),
+        ),
+        pod(
+            &node,
+            "init",
+            &format!(
+                "  terminationGracePeriodSeconds: 1
+  volumes:
+  - name: data
+    emptyDir: {{}}
+  initContainers:
+  - name: one
+{image}    command: [\"sh\", \"-c\", \"echo one >> /data/order\"]
+    volumeMounts: [{{name: data, mountPath: /data}}]
+  - name: two
+{image}    command: [\"sh\", \"-c\", \"echo two >> /data/order\"]
+    volumeMounts: [{{name: data, mountPath: /data}}]
+  containers:
+  - name: main
+{image}    command: [\"sh\", \"-c\", \"echo main; cat /data/order; sleep 3600\"]
+    volumeMounts: [{{name: data, mountPath: /data}}]
+"
+            ),
+        ),
+        pod(
+            &node,
+            "never",
+            "  containers:
+  - name: main
+    image: localhost/vk-test/missing:1
+    imagePullPolicy: Never
+",
+        ),
+        pod(
+            &node,
+            "grace",
+            &format!(
+                "  terminationGracePeriodSeconds: 3
+  containers:
+  - name: main
+{image}    command: [\"sleep\", \"3600\"]
+"
+            ),
+        ),
+    ];
+    apply(cluster, &manifests.join("---\n")).await;
+
+    // A running pod with an IP from the CNI subnet.
+    let web = wait_pod(
+        cluster,
+        &node,
+        "web",
+        "Running with a pod IP",
+        Duration::from_secs(90),
+        |p| {
+            phase(p) == "Running"
+                && p["status"]["podIP"]
+                    .as_str()
+                    .is_some_and(|ip| !ip.is_empty())
+        },
+    )
+    .await;
+    eprintln!("web Running: {:?}", test_started.elapsed());
+    let prefix = env
+        .var("VK_CRI_POD_GATEWAY")
+        .trim_end_matches(".1")
+        .to_owned();
+    let ip = web["status"]["podIP"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        ip.starts_with(&format!("{prefix}.")),
+        "pod IP {ip} is not in {prefix}.0/24"
+    );
+    let web_id = container(&web, "containerStatuses", "main")["containerID"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(web_id.starts_with("containerd://"), "{web}");
+
+    // kubectl logs, with --tail and --timestamps.
+    let logs = wait_for_ok(Duration::from_secs(20), "kubectl logs web", async || {
+        let out = cluster.kubectl(&["logs", "web", "-n", &ns]).await;
+        if out.status.success() && out.stdout.starts_with("hello-from-web\ntick 1\n") {
+            Ok(out.stdout)
+        } else {
+            Err(format!("{out:?}"))
+        }
+    })
+    .await;
+    assert!(
+        logs.lines()
+            .all(|l| l == "hello-from-web" || l.starts_with("tick ")),
+        "{logs}"
+    );
+    let tail = cluster
+        .kubectl(&["logs", "web", "-n", &ns, "--tail=2", "--timestamps"])
+        .await
+        .success();
+    let lines: Vec<&str> = tail.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{tail:?}");
+    assert!(
+        lines.iter().all(|l| l.contains("Z tick ")),
+        "timestamped lines: {lines:?}"
+    );
+
+    // kubectl logs -f keeps delivering new lines.
+    let mut follow = cluster.kubectl_command(Identity::Admin);
+    follow
+        .args(["logs", "-f", "web", "-n", &ns, "--tail=1"])
+        .stdout(Stdio::piped())
+        .kill_on_drop(true);
+    let mut child = follow.spawn().expect("start kubectl logs -f");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut reader = tokio::io::BufReader::new(stdout).lines();
+    let mut ticks = Vec::new();
+    tokio::time::timeout(Duration::from_secs(20), async {
+        while ticks.len() < 4 {
+            let line = reader
+                .next_line()
+                .await
+                .expect("read kubectl logs -f")
+                .expect("kubectl logs -f ended early");
+            ticks.push(line);
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("kubectl logs -f delivered only {ticks:?} in 20 s"));
+    let numbers: Vec<u64> = ticks
+        .iter()
+        .filter_map(|l| l.strip_prefix("tick ")?.parse().ok())
+        .collect();
+    assert!(
+        numbers.len() == 4 && numbers.windows(2).all(|w| w[1] == w[0] + 1),
+        "followed lines {ticks:?}"
+    );
+    child.kill().await.expect("stop kubectl logs -f");
+
+    // kubectl exec (no stdin, no TTY): output and exit code.
+    let exec = cluster
+        .kubectl(&[
+            "exec",
+            "web",
+            "-n",
+            &ns,
+            "--",
+            "sh",
+            "-c",
+            "echo out; echo err >&2; exit 4",
+        ])
+        .await;
+    assert_eq!(exec.status.code(), Some(4), "{exec:?}");
+    assert_eq!(exec.stdout, "out\n", "{exec:?}");
+    assert!(exec.stderr.contains("err"), "{exec:?}");
+
+    // restartPolicy Never: Succeeded with exit 0, Failed with exit 3.
+    for (name, want_phase, code) in [("ok", "Succeeded", 0), ("fail", "Failed", 3)] {
+        let done = wait_pod(
+            cluster,
+            &node,
+            name,
+            want_phase,
+            Duration::from_secs(60),
+            |p| phase(p) == want_phase,
+        )
+        .await;
+        let terminated = &container(&done, "containerStatuses", "main")["state"]["terminated"];
+        assert_eq!(terminated["exitCode"], code, "{name}: {done}");
+        let yaml = cluster
+            .kubectl(&["get", "pod", name, "-n", &ns, "-o", "yaml"])
+            .await
+            .success();
+        assert!(
+            yaml.stdout.contains(&format!("exitCode: {code}")),
+            "{}",
+            yaml.stdout
+        );
+    }
+    let failing = cluster
+        .kubectl(&["logs", "fail", "-n", &ns])
+        .await
+        .success();
+    assert_eq!(failing.stdout, "failing\n");
+
+    // A crash loop under Always: restarts grow, lastState terminated.
+    let crash = wait_pod(
+        cluster,
+        &node,
+        "crash",
+        "restartCount >= 3 with lastState terminated",
+        Duration::from_secs(60),
+        |p| {
+            let main = container(p, "containerStatuses", "main");
+            main["restartCount"].as_i64().unwrap_or(0) >= 3
+                && main["lastState"]["terminated"]["exitCode"] == 1
+        },
+    )
+    .await;
+    eprintln!("crash: {}", container(&crash, "containerStatuses", "main"));
+    wait_pod(
+        cluster,
+        &node,
+        "crash",
+        "waiting in CrashLoopBackOff",
+        Duration::from_secs(30),
+        |p| {
+            container(p, "containerStatuses", "main")["state"]["waiting"]["reason"]
+                == "CrashLoopBackOff"
+        },
+    )
+    .await;
+    let previous = cluster
+        .kubectl(&["logs", "crash", "-n", &ns, "--previous"])
+        .await
+        .success();
+    assert_eq!(previous.stdout, "crash\n");
+
+    // Init containers in order, then the main container.
+    let init = wait_pod(
+        cluster,
+        &node,
+        "init",
+        "Running",
+        Duration::from_secs(60),
+        |p| phase(p) == "Running",
+    )
+    .await;
+    for name in ["one", "two"] {
+        let status = container(&init, "initContainerStatuses", name);
+        assert_eq!(
+            status["state"]["terminated"]["reason"], "Completed",
+            "{init}"
+        );
+    }
+    let order = wait_for_ok(Duration::from_secs(20), "init pod logs", async || {
+        let out = cluster.kubectl(&["logs", "init", "-n", &ns]).await;
+        if out.stdout == "main\none\ntwo\n" {
+            Ok(out.stdout)
+        } else {
+            Err(format!("{out:?}"))
+        }
+    })
+    .await;
+    assert_eq!(order, "main\none\ntwo\n");
+
+    // A missing image under imagePullPolicy Never.
+    let never = wait_pod(
+        cluster,
+        &node,
+        "never",
+        "waiting ErrImageNeverPull",
+        Duration::from_secs(30),
+        |p| {
+            container(p, "containerStatuses", "main")["state"]["waiting"]["reason"]
+                == "ErrImageNeverPull"
+        },
+    )
+    .await;
+    assert_eq!(phase(&never), "Pending");
+    assert_eq!(
+        container(&never, "containerStatuses", "main")["state"]["waiting"]["message"],
+        "Container image \"localhost/vk-test/missing:1\" is not present with pull policy of Never"
+    );
+
+    // Deletion waits out the grace period of a container ignoring SIGTERM
+    // (sleep as PID 1 has no SIGTERM handler), and not much more.
+    wait_pod(
+        cluster,
+        &node,
+        "grace",
+        "Running",
+        Duration::from_secs(60),
+        |p| phase(p) == "Running",
+    )
+    .await;
+    let started = Instant::now();
+    cluster
+        .kubectl(&["delete", "pod", "grace", "-n", &ns, "--timeout=60s"])
+        .await
+        .success();
+    let took = started.elapsed();
+    eprintln!("delete grace (3 s): {took:?}");
+    assert!(
+        took >= Duration::from_secs(3) && took < Duration::from_secs(20),
+        "deleting a pod with a 3 s grace period took {took:?}"
+    );
+
+    // SIGKILL the plugin: its container keeps running, and the restarted
+    // plugin adopts it.
+    let plugin = node.host.plugin_pid().await;
+    kill(Pid::from_raw(plugin as i32), Signal::SIGKILL).expect("SIGKILL the plugin");
+    let host_pid = node.host.pid();
+    wait_for_ok(
+        Duration::from_secs(60),
+        "a new plugin process",
+        async || match vk_tests::processes::children_of(host_pid).first() {
+            Some(pid) if *pid != plugin => Ok(()),
+            other => Err(format!("plugin {other:?}")),
+        },
+    )
+    .await;
+    // Past the restart and a few relists.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let adopted = wait_pod(
+        cluster,
+        &node,
+        "web",
+        "Running with the same container",
+        Duration::from_secs(30),
+        |p| {
+            phase(p) == "Running"
+                && container(p, "containerStatuses", "main")["containerID"] == web_id.as_str()
+        },
+    )
+    .await;
+    assert_eq!(
+        container(&adopted, "containerStatuses", "main")["restartCount"],
+        0,
+        "{adopted}"
+    );
+    let again = cluster
+        .kubectl(&["logs", "web", "-n", &ns, "--tail=1"])
+        .await
+        .success();
+    assert!(again.stdout.starts_with("tick "), "{again:?}");
+
+    // Delete everything: the plugin removes sandboxes and state.
+    let started = Instant::now();
+    cluster
+        .kubectl(&["delete", "pods", "--all", "-n", &ns, "--timeout=90s"])
+        .await
+        .success();
+    eprintln!("delete all: {:?}", started.elapsed());
+    let state = run_dir.join("plugin-state/pods");
+    wait_for_ok(
+        Duration::from_secs(20),
+        "the plugin to forget every pod",
+        async || {
+            let left: Vec<_> = std::fs::read_dir(&state)
+                .map(|d| d.flatten().map(|e| e.file_name()).collect())
+                .unwrap_or_default();
+            if left.is_empty() {
+                Ok(())
+            } else {
+                Err(format!("{left:?}"))
+            }
+        },
+    )
+    .await;
+    drop(node);
+    drop(env);
+    assert!(
+        !run_dir.exists(),
+        "run directory {} is left",
+        run_dir.display()
+    );
+    eprintln!("total: {:?}", test_started.elapsed());
+}
