@@ -17,14 +17,17 @@ pub const TTL: Duration = Duration::from_secs(10);
 /// resolution.
 #[derive(Debug, Default)]
 pub struct MasterService {
-    cached: Mutex<Option<(Instant, Vec<(String, String)>)>>,
+    cached: Mutex<Option<(Instant, Vars)>>,
 }
+
+/// Variables in order: (name, value).
+type Vars = Vec<(String, String)>;
 
 impl MasterService {
     /// The variables, in the kubelet's order; none when the Service does not
     /// exist or has no cluster IP. A failed read is an error (retried), as
     /// in the kubelet.
-    pub async fn vars(&self, client: &kube::Client) -> Result<Vec<(String, String)>, kube::Error> {
+    pub async fn vars(&self, client: &kube::Client) -> Result<Vars, kube::Error> {
         let mut cached = self.cached.lock().await;
         if let Some((at, vars)) = cached.as_ref()
             && at.elapsed() < TTL
