@@ -97,6 +97,29 @@ fn audit_lines(log: &str) -> Vec<&str> {
         .collect()
 }
 
+/// The decision of an audit line: its `decision=` field outside the quoted
+/// (plugin-controlled, escaped) fields, so a crafted name cannot fake one.
+fn decision(line: &str) -> Option<&'static str> {
+    let mut unquoted = String::new();
+    let (mut quoted, mut escaped) = (false, false);
+    for c in line.chars() {
+        match (quoted, escaped, c) {
+            (true, false, '\\') => escaped = true,
+            (true, true, _) => escaped = false,
+            (_, _, '"') => quoted = !quoted,
+            (false, _, c) => unquoted.push(c),
+            _ => {}
+        }
+    }
+    if unquoted.contains(" decision=allowed ") {
+        Some("allowed")
+    } else if unquoted.contains(" decision=denied ") {
+        Some("denied")
+    } else {
+        None
+    }
+}
+
 /// Asserts a refusal: the code, the rule in the message, and one audit
 /// line naming the object with `decision=denied` and the same reason.
 fn assert_refused(log: &str, outcome: &Value, code: &str, rule_text: &str, object: &str) {
@@ -109,7 +132,7 @@ fn assert_refused(log: &str, outcome: &Value, code: &str, rule_text: &str, objec
     let audited = audit_lines(log)
         .into_iter()
         .filter(|line| {
-            line.contains(object) && line.contains("decision=denied") && line.contains(rule_text)
+            line.contains(object) && decision(line) == Some("denied") && line.contains(rule_text)
         })
         .count();
     assert!(
@@ -348,6 +371,19 @@ async fn a_hostile_plugin_gets_only_what_its_pods_reference() {
     let mut attempt = as_legit("secret", "app-secret");
     attempt["auth"] = json!("none");
     let missing = attacker.call(attempt).await;
+    // Crafted input: a pod name carrying a forged log line, an object name
+    // with a terminal escape, an oversized uid. Refused before any rule.
+    let forged_line =
+        "legit\n2026-01-01T00:00:00Z INFO vk_host::audit: host callback decision=allowed";
+    let mut attempt = as_legit("secret", "app-secret");
+    attempt["pod_name"] = json!(forged_line);
+    let injected_pod = attacker.call(attempt).await;
+    let injected_object = attacker
+        .call(as_legit("secret", "app-secret\u{1b}[2K"))
+        .await;
+    let mut attempt = as_legit("secret", "app-secret");
+    attempt["pod_uid"] = json!("u".repeat(100_000));
+    let huge_uid = attacker.call(attempt).await;
     let mut attempt = as_legit("secret", "app-secret");
     attempt["pod_uid"] = json!("00000000-0000-0000-0000-000000000000");
     let wrong_uid = attacker.call(attempt).await;
@@ -429,14 +465,39 @@ async fn a_hostile_plugin_gets_only_what_its_pods_reference() {
         &forged,
         "Unauthenticated",
         "does not match this launch",
-        "app-secret",
+        "not authenticated",
     );
     assert_refused(
         &log,
         &missing,
         "Unauthenticated",
         "missing `authorization",
+        "not authenticated",
+    );
+    assert_refused(
+        &log,
+        &injected_pod,
+        "InvalidArgument",
+        "pod.name",
         "app-secret",
+    );
+    assert_refused(
+        &log,
+        &injected_object,
+        "InvalidArgument",
+        "name",
+        "app-secret\\u{1b}[2K",
+    );
+    assert_refused(&log, &huge_uid, "InvalidArgument", "pod.uid", "app-secret");
+    assert!(
+        !log.lines()
+            .any(|line| line.starts_with("2026-01-01T00:00:00Z")),
+        "a plugin-chosen name began a log line"
+    );
+    assert!(!log.contains('\u{1b}'), "a terminal escape reached the log");
+    assert!(
+        !log.contains(&"u".repeat(1000)),
+        "an oversized uid was logged whole"
     );
     assert_refused(
         &log,
@@ -455,6 +516,9 @@ async fn a_hostile_plugin_gets_only_what_its_pods_reference() {
         &unprojected_audience,
         &two_audiences,
         &too_short,
+        &injected_pod,
+        &injected_object,
+        &huge_uid,
         &forged,
         &missing,
         &wrong_uid,
@@ -468,7 +532,7 @@ async fn a_hostile_plugin_gets_only_what_its_pods_reference() {
     }
     let allowed = audit_lines(&log)
         .into_iter()
-        .filter(|line| line.contains("decision=allowed"))
+        .filter(|line| decision(line) == Some("allowed"))
         .count();
     assert_eq!(
         allowed,

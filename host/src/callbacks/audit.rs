@@ -1,9 +1,15 @@
 //! The audit trail: one line per callback, allowed or not, at INFO on the
 //! target `vk_host::audit`. It names who asked (plugin), what (rpc and
 //! object), for which pod, the decision and its rule or result; it is built
-//! only from request fields and outcomes, never from returned data.
+//! only from request fields and outcomes, never from returned data. Every
+//! field a plugin controls is recorded with `Debug` (escaped, quoted) and
+//! cut to a bounded length, so a crafted name cannot forge log lines.
 
 use std::fmt;
+
+/// The longest reason recorded (rule messages quote at most short prefixes
+/// of request fields; this bounds the rest).
+const MAX_REASON_CHARS: usize = 1024;
 
 /// What one call asked for; the fields of its audit line.
 #[derive(Debug, Clone)]
@@ -38,12 +44,12 @@ impl Call {
     pub fn record(&self, decision: Decision, reason: &str) {
         tracing::info!(
             target: "vk_host::audit",
-            plugin = %self.plugin,
+            plugin = ?self.plugin,
             rpc = self.rpc,
-            object = %self.object,
-            pod = %self.pod,
+            object = ?self.object,
+            pod = ?self.pod,
             %decision,
-            reason,
+            reason = ?super::validate::truncate_to(reason, MAX_REASON_CHARS),
             "host callback"
         );
     }

@@ -18,6 +18,7 @@ mod peer;
 pub mod references;
 mod rules;
 mod service;
+mod validate;
 
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
@@ -103,16 +104,32 @@ pub fn serve(
 ) -> std::io::Result<()> {
     let listener = UnixListener::bind(path)?;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
-    let service = HostCallbacksServer::new(service::Service {
-        scope: scope.clone(),
+    let gate = service::Gate {
         secret: RequireSecret::new(secret),
         plugin: plugin.to_owned(),
         uid: peer_uid,
-    })
-    .max_decoding_message_size(vk_proto::DEFAULT_MAX_MESSAGE_BYTES)
-    .max_encoding_message_size(vk_proto::DEFAULT_MAX_MESSAGE_BYTES);
+    };
+    // `HostCallbacksServer::with_interceptor`, with the message limits set
+    // on the inner server: the gate runs on the headers, before decoding.
+    let service = tonic::service::interceptor::InterceptedService::new(
+        HostCallbacksServer::new(service::Service {
+            scope: scope.clone(),
+            plugin: plugin.to_owned(),
+        })
+        .max_decoding_message_size(vk_proto::DEFAULT_MAX_MESSAGE_BYTES)
+        .max_encoding_message_size(vk_proto::DEFAULT_MAX_MESSAGE_BYTES),
+        gate,
+    );
     let server = tonic::transport::Server::builder()
         .timeout(CALL_DEADLINE)
+        .concurrency_limit_per_connection(MAX_CALLS_IN_FLIGHT)
+        .layer(
+            tower::ServiceBuilder::new()
+                .map_request(service::tag_rpc)
+                .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
+                    MAX_CALLS_IN_FLIGHT,
+                )),
+        )
         .add_service(service)
         .serve_with_incoming_shutdown(UnixListenerStream::new(listener), async move {
             stop.cancelled().await
@@ -127,6 +144,11 @@ pub fn serve(
     );
     Ok(())
 }
+
+/// Calls of one launch served at once, over all its connections; more wait
+/// (within their deadline). A plugin flooding its callbacks gets no more
+/// API reads or host CPU than this, whatever it sends.
+const MAX_CALLS_IN_FLIGHT: usize = 16;
 
 /// The protocol's deadline of a callback (the API read included).
 const CALL_DEADLINE: Duration = Duration::from_secs(5);

@@ -1,10 +1,13 @@
-//! The `HostCallbacks` service of one plugin launch: authenticate (secret,
-//! peer uid), check the request, decide with [`rules`], read the object,
-//! and write one audit line whatever happens.
+//! The `HostCallbacks` service of one plugin launch. [`Gate`] runs first,
+//! before a request body is decoded: the launch's secret and the peer's
+//! uid. The service then checks the request's shape ([`validate`]),
+//! decides with [`rules`], reads the object, and writes one audit line
+//! whatever happens.
 
 use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::Pod;
+use tonic::service::Interceptor;
 use tonic::{Request, Response, Status};
 use vk_proto::auth::RequireSecret;
 use vk_proto::v1::host_callbacks_server::HostCallbacks;
@@ -16,15 +19,65 @@ use vk_proto::v1::{
 use super::audit::{Call, Decision};
 use super::fetch::{self, FetchError, TokenFor};
 use super::rules::{self, Asked, Wanted};
+use super::validate::{self, truncated};
 use super::{CallbackScope, Cluster, peer};
 
-/// Serves one launch: its secret and its plugin's name.
+/// Serves one launch: its scope and its plugin's name (authentication is
+/// the [`Gate`]'s).
 #[derive(Debug)]
 pub struct Service {
     pub scope: CallbackScope,
+    pub plugin: String,
+}
+
+/// The interceptor in front of the service: the per-launch secret and the
+/// peer's uid, checked on the headers before the body is decoded. A refusal
+/// is audited with the rpc's name only (the request was not read).
+#[derive(Debug, Clone)]
+pub struct Gate {
     pub secret: RequireSecret,
     pub plugin: String,
     pub uid: u32,
+}
+
+/// The rpc a request is for, put into its extensions by [`tag_rpc`].
+#[derive(Debug, Clone, Copy)]
+struct Rpc(&'static str);
+
+/// A layer's function: notes which rpc a request is for (one of ours, or
+/// "(unknown)"), for the [`Gate`]'s audit line.
+pub fn tag_rpc(mut request: http::Request<tonic::body::Body>) -> http::Request<tonic::body::Body> {
+    let rpc = match request.uri().path().rsplit('/').next() {
+        Some("GetSecret") => "GetSecret",
+        Some("GetConfigMap") => "GetConfigMap",
+        Some("CreateServiceAccountToken") => "CreateServiceAccountToken",
+        _ => "(unknown)",
+    };
+    request.extensions_mut().insert(Rpc(rpc));
+    request
+}
+
+impl Interceptor for Gate {
+    fn call(&mut self, request: Request<()>) -> Result<Request<()>, Status> {
+        let checked = self
+            .secret
+            .check(request.metadata())
+            .and_then(|()| peer::check_uid(&request, self.uid).map_err(Status::permission_denied));
+        if let Err(status) = &checked {
+            let rpc = request
+                .extensions()
+                .get::<Rpc>()
+                .map_or("(unknown)", |r| r.0);
+            Call {
+                plugin: self.plugin.clone(),
+                rpc,
+                object: "(not read: the caller is not authenticated)".to_owned(),
+                pod: "(not read)".to_owned(),
+            }
+            .record(Decision::Denied, status.message());
+        }
+        checked.map(|()| request)
+    }
 }
 
 /// A call that passed every check: the cluster to read and the host's copy
@@ -40,36 +93,26 @@ impl Granted<'_> {
     }
 }
 
+/// Refuses a malformed request: INVALID_ARGUMENT naming the field, audited.
+fn invalid(call: &Call, message: String) -> Status {
+    call.record(Decision::Denied, &message);
+    Status::invalid_argument(message)
+}
+
 impl Service {
-    /// Runs every check of a call; on refusal writes its audit line.
-    fn admit<T>(
+    /// Decides a well-formed call with the rules; on refusal writes its
+    /// audit line.
+    fn admit(
         &self,
-        request: &Request<T>,
         call: &Call,
-        pod: Option<&PodRef>,
+        pod: &PodRef,
         object_namespace: &str,
-        object_name: Option<&str>,
         wanted: Wanted<'_>,
     ) -> Result<Granted<'_>, Status> {
         let deny = |status: Status| {
             call.record(Decision::Denied, status.message());
             status
         };
-        self.secret.check(request.metadata()).map_err(&deny)?;
-        peer::check_uid(request, self.uid)
-            .map_err(|message| deny(Status::permission_denied(message)))?;
-        let pod = pod
-            .filter(|p| !p.namespace.is_empty() && !p.name.is_empty() && !p.uid.is_empty())
-            .ok_or_else(|| {
-                deny(Status::invalid_argument(
-                    "the request must name the pod: namespace, name and uid",
-                ))
-            })?;
-        if object_name == Some("") {
-            return Err(deny(Status::invalid_argument(
-                "the request must name the object",
-            )));
-        }
         let Some(cluster) = self.scope.cluster() else {
             return Err(deny(Status::permission_denied(
                 "this host serves no pods (it runs without a cluster), so no object is referenced",
@@ -92,6 +135,8 @@ impl Service {
         Ok(Granted { cluster, pod })
     }
 
+    /// The audit fields of a call, from the request as sent: each field cut
+    /// short (a valid name fits), so malformed input is bounded in the log.
     fn call(&self, rpc: &'static str, object: String, pod: Option<&PodRef>) -> Call {
         Call {
             plugin: self.plugin.clone(),
@@ -99,10 +144,23 @@ impl Service {
             object,
             pod: pod.map_or_else(
                 || "(none)".to_owned(),
-                |p| format!("{}/{} ({})", p.namespace, p.name, p.uid),
+                |p| {
+                    format!(
+                        "{}/{} ({})",
+                        shown(&p.namespace),
+                        shown(&p.name),
+                        truncated(&p.uid)
+                    )
+                },
             ),
         }
     }
+}
+
+/// A name as the audit line shows it: whole when it is a valid name (at
+/// most 253 characters), else cut.
+fn shown(value: &str) -> String {
+    validate::truncate_to(value, 253)
 }
 
 /// `ns/name` of an object asked for by a plugin, in the pod's namespace
@@ -113,7 +171,7 @@ fn object_name(kind: &str, pod: Option<&PodRef>, namespace: &str, name: &str) ->
     } else {
         namespace
     };
-    format!("{kind} {namespace}/{name}")
+    format!("{kind} {}/{}", shown(namespace), shown(name))
 }
 
 fn finish<T>(call: &Call, result: Result<T, FetchError>) -> Result<Response<T>, Status> {
@@ -129,27 +187,12 @@ fn finish<T>(call: &Call, result: Result<T, FetchError>) -> Result<Response<T>, 
     }
 }
 
-/// The API server's shortest token lifetime (TokenRequest validation).
-const MIN_TOKEN_SECONDS: i64 = 600;
-
 /// The lifetime the kube-apiserver turns into a year
 /// (`--service-account-extend-token-expiration`, on by default): its
 /// ServiceAccount admission writes exactly this into the `kube-api-access-*`
 /// projection, and a TokenRequest bound to a pod that asks exactly this is
 /// extended. The host never sends it.
 const EXTENDED_TOKEN_SECONDS: i64 = 3607;
-
-/// Checks a plugin's non-zero `expiration_seconds` (0, the default, is the
-/// host's cap): the API server would refuse less than 10 minutes anyway.
-fn token_lifetime(asked: i64) -> Result<i64, String> {
-    if asked < MIN_TOKEN_SECONDS {
-        Err(format!(
-            "expiration_seconds {asked} is under the API server's minimum of {MIN_TOKEN_SECONDS} (10 minutes); ask 0 for the default"
-        ))
-    } else {
-        Ok(asked)
-    }
-}
 
 /// What the host asks the API server for: the plugin's lifetime (or the cap
 /// when it asked none), at most the cap, and never the one value the API
@@ -175,14 +218,9 @@ impl HostCallbacks for Service {
             object_name("Secret", asked.pod.as_ref(), &asked.namespace, &asked.name),
             asked.pod.as_ref(),
         );
-        let granted = self.admit(
-            &request,
-            &call,
-            asked.pod.as_ref(),
-            &asked.namespace,
-            Some(&asked.name),
-            Wanted::Secret(&asked.name),
-        )?;
+        let pod = validate::object_request(asked.pod.as_ref(), &asked.name, &asked.namespace)
+            .map_err(|message| invalid(&call, message))?;
+        let granted = self.admit(&call, pod, &asked.namespace, Wanted::Secret(&asked.name))?;
         let result = fetch::secret(&granted.cluster.client, granted.namespace(), &asked.name)
             .await
             .map(|secret| GetSecretResponse {
@@ -213,14 +251,9 @@ impl HostCallbacks for Service {
             ),
             asked.pod.as_ref(),
         );
-        let granted = self.admit(
-            &request,
-            &call,
-            asked.pod.as_ref(),
-            &asked.namespace,
-            Some(&asked.name),
-            Wanted::ConfigMap(&asked.name),
-        )?;
+        let pod = validate::object_request(asked.pod.as_ref(), &asked.name, &asked.namespace)
+            .map_err(|message| invalid(&call, message))?;
+        let granted = self.admit(&call, pod, &asked.namespace, Wanted::ConfigMap(&asked.name))?;
         let result = fetch::config_map(&granted.cluster.client, granted.namespace(), &asked.name)
             .await
             .map(|map| GetConfigMapResponse {
@@ -251,19 +284,17 @@ impl HostCallbacks for Service {
             object_name("token for ServiceAccount", asked.pod.as_ref(), "", account),
             asked.pod.as_ref(),
         );
-        let expiration_seconds = match asked.expiration_seconds {
-            0 => None,
-            seconds => Some(token_lifetime(seconds).map_err(|message| {
-                call.record(Decision::Denied, &message);
-                Status::invalid_argument(message)
-            })?),
-        };
-        let granted = self.admit(
-            &request,
-            &call,
+        let (pod, expiration_seconds) = validate::token_request(
             asked.pod.as_ref(),
+            &asked.service_account_name,
+            &asked.audiences,
+            asked.expiration_seconds,
+        )
+        .map_err(|message| invalid(&call, message))?;
+        let granted = self.admit(
+            &call,
+            pod,
             "",
-            None,
             Wanted::Token {
                 account: &asked.service_account_name,
                 audiences: &asked.audiences,
@@ -297,11 +328,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn token_lifetimes_are_checked_and_capped() {
-        assert!(token_lifetime(-1).is_err(), "negative");
-        let short = token_lifetime(599).expect_err("under 10 minutes");
-        assert!(short.contains("minimum of 600"), "{short}");
-        assert_eq!(token_lifetime(600), Ok(600));
+    fn token_lifetimes_are_capped() {
         assert_eq!(granted_lifetime(None, 3600), 3600, "0 asks for the cap");
         assert_eq!(granted_lifetime(Some(7200), 3600), 3600);
         assert_eq!(granted_lifetime(Some(900), 3600), 900);
