@@ -5,6 +5,7 @@
 #![allow(missing_debug_implementations, clippy::large_enum_variant)]
 
 pub mod auth;
+mod redacted;
 pub mod uds;
 
 /// `vk.provider.v1`: the `PluginIdentity`, `PodLifecycle` and `HostCallbacks`

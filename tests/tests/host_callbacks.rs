@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use k8s_openapi::ByteString;
 use k8s_openapi::api::authentication::v1::{TokenReview, TokenReviewSpec};
 use k8s_openapi::api::core::v1::{ConfigMap, Pod, Secret};
 use kube::Api;
@@ -556,6 +557,21 @@ async fn a_hostile_plugin_gets_only_what_its_pods_reference() {
         ("the service-account token", token.as_str()),
     ] {
         assert!(!log.contains(value), "the host log contains {what}");
+        // As the API sends Secret data, and as `{:?}` prints a byte vector.
+        let base64 = serde_json::to_value(ByteString(value.as_bytes().to_vec()))
+            .expect("base64")
+            .as_str()
+            .expect("a string")
+            .to_owned();
+        assert!(
+            !log.contains(&base64),
+            "the host log contains {what}, base64-encoded"
+        );
+        let byte_list = format!("{:?}", value.as_bytes());
+        assert!(
+            !log.contains(&byte_list),
+            "the host log contains {what} as a byte list"
+        );
     }
 
     // The plugin's environment: the allowlist and the launch variables only.

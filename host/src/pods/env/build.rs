@@ -12,14 +12,29 @@ use super::fields::{self, FieldValue};
 use super::resources;
 use super::sources::Sources;
 
-/// A pod with its environment resolved.
-#[derive(Debug, Clone)]
+/// A pod with its environment resolved. Its `Debug` names the pod only:
+/// the env holds values read from Secrets.
+#[derive(Clone)]
 pub struct Resolved {
     pub pod: Pod,
     /// Some env entry waits for the pod's IP (kept as `fieldRef`).
     pub awaits_pod_ip: bool,
     /// envFrom keys skipped as invalid names: the kubelet's event messages.
     pub skipped_keys: Vec<String>,
+}
+
+impl std::fmt::Debug for Resolved {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let meta = &self.pod.metadata;
+        f.debug_struct("Resolved")
+            .field("namespace", &meta.namespace)
+            .field("name", &meta.name)
+            .field("uid", &meta.uid)
+            .field("env", &"<redacted>")
+            .field("awaits_pod_ip", &self.awaits_pod_ip)
+            .field("skipped_keys", &self.skipped_keys)
+            .finish()
+    }
 }
 
 /// Why a container cannot be configured (the kubelet's
