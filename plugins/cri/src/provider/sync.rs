@@ -665,6 +665,8 @@ impl Inner {
                 .and_then(|e| e.command)
                 .filter(|c| !c.is_empty());
             stops.spawn(async move {
+                // The grace period counts from the kill, hook included.
+                let killing = std::time::Instant::now();
                 if let Some(cmd) = pre_stop {
                     let outcome = runtime
                         .exec_sync(ExecSyncRequest {
@@ -677,7 +679,7 @@ impl Inner {
                         tracing::warn!(container = %id, error = %status.message(), "preStop hook failed");
                     }
                 }
-                let left = grace_seconds - i64::try_from(started.elapsed().as_secs()).unwrap_or(0);
+                let left = grace_seconds - i64::try_from(killing.elapsed().as_secs()).unwrap_or(0);
                 // The kubelet gives at least 2 s after the hook.
                 let timeout = if grace_seconds == 0 { 0 } else { left.max(2) };
                 if let Err(status) = runtime
