@@ -16,8 +16,8 @@ pub fn service_account(spec: &PodSpec) -> &str {
 }
 
 /// Every Secret the pod names: `env` (`secretKeyRef`), `envFrom`, volumes
-/// (`secret`, `projected` sources) and `imagePullSecrets`, for init,
-/// regular and ephemeral containers.
+/// (`secret`, `projected` sources, the volume plugins' secret references)
+/// and `imagePullSecrets`, for init, regular and ephemeral containers.
 pub fn secrets(spec: &PodSpec) -> BTreeSet<&str> {
     let mut names = BTreeSet::new();
     for (env, env_from) in environments(spec) {
@@ -50,12 +50,47 @@ pub fn secrets(spec: &PodSpec) -> BTreeSet<&str> {
                 names.insert(r.name.as_str());
             }
         }
+        names.extend(volume_plugin_secrets(volume));
     }
     for pull in spec.image_pull_secrets.iter().flatten() {
         names.insert(pull.name.as_str());
     }
     names.remove("");
     names
+}
+
+/// The Secrets named by a pod's inline volume-plugin sources, as the Node
+/// authorizer's graph counts them (`VisitPodSecretNames`): CSI
+/// `nodePublishSecretRef`, `azureFile.secretName` and the `secretRef` of
+/// cephfs, rbd, iscsi, flexVolume, cinder, scaleIO and storageos. Inline,
+/// these are local references: the pod's own namespace, never another.
+/// Secrets named by a PersistentVolume behind a claim (`csi.*SecretRef`,
+/// which may name other namespaces) are not counted: the host does not read
+/// PVCs or PVs, so a plugin cannot read those Secrets through it.
+fn volume_plugin_secrets(volume: &Volume) -> impl Iterator<Item = &str> {
+    let refs = [
+        volume
+            .csi
+            .as_ref()
+            .and_then(|v| v.node_publish_secret_ref.as_ref()),
+        volume.cephfs.as_ref().and_then(|v| v.secret_ref.as_ref()),
+        volume.rbd.as_ref().and_then(|v| v.secret_ref.as_ref()),
+        volume.iscsi.as_ref().and_then(|v| v.secret_ref.as_ref()),
+        volume
+            .flex_volume
+            .as_ref()
+            .and_then(|v| v.secret_ref.as_ref()),
+        volume.cinder.as_ref().and_then(|v| v.secret_ref.as_ref()),
+        volume.scale_io.as_ref().map(|v| &v.secret_ref),
+        volume
+            .storageos
+            .as_ref()
+            .and_then(|v| v.secret_ref.as_ref()),
+    ];
+    refs.into_iter()
+        .flatten()
+        .map(|r| r.name.as_str())
+        .chain(volume.azure_file.as_ref().map(|v| v.secret_name.as_str()))
 }
 
 /// Every ConfigMap the pod names: `env` (`configMapKeyRef`), `envFrom` and
@@ -182,6 +217,42 @@ mod tests {
             token_audiences(&spec).into_iter().collect::<Vec<_>>(),
             ["", "vault"]
         );
+    }
+
+    #[test]
+    fn volume_plugin_secrets_count_as_the_node_authorizer_counts_them() {
+        let spec = spec(serde_json::json!({
+            "containers": [{"name": "a"}],
+            "volumes": [
+                {"name": "csi", "csi": {"driver": "d", "nodePublishSecretRef": {"name": "s-csi"}}},
+                {"name": "azure", "azureFile": {"secretName": "s-azure", "shareName": "x"}},
+                {"name": "ceph", "cephfs": {"monitors": ["m"], "secretRef": {"name": "s-cephfs"}}},
+                {"name": "rbd", "rbd": {"monitors": ["m"], "image": "i", "secretRef": {"name": "s-rbd"}}},
+                {"name": "iscsi", "iscsi": {"targetPortal": "t", "iqn": "q", "lun": 0,
+                                            "secretRef": {"name": "s-iscsi"}}},
+                {"name": "flex", "flexVolume": {"driver": "d", "secretRef": {"name": "s-flex"}}},
+                {"name": "cinder", "cinder": {"volumeID": "v", "secretRef": {"name": "s-cinder"}}},
+                {"name": "scaleio", "scaleIO": {"gateway": "g", "system": "s",
+                                                "secretRef": {"name": "s-scaleio"}}},
+                {"name": "storageos", "storageos": {"secretRef": {"name": "s-storageos"}}},
+                {"name": "csi-no-secret", "csi": {"driver": "d"}},
+            ],
+        }));
+        assert_eq!(
+            secrets(&spec).into_iter().collect::<Vec<_>>(),
+            [
+                "s-azure",
+                "s-cephfs",
+                "s-cinder",
+                "s-csi",
+                "s-flex",
+                "s-iscsi",
+                "s-rbd",
+                "s-scaleio",
+                "s-storageos"
+            ]
+        );
+        assert!(config_maps(&spec).is_empty());
     }
 
     #[test]
