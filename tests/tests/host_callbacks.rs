@@ -121,8 +121,9 @@ fn decision(line: &str) -> Option<&'static str> {
     }
 }
 
-/// Asserts a refusal: the code, the rule in the message, and one audit
-/// line naming the object with `decision=denied` and the same reason.
+/// Asserts a refusal: the code, the rule in the message, and exactly one
+/// audit line naming the object with `decision=denied` and the same reason
+/// (each refusal below has its own object/reason pair).
 fn assert_refused(log: &str, outcome: &Value, code: &str, rule_text: &str, object: &str) {
     assert_eq!(outcome["code"], code, "{outcome}");
     let message = outcome["message"].as_str().expect("message");
@@ -136,9 +137,10 @@ fn assert_refused(log: &str, outcome: &Value, code: &str, rule_text: &str, objec
             line.contains(object) && decision(line) == Some("denied") && line.contains(rule_text)
         })
         .count();
-    assert!(
-        audited >= 1,
-        "no audit line for {object} denied by {rule_text:?}; audit lines:\n{}",
+    assert_eq!(
+        audited,
+        1,
+        "exactly one audit line for {object} denied by {rule_text:?}; audit lines:\n{}",
         audit_lines(log).join("\n")
     );
 }
@@ -438,9 +440,17 @@ async fn a_hostile_plugin_gets_only_what_its_pods_reference() {
         &log,
         &unprojected_audience,
         "PermissionDenied",
-        "rule token-projected",
+        "projects no service-account token with audience",
         "ServiceAccount",
     );
+    for refused in [&unprojected_audience, &two_audiences] {
+        assert!(
+            refused["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("rule token-projected")),
+            "{refused}"
+        );
+    }
     assert!(
         unprojected_audience["message"]
             .as_str()
@@ -451,7 +461,7 @@ async fn a_hostile_plugin_gets_only_what_its_pods_reference() {
         &log,
         &two_audiences,
         "PermissionDenied",
-        "rule token-projected",
+        "at most one audience",
         "ServiceAccount",
     );
     assert_refused(

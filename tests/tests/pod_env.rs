@@ -106,6 +106,7 @@ async fn env_is_resolved_with_kubelet_semantics_and_the_pod_ip_arrives_late() {
         "containers": [{
             "name": "main", "image": "busybox",
             "command": ["sh", "-c", "echo $(MODE) $$(MODE)"],
+            "args": ["--mode=$(MODE)", "--level=$(CFG_level)", "$(UNDEFINED)"],
             "resources": {"limits": {"cpu": "500m"}, "requests": {"cpu": "250m"}},
             "envFrom": [{"configMapRef": {"name": "settings"}, "prefix": "CFG_"},
                         {"secretRef": {"name": "absent", "optional": true}}],
@@ -197,6 +198,14 @@ async fn env_is_resolved_with_kubelet_semantics_and_the_pod_ip_arrives_late() {
         env_of(&entry, "main"),
         expected,
         "env as the plugin received it: {entry}"
+    );
+    assert_eq!(
+        entry["commands"]["main"],
+        json!([
+            ["sh", "-c", "echo fast $(MODE)"],
+            ["--mode=fast", "--level=override-fast", "$(UNDEFINED)"]
+        ]),
+        "command and args expanded as the kubelet does ($$ escapes, unknown names stay): {entry}"
     );
     assert!(
         entry["updates"].as_u64().expect("updates") >= 1,

@@ -161,22 +161,29 @@ mod tests {
 
     use super::*;
 
-    /// Over a real Unix socket: the secret and the peer check come first;
-    /// a host without a cluster refuses everything else.
+    /// Over a real Unix socket, in order: the secret (UNAUTHENTICATED), the
+    /// peer's uid (a server expecting another uid refuses the right secret),
+    /// then the scope (a host without a cluster refuses everything else).
     #[tokio::test]
-    async fn the_server_checks_the_secret_then_the_scope() {
+    async fn the_server_checks_the_secret_then_the_peer_then_the_scope() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let socket = dir.path().join("host.sock");
         let stop = CancellationToken::new();
-        serve(
-            &socket,
-            "s3cret",
-            "plugin",
-            &CallbackScope::default(),
-            nix::unistd::geteuid().as_raw(),
-            stop.clone(),
-        )
-        .expect("serve");
+        let own_uid = nix::unistd::geteuid().as_raw();
+        let serve_at = |name: &str, peer_uid: u32| {
+            let socket = dir.path().join(name);
+            serve(
+                &socket,
+                "s3cret",
+                "plugin",
+                &CallbackScope::default(),
+                peer_uid,
+                stop.clone(),
+            )
+            .expect("serve");
+            socket
+        };
+        let ours = serve_at("host.sock", own_uid);
+        let another_users = serve_at("other.sock", own_uid.wrapping_add(1));
         let request = || GetObjectRequest {
             pod: Some(PodRef {
                 namespace: "ns".into(),
@@ -186,8 +193,8 @@ mod tests {
             name: "db".into(),
             namespace: String::new(),
         };
-        let call = |secret: &'static str| {
-            let channel = vk_proto::uds::connect_lazy(&socket);
+        let call = |socket: &Path, secret: &'static str| {
+            let channel = vk_proto::uds::connect_lazy(socket);
             let add = AddSecret::new(secret).expect("ascii");
             async move {
                 HostCallbacksClient::with_interceptor(channel, add)
@@ -196,9 +203,27 @@ mod tests {
                     .expect_err("refused")
             }
         };
-        let wrong = call("other").await;
+        let wrong = call(&ours, "other").await;
         assert_eq!(wrong.code(), tonic::Code::Unauthenticated, "{wrong:?}");
-        let right = call("s3cret").await;
+        let wrong_and_other_peer = call(&another_users, "other").await;
+        assert_eq!(
+            wrong_and_other_peer.code(),
+            tonic::Code::Unauthenticated,
+            "the secret first: {wrong_and_other_peer:?}"
+        );
+        let other_peer = call(&another_users, "s3cret").await;
+        assert_eq!(
+            other_peer.code(),
+            tonic::Code::PermissionDenied,
+            "{other_peer:?}"
+        );
+        assert!(
+            other_peer
+                .message()
+                .contains(&format!("the caller runs as uid {own_uid}")),
+            "{other_peer:?}"
+        );
+        let right = call(&ours, "s3cret").await;
         assert_eq!(right.code(), tonic::Code::PermissionDenied, "{right:?}");
         assert!(right.message().contains("without a cluster"), "{right:?}");
         stop.cancel();

@@ -31,6 +31,9 @@ pub struct Listed {
     /// literal value, `null` for an entry still holding a `valueFrom` (a
     /// pod IP the host has not resolved yet).
     pub env: BTreeMap<String, Vec<(String, Option<String>)>>,
+    /// Every container's `command` and `args` as received (after the host
+    /// expanded `$(VAR)` references).
+    pub commands: BTreeMap<String, (Vec<String>, Vec<String>)>,
     /// With `fetch_volumes`: volume name → file path → size in bytes.
     pub volumes: BTreeMap<String, BTreeMap<String, usize>>,
 }
@@ -58,6 +61,27 @@ pub fn environments(pod: &Pod) -> BTreeMap<String, Vec<(String, Option<String>)>
                 })
                 .collect();
             (container.name.clone(), env)
+        })
+        .collect()
+}
+
+/// The `command` and `args` of every container of `pod`, for the listing.
+pub fn commands(pod: &Pod) -> BTreeMap<String, (Vec<String>, Vec<String>)> {
+    let Some(spec) = pod.spec.as_ref() else {
+        return BTreeMap::new();
+    };
+    spec.init_containers
+        .iter()
+        .flatten()
+        .chain(&spec.containers)
+        .map(|container| {
+            (
+                container.name.clone(),
+                (
+                    container.command.clone().unwrap_or_default(),
+                    container.args.clone().unwrap_or_default(),
+                ),
+            )
         })
         .collect()
 }

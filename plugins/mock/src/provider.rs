@@ -183,6 +183,7 @@ impl MockProvider {
                     updates: entry.updates,
                     deleted: entry.life.deleted.is_some(),
                     env: crate::pods_file::environments(&entry.pod),
+                    commands: crate::pods_file::commands(&entry.pod),
                     volumes: entry.volumes.clone(),
                 }
             })
