@@ -1,13 +1,18 @@
 //! Deleting pods: a graceful API deletion is passed to the plugin
 //! (DeletePod), and the API object is removed (grace 0, UID precondition)
 //! as soon as the plugin reports every container terminated or no longer
-//! holds the pod, or when the grace period has run out, whichever is first;
+//! holds the pod, or when the grace period has run out, whichever is first
+//! (for a running plugin: the grace period counted from DeletePod, plus a
+//! margin for its last kill to be reported; the deletion timestamp is
+//! rounded to the second and would cut a plugin's grace period short);
 //! its terminal status is written first, as the kubelet does. Pods with
 //! nothing running (never created, or finished) are removed at once, also
 //! while the plugin restarts. A pod gone from the API
 //! (force delete) is deleted in the plugin.
 
 use std::time::Duration;
+
+use tokio::time::Instant;
 
 use k8s_openapi::api::core::v1::{Pod, PodStatus};
 use kube::api::{DeleteParams, Preconditions};
@@ -24,6 +29,9 @@ use super::{phase, status};
 /// How often a deletion in progress is checked on (push events also wake
 /// it, so this only matters for plugins that do not push).
 const POLL: Duration = Duration::from_millis(500);
+/// How long after its grace period a running plugin has to report the
+/// containers it killed.
+const KILL_REPORT_MARGIN: Duration = Duration::from_secs(2);
 
 /// The API object of `key`/`uid` is gone: DeletePod in the plugin (NOT_FOUND
 /// counts as done), then forget the pod.
@@ -89,8 +97,10 @@ pub async fn graceful(ctx: &Context, key: &PodKey, pod: &Pod) -> Result<Outcome,
             Ok(()) => {
                 info!(pod = %key, %uid, "DeletePod sent");
                 let generation = current.generation;
-                ctx.tracking
-                    .update(key, uid, |t| t.delete_sent = Some(generation));
+                ctx.tracking.update(key, uid, |t| {
+                    t.delete_sent = Some(generation);
+                    t.delete_sent_at.get_or_insert_with(Instant::now);
+                });
             }
             Err(error) if policy::react(&error) == Reaction::Done => {
                 // The plugin does not hold it: nothing runs.
@@ -133,6 +143,12 @@ pub async fn graceful(ctx: &Context, key: &PodKey, pod: &Pod) -> Result<Outcome,
         }
     };
     let latest = latest.as_ref();
+    let delete_sent_at = ctx
+        .tracking
+        .get(key, uid)
+        .and_then(|t| t.delete_sent_at)
+        .unwrap_or_else(Instant::now);
+    let remaining = remaining.max(plugin_grace_left(pod, delete_sent_at));
     if finished {
         finish(ctx, key, pod, latest, "the plugin reports it terminated").await?;
         Ok(Outcome::Done)
@@ -206,6 +222,17 @@ async fn remove(ctx: &Context, key: &PodKey, pod: &Pod, why: &str) -> Result<(),
             source,
         }),
     }
+}
+
+/// Time left of the grace period a running plugin was given with DeletePod
+/// at `sent`, plus the margin to report its last kill.
+fn plugin_grace_left(pod: &Pod, sent: Instant) -> Duration {
+    let grace = pod
+        .metadata
+        .deletion_grace_period_seconds
+        .and_then(|seconds| u64::try_from(seconds).ok())
+        .map_or(Duration::ZERO, Duration::from_secs);
+    (sent + grace + KILL_REPORT_MARGIN).saturating_duration_since(Instant::now())
 }
 
 /// Time left until the pod's deletion timestamp (zero once it has passed).

@@ -40,6 +40,9 @@ pub struct Tracked {
     pub status_at: Option<Instant>,
     /// The plugin instance that was asked to delete the pod.
     pub delete_sent: Option<Generation>,
+    /// When DeletePod was first sent: the plugin's grace period runs from
+    /// there, as a kubelet's runs from when it starts killing.
+    pub delete_sent_at: Option<Instant>,
     /// The last status patch written and the resourceVersion of the pod it
     /// was computed against: until the cache moves past that version the
     /// same patch is not sent again.
