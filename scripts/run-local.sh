@@ -13,6 +13,9 @@ shift || true
 node="${VK_NODE_NAME:-vk-local}"
 state="$PWD/.cluster/dev"
 
+# vk-cri-plugin's CRI bindings (k8s-cri) need protoc to build; the CRI
+# environment's installer brings it with the other Debian packages.
+command -v protoc >/dev/null 2>&1 || scripts/cri-env.sh install
 cargo build --workspace --bins
 kubeconfig_line="$(controlplane/up.sh "$state")"
 eval "$kubeconfig_line"
