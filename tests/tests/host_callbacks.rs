@@ -476,14 +476,14 @@ async fn a_hostile_plugin_gets_only_what_its_pods_reference() {
         &forged,
         "Unauthenticated",
         "does not match this launch",
-        "not authenticated",
+        "refused on its headers",
     );
     assert_refused(
         &log,
         &missing,
         "Unauthenticated",
         "missing `authorization",
-        "not authenticated",
+        "refused on its headers",
     );
     assert_refused(
         &log,

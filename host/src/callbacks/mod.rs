@@ -5,12 +5,14 @@
 //! rules, in order, are in `rules` and in the proto). Every call leaves one
 //! audit line; secret data is never logged.
 //!
+//! - `validate`: the request's shape, checked before anything uses it (pure);
 //! - `references`: what a pod's spec names (pure);
 //! - `rules`: the decision (pure);
 //! - `peer`: the Unix socket peer's uid;
 //! - `fetch`: one GET or TokenRequest per call, nothing cached;
 //! - `audit`: the audit line;
-//! - `service`: the gRPC service tying them together.
+//! - `service`: the gRPC service tying them together, behind its gate (secret
+//!   and peer uid, checked on the headers before the body is decoded).
 
 mod audit;
 mod fetch;
@@ -146,7 +148,7 @@ pub fn serve(
 }
 
 /// Calls of one launch served at once, over all its connections; more wait
-/// (within their deadline). A plugin flooding its callbacks gets no more
+/// for a slot (the caller's deadline applies). A plugin flooding its callbacks gets no more
 /// API reads or host CPU than this, whatever it sends.
 const MAX_CALLS_IN_FLIGHT: usize = 16;
 

@@ -71,7 +71,7 @@ impl Interceptor for Gate {
             Call {
                 plugin: self.plugin.clone(),
                 rpc,
-                object: "(not read: the caller is not authenticated)".to_owned(),
+                object: "(not read: refused on its headers)".to_owned(),
                 pod: "(not read)".to_owned(),
             }
             .record(Decision::Denied, status.message());
