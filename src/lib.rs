@@ -5,6 +5,7 @@
 #![allow(missing_debug_implementations, clippy::large_enum_variant)]
 
 pub mod auth;
+pub mod quantity;
 mod redacted;
 pub mod uds;
 

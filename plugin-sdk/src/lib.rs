@@ -120,8 +120,8 @@ pub use volumes::{VolumeFile, VolumeVersions, volume_files};
 pub use k8s_openapi;
 /// The attribute for implementing [`Provider`].
 pub use tonic::async_trait;
-/// Kubernetes' name for an architecture (`x86_64` → `amd64`), for `NodeSystemInfo`.
-pub use vk_proto::go_arch;
 /// The generated protocol types (`vk.provider.v1`), so plugins and the SDK
 /// share one prost/tonic version.
 pub use vk_proto::v1 as proto;
+/// Kubernetes' name for an architecture (`x86_64` → `amd64`), for `NodeSystemInfo`.
+pub use vk_proto::{go_arch, quantity};

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{NodeAddress, NodeSystemInfo, Taint};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use vk_proto::quantity;
 use vk_proto::v1::NodeInfo;
 
 use super::conditions::ConditionSpec;
@@ -385,24 +386,9 @@ pub fn is_whole(text: &str) -> bool {
     let (number, suffix) = text.split_at(number_end);
     let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
     // value = digits × 10^exponent × 2^binary
-    let (exponent, binary): (i64, i64) = match suffix {
-        "" => (0, 0),
-        "n" => (-9, 0),
-        "u" => (-6, 0),
-        "m" => (-3, 0),
-        "k" => (3, 0),
-        "M" => (6, 0),
-        "G" => (9, 0),
-        "T" => (12, 0),
-        "P" => (15, 0),
-        "E" => (18, 0),
-        "Ki" => (0, 10),
-        "Mi" => (0, 20),
-        "Gi" => (0, 30),
-        "Ti" => (0, 40),
-        "Pi" => (0, 50),
-        "Ei" => (0, 60),
-        _ => {
+    let (exponent, binary): (i64, i64) = match quantity::named_suffix(suffix) {
+        Some((exponent, binary)) => (i64::from(exponent), i64::from(binary)),
+        None => {
             let exponent = &suffix[1..];
             match exponent.parse::<i64>() {
                 Ok(exponent) => (exponent, 0),

@@ -7,7 +7,8 @@
 //! - `master`: the master service variables every container gets (Service
 //!   `default/kubernetes`, cached briefly);
 //! - `build`: the pure assembly (envFrom then env, sources, expansion);
-//! - `expand`, `fields`, `resources`, `quantity`: its pure parts;
+//! - `expand`, `fields`, `resources`: its pure parts (quantities are
+//!   `vk_proto::quantity`'s);
 //! - `config_error`: the status of a pod whose env cannot be built.
 //!
 //! Not provided: service-link variables of the namespace's own Services
@@ -19,7 +20,6 @@ pub mod config_error;
 mod expand;
 mod fields;
 mod master;
-mod quantity;
 mod resources;
 mod sources;
 

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1::{Container, PodSpec, ResourceFieldSelector};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
-use super::quantity::scaled_ceil;
+use vk_proto::quantity::scaled_ceil;
 
 /// Limits that default to the Node's allocatable (the kubelet's list).
 const DEFAULTED: [&str; 3] = ["cpu", "memory", "ephemeral-storage"];
@@ -44,7 +44,7 @@ pub fn value(
     };
     let given = set
         .and_then(|values| values.get(resource))
-        .filter(|q| scaled_ceil(&q.0, 3) != Some(0));
+        .filter(|q| scaled_ceil(&q.0, 3) != Ok(0));
     let quantity = match given {
         Some(quantity) => quantity.0.clone(),
         None if kind == "limits" && DEFAULTED.contains(&resource) => {
@@ -60,13 +60,14 @@ pub fn value(
         .divisor
         .as_ref()
         .map(|d| d.0.as_str())
-        .filter(|d| scaled_ceil(d, 3).is_some_and(|milli| milli != 0))
+        .filter(|d| scaled_ceil(d, 3).is_ok_and(|milli| milli != 0))
         .unwrap_or("1");
     // CPU counts in milli-units (a divisor of 1m is common), the rest in units.
     let scale = if resource == "cpu" { 3 } else { 0 };
     let bad = |text: &str| format!("invalid quantity {text:?} for {}", selector.resource);
-    let amount = scaled_ceil(&quantity, scale).ok_or_else(|| bad(&quantity))?;
+    let amount = scaled_ceil(&quantity, scale).map_err(|_| bad(&quantity))?;
     let per = scaled_ceil(divisor, scale)
+        .ok()
         .filter(|d| *d > 0)
         .ok_or_else(|| bad(divisor))?;
     Ok(ceil_div(amount, per).to_string())
