@@ -2,5 +2,6 @@
 //! control plane per test binary, and helpers to run real processes.
 
 pub mod cluster;
+pub mod cri_env;
 pub mod processes;
 pub mod virtual_node;

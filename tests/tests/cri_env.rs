@@ -5,9 +5,9 @@
 //! running; `down` then removes all of it. Needs root; when containerd cannot
 //! start the test fails, it never skips.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use hyper_util::rt::TokioIo;
@@ -22,73 +22,7 @@ use k8s_cri::v1::{
 };
 use tokio::net::UnixStream;
 use tonic::transport::{Channel, Endpoint, Uri};
-
-fn script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/cri-env.sh")
-}
-
-fn run_script(args: &[&str], run_dir: &Path) -> Output {
-    Command::new(script())
-        .args(args)
-        .env("VK_CRI_RUN_DIR", run_dir)
-        .output()
-        .expect("run scripts/cri-env.sh")
-}
-
-/// A running environment: the variables `up` printed. Dropping it without
-/// `down` (a failed assertion) still tears it down.
-struct CriEnv {
-    run_dir: PathBuf,
-    vars: HashMap<String, String>,
-    up: bool,
-}
-
-impl CriEnv {
-    fn up(run_dir: &Path) -> Self {
-        let started = Instant::now();
-        let out = run_script(&["up"], run_dir);
-        assert!(
-            out.status.success(),
-            "scripts/cri-env.sh up failed ({}): containerd must start here; stderr:\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        );
-        eprintln!("cri-env up: {:?}", started.elapsed());
-        let vars = String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(|line| line.strip_prefix("export ")?.split_once('='))
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect();
-        Self {
-            run_dir: run_dir.to_owned(),
-            vars,
-            up: true,
-        }
-    }
-
-    fn var(&self, name: &str) -> &str {
-        self.vars
-            .get(name)
-            .unwrap_or_else(|| panic!("up printed no {name}; it printed {:?}", self.vars))
-    }
-
-    fn down(&mut self) -> Output {
-        self.up = false;
-        run_script(&["down"], &self.run_dir)
-    }
-}
-
-impl Drop for CriEnv {
-    fn drop(&mut self) {
-        if self.up {
-            let out = self.down();
-            eprintln!(
-                "cri-env down after failure: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-    }
-}
+use vk_tests::cri_env::{CriEnv, run_script};
 
 async fn connect(socket: &str) -> Channel {
     let socket = socket.to_owned();

@@ -9,9 +9,8 @@
 //! container keeps running and is adopted. Needs root; when containerd
 //! cannot start the test fails, it never skips.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::PathBuf;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::{Signal, kill};
@@ -19,86 +18,10 @@ use nix::unistd::Pid;
 use serde_json::Value;
 use tokio::io::AsyncBufReadExt as _;
 use vk_tests::cluster::{Cluster, Identity, wait_for_ok};
+use vk_tests::cri_env::CriEnv;
 use vk_tests::virtual_node::{NodeSetup, VirtualNode, free_port};
 
 const BUSYBOX: &str = "localhost/vk-test/busybox:1";
-
-fn script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/cri-env.sh")
-}
-
-fn run_script(args: &[&str], run_dir: &Path) -> Output {
-    Command::new(script())
-        .args(args)
-        .env("VK_CRI_RUN_DIR", run_dir)
-        .output()
-        .expect("run scripts/cri-env.sh")
-}
-
-/// A running containerd from `cri-env.sh up`; torn down on drop.
-struct CriEnv {
-    run_dir: PathBuf,
-    vars: HashMap<String, String>,
-    cgroup_root: String,
-}
-
-impl CriEnv {
-    fn up(run_dir: &Path, cgroup_root: &str) -> Self {
-        let started = Instant::now();
-        let out = run_script(&["up"], run_dir);
-        assert!(
-            out.status.success(),
-            "scripts/cri-env.sh up failed ({}): containerd must start here; stderr:\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        );
-        eprintln!("cri-env up: {:?}", started.elapsed());
-        let vars = String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(|line| line.strip_prefix("export ")?.split_once('='))
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect();
-        Self {
-            run_dir: run_dir.to_owned(),
-            vars,
-            cgroup_root: cgroup_root.to_owned(),
-        }
-    }
-
-    fn var(&self, name: &str) -> &str {
-        self.vars
-            .get(name)
-            .unwrap_or_else(|| panic!("up printed no {name}; it printed {:?}", self.vars))
-    }
-}
-
-impl Drop for CriEnv {
-    fn drop(&mut self) {
-        let out = run_script(&["down"], &self.run_dir);
-        if !out.status.success() {
-            eprintln!(
-                "cri-env down failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        // The pods' cgroup parents (<cgroup_root>/pod<uid>) of pods that
-        // were not deleted, and the root itself.
-        let relative = self.cgroup_root.trim_matches('/').to_owned();
-        let mut roots = vec![PathBuf::from("/sys/fs/cgroup")];
-        if let Ok(entries) = std::fs::read_dir("/sys/fs/cgroup") {
-            roots.extend(entries.flatten().map(|e| e.path()));
-        }
-        for root in roots {
-            let dir = root.join(&relative);
-            if let Ok(entries) = std::fs::read_dir(&dir) {
-                for entry in entries.flatten() {
-                    let _ = std::fs::remove_dir(entry.path());
-                }
-            }
-            let _ = std::fs::remove_dir(&dir);
-        }
-    }
-}
 
 /// A pod manifest on `node` with the given spec lines (indented two
 /// spaces, under `spec:`).
@@ -183,7 +106,7 @@ async fn cri_plugin_runs_real_pods() {
     let cluster = Cluster::shared();
     let run_dir = PathBuf::from(format!("/tmp/vk-cri-plugin-test.{}", std::process::id()));
     let cgroup_root = format!("/vk-cri-test-{}", std::process::id());
-    let env = CriEnv::up(&run_dir, &cgroup_root);
+    let env = CriEnv::up(&run_dir).removing_cgroups_under(&cgroup_root);
     let config = format!(
         "runtime_endpoint = {socket:?}
 pod_logs_dir = {logs:?}
