@@ -98,6 +98,7 @@
 //! against the protocol, and `vk-host --plugin ./target/debug/memory` runs it.
 
 mod callbacks;
+pub mod config;
 mod error;
 mod launch;
 mod logging;

@@ -7,27 +7,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
-
-/// Why a configuration file cannot be used. Each message is one line that
-/// names the file, and the key when one is at fault.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("reading the CRI plugin configuration {path}")]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("CRI plugin configuration {path}: {location}{message}")]
-    Parse {
-        path: PathBuf,
-        /// "line L, column C (key): " when known, else empty.
-        location: String,
-        message: String,
-    },
-    #[error("CRI plugin configuration {path}: {message}")]
-    Invalid { path: PathBuf, message: String },
-}
+pub use vk_plugin_sdk::config::ConfigError;
+use vk_plugin_sdk::config::PluginConfig;
 
 /// The whole configuration. Every key has a default, so an empty file (or
 /// none) is a valid configuration for containerd at its standard socket.
@@ -89,43 +70,8 @@ impl Default for Config {
     }
 }
 
-impl Config {
-    /// Reads and validates the file at `path`.
-    pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        Self::from_toml(&text, path)
-    }
-
-    /// Reads the file if there is one; the defaults otherwise.
-    pub fn load_optional(path: Option<&Path>) -> Result<Self, ConfigError> {
-        path.map_or_else(|| Ok(Self::default()), Self::load)
-    }
-
-    /// Parses and validates `text`; `path` only names the file in errors.
-    pub fn from_toml(text: &str, path: &Path) -> Result<Self, ConfigError> {
-        let config: Self = toml::from_str(text).map_err(|error| ConfigError::Parse {
-            path: path.to_owned(),
-            location: error
-                .span()
-                .map(|span| {
-                    let (line, column) = line_and_column(text, span.start);
-                    match key_on_line(text, line) {
-                        Some(key) => format!("line {line}, column {column} ({key}): "),
-                        None => format!("line {line}, column {column}: "),
-                    }
-                })
-                .unwrap_or_default(),
-            message: error.message().trim().replace('\n', " "),
-        })?;
-        config.validate().map_err(|message| ConfigError::Invalid {
-            path: path.to_owned(),
-            message,
-        })?;
-        Ok(config)
-    }
+impl PluginConfig for Config {
+    const WHAT: &'static str = "CRI plugin";
 
     fn validate(&self) -> Result<(), String> {
         if self.runtime_socket().as_os_str().is_empty() {
@@ -189,7 +135,9 @@ impl Config {
         }
         Ok(())
     }
+}
 
+impl Config {
     /// The socket path of `runtime_endpoint`, without a `unix://` scheme.
     pub fn runtime_socket(&self) -> &Path {
         Path::new(
@@ -224,27 +172,12 @@ pub(crate) fn is_label_value(text: &str) -> bool {
                 .all(|c| alnum(c) || matches!(c, '-' | '_' | '.')))
 }
 
-/// The key assigned on 1-based `line` (`key = value`), for naming it in
-/// errors whose message does not (a bad value's).
-fn key_on_line(text: &str, line: usize) -> Option<&str> {
-    let (key, _) = text.lines().nth(line.checked_sub(1)?)?.split_once('=')?;
-    Some(key.trim()).filter(|k| !k.is_empty())
-}
-
-/// 1-based line and column of byte `offset` in `text`.
-fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, column)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
-        Config::from_toml(text, Path::new("/etc/cri.toml"))
+        vk_plugin_sdk::config::from_toml(text, Path::new("/etc/cri.toml"))
     }
 
     fn error_of(text: &str) -> String {
@@ -341,8 +274,9 @@ mod tests {
 
     #[test]
     fn a_missing_file_names_the_file() {
-        let error = Config::load(Path::new("/nonexistent/cri.toml")).expect_err("missing");
+        let error = vk_plugin_sdk::config::load::<Config>(Path::new("/nonexistent/cri.toml"))
+            .expect_err("missing");
         assert!(error.to_string().contains("/nonexistent/cri.toml"));
-        assert!(Config::load_optional(None).is_ok());
+        assert!(vk_plugin_sdk::config::load_optional::<Config>(None).is_ok());
     }
 }

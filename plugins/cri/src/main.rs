@@ -22,7 +22,7 @@ fn main() -> ExitCode {
 
 fn run() -> anyhow::Result<()> {
     let launch = Launch::from_env().context("reading the launch environment")?;
-    let config = Config::load_optional(launch.config_path.as_deref())?;
+    let config = vk_plugin_sdk::config::load_optional::<Config>(launch.config_path.as_deref())?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let result = runtime.block_on(async {
         let connected = Runtime::connect(config.runtime_socket()).await?;

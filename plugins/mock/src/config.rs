@@ -4,10 +4,12 @@
 
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::Deserialize;
+pub use vk_plugin_sdk::config::ConfigError;
+use vk_plugin_sdk::config::PluginConfig;
 use vk_plugin_sdk::proto::Capability;
 
 /// Default pod annotation that makes CreatePod fail with UNAVAILABLE.
@@ -17,27 +19,6 @@ pub const FAIL_DELETE_ANNOTATION: &str = "mock.vk-host.io/fail-delete";
 /// Default pod annotation whose integer value is the exit code of the pod's
 /// containers, which then terminate right after they start.
 pub const EXIT_CODE_ANNOTATION: &str = "mock.vk-host.io/exit-code";
-
-/// Why a configuration file cannot be used. Each message is one line that
-/// names the file and the problem.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("reading the mock plugin configuration {path}")]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("mock plugin configuration {path}: {location}{message}")]
-    Parse {
-        path: PathBuf,
-        /// "line L, column C: " when known, else empty.
-        location: String,
-        message: String,
-    },
-    #[error("mock plugin configuration {path}: {message}")]
-    Invalid { path: PathBuf, message: String },
-}
 
 /// The whole configuration. Every field has a default, so an empty file (or
 /// none) is a valid configuration.
@@ -255,40 +236,8 @@ impl PodCidr {
     }
 }
 
-impl Config {
-    /// Reads and validates the file at `path`.
-    pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        Self::from_toml(&text, path)
-    }
-
-    /// Reads the file if there is one; the defaults otherwise.
-    pub fn load_optional(path: Option<&Path>) -> Result<Self, ConfigError> {
-        path.map_or_else(|| Ok(Self::default()), Self::load)
-    }
-
-    /// Parses and validates `text`; `path` only names the file in errors.
-    pub fn from_toml(text: &str, path: &Path) -> Result<Self, ConfigError> {
-        let config: Self = toml::from_str(text).map_err(|error| ConfigError::Parse {
-            path: path.to_owned(),
-            location: error
-                .span()
-                .map(|span| {
-                    let (line, column) = line_and_column(text, span.start);
-                    format!("line {line}, column {column}: ")
-                })
-                .unwrap_or_default(),
-            message: error.message().trim().replace('\n', " "),
-        })?;
-        config.validate().map_err(|message| ConfigError::Invalid {
-            path: path.to_owned(),
-            message,
-        })?;
-        Ok(config)
-    }
+impl PluginConfig for Config {
+    const WHAT: &'static str = "mock plugin";
 
     fn validate(&self) -> Result<(), String> {
         if self.log_interval_ms == 0 {
@@ -344,7 +293,9 @@ impl Config {
         }
         Ok(())
     }
+}
 
+impl Config {
     pub fn start_delay(&self) -> Duration {
         Duration::from_millis(self.start_delay_ms)
     }
@@ -393,14 +344,6 @@ impl Config {
     }
 }
 
-/// 1-based line and column of byte `offset` in `text`.
-fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, column)
-}
-
 /// Whether `text` has the shape of a Kubernetes resource quantity: a decimal
 /// number with an optional binary/decimal suffix or exponent.
 fn is_quantity(text: &str) -> bool {
@@ -439,10 +382,12 @@ fn is_quantity(text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::*;
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
-        Config::from_toml(text, Path::new("/etc/mock.toml"))
+        vk_plugin_sdk::config::from_toml(text, Path::new("/etc/mock.toml"))
     }
 
     #[test]
@@ -508,7 +453,9 @@ mod tests {
         let error = parse("start_delay_ms = 1\nstart_dealy_ms = 5\n").expect_err("typo");
         let text = error.to_string();
         assert!(
-            text.starts_with("mock plugin configuration /etc/mock.toml: line 2, column 1: "),
+            text.starts_with(
+                "mock plugin configuration /etc/mock.toml: line 2, column 1 (start_dealy_ms): "
+            ),
             "{text}"
         );
         assert!(text.contains("unknown field `start_dealy_ms`"), "{text}");
@@ -538,9 +485,10 @@ mod tests {
 
     #[test]
     fn a_missing_file_names_the_file() {
-        let error = Config::load(Path::new("/nonexistent/mock.toml")).expect_err("missing");
+        let error = vk_plugin_sdk::config::load::<Config>(Path::new("/nonexistent/mock.toml"))
+            .expect_err("missing");
         assert!(error.to_string().contains("/nonexistent/mock.toml"));
-        assert!(Config::load_optional(None).is_ok());
+        assert!(vk_plugin_sdk::config::load_optional::<Config>(None).is_ok());
     }
 
     #[test]

@@ -20,7 +20,8 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let config = match Config::load_optional(launch.config_path.as_deref()) {
+    let config = match vk_plugin_sdk::config::load_optional::<Config>(launch.config_path.as_deref())
+    {
         Ok(config) => config,
         Err(error) => {
             eprintln!("{}", one_line(error));

@@ -139,7 +139,7 @@ fn container_span(
 
 impl MockProvider {
     /// A provider with no pods, configured by `config` (already validated by
-    /// [`Config::load`]).
+    /// [`vk_plugin_sdk::config::load`]).
     pub fn new(config: Config) -> Self {
         Self::with_host(config, None)
     }

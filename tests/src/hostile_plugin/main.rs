@@ -69,7 +69,8 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    let config = match Config::load_optional(launch.config_path.as_deref()) {
+    let config = match vk_plugin_sdk::config::load_optional::<Config>(launch.config_path.as_deref())
+    {
         Ok(config) => config,
         Err(error) => {
             eprintln!("{error}");
