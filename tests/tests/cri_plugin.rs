@@ -601,3 +601,281 @@ resolv_conf = \"\"
     );
     eprintln!("total: {:?}", test_started.elapsed());
 }
+
+/// The status ("True"/"False") of condition `type_` of a pod.
+fn condition_status(pod: &Value, type_: &str) -> String {
+    pod["status"]["conditions"]
+        .as_array()
+        .and_then(|all| all.iter().find(|c| c["type"] == type_))
+        .and_then(|c| c["status"].as_str())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Probes on real pods, in their own environment: an exec startup probe
+/// gating an exec readiness probe that follows a file (`kubectl exec`
+/// touches and removes it); an httpGet readiness probe (named port,
+/// header) against busybox httpd on the pod IP, which turns unready on 404,
+/// plus a passing tcpSocket liveness probe; and a failing exec liveness
+/// probe that makes the container restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cri_plugin_runs_probes() {
+    assert!(
+        nix::unistd::geteuid().is_root(),
+        "the CRI plugin test needs root (containerd, runc, CNI)"
+    );
+    let test_started = Instant::now();
+    let cluster = Cluster::shared();
+    let pid = std::process::id();
+    let run_dir = PathBuf::from(format!("/tmp/vk-cri-probes-test.{pid}"));
+    let cgroup_root = format!("/vk-cri-probes-test-{pid}");
+    let env = CriEnv::up(&run_dir).removing_cgroups_under(&cgroup_root);
+    let config = format!(
+        "runtime_endpoint = {socket:?}
+pod_logs_dir = {logs:?}
+root_dir = {state:?}
+instance_name = \"vk-probes-{pid}\"
+cgroup_root = {cgroup_root:?}
+relist_interval_ms = 200
+crash_loop_backoff_base_ms = 500
+crash_loop_backoff_max_ms = 2000
+node_ips = [\"127.0.0.1\"]
+resolv_conf = \"\"
+",
+        socket = env.var("VK_CRI_SOCKET"),
+        logs = run_dir.join("pod-logs").display().to_string(),
+        state = run_dir.join("plugin-state").display().to_string(),
+    );
+    let port = free_port().to_string();
+    let ca = cluster.ca_cert().display().to_string();
+    let kubelet_ca = cluster.kubelet_ca_cert().display().to_string();
+    let kubelet_key = cluster.kubelet_ca_key().display().to_string();
+    let mut setup = NodeSetup::mock("cri-probes")
+        .plugin_config(&config)
+        .host_args(&[
+            "--node-ip",
+            "127.0.0.1",
+            "--kubelet-address",
+            "127.0.0.1",
+            "--kubelet-port",
+            &port,
+            "--client-ca-file",
+            &ca,
+            "--tls-ca-cert-file",
+            &kubelet_ca,
+            "--tls-ca-key-file",
+            &kubelet_key,
+        ]);
+    setup.plugin = "vk-cri-plugin".into();
+    let node = VirtualNode::start(cluster, setup).await;
+    let ns = node.namespace.clone();
+    eprintln!("probes: node ready: {:?}", test_started.elapsed());
+
+    let image = format!("    image: {BUSYBOX}\n    imagePullPolicy: IfNotPresent\n");
+    let manifests = [
+        pod(
+            &node,
+            "gated",
+            &format!(
+                "  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+{image}    command: [\"sleep\", \"3600\"]
+    startupProbe:
+      exec: {{command: [\"test\", \"-e\", \"/tmp/started\"]}}
+      periodSeconds: 1
+      failureThreshold: 1000
+    readinessProbe:
+      exec: {{command: [\"cat\", \"/tmp/ready\"]}}
+      periodSeconds: 1
+      failureThreshold: 1
+"
+            ),
+        ),
+        pod(
+            &node,
+            "web",
+            &format!(
+                "  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+{image}    command: [\"sh\", \"-c\", \"mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p 8080 -h /www\"]
+    ports:
+    - name: http
+      containerPort: 8080
+    readinessProbe:
+      httpGet:
+        path: /index.html
+        port: http
+        httpHeaders:
+        - name: X-Probe
+          value: vk
+      periodSeconds: 1
+      failureThreshold: 1
+    livenessProbe:
+      tcpSocket: {{port: 8080}}
+      periodSeconds: 1
+"
+            ),
+        ),
+        pod(
+            &node,
+            "unhealthy",
+            &format!(
+                "  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+{image}    command: [\"sleep\", \"3600\"]
+    livenessProbe:
+      exec: {{command: [\"cat\", \"/tmp/alive\"]}}
+      periodSeconds: 1
+      failureThreshold: 2
+"
+            ),
+        ),
+    ];
+    apply(cluster, &manifests.join("---\n")).await;
+    let exec = async |pod: &str, command: &[&str]| {
+        let mut args = vec!["exec", pod, "-n", &ns, "--"];
+        args.extend_from_slice(command);
+        cluster.kubectl(&args).await.success();
+    };
+    let main = |p: &Value| container(p, "containerStatuses", "main");
+
+    // Startup gates readiness: running, not started, not ready.
+    let gated = wait_pod(
+        cluster,
+        &node,
+        "gated",
+        "Running",
+        Duration::from_secs(90),
+        |p| phase(p) == "Running",
+    )
+    .await;
+    assert_eq!(main(&gated)["started"], false, "{gated}");
+    assert_eq!(main(&gated)["ready"], false, "{gated}");
+    assert_eq!(condition_status(&gated, "Ready"), "False", "{gated}");
+    exec("gated", &["touch", "/tmp/ready"]).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let still = get_pod(cluster, &ns, "gated").await;
+    assert_eq!(
+        main(&still)["ready"],
+        false,
+        "readiness waits for startup: {still}"
+    );
+    exec("gated", &["touch", "/tmp/started"]).await;
+    let flipped = Instant::now();
+    let ready = wait_pod(
+        cluster,
+        &node,
+        "gated",
+        "started and Ready",
+        Duration::from_secs(30),
+        |p| {
+            main(p)["started"] == true
+                && main(p)["ready"] == true
+                && condition_status(p, "Ready") == "True"
+        },
+    )
+    .await;
+    eprintln!(
+        "probes: gated ready {:?} after the files",
+        flipped.elapsed()
+    );
+    assert_eq!(
+        condition_status(&ready, "ContainersReady"),
+        "True",
+        "{ready}"
+    );
+    exec("gated", &["rm", "/tmp/ready"]).await;
+    let unready = wait_pod(
+        cluster,
+        &node,
+        "gated",
+        "unready again",
+        Duration::from_secs(30),
+        |p| main(p)["ready"] == false && condition_status(p, "Ready") == "False",
+    )
+    .await;
+    assert_eq!(main(&unready)["started"], true, "{unready}");
+    assert_eq!(main(&unready)["restartCount"], 0, "{unready}");
+    eprintln!("probes: gated checked: {:?}", test_started.elapsed());
+
+    // httpGet to the pod IP through the named port; 404 is a failure.
+    let web = wait_pod(
+        cluster,
+        &node,
+        "web",
+        "Ready",
+        Duration::from_secs(60),
+        |p| condition_status(p, "Ready") == "True",
+    )
+    .await;
+    assert_eq!(main(&web)["ready"], true, "{web}");
+    exec("web", &["rm", "/www/index.html"]).await;
+    wait_pod(
+        cluster,
+        &node,
+        "web",
+        "unready on 404",
+        Duration::from_secs(30),
+        |p| condition_status(p, "Ready") == "False" && main(p)["ready"] == false,
+    )
+    .await;
+    exec("web", &["sh", "-c", "echo ok > /www/index.html"]).await;
+    let web = wait_pod(
+        cluster,
+        &node,
+        "web",
+        "Ready again",
+        Duration::from_secs(30),
+        |p| condition_status(p, "Ready") == "True",
+    )
+    .await;
+    assert_eq!(
+        main(&web)["restartCount"],
+        0,
+        "the tcpSocket liveness probe passes: {web}"
+    );
+    eprintln!("probes: web checked: {:?}", test_started.elapsed());
+
+    // A failing liveness probe kills the container; Always restarts it.
+    let restarted = wait_pod(
+        cluster,
+        &node,
+        "unhealthy",
+        "restarted twice by its liveness probe",
+        Duration::from_secs(90),
+        |p| main(p)["restartCount"].as_i64().unwrap_or(0) >= 2,
+    )
+    .await;
+    let last = &main(&restarted)["lastState"]["terminated"];
+    // sleep as PID 1 ignores SIGTERM: killed at the 2 s minimum grace.
+    assert_eq!(last["exitCode"], 137, "{restarted}");
+    assert_eq!(last["reason"], "Error", "{restarted}");
+    eprintln!("probes: unhealthy restarted: {:?}", test_started.elapsed());
+
+    cluster
+        .kubectl(&["delete", "pods", "--all", "-n", &ns, "--timeout=90s"])
+        .await
+        .success();
+    let state = run_dir.join("plugin-state/pods");
+    wait_for_ok(
+        Duration::from_secs(20),
+        "the plugin to forget every pod",
+        async || {
+            let left: Vec<_> = std::fs::read_dir(&state)
+                .map(|d| d.flatten().map(|e| e.file_name()).collect())
+                .unwrap_or_default();
+            if left.is_empty() {
+                Ok(())
+            } else {
+                Err(format!("{left:?}"))
+            }
+        },
+    )
+    .await;
+    drop(node);
+    drop(env);
+    eprintln!("probes: total: {:?}", test_started.elapsed());
+}

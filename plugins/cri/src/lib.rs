@@ -17,6 +17,7 @@ pub mod images;
 pub mod labels;
 pub mod logs;
 pub mod paths;
+pub mod probes;
 pub mod provider;
 pub mod qos;
 pub mod quantity;

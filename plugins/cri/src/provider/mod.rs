@@ -4,6 +4,7 @@
 //! as the kubelet's PLEG and pod workers do. Everything it made carries the
 //! managed-by label, so after a restart it adopts its running containers.
 
+mod probing;
 mod store;
 mod sync;
 
@@ -31,6 +32,7 @@ use crate::cri::Runtime;
 use crate::labels::PodIdentity;
 use crate::logs::{self, LogOptions};
 use crate::paths;
+use crate::probes::{self, ProbeResults};
 use crate::snapshot::PodSnapshot;
 use crate::spec::dns::{DnsSettings, ResolvConf};
 use crate::spec::mounts::volume_host_paths;
@@ -60,6 +62,8 @@ struct Inner {
     pull_backoff: Mutex<CrashLoopBackoff>,
     /// Final statuses of exited containers (they never change), by id.
     exited: Mutex<HashMap<String, ContainerStatus>>,
+    /// Probe workers and their published results.
+    probes: probes::Manager,
     events: broadcast::Sender<PodStatusUpdate>,
     /// Wakes the relist loop early (a new pod).
     wake: Notify,
@@ -187,6 +191,7 @@ impl CriProvider {
             node_memory_bytes: node_memory_bytes(),
             pods: Mutex::new(entries),
             exited: Mutex::default(),
+            probes: probes::Manager::default(),
             events: broadcast::channel(STATUS_BUFFER).0,
             wake: Notify::new(),
             runtime_ok: AtomicBool::new(true),
@@ -254,6 +259,7 @@ impl Inner {
 
     /// Stores a new status of `uid` and pushes it when it changed.
     fn set_status(&self, uid: &str, snapshot: &PodSnapshot) {
+        let probe_results = self.probes.results();
         let update = {
             let mut pods = self.pods();
             let Some(entry) = pods.get_mut(uid) else {
@@ -265,6 +271,7 @@ impl Inner {
                 pod: &entry.pod,
                 snapshot,
                 sync_errors: &entry.sync_errors,
+                probes: &probe_results,
                 node_ips: &self.node_ips,
                 previous: Some(&entry.status),
                 terminal,
@@ -375,6 +382,7 @@ impl Provider for CriProvider {
             pod: &pod,
             snapshot: &PodSnapshot::default(),
             sync_errors: &BTreeMap::new(),
+            probes: &ProbeResults::default(),
             node_ips: &inner.node_ips,
             previous: pod.status.as_ref(),
             terminal: false,

@@ -98,6 +98,7 @@ impl Inner {
                 tokio::spawn(
                     async move {
                         this.sync_pod(&uid, snapshot, deleting).await;
+                        this.sync_probes(&uid);
                         drop(guard);
                     }
                     .instrument(span),
@@ -253,6 +254,9 @@ impl Inner {
 
     /// Does what the pod needs next; true when something changed.
     async fn act(&self, uid: &str, pod: &Pod, snapshot: &PodSnapshot) -> Result<bool, SyncFailure> {
+        if self.kill_unhealthy(pod, snapshot).await {
+            return Ok(true);
+        }
         let actions = pod_actions(pod, snapshot);
         if actions.kill_pod {
             let Some(sandbox) = snapshot
@@ -641,6 +645,8 @@ impl Inner {
         lock: Arc<tokio::sync::Mutex<()>>,
     ) {
         let _serialized = lock.lock_owned().await;
+        // Liveness and startup probes end with the deletion.
+        self.sync_probes(&uid);
         let started = std::time::Instant::now();
         let snapshot = loop {
             match self.fetch_pod(&uid).await {
@@ -724,6 +730,7 @@ impl Inner {
             tracing::warn!(%uid, %error, "cannot remove the pod's state directory");
         }
         self.pods().remove(&uid);
+        self.probes.forget_pod(&uid);
         if let Ok(mut backoff) = self.crash_backoff.lock() {
             backoff.forget_pod(&uid);
         }

@@ -13,6 +13,7 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
 use super::SyncError;
+use crate::probes::ProbeResults;
 use crate::restart::should_restart;
 use crate::snapshot::{PodSnapshot, restart_count, state, timestamp};
 
@@ -36,6 +37,7 @@ pub fn container_statuses(
     kind: Kind,
     snapshot: &PodSnapshot,
     sync_errors: &BTreeMap<String, SyncError>,
+    probes: &ProbeResults,
     previous: &[ContainerStatus],
 ) -> Vec<ContainerStatus> {
     let has_init = pod
@@ -81,7 +83,7 @@ pub fn container_statuses(
                 }
                 status.state = Some(waiting(&error.reason, Some(&error.message)));
             }
-            set_ready_and_started(&mut status, container, kind);
+            set_ready_and_started(&mut status, container, kind, probes);
             status
         })
         .collect()
@@ -185,12 +187,18 @@ fn without_instance(
     status
 }
 
-/// `ready` and `started`, as the prober manager sets them with no probe
-/// results: a running regular container is ready unless it has a readiness
-/// probe (probes are not run yet, so such a container never becomes
-/// ready), and started unless it has a startup probe; a (non-restartable)
-/// init container is ready once it exited 0.
-fn set_ready_and_started(status: &mut ContainerStatus, container: &Container, kind: Kind) {
+/// `ready` and `started`, as the prober manager's `UpdatePodStatus` sets
+/// them: a running regular container has started when it has no startup
+/// probe or that probe succeeded, and is ready once started when it has no
+/// readiness probe or that probe's last result is a success (results are
+/// per container instance); a (non-restartable) init container is ready
+/// once it exited 0.
+fn set_ready_and_started(
+    status: &mut ContainerStatus,
+    container: &Container,
+    kind: Kind,
+    probes: &ProbeResults,
+) {
     let current = status.state.clone().unwrap_or_default();
     let running = current.running.is_some();
     match kind {
@@ -202,9 +210,14 @@ fn set_ready_and_started(status: &mut ContainerStatus, container: &Container, ki
             status.started = Some(running);
         }
         Kind::Regular => {
-            status.started = Some(running && container.startup_probe.is_none());
-            status.ready =
-                running && container.readiness_probe.is_none() && container.startup_probe.is_none();
+            let id = status
+                .container_id
+                .as_deref()
+                .map(|id| id.trim_start_matches("containerd://"))
+                .unwrap_or_default();
+            let started = running && probes.started(container, id);
+            status.started = Some(started);
+            status.ready = started && probes.ready(container, id);
         }
     }
 }

@@ -17,6 +17,7 @@ use k8s_openapi::api::core::v1::{HostIP, Pod, PodIP, PodStatus};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use k8s_openapi::jiff::Timestamp;
 
+use crate::probes::ProbeResults;
 use crate::qos::qos_class;
 use crate::snapshot::{PodSnapshot, timestamp};
 use containers::{Kind, container_statuses};
@@ -38,6 +39,8 @@ pub struct StatusInput<'a> {
     pub snapshot: &'a PodSnapshot,
     /// Last start failure per container name.
     pub sync_errors: &'a BTreeMap<String, SyncError>,
+    /// Published probe results (`ready`, `started`).
+    pub probes: &'a ProbeResults,
     /// The node's addresses (`hostIP(s)`; `podIP(s)` of hostNetwork pods).
     pub node_ips: &'a [IpAddr],
     /// The status last reported: terminal phases are sticky, unchanged
@@ -61,6 +64,7 @@ pub fn pod_status(input: &StatusInput<'_>) -> PodStatus {
         Kind::Init,
         input.snapshot,
         input.sync_errors,
+        input.probes,
         previous
             .init_container_statuses
             .as_deref()
@@ -72,6 +76,7 @@ pub fn pod_status(input: &StatusInput<'_>) -> PodStatus {
         Kind::Regular,
         input.snapshot,
         input.sync_errors,
+        input.probes,
         previous.container_statuses.as_deref().unwrap_or_default(),
     );
     let mut phase = phase::pod_phase(pod, &init_statuses, &statuses, input.terminal);

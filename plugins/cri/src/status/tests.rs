@@ -12,6 +12,7 @@ use k8s_openapi::jiff::Timestamp;
 use serde_json::json;
 
 use super::*;
+use crate::probes::ProbeKind;
 use crate::snapshot::fixtures::{at, created, exited, running, sandbox};
 use crate::test_pods::pod_from_json;
 
@@ -42,6 +43,7 @@ struct Case<'a> {
     pod: Pod,
     containers: Vec<CriStatus>,
     sync_errors: BTreeMap<String, SyncError>,
+    probes: ProbeResults,
     previous: Option<&'a PodStatus>,
     terminal: bool,
 }
@@ -52,6 +54,7 @@ impl<'a> Case<'a> {
             pod,
             containers,
             sync_errors: BTreeMap::new(),
+            probes: ProbeResults::default(),
             previous: None,
             terminal: false,
         }
@@ -67,6 +70,7 @@ impl<'a> Case<'a> {
             pod: &self.pod,
             snapshot: &snapshot,
             sync_errors: &self.sync_errors,
+            probes: &self.probes,
             node_ips: &node_ips,
             previous: self.previous,
             terminal: self.terminal,
@@ -480,14 +484,16 @@ fn unchanged_conditions_keep_their_transition_time_and_others_are_kept() {
 
 #[test]
 fn probes_gate_ready_and_started() {
-    let pod = pod_from_json(json!({
-        "metadata": {"name": "web", "namespace": "shop", "uid": "u-1"},
-        "spec": {"containers": [
-            {"name": "app", "readinessProbe": {"exec": {"command": ["true"]}}},
-            {"name": "slow", "startupProbe": {"exec": {"command": ["true"]}}}
-        ]}
-    }));
-    let status = Case::new(pod, vec![running("app", 0), running("slow", 0)]).status();
+    let case_pod = || {
+        pod_from_json(json!({
+            "metadata": {"name": "web", "namespace": "shop", "uid": "u-1"},
+            "spec": {"containers": [
+                {"name": "app", "readinessProbe": {"exec": {"command": ["true"]}}},
+                {"name": "slow", "startupProbe": {"exec": {"command": ["true"]}}}
+            ]}
+        }))
+    };
+    let status = Case::new(case_pod(), vec![running("app", 0), running("slow", 0)]).status();
     let app = container(&status, "app");
     assert_eq!((app.ready, app.started), (false, Some(true)));
     let slow = container(&status, "slow");
@@ -497,6 +503,24 @@ fn probes_gate_ready_and_started() {
         verdict(&status, "Ready").2.as_deref(),
         Some("containers with unready status: [app slow]")
     );
+
+    // Results are per instance: the readiness success makes app ready; the
+    // startup success makes slow started, and (no readiness probe) ready.
+    let mut case = Case::new(case_pod(), vec![running("app", 0), running("slow", 0)]);
+    case.probes.set("app-0", ProbeKind::Readiness, true);
+    case.probes.set("slow-0", ProbeKind::Startup, true);
+    let status = case.status();
+    let app = container(&status, "app");
+    assert_eq!((app.ready, app.started), (true, Some(true)));
+    let slow = container(&status, "slow");
+    assert_eq!((slow.ready, slow.started), (true, Some(true)));
+    assert_eq!(verdict(&status, "Ready").0, "True");
+    assert_eq!(verdict(&status, "ContainersReady").0, "True");
+    // A new instance of app starts unready again.
+    case.containers = vec![exited("app", 0, 137), running("app", 1), running("slow", 0)];
+    let status = case.status();
+    assert!(!container(&status, "app").ready);
+    assert_eq!(verdict(&status, "ContainersReady").0, "False");
 }
 
 #[test]
@@ -544,6 +568,7 @@ fn ip_addresses() {
             pod,
             snapshot: &snapshot,
             sync_errors: &BTreeMap::new(),
+            probes: &ProbeResults::default(),
             node_ips: &node_ips,
             previous: None,
             terminal: false,

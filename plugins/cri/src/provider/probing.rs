@@ -1,0 +1,231 @@
+//! The provider's side of probing: start and stop the workers of a pod from
+//! its last status (one per probe of each running container instance; only
+//! readiness once the pod is being deleted), publish their results (which
+//! wakes the relist, so the status is recomputed and pushed), and kill a
+//! container whose liveness or startup probe failed, as the kubelet's
+//! `computePodActions` does; the restart policy and CrashLoopBackOff then
+//! apply as to any exit.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use k8s_cri::v1::{ContainerState, ExecSyncRequest, StopContainerRequest};
+use k8s_openapi::api::core::v1::{Container, Pod, Probe};
+use k8s_openapi::jiff::Timestamp;
+use tokio::task::AbortHandle;
+use tracing::Instrument as _;
+
+use super::{Inner, now};
+use crate::probes::worker::{self, Timing};
+use crate::probes::{Handler, Outcome, ProbeKind, WorkerKey};
+use crate::restart::RestartPolicy;
+use crate::snapshot::{PodSnapshot, state};
+
+/// What a new worker needs.
+struct Plan {
+    probe: Probe,
+    container: Container,
+    started_at: Option<Timestamp>,
+}
+
+impl Inner {
+    /// Matches pod `uid`'s probe workers to its last reported status.
+    pub(super) fn sync_probes(self: &Arc<Self>, uid: &str) {
+        let held = self
+            .pods()
+            .get(uid)
+            .map(|e| (e.pod.clone(), e.status.clone(), e.deleting));
+        let Some((pod, status, deleting)) = held else {
+            self.probes.forget_pod(uid);
+            return;
+        };
+        let pod_ip = status.pod_ip.clone();
+        let mut wanted = Vec::new();
+        let mut plans = Vec::new();
+        for container in pod.spec.iter().flat_map(|s| s.containers.iter()) {
+            let Some(found) = status
+                .container_statuses
+                .iter()
+                .flatten()
+                .find(|s| s.name == container.name)
+            else {
+                continue;
+            };
+            let Some(running) = found.state.as_ref().and_then(|s| s.running.as_ref()) else {
+                continue;
+            };
+            let Some(id) = found
+                .container_id
+                .as_deref()
+                .map(|id| id.trim_start_matches("containerd://"))
+            else {
+                continue;
+            };
+            for kind in ProbeKind::ALL {
+                // A pod being deleted keeps only its readiness probes.
+                let Some(probe) = kind
+                    .of(container)
+                    .filter(|_| !deleting || kind == ProbeKind::Readiness)
+                else {
+                    continue;
+                };
+                let key = WorkerKey {
+                    pod_uid: uid.to_owned(),
+                    container_id: id.to_owned(),
+                    kind,
+                };
+                wanted.push(key.clone());
+                plans.push((
+                    key,
+                    Plan {
+                        probe: probe.clone(),
+                        container: container.clone(),
+                        started_at: running.started_at.as_ref().map(|t| t.0),
+                    },
+                ));
+            }
+        }
+        self.probes.reconcile(uid, &wanted, |key| {
+            let plan = plans.iter().find(|(k, _)| k == key).map(|(_, plan)| plan);
+            match plan {
+                Some(plan) => self.spawn_worker(key, plan, pod_ip.as_deref()),
+                // `reconcile` only starts what is wanted.
+                None => tokio::spawn(async {}).abort_handle(),
+            }
+        });
+    }
+
+    fn spawn_worker(
+        self: &Arc<Self>,
+        key: &WorkerKey,
+        plan: &Plan,
+        pod_ip: Option<&str>,
+    ) -> AbortHandle {
+        let kind = key.kind;
+        let handler = Handler::of(&plan.probe, &plan.container, pod_ip);
+        let timing = Timing::of(&plan.probe);
+        let ran_for = plan
+            .started_at
+            .and_then(|t| Duration::try_from(now().duration_since(t)).ok())
+            .unwrap_or_default();
+        let span = tracing::info_span!(
+            "probe",
+            pod = %key.pod_uid,
+            container = %plan.container.name,
+            kind = kind.as_str()
+        );
+        if let Handler::Unsupported(why) = &handler {
+            span.in_scope(
+                || tracing::warn!(reason = %why, "probe cannot run; its result stays as it starts"),
+            );
+        }
+        let has_startup = plan.container.startup_probe.is_some();
+        let id = key.container_id.clone();
+        let runtime = self.runtime.runtime.clone();
+        let inner = self.clone();
+        let task = async move {
+            let probe = || {
+                let mut runtime = runtime.clone();
+                let handler = handler.clone();
+                let id = id.clone();
+                async move { handler.run(&mut runtime, &id, timing.timeout).await }
+            };
+            let started =
+                || !has_startup || inner.probes.get(&id, ProbeKind::Startup) == Some(true);
+            let publish = |success: bool, outcome: &Outcome| {
+                match outcome {
+                    Outcome::Failure(why) | Outcome::Error(why) => {
+                        tracing::info!(probe_result = success, output = %why, "probe result changed");
+                    }
+                    Outcome::Success => {
+                        tracing::info!(probe_result = success, "probe result changed")
+                    }
+                }
+                inner.probes.set(&id, kind, success);
+                inner.wake.notify_one();
+            };
+            worker::run(kind, timing, ran_for, probe, started, publish).await;
+        };
+        tokio::spawn(task.instrument(span)).abort_handle()
+    }
+
+    /// Kills every running container of `pod` whose liveness or startup
+    /// probe failed: preStop `exec` hook, then `StopContainer` with the
+    /// probe's `terminationGracePeriodSeconds`, else the pod's (at least
+    /// 2 s after the hook). True when one was killed.
+    pub(super) async fn kill_unhealthy(&self, pod: &Pod, snapshot: &PodSnapshot) -> bool {
+        let mut killed = false;
+        for container in pod.spec.iter().flat_map(|s| s.containers.iter()) {
+            let Some(instance) = snapshot
+                .newest(&container.name)
+                .filter(|i| state(i) == ContainerState::ContainerRunning)
+            else {
+                continue;
+            };
+            let failed = [ProbeKind::Startup, ProbeKind::Liveness]
+                .into_iter()
+                .find_map(|kind| {
+                    let probe = kind.of(container)?;
+                    (self.probes.get(&instance.id, kind) == Some(false)).then_some((kind, probe))
+                });
+            let Some((kind, probe)) = failed else {
+                continue;
+            };
+            let grace = probe
+                .termination_grace_period_seconds
+                .or_else(|| {
+                    pod.spec
+                        .as_ref()
+                        .and_then(|s| s.termination_grace_period_seconds)
+                })
+                .unwrap_or(30)
+                .max(0);
+            let restarts = RestartPolicy::of(pod) != RestartPolicy::Never;
+            tracing::info!(
+                container = %container.name,
+                id = %instance.id,
+                grace,
+                "Container {} failed {} probe{}",
+                container.name,
+                kind.as_str(),
+                if restarts { ", will be restarted" } else { "" }
+            );
+            self.kill_container(&instance.id, container, grace).await;
+            killed = true;
+        }
+        killed
+    }
+
+    async fn kill_container(&self, id: &str, container: &Container, grace: i64) {
+        let mut runtime = self.runtime.runtime.clone();
+        let killing = std::time::Instant::now();
+        let pre_stop = container
+            .lifecycle
+            .as_ref()
+            .and_then(|l| l.pre_stop.as_ref())
+            .and_then(|h| h.exec.as_ref())
+            .and_then(|e| e.command.clone())
+            .filter(|c| !c.is_empty());
+        if let Some(cmd) = pre_stop.filter(|_| grace > 0)
+            && let Err(status) = runtime
+                .exec_sync(ExecSyncRequest {
+                    container_id: id.to_owned(),
+                    cmd,
+                    timeout: grace,
+                })
+                .await
+        {
+            tracing::warn!(container = %id, error = %status.message(), "preStop hook failed");
+        }
+        let left = grace - i64::try_from(killing.elapsed().as_secs()).unwrap_or(0);
+        if let Err(status) = runtime
+            .stop_container(StopContainerRequest {
+                container_id: id.to_owned(),
+                timeout: left.max(2),
+            })
+            .await
+        {
+            tracing::warn!(container = %id, error = %status.message(), "StopContainer failed");
+        }
+    }
+}
