@@ -5,8 +5,10 @@
 //! good. Whether a start must wait for CrashLoopBackOff is [`crate::backoff`].
 //!
 //! Not covered yet: sidecars (init containers with `restartPolicy: Always`
-//! are treated as ordinary init containers), spec-hash changes and probe
-//! failures as reasons to kill a container, sandbox re-creation.
+//! are treated as ordinary init containers), spec-hash changes as a reason
+//! to kill a container, sandbox re-creation. Containers whose liveness or
+//! startup probe failed are killed by `provider/probing.rs`; their restart
+//! is then decided here like any exit.
 
 use k8s_cri::v1::{ContainerState, ContainerStatus};
 use k8s_openapi::api::core::v1::{Container, Pod};
