@@ -4,10 +4,15 @@
 #   scripts/bench.sh protocol [flags]   plugin protocol overhead
 #   scripts/bench.sh pods [flags]       1000 pods on a virtual node (starts a
 #                                       private control plane)
+#   scripts/bench.sh cri-pods [flags]   pod start latency on vk-cri-plugin
+#                                       (root; an isolated containerd too)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bench="${1:-protocol}"
 shift || true
-if [ "$bench" = pods ]; then controlplane/ensure.sh; fi
-cargo build --release -p vk-bench -p vk-mock-plugin -p vk-host
+case "$bench" in
+    pods) controlplane/ensure.sh ;;
+    cri-pods) controlplane/ensure.sh; scripts/cri-env.sh install ;;
+esac
+cargo build --release -p vk-bench -p vk-mock-plugin -p vk-host -p vk-cri-plugin
 exec target/release/vk-bench "$bench" "$@"

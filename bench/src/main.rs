@@ -9,7 +9,11 @@
 //! `vk-bench pods`: N pods at once on a virtual node (real control plane,
 //! vk-host, mock plugin) to Running and deleted, against the API server's own
 //! floor for the same requests.
+//!
+//! `vk-bench cri-pods`: N busybox pods on vk-cri-plugin (real containerd)
+//! from create to Running, against the same CRI calls made directly.
 
+mod cri_pods;
 mod pods;
 mod protocol;
 mod stats;
@@ -29,6 +33,9 @@ enum Bench {
     Protocol(protocol::Options),
     /// Pods at scale on a virtual node: N pods to Running and back, memory.
     Pods(pods::Options),
+    /// Pod start latency on vk-cri-plugin (real containerd) against direct
+    /// CRI calls.
+    CriPods(cri_pods::Options),
 }
 
 #[tokio::main]
@@ -36,5 +43,6 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().bench {
         Bench::Protocol(options) => protocol::run(options).await,
         Bench::Pods(options) => pods::run(options).await,
+        Bench::CriPods(options) => cri_pods::run(options).await,
     }
 }

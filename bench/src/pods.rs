@@ -35,7 +35,7 @@ pub struct Options {
 }
 
 /// When each pod got where it was going, by name.
-type Arrivals = Arc<Mutex<HashMap<String, Instant>>>;
+pub(crate) type Arrivals = Arc<Mutex<HashMap<String, Instant>>>;
 
 pub async fn run(options: Options) -> anyhow::Result<()> {
     let cluster = Cluster::start().context("starting a private control plane")?;
@@ -121,7 +121,7 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn show(kib: Option<u64>) -> String {
+pub(crate) fn show(kib: Option<u64>) -> String {
     kib.map_or_else(|| "?".into(), |kib| kib.to_string())
 }
 
@@ -216,7 +216,7 @@ async fn delete_all(
     results.into_iter().collect()
 }
 
-fn pods_namespace(pods: &Api<Pod>) -> anyhow::Result<String> {
+pub(crate) fn pods_namespace(pods: &Api<Pod>) -> anyhow::Result<String> {
     // Api<Pod> does not expose its namespace; the resource URL has it.
     let url = pods.resource_url();
     url.split('/')
@@ -227,7 +227,7 @@ fn pods_namespace(pods: &Api<Pod>) -> anyhow::Result<String> {
 }
 
 /// Records when each pod of `run` is first seen Running with Ready=True.
-fn watch_running(pods: Api<Pod>, run: &str) -> Arrivals {
+pub(crate) fn watch_running(pods: Api<Pod>, run: &str) -> Arrivals {
     watch(pods, run, |event| match event {
         Event::Apply(pod) | Event::InitApply(pod) => {
             is_running_and_ready(&pod).then(|| name_of(&pod))
@@ -237,7 +237,7 @@ fn watch_running(pods: Api<Pod>, run: &str) -> Arrivals {
 }
 
 /// Records when each pod of `run` is gone from the API.
-fn watch_deletions(pods: Api<Pod>, run: &str) -> Arrivals {
+pub(crate) fn watch_deletions(pods: Api<Pod>, run: &str) -> Arrivals {
     watch(pods, run, |event| match event {
         Event::Delete(pod) => Some(name_of(&pod)),
         _ => None,
@@ -280,7 +280,11 @@ fn is_running_and_ready(pod: &Pod) -> bool {
             .any(|c| c.type_ == "Ready" && c.status == "True")
 }
 
-async fn wait_all(arrivals: &Arrivals, n: usize, what: &str) -> HashMap<String, Instant> {
+pub(crate) async fn wait_all(
+    arrivals: &Arrivals,
+    n: usize,
+    what: &str,
+) -> HashMap<String, Instant> {
     let deadline = Instant::now() + Duration::from_secs(600);
     loop {
         let count = arrivals.lock().expect("lock").len();
@@ -295,7 +299,10 @@ async fn wait_all(arrivals: &Arrivals, n: usize, what: &str) -> HashMap<String, 
     }
 }
 
-fn latencies(issued: &HashMap<String, Instant>, arrived: &HashMap<String, Instant>) -> Samples {
+pub(crate) fn latencies(
+    issued: &HashMap<String, Instant>,
+    arrived: &HashMap<String, Instant>,
+) -> Samples {
     Samples::new(
         issued
             .iter()

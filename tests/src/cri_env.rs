@@ -9,6 +9,16 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Instant;
 
+use hyper_util::rt::TokioIo;
+use k8s_cri::v1::runtime_service_client::RuntimeServiceClient;
+use k8s_cri::v1::{
+    ContainerConfig, ContainerMetadata, CreateContainerRequest, ImageSpec, LinuxPodSandboxConfig,
+    LinuxSandboxSecurityContext, NamespaceMode, NamespaceOption, PodSandboxConfig,
+    PodSandboxMetadata, StartContainerRequest,
+};
+use tokio::net::UnixStream;
+use tonic::transport::{Channel, Endpoint, Uri};
+
 /// A running environment and the variables `up` printed.
 #[derive(Debug)]
 pub struct CriEnv {
@@ -83,6 +93,95 @@ impl Drop for CriEnv {
             }
         }
     }
+}
+
+// A minimal CRI client: what a test or a benchmark needs to run a pod
+// directly, without vk-cri-plugin.
+
+/// A channel to containerd's CRI socket.
+pub async fn connect(socket: &str) -> Channel {
+    let socket = socket.to_owned();
+    Endpoint::try_from("http://localhost")
+        .expect("static URI")
+        .connect_with_connector(tower::service_fn(move |_: Uri| {
+            let socket = socket.clone();
+            async move { Ok::<_, std::io::Error>(TokioIo::new(UnixStream::connect(socket).await?)) }
+        }))
+        .await
+        .expect("connect to containerd's CRI socket")
+}
+
+/// A minimal sandbox config: `name` in namespace `cri-env`, the given
+/// network mode, logs under `log_dir/<name>`.
+pub fn sandbox_config(name: &str, network: NamespaceMode, log_dir: &Path) -> PodSandboxConfig {
+    PodSandboxConfig {
+        metadata: Some(PodSandboxMetadata {
+            name: name.to_owned(),
+            uid: format!("{name}-{}", std::process::id()),
+            namespace: "cri-env".to_owned(),
+            attempt: 0,
+        }),
+        // The kubelet leaves hostname empty on hostNetwork sandboxes; runc
+        // refuses to set one without a private UTS namespace.
+        hostname: if network == NamespaceMode::Node {
+            String::new()
+        } else {
+            name.to_owned()
+        },
+        log_directory: log_dir.join(name).display().to_string(),
+        linux: Some(LinuxPodSandboxConfig {
+            security_context: Some(LinuxSandboxSecurityContext {
+                namespace_options: Some(NamespaceOption {
+                    network: network as i32,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+/// Creates and starts one container (`main`, attempt 0) in the sandbox with
+/// a minimal config; returns its id.
+pub async fn start_container(
+    runtime: &mut RuntimeServiceClient<Channel>,
+    sandbox_id: &str,
+    sandbox_config: &PodSandboxConfig,
+    image: &str,
+    command: &[&str],
+) -> String {
+    let config = ContainerConfig {
+        metadata: Some(ContainerMetadata {
+            name: "main".to_owned(),
+            attempt: 0,
+        }),
+        image: Some(ImageSpec {
+            image: image.to_owned(),
+            ..Default::default()
+        }),
+        command: command.iter().map(|s| s.to_string()).collect(),
+        log_path: "main/0.log".to_owned(),
+        ..Default::default()
+    };
+    let id = runtime
+        .create_container(CreateContainerRequest {
+            pod_sandbox_id: sandbox_id.to_owned(),
+            config: Some(config),
+            sandbox_config: Some(sandbox_config.clone()),
+        })
+        .await
+        .expect("CreateContainer")
+        .into_inner()
+        .container_id;
+    runtime
+        .start_container(StartContainerRequest {
+            container_id: id.clone(),
+        })
+        .await
+        .expect("StartContainer");
+    id
 }
 
 /// Runs `scripts/cri-env.sh ARGS` for the environment in `run_dir`.
