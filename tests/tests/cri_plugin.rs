@@ -6,8 +6,11 @@
 //! order, an image missing under `imagePullPolicy: Never`, a pull from an
 //! unreachable registry, a hostNetwork pod, a deletion that
 //! waits out the grace period, and a plugin killed with SIGKILL whose
-//! container keeps running and is adopted. Needs root; when containerd
-//! cannot start the test fails, it never skips.
+//! container keeps running and is adopted; and volumes (`check_volumes`):
+//! the auto-injected service-account volume, secret/configMap/downwardAPI
+//! volumes with items and modes, env from a Secret, a ConfigMap update
+//! seen in the file, and a pod waiting for a Secret that appears later.
+//! Needs root; when containerd cannot start the test fails, it never skips.
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -116,6 +119,7 @@ cgroup_root = {cgroup_root:?}
 relist_interval_ms = 200
 crash_loop_backoff_base_ms = 500
 crash_loop_backoff_max_ms = 2000
+volume_refresh_interval_ms = 1000
 node_ips = [\"127.0.0.1\"]
 resolv_conf = \"\"
 ",
@@ -260,6 +264,7 @@ resolv_conf = \"\"
         ),
     ];
     apply(cluster, &manifests.join("---\n")).await;
+    apply(cluster, &volume_manifests(&node)).await;
 
     // A running pod with an IP from the CNI subnet.
     let web = wait_pod(
@@ -369,6 +374,9 @@ resolv_conf = \"\"
     assert_eq!(exec.status.code(), Some(4), "{exec:?}");
     assert_eq!(exec.stdout, "out\n", "{exec:?}");
     assert!(exec.stderr.contains("err"), "{exec:?}");
+
+    check_volumes(cluster, &node).await;
+    eprintln!("volumes checked: {:?}", test_started.elapsed());
 
     // restartPolicy Never: Succeeded with exit 0, Failed with exit 3.
     for (name, want_phase, code) in [("ok", "Succeeded", 0), ("fail", "Failed", 3)] {
@@ -600,6 +608,254 @@ resolv_conf = \"\"
         run_dir.display()
     );
     eprintln!("total: {:?}", test_started.elapsed());
+}
+
+/// A Secret, a ConfigMap and the pods of `check_volumes`: `sa` keeps the
+/// auto-injected kube-api-access volume; `vols` has secret (items, modes),
+/// configMap (whole and through subPath), downwardAPI and optional-missing
+/// volumes and env from the Secret; `waits` needs a Secret that does not
+/// exist yet.
+fn volume_manifests(node: &VirtualNode) -> String {
+    let ns = &node.namespace;
+    let busybox = format!("    image: {BUSYBOX}\n    imagePullPolicy: IfNotPresent\n");
+    let objects = format!(
+        "apiVersion: v1
+kind: Secret
+metadata:
+  name: creds
+  namespace: {ns}
+stringData:
+  user: admin
+  pass: s3cret
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: conf
+  namespace: {ns}
+data:
+  app.conf: v1
+"
+    );
+    let sa = pod(
+        node,
+        "sa",
+        &format!(
+            "  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+{busybox}    command: [\"sleep\", \"3600\"]
+"
+        ),
+    )
+    .replace("  automountServiceAccountToken: false\n", "");
+    let vols = pod(
+        node,
+        "vols",
+        &format!(
+            "  terminationGracePeriodSeconds: 1
+  volumes:
+  - name: secret
+    secret:
+      secretName: creds
+      defaultMode: 0440
+      items:
+      - {{key: user, path: user}}
+      - {{key: pass, path: sub/password, mode: 0600}}
+  - name: conf
+    configMap: {{name: conf}}
+  - name: info
+    downwardAPI:
+      items:
+      - {{path: labels, fieldRef: {{fieldPath: metadata.labels}}}}
+  - name: absent
+    secret: {{secretName: absent, optional: true}}
+  containers:
+  - name: main
+{busybox}    command: [\"sleep\", \"3600\"]
+    env:
+    - name: SECRET_USER
+      valueFrom: {{secretKeyRef: {{name: creds, key: user}}}}
+    volumeMounts:
+    - {{name: secret, mountPath: /etc/secret}}
+    - {{name: conf, mountPath: /etc/conf}}
+    - {{name: conf, mountPath: /etc/app.conf, subPath: app.conf}}
+    - {{name: info, mountPath: /etc/info}}
+    - {{name: absent, mountPath: /etc/absent}}
+"
+        ),
+    )
+    .replace("  name: vols\n", "  name: vols\n  labels: {app: vols}\n");
+    let waits = pod(
+        node,
+        "waits",
+        &format!(
+            "  terminationGracePeriodSeconds: 1
+  volumes:
+  - name: later
+    secret: {{secretName: later}}
+  containers:
+  - name: main
+{busybox}    command: [\"sleep\", \"3600\"]
+    volumeMounts: [{{name: later, mountPath: /etc/later}}]
+"
+        ),
+    );
+    [objects, sa, vols, waits].join("---\n")
+}
+
+/// `kubectl exec POD -- sh -c SCRIPT`, which must succeed; its stdout.
+async fn exec_sh(cluster: &Cluster, ns: &str, pod: &str, script: &str) -> String {
+    cluster
+        .kubectl(&["exec", pod, "-n", ns, "--", "sh", "-c", script])
+        .await
+        .success()
+        .stdout
+}
+
+async fn check_volumes(cluster: &Cluster, node: &VirtualNode) {
+    let ns = node.namespace.clone();
+    let started = Instant::now();
+    // The auto-injected kube-api-access volume: token, CA, namespace.
+    wait_pod(
+        cluster,
+        node,
+        "sa",
+        "Running",
+        Duration::from_secs(90),
+        |p| phase(p) == "Running",
+    )
+    .await;
+    let sa_dir = "/var/run/secrets/kubernetes.io/serviceaccount";
+    let namespace = exec_sh(cluster, &ns, "sa", &format!("cat {sa_dir}/namespace")).await;
+    assert_eq!(namespace, ns);
+    let token = exec_sh(cluster, &ns, "sa", &format!("cat {sa_dir}/token")).await;
+    let parts: Vec<&str> = token.split('.').collect();
+    assert!(
+        parts.len() == 3 && parts.iter().all(|p| !p.is_empty()),
+        "the token is not a JWT: {} parts",
+        parts.len()
+    );
+    let ca = exec_sh(cluster, &ns, "sa", &format!("cat {sa_dir}/ca.crt")).await;
+    assert!(
+        ca.starts_with("-----BEGIN CERTIFICATE-----"),
+        "ca.crt: {ca}"
+    );
+    // The kubelet's layout, read-only.
+    let layout = exec_sh(
+        cluster,
+        &ns,
+        "sa",
+        &format!("readlink {sa_dir}/..data; readlink {sa_dir}/token; touch {sa_dir}/x 2>&1; true"),
+    )
+    .await;
+    assert!(layout.starts_with("..20"), "{layout}");
+    assert!(layout.contains("..data/token"), "{layout}");
+    assert!(layout.contains("Read-only file system"), "{layout}");
+    eprintln!("kube-api-access checked: {:?}", started.elapsed());
+
+    // Secret (items, defaultMode, per-item mode), ConfigMap, downwardAPI,
+    // an optional Secret that does not exist, env from the Secret.
+    wait_pod(
+        cluster,
+        node,
+        "vols",
+        "Running",
+        Duration::from_secs(60),
+        |p| phase(p) == "Running",
+    )
+    .await;
+    let files = exec_sh(
+        cluster,
+        &ns,
+        "vols",
+        "cat /etc/secret/user; echo; cat /etc/secret/sub/password; echo; \
+         stat -L -c %a /etc/secret/user /etc/secret/sub/password /etc/conf/app.conf; \
+         cat /etc/conf/app.conf; echo; cat /etc/app.conf; echo; cat /etc/info/labels; echo; \
+         ls /etc/absent | wc -l",
+    )
+    .await;
+    assert_eq!(
+        files, "admin\ns3cret\n440\n600\n644\nv1\nv1\napp=\"vols\"\n0\n",
+        "files in pod vols"
+    );
+    let env = exec_sh(cluster, &ns, "vols", "echo \"$SECRET_USER\"").await;
+    assert_eq!(env, "admin\n");
+
+    // A ConfigMap update reaches the file (refresh every second here), not
+    // the subPath mount (as with the kubelet).
+    cluster
+        .kubectl(&[
+            "patch",
+            "configmap",
+            "conf",
+            "-n",
+            &ns,
+            "-p",
+            r#"{"data":{"app.conf":"v2"}}"#,
+        ])
+        .await
+        .success();
+    let updated = Instant::now();
+    wait_for_ok(
+        Duration::from_secs(30),
+        "the ConfigMap update in /etc/conf/app.conf",
+        async || {
+            let seen = exec_sh(cluster, &ns, "vols", "cat /etc/conf/app.conf").await;
+            if seen == "v2" { Ok(()) } else { Err(seen) }
+        },
+    )
+    .await;
+    eprintln!("ConfigMap update visible after {:?}", updated.elapsed());
+    let sub_path = exec_sh(cluster, &ns, "vols", "cat /etc/app.conf").await;
+    assert_eq!(sub_path, "v1", "a subPath mount is not updated");
+
+    // A required Secret that does not exist: the container waits in
+    // ContainerCreating with the kubelet's FailedMount message, and starts
+    // once the Secret exists.
+    let waiting = wait_pod(
+        cluster,
+        node,
+        "waits",
+        "waiting in ContainerCreating for Secret later",
+        Duration::from_secs(30),
+        |p| {
+            let waiting = &container(p, "containerStatuses", "main")["state"]["waiting"];
+            waiting["reason"] == "ContainerCreating"
+                && waiting["message"].as_str().is_some_and(|m| {
+                    m.starts_with("MountVolume.SetUp failed for volume \"later\" : ")
+                })
+        },
+    )
+    .await;
+    assert_eq!(phase(&waiting), "Pending");
+    eprintln!(
+        "waits: {}",
+        container(&waiting, "containerStatuses", "main")["state"]["waiting"]["message"]
+    );
+    cluster
+        .kubectl(&[
+            "create",
+            "secret",
+            "generic",
+            "later",
+            "-n",
+            &ns,
+            "--from-literal=k=v",
+        ])
+        .await
+        .success();
+    wait_pod(
+        cluster,
+        node,
+        "waits",
+        "Running once Secret later exists",
+        Duration::from_secs(30),
+        |p| phase(p) == "Running",
+    )
+    .await;
+    let later = exec_sh(cluster, &ns, "waits", "cat /etc/later/k").await;
+    assert_eq!(later, "v");
 }
 
 /// The status ("True"/"False") of condition `type_` of a pod.

@@ -49,6 +49,11 @@ pub struct Config {
     pub cluster_dns: Vec<IpAddr>,
     /// The cluster's DNS domain (the kubelet's `--cluster-domain`).
     pub cluster_domain: String,
+    /// How often the files of `secret`, `configMap`, `projected` and
+    /// `downwardAPI` volumes are re-fetched from the host and swapped when
+    /// changed (the kubelet resyncs about every minute). Tokens are renewed
+    /// at 80 % of their lifetime, checked at the same interval.
+    pub volume_refresh_interval_ms: u64,
 }
 
 impl Default for Config {
@@ -66,6 +71,7 @@ impl Default for Config {
             resolv_conf: "/etc/resolv.conf".into(),
             cluster_dns: Vec::new(),
             cluster_domain: "cluster.local".into(),
+            volume_refresh_interval_ms: 60_000,
         }
     }
 }
@@ -113,6 +119,13 @@ impl PluginConfig for Config {
                 self.relist_interval_ms
             ));
         }
+        if self.volume_refresh_interval_ms < 100 {
+            return Err(format!(
+                "volume_refresh_interval_ms = {} is too short; use at least 100 (the kubelet \
+                 resyncs about every 60000)",
+                self.volume_refresh_interval_ms
+            ));
+        }
         if self.crash_loop_backoff_base_ms == 0 {
             return Err("crash_loop_backoff_base_ms must be at least 1".into());
         }
@@ -149,6 +162,10 @@ impl Config {
 
     pub fn relist_interval(&self) -> Duration {
         Duration::from_millis(self.relist_interval_ms)
+    }
+
+    pub fn volume_refresh_interval(&self) -> Duration {
+        Duration::from_millis(self.volume_refresh_interval_ms)
     }
 
     pub fn crash_loop_backoff_base(&self) -> Duration {
@@ -195,6 +212,7 @@ mod tests {
         assert_eq!(config.relist_interval(), Duration::from_secs(1));
         assert_eq!(config.crash_loop_backoff_base(), Duration::from_secs(10));
         assert_eq!(config.crash_loop_backoff_max(), Duration::from_secs(300));
+        assert_eq!(config.volume_refresh_interval(), Duration::from_secs(60));
         assert_eq!(config.pod_logs_dir, Path::new("/var/log/pods"));
     }
 
@@ -214,6 +232,7 @@ mod tests {
             resolv_conf = ""
             cluster_dns = ["10.96.0.10"]
             cluster_domain = "example.test"
+            volume_refresh_interval_ms = 2000
             "#,
         )
         .expect("full config");
@@ -224,6 +243,7 @@ mod tests {
         assert_eq!(config.crash_loop_backoff_max(), Duration::from_secs(4));
         assert_eq!(config.node_ips.len(), 2);
         assert_eq!(config.resolv_conf, Path::new(""));
+        assert_eq!(config.volume_refresh_interval(), Duration::from_secs(2));
     }
 
     #[test]
@@ -254,6 +274,10 @@ mod tests {
             ("instance_name = \"no spaces\"", "instance_name"),
             ("cgroup_root = \"vk\"", "cgroup_root"),
             ("relist_interval_ms = 10", "relist_interval_ms"),
+            (
+                "volume_refresh_interval_ms = 5",
+                "volume_refresh_interval_ms",
+            ),
             (
                 "crash_loop_backoff_base_ms = 0",
                 "crash_loop_backoff_base_ms",

@@ -25,6 +25,7 @@ pub mod restart;
 pub mod snapshot;
 pub mod spec;
 pub mod status;
+pub mod volumes;
 
 pub use config::{Config, ConfigError};
 pub use provider::CriProvider;

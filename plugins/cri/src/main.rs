@@ -34,7 +34,10 @@ fn run() -> anyhow::Result<()> {
             socket = %config.runtime_socket().display(),
             "connected to the container runtime"
         );
-        let provider = CriProvider::start(config, connected).await?;
+        // Secret, ConfigMap and token data for volumes: only from the host.
+        let host = vk_plugin_sdk::HostClient::new(&launch)
+            .context("creating the client of the host's callbacks")?;
+        let provider = CriProvider::start(config, connected, Some(host)).await?;
         let info = PluginInfo::new("cri", env!("CARGO_PKG_VERSION"));
         vk_plugin_sdk::serve_with(launch, info, provider)
             .await

@@ -33,9 +33,16 @@ pub fn seccomp_dir(root_dir: &Path) -> PathBuf {
 /// An emptyDir volume's directory, named as the kubelet names it:
 /// `<pod_dir>/volumes/kubernetes.io~empty-dir/<volume>`.
 pub fn empty_dir(pod_dir: &Path, volume: &str) -> PathBuf {
+    volume_dir(pod_dir, "empty-dir", volume)
+}
+
+/// A volume's directory for the kubelet volume plugin `plugin` (`secret`,
+/// `configmap`, `projected`, `downward-api`, ...):
+/// `<pod_dir>/volumes/kubernetes.io~<plugin>/<volume>`.
+pub fn volume_dir(pod_dir: &Path, plugin: &str, volume: &str) -> PathBuf {
     pod_dir
         .join("volumes")
-        .join("kubernetes.io~empty-dir")
+        .join(format!("kubernetes.io~{plugin}"))
         .join(volume)
 }
 
@@ -64,6 +71,10 @@ mod tests {
         assert_eq!(
             empty_dir(&dir, "cache"),
             Path::new("/var/lib/vk-cri/pods/u-1/volumes/kubernetes.io~empty-dir/cache")
+        );
+        assert_eq!(
+            volume_dir(&dir, "configmap", "conf"),
+            Path::new("/var/lib/vk-cri/pods/u-1/volumes/kubernetes.io~configmap/conf")
         );
     }
 }

@@ -5,6 +5,7 @@
 //! managed-by label, so after a restart it adopts its running containers.
 
 mod probing;
+mod refresh;
 mod store;
 mod sync;
 
@@ -20,10 +21,11 @@ use k8s_openapi::jiff::Timestamp;
 use tokio::sync::{Notify, broadcast};
 use tokio_stream::StreamExt as _;
 use tokio_stream::wrappers::BroadcastStream;
+use tracing::Instrument as _;
 use vk_plugin_sdk::proto::Capability;
 use vk_plugin_sdk::{
-    ByteStream, ExecRequest, ExecSession, ExitStatus, LogsRequest, PodKey, PodStatusStream,
-    PodStatusUpdate, Provider, ProviderError, Readiness,
+    ByteStream, ExecRequest, ExecSession, ExitStatus, HostClient, LogsRequest, PodKey,
+    PodStatusStream, PodStatusUpdate, Provider, ProviderError, Readiness,
 };
 
 use crate::backoff::CrashLoopBackoff;
@@ -37,6 +39,7 @@ use crate::snapshot::PodSnapshot;
 use crate::spec::dns::{DnsSettings, ResolvConf};
 use crate::spec::mounts::volume_host_paths;
 use crate::status::{StatusInput, SyncError, pod_status};
+use crate::volumes::VolumeManager;
 
 pub use store::StoreError;
 
@@ -69,6 +72,8 @@ struct Inner {
     wake: Notify,
     /// The last relist reached the runtime.
     runtime_ok: AtomicBool,
+    /// secret/configMap/projected/downwardAPI volume files.
+    volumes: VolumeManager,
 }
 
 /// One pod held by the plugin.
@@ -129,8 +134,14 @@ fn node_memory_bytes() -> i64 {
 
 impl CriProvider {
     /// Loads the pods held before a restart, computes their status from
-    /// what the runtime shows, and starts the relist loop.
-    pub async fn start(config: Config, runtime: Runtime) -> Result<Self, StartError> {
+    /// what the runtime shows, and starts the relist loop and the volume
+    /// refresh. `callbacks` serves the data of secret, configMap, projected
+    /// and downwardAPI volumes (without it they cannot be set up).
+    pub async fn start(
+        config: Config,
+        runtime: Runtime,
+        callbacks: Option<HostClient>,
+    ) -> Result<Self, StartError> {
         let pods_dir = config.root_dir.join("pods");
         store::private_dir(&config.root_dir)
             .and_then(|()| store::private_dir(&pods_dir))
@@ -195,6 +206,7 @@ impl CriProvider {
             events: broadcast::channel(STATUS_BUFFER).0,
             wake: Notify::new(),
             runtime_ok: AtomicBool::new(true),
+            volumes: VolumeManager::new(callbacks),
         });
         // Adopted pods report what the runtime shows before the first GetPods.
         inner.refresh_all_statuses().await;
@@ -212,6 +224,12 @@ impl CriProvider {
             }
         }
         tokio::spawn(inner.clone().relist_loop());
+        tokio::spawn(
+            inner
+                .clone()
+                .volume_refresh_loop()
+                .instrument(tracing::info_span!("volume_refresh")),
+        );
         Ok(Self { inner })
     }
 }

@@ -298,6 +298,25 @@ impl Inner {
         if to_start.is_empty() {
             return Ok(false);
         }
+        // As the kubelet (WaitForAttachAndMount), volumes before the sandbox;
+        // until they can be set up the containers wait in ContainerCreating.
+        let pod_dir = paths::pod_dir(&self.config.root_dir, uid);
+        if let Err(error) = self.volumes.set_up(uid, pod, &pod_dir).await {
+            tracing::warn!(error = %error, "volume not ready; retrying at the next relist");
+            let mut pods = self.pods();
+            if let Some(entry) = pods.get_mut(uid) {
+                for (container, _) in &to_start {
+                    entry.sync_errors.insert(
+                        container.name.clone(),
+                        SyncError {
+                            reason: "ContainerCreating".into(),
+                            message: error.to_string(),
+                        },
+                    );
+                }
+            }
+            return Ok(false);
+        }
         let (sandbox_id, sandbox_config, pod_ips, created) =
             self.ensure_sandbox(uid, pod, snapshot).await?;
         let mut changed = created;

@@ -59,7 +59,7 @@ pub fn container_config(
             .map(|arg| substitute(arg, &pod_ip_values))
             .collect()
     };
-    let mut mounts = container_mounts(container, context.volumes)?;
+    let mut mounts = container_mounts(pod, container, context.volumes)?;
     if let Some(file) = context.termination_message_file {
         mounts.push(termination_message_mount(container, file));
     }

@@ -3,8 +3,11 @@
 //! `subPath`/`subPathExpr`, read-only and mount propagation.
 //!
 //! Supported volume kinds: `emptyDir` (a directory in the pod's state
-//! directory; `medium: Memory` is not yet a tmpfs) and `hostPath` (the path
-//! as given; its `type` is not yet checked). Every other kind is refused by
+//! directory; `medium: Memory` is not yet a tmpfs), `hostPath` (the path
+//! as given; its `type` is not yet checked), and the kinds whose files the
+//! plugin writes from the host's data (`secret`, `configMap`, `projected`,
+//! `downwardAPI`: see [`crate::volumes`]), which are always mounted
+//! read-only as the kubelet mounts them. Every other kind is refused by
 //! name, never silently skipped.
 
 use std::collections::BTreeMap;
@@ -55,10 +58,29 @@ fn volume_host_path(volume: &Volume, pod_dir: &Path) -> Result<PathBuf, MountErr
     if let Some(host_path) = &volume.host_path {
         return Ok(PathBuf::from(&host_path.path));
     }
+    if let Some(plugin) = written_volume_plugin(volume) {
+        return Ok(paths::volume_dir(pod_dir, plugin, &volume.name));
+    }
     Err(MountError::UnsupportedVolume {
         volume: volume.name.clone(),
         kind: volume_kind(volume),
     })
+}
+
+/// The kubelet volume plugin of a volume whose files the plugin writes
+/// (`secret`, `configmap`, `projected`, `downward-api`), else `None`.
+pub fn written_volume_plugin(volume: &Volume) -> Option<&'static str> {
+    if volume.secret.is_some() {
+        Some("secret")
+    } else if volume.config_map.is_some() {
+        Some("configmap")
+    } else if volume.projected.is_some() {
+        Some("projected")
+    } else if volume.downward_api.is_some() {
+        Some("downward-api")
+    } else {
+        None
+    }
 }
 
 /// The volume source's field name (`configMap`, `secret`, ...), from JSON
@@ -78,11 +100,20 @@ fn volume_kind(volume: &Volume) -> String {
 
 /// The CRI mounts of `container`'s `volumeMounts`, given each volume's host
 /// path. `subPathExpr` is expanded against the container's (resolved)
-/// environment.
+/// environment. Volumes of `pod` whose files the plugin writes are mounted
+/// read-only whatever the mount says (the kubelet's `mustMountRO`).
 pub fn container_mounts(
+    pod: &Pod,
     container: &Container,
     volumes: &BTreeMap<String, PathBuf>,
 ) -> Result<Vec<Mount>, MountError> {
+    let written: Vec<&str> = pod
+        .spec
+        .iter()
+        .flat_map(|s| s.volumes.iter().flatten())
+        .filter(|v| written_volume_plugin(v).is_some())
+        .map(|v| v.name.as_str())
+        .collect();
     let env: BTreeMap<&str, &str> = container
         .env
         .iter()
@@ -120,7 +151,8 @@ pub fn container_mounts(
                 }
                 volume_path.join(&sub_path)
             };
-            let read_only = mount.read_only.unwrap_or(false);
+            let read_only =
+                mount.read_only.unwrap_or(false) || written.contains(&mount.name.as_str());
             Ok(Mount {
                 container_path: mount.mount_path.clone(),
                 host_path: host_path.display().to_string(),
@@ -201,7 +233,7 @@ mod tests {
         );
         assert_eq!(volumes["host"], Path::new("/srv/data"));
         let container = &pod.spec.as_ref().expect("spec").containers[0];
-        let mounts = container_mounts(container, &volumes).expect("mounts");
+        let mounts = container_mounts(&pod, container, &volumes).expect("mounts");
         let summary: Vec<(&str, &str, bool, bool, i32)> = mounts
             .iter()
             .map(|m| {
@@ -247,13 +279,45 @@ mod tests {
     #[test]
     fn unsupported_volumes_are_named() {
         let pod = pod_from_json(json!({"metadata": {"name": "p"}, "spec": {
-            "volumes": [{"name": "kube-api-access-x", "projected": {"sources": []}}],
+            "volumes": [{"name": "claim", "persistentVolumeClaim": {"claimName": "c"}}],
             "containers": [{"name": "app"}]
         }}));
-        let error = volume_host_paths(&pod, Path::new("/s")).expect_err("projected");
+        let error = volume_host_paths(&pod, Path::new("/s")).expect_err("claim");
         assert_eq!(
             error.to_string(),
-            "volume \"kube-api-access-x\" is a projected volume, which vk-cri-plugin does not support yet"
+            "volume \"claim\" is a persistentVolumeClaim volume, which vk-cri-plugin does not support yet"
+        );
+    }
+
+    #[test]
+    fn written_volumes_have_kubelet_directories_and_mount_read_only() {
+        let pod = pod_from_json(json!({"metadata": {"name": "p", "uid": "u"}, "spec": {
+            "volumes": [
+                {"name": "kube-api-access-x", "projected": {"sources": []}},
+                {"name": "s", "secret": {"secretName": "s"}},
+                {"name": "c", "configMap": {"name": "c"}},
+                {"name": "d", "downwardAPI": {"items": []}}
+            ],
+            "containers": [{"name": "app", "volumeMounts": [
+                {"name": "kube-api-access-x", "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount"},
+                {"name": "c", "mountPath": "/etc/app.conf", "subPath": "app.conf", "readOnly": false}
+            ]}]
+        }}));
+        let volumes = volume_host_paths(&pod, Path::new("/s")).expect("volumes");
+        for (name, dir) in [
+            ("kube-api-access-x", "kubernetes.io~projected"),
+            ("s", "kubernetes.io~secret"),
+            ("c", "kubernetes.io~configmap"),
+            ("d", "kubernetes.io~downward-api"),
+        ] {
+            assert_eq!(volumes[name], Path::new("/s/volumes").join(dir).join(name));
+        }
+        let container = &pod.spec.as_ref().expect("spec").containers[0];
+        let mounts = container_mounts(&pod, container, &volumes).expect("mounts");
+        assert!(mounts.iter().all(|m| m.readonly), "{mounts:?}");
+        assert_eq!(
+            mounts[1].host_path,
+            "/s/volumes/kubernetes.io~configmap/c/app.conf"
         );
     }
 
@@ -264,13 +328,16 @@ mod tests {
             serde_json::from_value(json!({"name": "c", "volumeMounts": [mount]}))
                 .expect("container")
         };
+        let pod = Pod::default();
         let unknown = container_mounts(
+            &pod,
             &container(json!({"name": "w", "mountPath": "/w"})),
             &volumes,
         );
         assert!(matches!(unknown, Err(MountError::UnknownVolume { .. })));
         for sub_path in ["../etc", "/etc", "a/../../b"] {
             let outcome = container_mounts(
+                &pod,
                 &container(json!({"name": "v", "mountPath": "/w", "subPath": sub_path})),
                 &volumes,
             );
