@@ -8,7 +8,8 @@
 //! waits out the grace period, and a plugin killed with SIGKILL whose
 //! container keeps running and is adopted; and volumes (`check_volumes`):
 //! the auto-injected service-account volume, secret/configMap/downwardAPI
-//! volumes with items and modes, env from a Secret, a ConfigMap update
+//! volumes with items and modes, a memory-backed emptyDir (tmpfs), env
+//! from a Secret, a ConfigMap update
 //! seen in the file, and a pod waiting for a Secret that appears later.
 //! Needs root; when containerd cannot start the test fails, it never skips.
 
@@ -670,6 +671,8 @@ data:
       - {{path: labels, fieldRef: {{fieldPath: metadata.labels}}}}
   - name: absent
     secret: {{secretName: absent, optional: true}}
+  - name: mem
+    emptyDir: {{medium: Memory, sizeLimit: 16Mi}}
   containers:
   - name: main
 {busybox}    command: [\"sleep\", \"3600\"]
@@ -682,6 +685,7 @@ data:
     - {{name: conf, mountPath: /etc/app.conf, subPath: app.conf}}
     - {{name: info, mountPath: /etc/info}}
     - {{name: absent, mountPath: /etc/absent}}
+    - {{name: mem, mountPath: /mem}}
 "
         ),
     )
@@ -781,6 +785,13 @@ async fn check_volumes(cluster: &Cluster, node: &VirtualNode) {
     );
     let env = exec_sh(cluster, &ns, "vols", "echo \"$SECRET_USER\"").await;
     assert_eq!(env, "admin\n");
+    // emptyDir medium Memory is a tmpfs of sizeLimit (unmounted at deletion:
+    // the run directory must be removable at the end).
+    let mem = exec_sh(cluster, &ns, "vols", "grep ' /mem ' /proc/mounts").await;
+    assert!(
+        mem.starts_with("tmpfs /mem tmpfs ") && mem.contains("size=16384k"),
+        "{mem}"
+    );
 
     // A ConfigMap update reaches the file (refresh every second here), not
     // the subPath mount (as with the kubelet).

@@ -96,6 +96,8 @@ pub fn load_all(root_dir: &Path) -> (Vec<Pod>, Vec<StoreError>) {
 /// Removes the pod's state directory (pod file, emptyDir volumes,
 /// termination-message files).
 pub fn remove(root_dir: &Path, uid: &str) -> std::io::Result<()> {
+    // A tmpfs left mounted would keep the directory (EBUSY).
+    crate::volumes::memory::unmount_all(&paths::pod_dir(root_dir, uid));
     match std::fs::remove_dir_all(paths::pod_dir(root_dir, uid)) {
         Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(error),
         _ => Ok(()),

@@ -3,7 +3,8 @@
 //! `subPath`/`subPathExpr`, read-only and mount propagation.
 //!
 //! Supported volume kinds: `emptyDir` (a directory in the pod's state
-//! directory; `medium: Memory` is not yet a tmpfs), `hostPath` (the path
+//! directory; with `medium: Memory` a tmpfs mounted there by
+//! [`crate::volumes::memory`]), `hostPath` (the path
 //! as given; its `type` is not yet checked), and the kinds whose files the
 //! plugin writes from the host's data (`secret`, `configMap`, `projected`,
 //! `downwardAPI`: see [`crate::volumes`]), which are always mounted

@@ -7,8 +7,11 @@
 //! [`VolumeManager::set_up`] writes them before a pod's first container;
 //! [`VolumeManager::refresh`] re-fetches them and swaps changed content, and
 //! renews tokens at 80 % of their lifetime (the kubelet's token manager).
+//! `set_up` also mounts the tmpfs of `emptyDir` volumes with `medium:
+//! Memory` ([`memory`]).
 
 pub mod atomic;
+pub mod memory;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -120,10 +123,22 @@ impl VolumeManager {
     }
 
     /// Writes every host-data volume of `pod` not written yet (a plugin
-    /// restart keeps what is on disk). The first one that cannot be built
-    /// is the error.
+    /// restart keeps what is on disk) and mounts memory-backed emptyDirs.
+    /// The first one that cannot be set up is the error.
     pub async fn set_up(&self, uid: &str, pod: &Pod, pod_dir: &Path) -> Result<(), SetUpError> {
         for volume in pod.spec.iter().flat_map(|s| s.volumes.iter().flatten()) {
+            if let Some(size) = memory::tmpfs_size(volume) {
+                let dir = paths::empty_dir(pod_dir, &volume.name);
+                let mounted = match size {
+                    Ok(size) => memory::mount_tmpfs(&dir, &size).await,
+                    Err(message) => Err(message),
+                };
+                mounted.map_err(|message| SetUpError {
+                    volume: volume.name.clone(),
+                    message,
+                })?;
+                continue;
+            }
             let Some(plugin) = written_volume_plugin(volume) else {
                 continue;
             };
