@@ -879,6 +879,267 @@ fn condition_status(pod: &Value, type_: &str) -> String {
         .to_owned()
 }
 
+/// Interactive streams on real containers, in their own environment, all
+/// through kubectl -> API server -> vk-host -> plugin -> containerd's
+/// streaming server: `kubectl exec -i` with stdin, separate stdout and
+/// stderr, an exit code, `kubectl exec -it` under a pty from `script` (its
+/// terminal size), `kubectl attach -i` to a container started with
+/// `stdin: true`, and `kubectl port-forward` to busybox httpd in the pod.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cri_plugin_streams_exec_attach_and_port_forward() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    assert!(
+        nix::unistd::geteuid().is_root(),
+        "the CRI plugin test needs root (containerd, runc, CNI)"
+    );
+    let test_started = Instant::now();
+    let cluster = Cluster::shared();
+    let pid = std::process::id();
+    let run_dir = PathBuf::from(format!("/tmp/vk-cri-streams-test.{pid}"));
+    let cgroup_root = format!("/vk-cri-streams-test-{pid}");
+    let env = CriEnv::up(&run_dir).removing_cgroups_under(&cgroup_root);
+    let config = format!(
+        "runtime_endpoint = {socket:?}
+pod_logs_dir = {logs:?}
+root_dir = {state:?}
+instance_name = \"vk-streams-{pid}\"
+cgroup_root = {cgroup_root:?}
+relist_interval_ms = 200
+node_ips = [\"127.0.0.1\"]
+resolv_conf = \"\"
+",
+        socket = env.var("VK_CRI_SOCKET"),
+        logs = run_dir.join("pod-logs").display().to_string(),
+        state = run_dir.join("plugin-state").display().to_string(),
+    );
+    let port = free_port().to_string();
+    let ca = cluster.ca_cert().display().to_string();
+    let kubelet_ca = cluster.kubelet_ca_cert().display().to_string();
+    let kubelet_key = cluster.kubelet_ca_key().display().to_string();
+    let mut setup = NodeSetup::mock("cri-streams")
+        .plugin_config(&config)
+        .host_args(&[
+            "--node-ip",
+            "127.0.0.1",
+            "--kubelet-address",
+            "127.0.0.1",
+            "--kubelet-port",
+            &port,
+            "--client-ca-file",
+            &ca,
+            "--tls-ca-cert-file",
+            &kubelet_ca,
+            "--tls-ca-key-file",
+            &kubelet_key,
+        ]);
+    setup.plugin = "vk-cri-plugin".into();
+    let node = VirtualNode::start(cluster, setup).await;
+    let ns = node.namespace.clone();
+    eprintln!("streams: node ready: {:?}", test_started.elapsed());
+
+    let image = format!("    image: {BUSYBOX}\n    imagePullPolicy: IfNotPresent\n");
+    let manifests = [
+        pod(
+            &node,
+            "shell",
+            &format!(
+                "  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+{image}    command: [\"sh\", \"-c\", \"mkdir -p /www && echo pf-hello > /www/index.html && exec httpd -f -p 8080 -h /www\"]
+"
+            ),
+        ),
+        pod(
+            &node,
+            "reader",
+            &format!(
+                "  terminationGracePeriodSeconds: 1
+  restartPolicy: Never
+  containers:
+  - name: main
+{image}    stdin: true
+    command: [\"sh\", \"-c\", \"while read x; do echo \\\"echo: $x\\\"; [ \\\"$x\\\" = bye ] && exit 0; done\"]
+"
+            ),
+        ),
+    ];
+    apply(cluster, &manifests.join("---\n")).await;
+    for name in ["shell", "reader"] {
+        wait_pod(
+            cluster,
+            &node,
+            name,
+            "Running",
+            Duration::from_secs(90),
+            |p| phase(p) == "Running",
+        )
+        .await;
+    }
+    eprintln!("streams: pods running: {:?}", test_started.elapsed());
+
+    // stdin through to the process and back (v4 cannot carry stdin's end,
+    // so the command reads one line rather than to end-of-file).
+    let out = cluster
+        .kubectl_stdin(
+            Identity::Admin,
+            &[
+                "exec",
+                "-i",
+                "-n",
+                &ns,
+                "shell",
+                "--",
+                "sh",
+                "-c",
+                "read x; echo got $x",
+            ],
+            Some("hello\n"),
+        )
+        .await
+        .success();
+    assert_eq!(out.stdout, "got hello\n", "{out:?}");
+
+    // Separate stdout and stderr, and the exit code reaches kubectl.
+    let out = cluster
+        .kubectl(&[
+            "exec",
+            "-n",
+            &ns,
+            "shell",
+            "--",
+            "sh",
+            "-c",
+            "echo out; echo err >&2; exit 3",
+        ])
+        .await;
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    assert_eq!(out.stdout, "out\n", "{out:?}");
+    assert!(out.stderr.starts_with("err\n"), "{out:?}");
+    eprintln!(
+        "streams: exec -i and exit code: {:?}",
+        test_started.elapsed()
+    );
+
+    // A TTY (kubectl under a pty from `script`): the process's stdin and
+    // stdout are a terminal. (The image's busybox `stty size` fails under
+    // containerd's exec terminal, so the size is not checked here.)
+    let command = format!(
+        "stty cols 132 rows 43; {} --kubeconfig {} exec -it -n {ns} shell -- sh -c 'test -t 0 && test -t 1 && echo is-a-tty'",
+        cluster.kubectl_path().display(),
+        cluster.admin_kubeconfig().display(),
+    );
+    let output = tokio::time::timeout(
+        Duration::from_secs(60),
+        tokio::process::Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .stdin(Stdio::null())
+            .output(),
+    )
+    .await
+    .expect("kubectl exec -it under script did not finish in 60 s")
+    .expect("script (util-linux) runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("is-a-tty"),
+        "exec -it: {stdout:?} {:?}\nhost log tail:\n{}",
+        String::from_utf8_lossy(&output.stderr),
+        node.log_tail()
+    );
+    eprintln!("streams: exec -it: {:?}", test_started.elapsed());
+
+    // Attach with stdin to the container's own process, which echoes lines
+    // and exits at "bye"; its exit ends the attach.
+    let out = tokio::time::timeout(
+        Duration::from_secs(60),
+        cluster.kubectl_stdin(
+            Identity::Admin,
+            &["attach", "-i", "-q", "-n", &ns, "reader", "-c", "main"],
+            Some("attached\nbye\n"),
+        ),
+    )
+    .await
+    .expect("kubectl attach did not end in 60 s")
+    .success();
+    assert_eq!(out.stdout, "echo: attached\necho: bye\n", "{out:?}");
+    eprintln!("streams: attach: {:?}", test_started.elapsed());
+
+    // Port-forward to httpd in the pod: a whole HTTP exchange, twice (each
+    // connection is its own CRI PortForward URL).
+    let local = free_port();
+    let mut kubectl = cluster
+        .kubectl_command(Identity::Admin)
+        .args([
+            "port-forward",
+            "-n",
+            &ns,
+            "pod/shell",
+            "--address",
+            "127.0.0.1",
+        ])
+        .arg(format!("{local}:8080"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("starting kubectl port-forward");
+    let mut lines = tokio::io::BufReader::new(kubectl.stdout.take().expect("stdout")).lines();
+    loop {
+        let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+            .await
+            .expect("kubectl port-forward did not start forwarding in 30 s")
+            .expect("reading kubectl's output")
+            .unwrap_or_else(|| panic!("kubectl port-forward exited early: {}", node.log_tail()));
+        if line.starts_with("Forwarding from") {
+            break;
+        }
+    }
+    for attempt in 0..2 {
+        let mut connection = tokio::net::TcpStream::connect(("127.0.0.1", local))
+            .await
+            .expect("connecting to kubectl's local port");
+        connection
+            .write_all(b"GET /index.html HTTP/1.0\r\nHost: pod\r\n\r\n")
+            .await
+            .expect("writing the request");
+        let mut response = Vec::new();
+        tokio::time::timeout(
+            Duration::from_secs(30),
+            connection.read_to_end(&mut response),
+        )
+        .await
+        .unwrap_or_else(|_| {
+            panic!(
+                "connection {attempt}: httpd's response did not end in 30 s\nhost log tail:\n{}",
+                node.log_tail()
+            )
+        })
+        .expect("reading the response");
+        let response = String::from_utf8_lossy(&response);
+        assert!(
+            response.starts_with("HTTP/1.") && response.ends_with("pf-hello\n"),
+            "connection {attempt}: {response:?}"
+        );
+    }
+    assert!(
+        kubectl.try_wait().expect("kubectl status").is_none(),
+        "kubectl port-forward exited"
+    );
+    kubectl.start_kill().expect("stopping kubectl");
+    let output = kubectl.wait_with_output().await.expect("kubectl output");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !stderr.contains("error"),
+        "kubectl port-forward reported errors: {stderr}"
+    );
+    eprintln!("streams: port-forward: {:?}", test_started.elapsed());
+
+    drop(node);
+    drop(env);
+    eprintln!("streams: total: {:?}", test_started.elapsed());
+}
+
 /// Probes on real pods, in their own environment: an exec startup probe
 /// gating an exec readiness probe that follows a file (`kubectl exec`
 /// touches and removes it); an httpGet readiness probe (named port,

@@ -25,6 +25,7 @@ pub mod restart;
 pub mod snapshot;
 pub mod spec;
 pub mod status;
+pub mod streaming;
 pub mod volumes;
 
 pub use config::{Config, ConfigError};

@@ -7,6 +7,7 @@
 mod probing;
 mod refresh;
 mod store;
+mod streams;
 mod sync;
 
 use std::collections::{BTreeMap, HashMap};
@@ -14,7 +15,7 @@ use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use k8s_cri::v1::{ContainerStatus, ExecSyncRequest};
+use k8s_cri::v1::ContainerStatus;
 use k8s_openapi::api::core::v1::{Pod, PodStatus};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use k8s_openapi::jiff::Timestamp;
@@ -25,7 +26,7 @@ use tracing::Instrument as _;
 use vk_plugin_sdk::proto::Capability;
 use vk_plugin_sdk::{
     ByteStream, ExecRequest, ExecSession, ExitStatus, HostClient, LogsRequest, PodKey,
-    PodStatusStream, PodStatusUpdate, Provider, ProviderError, Readiness,
+    PodStatusStream, PodStatusUpdate, PortForwardConnection, Provider, ProviderError, Readiness,
 };
 
 use crate::backoff::CrashLoopBackoff;
@@ -364,6 +365,8 @@ impl Provider for CriProvider {
             Capability::PodStatusStream,
             Capability::ContainerLogs,
             Capability::Exec,
+            Capability::Attach,
+            Capability::PortForward,
         ]
     }
 
@@ -568,43 +571,23 @@ impl Provider for CriProvider {
         request: ExecRequest,
         session: ExecSession,
     ) -> Result<ExitStatus, ProviderError> {
-        if request.stdin || request.tty {
-            return Err(ProviderError::InvalidArgument(
-                "vk-cri-plugin runs exec without stdin or a terminal only (no -i/-t) for now"
-                    .into(),
-            ));
-        }
-        let inner = &self.inner;
-        let uid = inner
-            .find(&request.pod)
-            .ok_or_else(|| ProviderError::NotFound(request.pod.to_string()))?;
-        let (id, _, running) = inner.container_instance(&uid, &request.container)?;
-        let Some(id) = id.filter(|_| running) else {
-            return Err(ProviderError::FailedPrecondition(format!(
-                "container {} is not running",
-                request.container
-            )));
-        };
-        let reply = inner
-            .runtime
-            .runtime
-            .clone()
-            .exec_sync(ExecSyncRequest {
-                container_id: id,
-                cmd: request.command.clone(),
-                timeout: 0,
-            })
-            .await
-            .map_err(|status| {
-                ProviderError::Unavailable(format!("ExecSync: {}", status.message()))
-            })?
-            .into_inner();
-        if request.stdout && !reply.stdout.is_empty() {
-            let _ = session.stdout.send(reply.stdout.into()).await;
-        }
-        if request.stderr && !reply.stderr.is_empty() {
-            let _ = session.stderr.send(reply.stderr.into()).await;
-        }
-        Ok(ExitStatus::code(reply.exit_code))
+        self.exec_streaming(request, session).await
+    }
+
+    async fn attach(
+        &self,
+        request: ExecRequest,
+        session: ExecSession,
+    ) -> Result<ExitStatus, ProviderError> {
+        self.attach_streaming(request, session).await
+    }
+
+    async fn port_forward(
+        &self,
+        pod: PodKey,
+        port: u16,
+        connection: PortForwardConnection,
+    ) -> Result<(), ProviderError> {
+        self.port_forward_streaming(pod, port, connection).await
     }
 }
