@@ -23,7 +23,7 @@ use serde_json::Value;
 use tokio::io::AsyncBufReadExt as _;
 use vk_tests::cluster::{Cluster, Identity, wait_for_ok};
 use vk_tests::cri_env::CriEnv;
-use vk_tests::virtual_node::{NodeSetup, VirtualNode, free_port};
+use vk_tests::virtual_node::{NodeSetup, VirtualNode, free_port, routable_ip};
 
 const BUSYBOX: &str = "localhost/vk-test/busybox:1";
 
@@ -1406,4 +1406,363 @@ resolv_conf = \"\"
     drop(node);
     drop(env);
     eprintln!("probes: total: {:?}", test_started.elapsed());
+}
+
+/// Resource usage through the API server's `nodes/proxy` (so the node runs
+/// on this machine's routable address, not loopback), then a vk-host
+/// killed with SIGKILL (its plugin dies with it) and started again for the
+/// same node: the pod's container keeps running and is adopted, not
+/// restarted nor reported lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cri_plugin_serves_stats_and_survives_a_host_restart() {
+    assert!(
+        nix::unistd::geteuid().is_root(),
+        "the CRI plugin test needs root (containerd, runc, CNI)"
+    );
+    let test_started = Instant::now();
+    let cluster = Cluster::shared();
+    let pid = std::process::id();
+    let run_dir = PathBuf::from(format!("/tmp/vk-cri-stats-test.{pid}"));
+    let cgroup_root = format!("/vk-cri-stats-test-{pid}");
+    let env = CriEnv::up(&run_dir).removing_cgroups_under(&cgroup_root);
+    let ip = routable_ip().to_string();
+    let config = format!(
+        "runtime_endpoint = {socket:?}
+pod_logs_dir = {logs:?}
+root_dir = {state:?}
+instance_name = \"vk-stats-{pid}\"
+cgroup_root = {cgroup_root:?}
+relist_interval_ms = 200
+node_ips = [{ip:?}]
+resolv_conf = \"\"
+",
+        socket = env.var("VK_CRI_SOCKET"),
+        logs = run_dir.join("pod-logs").display().to_string(),
+        state = run_dir.join("plugin-state").display().to_string(),
+    );
+    let ca = cluster.ca_cert().display().to_string();
+    let kubelet_ca = cluster.kubelet_ca_cert().display().to_string();
+    let kubelet_key = cluster.kubelet_ca_key().display().to_string();
+    // The kubelet API by hand (`with_kubelet_api_on` configures the mock).
+    let setup = |port: &str| {
+        let mut setup = NodeSetup::mock("cri-stats")
+            .plugin_config(&config)
+            .host_args(&[
+                "--node-ip",
+                &ip,
+                "--kubelet-address",
+                &ip,
+                "--kubelet-port",
+                port,
+                "--client-ca-file",
+                &ca,
+                "--tls-ca-cert-file",
+                &kubelet_ca,
+                "--tls-ca-key-file",
+                &kubelet_key,
+            ]);
+        setup.plugin = "vk-cri-plugin".into();
+        setup
+    };
+    let node = VirtualNode::start(cluster, setup(&free_port().to_string())).await;
+    let ns = node.namespace.clone();
+    let node_name = node.name.clone();
+    eprintln!("stats: node ready: {:?}", test_started.elapsed());
+
+    // Node info from the plugin: the runtime's version and the machine.
+    let info = cluster
+        .kubectl(&["get", "node", &node_name, "-o", "json"])
+        .await
+        .success()
+        .json();
+    let runtime = info["status"]["nodeInfo"]["containerRuntimeVersion"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(runtime.starts_with("containerd://"), "{}", info["status"]);
+    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+    assert_eq!(
+        info["status"]["capacity"]["cpu"],
+        cpus.to_string(),
+        "{}",
+        info["status"]
+    );
+
+    // 24 MiB in the container's /dev/shm (tmpfs, charged to its memory
+    // cgroup) and a little CPU every second.
+    apply(
+        cluster,
+        &pod(
+            &node,
+            "busy",
+            &format!(
+                "  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+    image: {BUSYBOX}
+    imagePullPolicy: IfNotPresent
+    command: [\"sh\", \"-c\", \"dd if=/dev/zero of=/dev/shm/hold bs=1048576 count=24; \
+while true; do i=0; while [ $i -lt 3000 ]; do i=$((i+1)); done; sleep 1; done\"]
+"
+            ),
+        ),
+    )
+    .await;
+    let running = wait_pod(
+        cluster,
+        &node,
+        "busy",
+        "Running",
+        Duration::from_secs(60),
+        |p| phase(p) == "Running",
+    )
+    .await;
+    let id = container(&running, "containerStatuses", "main")["containerID"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(id.starts_with("containerd://"), "{running}");
+    eprintln!("stats: pod running: {:?}", test_started.elapsed());
+
+    let raw = |path: &str| format!("/api/v1/nodes/{node_name}/proxy/{path}");
+    let started = Instant::now();
+    let summary = wait_for_ok(
+        Duration::from_secs(30),
+        "the pod in /stats/summary with memory and CPU used",
+        async || {
+            let summary = cluster
+                .kubectl(&["get", "--raw", &raw("stats/summary")])
+                .await
+                .success()
+                .json();
+            let pod = summary["pods"]
+                .as_array()
+                .and_then(|pods| {
+                    pods.iter()
+                        .find(|p| {
+                            p["podRef"]["name"] == "busy" && p["podRef"]["namespace"] == ns.as_str()
+                        })
+                        .cloned()
+                })
+                .unwrap_or(Value::Null);
+            let main = &pod["containers"][0];
+            let memory = main["memory"]["workingSetBytes"].as_u64().unwrap_or(0);
+            let cpu = main["cpu"]["usageCoreNanoSeconds"].as_u64().unwrap_or(0);
+            if main["name"] == "main" && memory >= 20 << 20 && cpu > 0 {
+                Ok(summary)
+            } else {
+                Err(format!("{summary}"))
+            }
+        },
+    )
+    .await;
+    eprintln!(
+        "stats: summary as expected after {:?}: {summary}",
+        started.elapsed()
+    );
+    let pod_stats = summary["pods"]
+        .as_array()
+        .and_then(|pods| pods.iter().find(|p| p["podRef"]["name"] == "busy"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    assert!(
+        pod_stats["memory"]["workingSetBytes"].as_u64().unwrap_or(0) >= 20 << 20,
+        "{pod_stats}"
+    );
+    assert!(
+        pod_stats["containers"][0]["cpu"]["usageNanoCores"]
+            .as_u64()
+            .is_some(),
+        "{pod_stats}"
+    );
+    assert!(
+        summary["node"]["memory"]["workingSetBytes"]
+            .as_u64()
+            .unwrap_or(0)
+            > 0,
+        "{}",
+        summary["node"]
+    );
+    assert!(
+        summary["node"]["cpu"]["usageCoreNanoSeconds"]
+            .as_u64()
+            .unwrap_or(0)
+            > 0,
+        "{}",
+        summary["node"]
+    );
+
+    let metrics = cluster
+        .kubectl(&["get", "--raw", &raw("metrics/resource")])
+        .await
+        .success()
+        .stdout;
+    let labels = format!("{{container=\"main\",namespace=\"{ns}\",pod=\"busy\"}}");
+    for wanted in [
+        format!("container_cpu_usage_seconds_total{labels} "),
+        format!("container_memory_working_set_bytes{labels} "),
+        format!("container_start_time_seconds{labels} "),
+        format!("pod_cpu_usage_seconds_total{{namespace=\"{ns}\",pod=\"busy\"}} "),
+        format!("pod_memory_working_set_bytes{{namespace=\"{ns}\",pod=\"busy\"}} "),
+        "node_cpu_usage_seconds_total ".to_owned(),
+        "node_memory_working_set_bytes ".to_owned(),
+        "resource_scrape_error 0".to_owned(),
+    ] {
+        assert!(
+            metrics.lines().any(|line| line.starts_with(&wanted)),
+            "missing {wanted:?} in:\n{metrics}"
+        );
+    }
+    let cpu_seconds: f64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("container_cpu_usage_seconds_total{labels} ")))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0);
+    assert!(cpu_seconds > 0.0, "{metrics}");
+    eprintln!("stats: metrics checked: {:?}", test_started.elapsed());
+
+    // SIGKILL vk-host: the plugin dies with it, the container does not.
+    // The plugin by name: vk-host may have other, short-lived children.
+    let host_pid = node.host.pid();
+    let plugin = wait_for_ok(
+        Duration::from_secs(10),
+        "vk-host's vk-cri-plugin child",
+        async || {
+            let children = vk_tests::processes::children_of(host_pid);
+            children
+                .iter()
+                .copied()
+                .find(|child| {
+                    std::fs::read_to_string(format!("/proc/{child}/comm"))
+                        .is_ok_and(|comm| comm.trim() == "vk-cri-plugin")
+                })
+                .ok_or(format!("children: {children:?}"))
+        },
+    )
+    .await;
+    kill(Pid::from_raw(host_pid as i32), Signal::SIGKILL).expect("SIGKILL vk-host");
+    drop(node);
+    // Known bug: vk-cri-plugin outlives a vk-host killed with SIGKILL (it
+    // ignores the parent-death SIGTERM and stdin's end; see the plugin's
+    // README). The test ends the orphan itself so that one plugin instance
+    // adopts the pod, and says so.
+    let alive = || {
+        std::fs::read_to_string(format!("/proc/{plugin}/status"))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("State:"))
+                    .map(str::to_owned)
+            })
+            .filter(|state| !state.contains('Z'))
+    };
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while alive().is_some() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    if let Some(state) = alive() {
+        eprintln!(
+            "stats: KNOWN BUG: plugin {plugin} still runs 3 s after vk-host's SIGKILL ({state}); \
+             killing it"
+        );
+        kill(Pid::from_raw(plugin as i32), Signal::SIGKILL).expect("SIGKILL the orphaned plugin");
+        wait_for_ok(
+            Duration::from_secs(10),
+            "the orphaned plugin to die",
+            async || match alive() {
+                None => Ok(()),
+                Some(state) => Err(state),
+            },
+        )
+        .await;
+    }
+    let restarted = Instant::now();
+    let mut node = VirtualNode::start(
+        cluster,
+        setup(&free_port().to_string()).node_name(&node_name),
+    )
+    .await;
+    // The pod is in the first start's namespace.
+    node.namespace = ns.clone();
+    // The Node is still Ready from before: wait for the new host's
+    // reconciliation instead.
+    node.host
+        .wait_for_log(
+            "reconciling the plugin's pods with the API's",
+            Duration::from_secs(30),
+        )
+        .await;
+    let log = node.host.log();
+    assert!(
+        log.lines()
+            .any(|l| l.contains("reconciling the plugin's pods")
+                && l.contains("plugin_pods=1")
+                && l.contains("api_pods=1")),
+        "the restarted plugin holds the pod:\n{log}"
+    );
+    eprintln!(
+        "stats: host restarted, pods reconciled in {:?}",
+        restarted.elapsed()
+    );
+    let adopted = wait_pod(
+        cluster,
+        &node,
+        "busy",
+        "Running with the same container after the host restart",
+        Duration::from_secs(30),
+        |p| {
+            phase(p) == "Running"
+                && container(p, "containerStatuses", "main")["containerID"] == id.as_str()
+        },
+    )
+    .await;
+    // Stays so: not re-created, not marked lost, not restarted.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let later = get_pod(cluster, &ns, "busy").await;
+    let main = container(&later, "containerStatuses", "main");
+    assert_eq!(phase(&later), "Running", "{later}");
+    assert_eq!(main["containerID"], id.as_str(), "{later}");
+    assert_eq!(main["restartCount"], 0, "{later}");
+    assert!(main["state"]["running"].is_object(), "{later}");
+    assert_eq!(
+        adopted["metadata"]["uid"], later["metadata"]["uid"],
+        "the same pod"
+    );
+    let summary = cluster
+        .kubectl(&["get", "--raw", &raw("stats/summary")])
+        .await
+        .success()
+        .stdout;
+    assert!(
+        summary.contains("\"busy\""),
+        "stats after the restart: {summary}"
+    );
+    eprintln!(
+        "stats: adopted after the host restart: {:?}",
+        test_started.elapsed()
+    );
+
+    cluster
+        .kubectl(&["delete", "pods", "--all", "-n", &ns, "--timeout=60s"])
+        .await
+        .success();
+    let state = run_dir.join("plugin-state/pods");
+    wait_for_ok(
+        Duration::from_secs(20),
+        "the plugin to forget every pod",
+        async || {
+            let left: Vec<_> = std::fs::read_dir(&state)
+                .map(|d| d.flatten().map(|e| e.file_name()).collect())
+                .unwrap_or_default();
+            if left.is_empty() {
+                Ok(())
+            } else {
+                Err(format!("{left:?}"))
+            }
+        },
+    )
+    .await;
+    drop(node);
+    drop(env);
+    eprintln!("stats: total: {:?}", test_started.elapsed());
 }

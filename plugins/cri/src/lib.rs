@@ -24,6 +24,7 @@ pub mod quantity;
 pub mod restart;
 pub mod snapshot;
 pub mod spec;
+pub mod stats;
 pub mod status;
 pub mod streaming;
 pub mod volumes;

@@ -6,6 +6,7 @@
 
 mod probing;
 mod refresh;
+mod stats;
 mod store;
 mod streams;
 mod sync;
@@ -23,7 +24,9 @@ use tokio::sync::{Notify, broadcast};
 use tokio_stream::StreamExt as _;
 use tokio_stream::wrappers::BroadcastStream;
 use tracing::Instrument as _;
-use vk_plugin_sdk::proto::Capability;
+use vk_plugin_sdk::proto::{
+    Capability, GetMetricsResourceResponse, GetStatsSummaryResponse, NodeInfo,
+};
 use vk_plugin_sdk::{
     ByteStream, ExecRequest, ExecSession, ExitStatus, HostClient, LogsRequest, PodKey,
     PodStatusStream, PodStatusUpdate, PortForwardConnection, Provider, ProviderError, Readiness,
@@ -75,6 +78,8 @@ struct Inner {
     runtime_ok: AtomicBool,
     /// secret/configMap/projected/downwardAPI volume files.
     volumes: VolumeManager,
+    /// Previous CPU samples, for rates in stats.
+    cpu_rates: Mutex<crate::stats::CpuRates>,
 }
 
 /// One pod held by the plugin.
@@ -208,6 +213,7 @@ impl CriProvider {
             wake: Notify::new(),
             runtime_ok: AtomicBool::new(true),
             volumes: VolumeManager::new(callbacks),
+            cpu_rates: Mutex::default(),
         });
         // Adopted pods report what the runtime shows before the first GetPods.
         inner.refresh_all_statuses().await;
@@ -367,7 +373,22 @@ impl Provider for CriProvider {
             Capability::Exec,
             Capability::Attach,
             Capability::PortForward,
+            Capability::StatsSummary,
+            Capability::MetricsResource,
+            Capability::NodeInfo,
         ]
+    }
+
+    async fn stats_summary(&self) -> Result<GetStatsSummaryResponse, ProviderError> {
+        self.inner.stats_summary().await
+    }
+
+    async fn metrics_resource(&self) -> Result<GetMetricsResourceResponse, ProviderError> {
+        self.inner.metrics_resource().await
+    }
+
+    async fn node_info(&self) -> Result<NodeInfo, ProviderError> {
+        Ok(self.inner.node_info())
     }
 
     async fn create_pod(&self, pod: Pod) -> Result<(), ProviderError> {
