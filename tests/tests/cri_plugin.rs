@@ -1642,40 +1642,28 @@ while true; do i=0; while [ $i -lt 3000 ]; do i=$((i+1)); done; sleep 1; done\"]
     .await;
     kill(Pid::from_raw(host_pid as i32), Signal::SIGKILL).expect("SIGKILL vk-host");
     drop(node);
-    // Known bug: vk-cri-plugin outlives a vk-host killed with SIGKILL (it
-    // ignores the parent-death SIGTERM and stdin's end; see the plugin's
-    // README). The test ends the orphan itself so that one plugin instance
-    // adopts the pod, and says so.
-    let alive = || {
-        std::fs::read_to_string(format!("/proc/{plugin}/status"))
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find(|l| l.starts_with("State:"))
-                    .map(str::to_owned)
-            })
-            .filter(|state| !state.contains('Z'))
-    };
-    let deadline = Instant::now() + Duration::from_secs(3);
-    while alive().is_some() && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    if let Some(state) = alive() {
-        eprintln!(
-            "stats: KNOWN BUG: plugin {plugin} still runs 3 s after vk-host's SIGKILL ({state}); \
-             killing it"
-        );
-        kill(Pid::from_raw(plugin as i32), Signal::SIGKILL).expect("SIGKILL the orphaned plugin");
-        wait_for_ok(
-            Duration::from_secs(10),
-            "the orphaned plugin to die",
-            async || match alive() {
+    // The plugin dies with it (parent-death SIGTERM, end of stdin), so
+    // one plugin instance adopts the pod.
+    wait_for_ok(
+        Duration::from_secs(10),
+        "the plugin to die with vk-host",
+        async || {
+            let state = std::fs::read_to_string(format!("/proc/{plugin}/status"))
+                .ok()
+                .and_then(|s| {
+                    s.lines()
+                        .find(|l| l.starts_with("State:"))
+                        .map(str::to_owned)
+                })
+                .filter(|state| !state.contains('Z'));
+            match state {
                 None => Ok(()),
-                Some(state) => Err(state),
-            },
-        )
-        .await;
-    }
+                Some(state) => Err(format!("plugin {plugin} still runs: {state}")),
+            }
+        },
+    )
+    .await;
+    eprintln!("stats: the plugin died with vk-host");
     let restarted = Instant::now();
     let mut node = VirtualNode::start(
         cluster,

@@ -146,13 +146,16 @@ fn watch_for_shutdown(shutdown: CancellationToken, watch_stdin: bool) -> Result<
                 }
             }
         };
-        tokio::select! {
-            _ = terminate.recv() => tracing::info!("SIGTERM: shutting down"),
-            _ = interrupt.recv() => tracing::info!("SIGINT: shutting down"),
-            _ = host_gone => tracing::info!("stdin closed, the host is gone: shutting down"),
+        let reason = tokio::select! {
+            _ = terminate.recv() => "SIGTERM",
+            _ = interrupt.recv() => "SIGINT",
+            _ = host_gone => "stdin closed, the host is gone",
             _ = shutdown.cancelled() => return,
-        }
+        };
+        // Cancel first: nothing that goes wrong while logging may keep the
+        // plugin from stopping.
         shutdown.cancel();
+        tracing::info!("{reason}: shutting down");
     });
     Ok(())
 }
