@@ -100,48 +100,49 @@ fn container(pod: &Value, list: &str, name: &str) -> Value {
         .unwrap_or(Value::Null)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn cri_plugin_runs_real_pods() {
+/// One test's own containerd (`scripts/cri-env.sh`), and the plugin
+/// configuration pointing at it: the common keys, then `extra` lines.
+/// Returns the environment, its run directory and the configuration.
+fn cri_environment(name: &str, node_ip: &str, extra: &str) -> (CriEnv, PathBuf, String) {
     assert!(
         nix::unistd::geteuid().is_root(),
         "the CRI plugin test needs root (containerd, runc, CNI)"
     );
-    let test_started = Instant::now();
-    let cluster = Cluster::shared();
-    let run_dir = PathBuf::from(format!("/tmp/vk-cri-plugin-test.{}", std::process::id()));
-    let cgroup_root = format!("/vk-cri-test-{}", std::process::id());
+    let pid = std::process::id();
+    let run_dir = PathBuf::from(format!("/tmp/vk-cri-{name}-test.{pid}"));
+    let cgroup_root = format!("/vk-cri-{name}-test-{pid}");
     let env = CriEnv::up(&run_dir).removing_cgroups_under(&cgroup_root);
     let config = format!(
         "runtime_endpoint = {socket:?}
 pod_logs_dir = {logs:?}
 root_dir = {state:?}
-instance_name = \"vk-test-{pid}\"
+instance_name = \"vk-{name}-{pid}\"
 cgroup_root = {cgroup_root:?}
 relist_interval_ms = 200
-crash_loop_backoff_base_ms = 500
-crash_loop_backoff_max_ms = 2000
-volume_refresh_interval_ms = 1000
-node_ips = [\"127.0.0.1\"]
+node_ips = [{node_ip:?}]
 resolv_conf = \"\"
-",
+{extra}",
         socket = env.var("VK_CRI_SOCKET"),
         logs = run_dir.join("pod-logs").display().to_string(),
         state = run_dir.join("plugin-state").display().to_string(),
-        pid = std::process::id(),
     );
-    // The kubelet API (for kubectl logs/exec), set up by hand: the
-    // harness's `with_kubelet_api` also configures the mock plugin.
-    let port = free_port().to_string();
+    (env, run_dir, config)
+}
+
+/// A virtual node running vk-cri-plugin with `config`, its kubelet API on
+/// `ip:port` (set up by hand: the harness's `with_kubelet_api` also
+/// configures the mock plugin).
+fn cri_node(cluster: &Cluster, prefix: &str, config: &str, ip: &str, port: &str) -> NodeSetup {
     let ca = cluster.ca_cert().display().to_string();
     let kubelet_ca = cluster.kubelet_ca_cert().display().to_string();
     let kubelet_key = cluster.kubelet_ca_key().display().to_string();
-    let mut setup = NodeSetup::mock("cri").plugin_config(&config).host_args(&[
+    let mut setup = NodeSetup::mock(prefix).plugin_config(config).host_args(&[
         "--node-ip",
-        "127.0.0.1",
+        ip,
         "--kubelet-address",
-        "127.0.0.1",
+        ip,
         "--kubelet-port",
-        &port,
+        port,
         "--client-ca-file",
         &ca,
         "--tls-ca-cert-file",
@@ -150,6 +151,25 @@ resolv_conf = \"\"
         &kubelet_key,
     ]);
     setup.plugin = "vk-cri-plugin".into();
+    setup
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cri_plugin_runs_real_pods() {
+    let test_started = Instant::now();
+    let cluster = Cluster::shared();
+    let (env, run_dir, config) = cri_environment(
+        "plugin",
+        "127.0.0.1",
+        "crash_loop_backoff_base_ms = 500\ncrash_loop_backoff_max_ms = 2000\nvolume_refresh_interval_ms = 1000\n",
+    );
+    let setup = cri_node(
+        cluster,
+        "cri",
+        &config,
+        "127.0.0.1",
+        &free_port().to_string(),
+    );
     let node = VirtualNode::start(cluster, setup).await;
     let ns = node.namespace.clone();
     eprintln!("node ready: {:?}", test_started.elapsed());
@@ -889,51 +909,16 @@ fn condition_status(pod: &Value, type_: &str) -> String {
 async fn cri_plugin_streams_exec_attach_and_port_forward() {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
-    assert!(
-        nix::unistd::geteuid().is_root(),
-        "the CRI plugin test needs root (containerd, runc, CNI)"
-    );
     let test_started = Instant::now();
     let cluster = Cluster::shared();
-    let pid = std::process::id();
-    let run_dir = PathBuf::from(format!("/tmp/vk-cri-streams-test.{pid}"));
-    let cgroup_root = format!("/vk-cri-streams-test-{pid}");
-    let env = CriEnv::up(&run_dir).removing_cgroups_under(&cgroup_root);
-    let config = format!(
-        "runtime_endpoint = {socket:?}
-pod_logs_dir = {logs:?}
-root_dir = {state:?}
-instance_name = \"vk-streams-{pid}\"
-cgroup_root = {cgroup_root:?}
-relist_interval_ms = 200
-node_ips = [\"127.0.0.1\"]
-resolv_conf = \"\"
-",
-        socket = env.var("VK_CRI_SOCKET"),
-        logs = run_dir.join("pod-logs").display().to_string(),
-        state = run_dir.join("plugin-state").display().to_string(),
+    let (env, _run_dir, config) = cri_environment("streams", "127.0.0.1", "");
+    let setup = cri_node(
+        cluster,
+        "cri-streams",
+        &config,
+        "127.0.0.1",
+        &free_port().to_string(),
     );
-    let port = free_port().to_string();
-    let ca = cluster.ca_cert().display().to_string();
-    let kubelet_ca = cluster.kubelet_ca_cert().display().to_string();
-    let kubelet_key = cluster.kubelet_ca_key().display().to_string();
-    let mut setup = NodeSetup::mock("cri-streams")
-        .plugin_config(&config)
-        .host_args(&[
-            "--node-ip",
-            "127.0.0.1",
-            "--kubelet-address",
-            "127.0.0.1",
-            "--kubelet-port",
-            &port,
-            "--client-ca-file",
-            &ca,
-            "--tls-ca-cert-file",
-            &kubelet_ca,
-            "--tls-ca-key-file",
-            &kubelet_key,
-        ]);
-    setup.plugin = "vk-cri-plugin".into();
     let node = VirtualNode::start(cluster, setup).await;
     let ns = node.namespace.clone();
     eprintln!("streams: node ready: {:?}", test_started.elapsed());
@@ -1148,53 +1133,20 @@ resolv_conf = \"\"
 /// probe that makes the container restart.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn cri_plugin_runs_probes() {
-    assert!(
-        nix::unistd::geteuid().is_root(),
-        "the CRI plugin test needs root (containerd, runc, CNI)"
-    );
     let test_started = Instant::now();
     let cluster = Cluster::shared();
-    let pid = std::process::id();
-    let run_dir = PathBuf::from(format!("/tmp/vk-cri-probes-test.{pid}"));
-    let cgroup_root = format!("/vk-cri-probes-test-{pid}");
-    let env = CriEnv::up(&run_dir).removing_cgroups_under(&cgroup_root);
-    let config = format!(
-        "runtime_endpoint = {socket:?}
-pod_logs_dir = {logs:?}
-root_dir = {state:?}
-instance_name = \"vk-probes-{pid}\"
-cgroup_root = {cgroup_root:?}
-relist_interval_ms = 200
-crash_loop_backoff_base_ms = 500
-crash_loop_backoff_max_ms = 2000
-node_ips = [\"127.0.0.1\"]
-resolv_conf = \"\"
-",
-        socket = env.var("VK_CRI_SOCKET"),
-        logs = run_dir.join("pod-logs").display().to_string(),
-        state = run_dir.join("plugin-state").display().to_string(),
+    let (env, run_dir, config) = cri_environment(
+        "probes",
+        "127.0.0.1",
+        "crash_loop_backoff_base_ms = 500\ncrash_loop_backoff_max_ms = 2000\n",
     );
-    let port = free_port().to_string();
-    let ca = cluster.ca_cert().display().to_string();
-    let kubelet_ca = cluster.kubelet_ca_cert().display().to_string();
-    let kubelet_key = cluster.kubelet_ca_key().display().to_string();
-    let mut setup = NodeSetup::mock("cri-probes")
-        .plugin_config(&config)
-        .host_args(&[
-            "--node-ip",
-            "127.0.0.1",
-            "--kubelet-address",
-            "127.0.0.1",
-            "--kubelet-port",
-            &port,
-            "--client-ca-file",
-            &ca,
-            "--tls-ca-cert-file",
-            &kubelet_ca,
-            "--tls-ca-key-file",
-            &kubelet_key,
-        ]);
-    setup.plugin = "vk-cri-plugin".into();
+    let setup = cri_node(
+        cluster,
+        "cri-probes",
+        &config,
+        "127.0.0.1",
+        &free_port().to_string(),
+    );
     let node = VirtualNode::start(cluster, setup).await;
     let ns = node.namespace.clone();
     eprintln!("probes: node ready: {:?}", test_started.elapsed());
@@ -1415,55 +1367,11 @@ resolv_conf = \"\"
 /// restarted nor reported lost.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn cri_plugin_serves_stats_and_survives_a_host_restart() {
-    assert!(
-        nix::unistd::geteuid().is_root(),
-        "the CRI plugin test needs root (containerd, runc, CNI)"
-    );
     let test_started = Instant::now();
     let cluster = Cluster::shared();
-    let pid = std::process::id();
-    let run_dir = PathBuf::from(format!("/tmp/vk-cri-stats-test.{pid}"));
-    let cgroup_root = format!("/vk-cri-stats-test-{pid}");
-    let env = CriEnv::up(&run_dir).removing_cgroups_under(&cgroup_root);
     let ip = routable_ip().to_string();
-    let config = format!(
-        "runtime_endpoint = {socket:?}
-pod_logs_dir = {logs:?}
-root_dir = {state:?}
-instance_name = \"vk-stats-{pid}\"
-cgroup_root = {cgroup_root:?}
-relist_interval_ms = 200
-node_ips = [{ip:?}]
-resolv_conf = \"\"
-",
-        socket = env.var("VK_CRI_SOCKET"),
-        logs = run_dir.join("pod-logs").display().to_string(),
-        state = run_dir.join("plugin-state").display().to_string(),
-    );
-    let ca = cluster.ca_cert().display().to_string();
-    let kubelet_ca = cluster.kubelet_ca_cert().display().to_string();
-    let kubelet_key = cluster.kubelet_ca_key().display().to_string();
-    // The kubelet API by hand (`with_kubelet_api_on` configures the mock).
-    let setup = |port: &str| {
-        let mut setup = NodeSetup::mock("cri-stats")
-            .plugin_config(&config)
-            .host_args(&[
-                "--node-ip",
-                &ip,
-                "--kubelet-address",
-                &ip,
-                "--kubelet-port",
-                port,
-                "--client-ca-file",
-                &ca,
-                "--tls-ca-cert-file",
-                &kubelet_ca,
-                "--tls-ca-key-file",
-                &kubelet_key,
-            ]);
-        setup.plugin = "vk-cri-plugin".into();
-        setup
-    };
+    let (env, run_dir, config) = cri_environment("stats", &ip, "");
+    let setup = |port: &str| cri_node(cluster, "cri-stats", &config, &ip, port);
     let node = VirtualNode::start(cluster, setup(&free_port().to_string())).await;
     let ns = node.namespace.clone();
     let node_name = node.name.clone();
