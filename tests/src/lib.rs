@@ -3,5 +3,6 @@
 
 pub mod cluster;
 pub mod cri_env;
+pub mod port_forward;
 pub mod processes;
 pub mod virtual_node;

@@ -23,6 +23,7 @@ use serde_json::Value;
 use tokio::io::AsyncBufReadExt as _;
 use vk_tests::cluster::{Cluster, Identity, wait_for_ok};
 use vk_tests::cri_env::CriEnv;
+use vk_tests::port_forward::KubectlPortForward;
 use vk_tests::virtual_node::{NodeSetup, VirtualNode, free_port, routable_ip};
 
 const BUSYBOX: &str = "localhost/vk-test/busybox:1";
@@ -1053,33 +1054,15 @@ async fn cri_plugin_streams_exec_attach_and_port_forward() {
     // Port-forward to httpd in the pod: a whole HTTP exchange, twice (each
     // connection is its own CRI PortForward URL).
     let local = free_port();
-    let mut kubectl = cluster
-        .kubectl_command(Identity::Admin)
-        .args([
-            "port-forward",
-            "-n",
-            &ns,
-            "pod/shell",
-            "--address",
-            "127.0.0.1",
-        ])
-        .arg(format!("{local}:8080"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("starting kubectl port-forward");
-    let mut lines = tokio::io::BufReader::new(kubectl.stdout.take().expect("stdout")).lines();
-    loop {
-        let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
-            .await
-            .expect("kubectl port-forward did not start forwarding in 30 s")
-            .expect("reading kubectl's output")
-            .unwrap_or_else(|| panic!("kubectl port-forward exited early: {}", node.log_tail()));
-        if line.starts_with("Forwarding from") {
-            break;
-        }
-    }
+    let kubectl = KubectlPortForward::start(
+        cluster,
+        &ns,
+        "shell",
+        &[(local, 8080)],
+        Duration::from_secs(30),
+        || node.log_tail(),
+    )
+    .await;
     for attempt in 0..2 {
         let mut connection = tokio::net::TcpStream::connect(("127.0.0.1", local))
             .await
@@ -1107,17 +1090,7 @@ async fn cri_plugin_streams_exec_attach_and_port_forward() {
             "connection {attempt}: {response:?}"
         );
     }
-    assert!(
-        kubectl.try_wait().expect("kubectl status").is_none(),
-        "kubectl port-forward exited"
-    );
-    kubectl.start_kill().expect("stopping kubectl");
-    let output = kubectl.wait_with_output().await.expect("kubectl output");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        !stderr.contains("error"),
-        "kubectl port-forward reported errors: {stderr}"
-    );
+    kubectl.stop().await;
     eprintln!("streams: port-forward: {:?}", test_started.elapsed());
 
     drop(node);

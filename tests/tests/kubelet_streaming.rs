@@ -4,7 +4,6 @@
 //! tokio-tungstenite client speaking the channel protocols v4 and v5; then
 //! end to end, the real vk-host behind the real kube-apiserver with kubectl.
 
-use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -13,7 +12,7 @@ use futures::{SinkExt as _, StreamExt as _};
 use k8s_openapi::api::core::v1::{Node, Pod};
 use kube::api::{DeleteParams, PostParams};
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, BufReader};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
@@ -22,6 +21,7 @@ use tokio_util::sync::CancellationToken;
 use vk_host::kubelet_api::{ApiState, streaming};
 use vk_host::plugins::{PluginSpec, Supervisor, SupervisorConfig};
 use vk_tests::cluster::{Cluster, Identity, node_name};
+use vk_tests::port_forward::KubectlPortForward;
 use vk_tests::processes::workspace_binary;
 use vk_tests::virtual_node::{NodeSetup, VirtualNode, free_port};
 
@@ -834,34 +834,16 @@ async fn kubectl_port_forward_through_the_api_server() {
     node.run_pod(cluster, "web").await;
     let ns = node.namespace.as_str();
     let (first, second) = (free_port(), free_port());
-    let mut kubectl = cluster
-        .kubectl_command(Identity::Admin)
-        .args([
-            "port-forward",
-            "-n",
-            ns,
-            "pod/web",
-            "--address",
-            "127.0.0.1",
-        ])
-        .arg(format!("{first}:8080"))
-        .arg(format!("{second}:9090"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("starting kubectl port-forward");
-    let mut stdout = BufReader::new(kubectl.stdout.take().expect("stdout")).lines();
-    let mut forwarding = Vec::new();
-    while forwarding.len() < 2 {
-        let line = tokio::time::timeout(TIMEOUT, stdout.next_line())
-            .await
-            .expect("kubectl port-forward did not start forwarding in time")
-            .expect("reading kubectl's output")
-            .unwrap_or_else(|| panic!("kubectl port-forward exited early: {}", node.log_tail()));
-        if line.starts_with("Forwarding from") {
-            forwarding.push(line);
-        }
-    }
+    let kubectl = KubectlPortForward::start(
+        cluster,
+        ns,
+        "web",
+        &[(first, 8080), (second, 9090)],
+        TIMEOUT,
+        || node.log_tail(),
+    )
+    .await;
+    let forwarding = &kubectl.forwarding;
     eprintln!("kubectl: {forwarding:?}");
 
     // Three connections at once, two of them on the same port; each gets
@@ -909,17 +891,7 @@ async fn kubectl_port_forward_through_the_api_server() {
         .expect("read");
     assert_eq!(rest, b"last words");
 
-    assert!(
-        kubectl.try_wait().expect("kubectl status").is_none(),
-        "kubectl port-forward exited"
-    );
-    kubectl.start_kill().expect("stopping kubectl");
-    let output = kubectl.wait_with_output().await.expect("kubectl output");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        !stderr.contains("error"),
-        "kubectl port-forward reported errors: {stderr}"
-    );
+    kubectl.stop().await;
 }
 
 /// Sends `payload` on a new connection to a local port while reading the

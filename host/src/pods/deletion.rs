@@ -92,6 +92,8 @@ pub async fn graceful(ctx: &Context, key: &PodKey, pod: &Pod) -> Result<Outcome,
         // keep an eye on the grace period.
         return Ok(Outcome::After(remaining.min(Duration::from_secs(1))));
     };
+    // When DeletePod was first sent: now, if this pass sends it.
+    let delete_sent_at = tracked.delete_sent_at.unwrap_or_else(Instant::now);
     if tracked.delete_sent != Some(current.generation) {
         match current.client.delete_pod(&for_plugin(pod)).await {
             Ok(()) => {
@@ -99,7 +101,7 @@ pub async fn graceful(ctx: &Context, key: &PodKey, pod: &Pod) -> Result<Outcome,
                 let generation = current.generation;
                 ctx.tracking.update(key, uid, |t| {
                     t.delete_sent = Some(generation);
-                    t.delete_sent_at.get_or_insert_with(Instant::now);
+                    t.delete_sent_at.get_or_insert(delete_sent_at);
                 });
             }
             Err(error) if policy::react(&error) == Reaction::Done => {
@@ -143,11 +145,6 @@ pub async fn graceful(ctx: &Context, key: &PodKey, pod: &Pod) -> Result<Outcome,
         }
     };
     let latest = latest.as_ref();
-    let delete_sent_at = ctx
-        .tracking
-        .get(key, uid)
-        .and_then(|t| t.delete_sent_at)
-        .unwrap_or_else(Instant::now);
     let remaining = remaining.max(plugin_grace_left(pod, delete_sent_at));
     if finished {
         finish(ctx, key, pod, latest, "the plugin reports it terminated").await?;
