@@ -13,7 +13,6 @@
 //! seen in the file, and a pod waiting for a Secret that appears later.
 //! Needs root; when containerd cannot start the test fails, it never skips.
 
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -22,138 +21,12 @@ use nix::unistd::Pid;
 use serde_json::Value;
 use tokio::io::AsyncBufReadExt as _;
 use vk_tests::cluster::{Cluster, Identity, wait_for_ok};
-use vk_tests::cri_env::CriEnv;
+use vk_tests::cri_node::{
+    BUSYBOX, apply, condition_status, container, cri_environment, cri_node, exec_sh, get_pod,
+    phase, pod, wait_pod,
+};
 use vk_tests::port_forward::KubectlPortForward;
-use vk_tests::virtual_node::{NodeSetup, VirtualNode, free_port, routable_ip};
-
-const BUSYBOX: &str = "localhost/vk-test/busybox:1";
-
-/// A pod manifest on `node` with the given spec lines (indented two
-/// spaces, under `spec:`).
-fn pod(node: &VirtualNode, name: &str, spec: &str) -> String {
-    format!(
-        "apiVersion: v1
-kind: Pod
-metadata:
-  name: {name}
-  namespace: {ns}
-spec:
-  nodeName: {node}
-  automountServiceAccountToken: false
-  tolerations:
-  - key: virtual-kubelet.io/provider
-    operator: Exists
-{spec}",
-        ns = node.namespace,
-        node = node.name,
-    )
-}
-
-async fn apply(cluster: &Cluster, manifest: &str) {
-    cluster
-        .kubectl_stdin(Identity::Admin, &["apply", "-f", "-"], Some(manifest))
-        .await
-        .success();
-}
-
-async fn get_pod(cluster: &Cluster, ns: &str, name: &str) -> Value {
-    cluster
-        .kubectl(&["get", "pod", name, "-n", ns, "-o", "json"])
-        .await
-        .success()
-        .json()
-}
-
-/// Waits until `check` accepts pod `name`; the message shows the pod's
-/// status and the host's log tail.
-async fn wait_pod(
-    cluster: &Cluster,
-    node: &VirtualNode,
-    name: &str,
-    what: &str,
-    timeout: Duration,
-    check: impl Fn(&Value) -> bool,
-) -> Value {
-    let ns = node.namespace.clone();
-    wait_for_ok(timeout, &format!("pod {name}: {what}"), async || {
-        let pod = get_pod(cluster, &ns, name).await;
-        if check(&pod) {
-            Ok(pod)
-        } else {
-            Err(format!(
-                "status {}\nhost log tail:\n{}",
-                pod["status"],
-                node.log_tail()
-            ))
-        }
-    })
-    .await
-}
-
-fn phase(pod: &Value) -> &str {
-    pod["status"]["phase"].as_str().unwrap_or_default()
-}
-
-fn container(pod: &Value, list: &str, name: &str) -> Value {
-    pod["status"][list]
-        .as_array()
-        .and_then(|all| all.iter().find(|c| c["name"] == name).cloned())
-        .unwrap_or(Value::Null)
-}
-
-/// One test's own containerd (`scripts/cri-env.sh`), and the plugin
-/// configuration pointing at it: the common keys, then `extra` lines.
-/// Returns the environment, its run directory and the configuration.
-fn cri_environment(name: &str, node_ip: &str, extra: &str) -> (CriEnv, PathBuf, String) {
-    assert!(
-        nix::unistd::geteuid().is_root(),
-        "the CRI plugin test needs root (containerd, runc, CNI)"
-    );
-    let pid = std::process::id();
-    let run_dir = PathBuf::from(format!("/tmp/vk-cri-{name}-test.{pid}"));
-    let cgroup_root = format!("/vk-cri-{name}-test-{pid}");
-    let env = CriEnv::up(&run_dir).removing_cgroups_under(&cgroup_root);
-    let config = format!(
-        "runtime_endpoint = {socket:?}
-pod_logs_dir = {logs:?}
-root_dir = {state:?}
-instance_name = \"vk-{name}-{pid}\"
-cgroup_root = {cgroup_root:?}
-relist_interval_ms = 200
-node_ips = [{node_ip:?}]
-resolv_conf = \"\"
-{extra}",
-        socket = env.var("VK_CRI_SOCKET"),
-        logs = run_dir.join("pod-logs").display().to_string(),
-        state = run_dir.join("plugin-state").display().to_string(),
-    );
-    (env, run_dir, config)
-}
-
-/// A virtual node running vk-cri-plugin with `config`, its kubelet API on
-/// `ip:port` (set up by hand: the harness's `with_kubelet_api` also
-/// configures the mock plugin).
-fn cri_node(cluster: &Cluster, prefix: &str, config: &str, ip: &str, port: &str) -> NodeSetup {
-    let ca = cluster.ca_cert().display().to_string();
-    let kubelet_ca = cluster.kubelet_ca_cert().display().to_string();
-    let kubelet_key = cluster.kubelet_ca_key().display().to_string();
-    let mut setup = NodeSetup::mock(prefix).plugin_config(config).host_args(&[
-        "--node-ip",
-        ip,
-        "--kubelet-address",
-        ip,
-        "--kubelet-port",
-        port,
-        "--client-ca-file",
-        &ca,
-        "--tls-ca-cert-file",
-        &kubelet_ca,
-        "--tls-ca-key-file",
-        &kubelet_key,
-    ]);
-    setup.plugin = "vk-cri-plugin".into();
-    setup
-}
+use vk_tests::virtual_node::{VirtualNode, free_port, routable_ip};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn cri_plugin_runs_real_pods() {
@@ -729,15 +602,6 @@ data:
     [objects, sa, vols, waits].join("---\n")
 }
 
-/// `kubectl exec POD -- sh -c SCRIPT`, which must succeed; its stdout.
-async fn exec_sh(cluster: &Cluster, ns: &str, pod: &str, script: &str) -> String {
-    cluster
-        .kubectl(&["exec", pod, "-n", ns, "--", "sh", "-c", script])
-        .await
-        .success()
-        .stdout
-}
-
 async fn check_volumes(cluster: &Cluster, node: &VirtualNode) {
     let ns = node.namespace.clone();
     let started = Instant::now();
@@ -888,16 +752,6 @@ async fn check_volumes(cluster: &Cluster, node: &VirtualNode) {
     .await;
     let later = exec_sh(cluster, &ns, "waits", "cat /etc/later/k").await;
     assert_eq!(later, "v");
-}
-
-/// The status ("True"/"False") of condition `type_` of a pod.
-fn condition_status(pod: &Value, type_: &str) -> String {
-    pod["status"]["conditions"]
-        .as_array()
-        .and_then(|all| all.iter().find(|c| c["type"] == type_))
-        .and_then(|c| c["status"].as_str())
-        .unwrap_or_default()
-        .to_owned()
 }
 
 /// Interactive streams on real containers, in their own environment, all

@@ -1,0 +1,160 @@
+//! The vk-cri-plugin end-to-end tests' shared set-up: an isolated
+//! containerd with the plugin configured for it, a virtual node running
+//! vk-cri-plugin, and kubectl helpers to create pods and wait on them.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::cluster::{Cluster, Identity, wait_for_ok};
+use crate::cri_env::CriEnv;
+use crate::virtual_node::{NodeSetup, VirtualNode};
+
+pub const BUSYBOX: &str = "localhost/vk-test/busybox:1";
+
+/// A pod manifest on `node` with the given spec lines (indented two
+/// spaces, under `spec:`).
+pub fn pod(node: &VirtualNode, name: &str, spec: &str) -> String {
+    format!(
+        "apiVersion: v1
+kind: Pod
+metadata:
+  name: {name}
+  namespace: {ns}
+spec:
+  nodeName: {node}
+  automountServiceAccountToken: false
+  tolerations:
+  - key: virtual-kubelet.io/provider
+    operator: Exists
+{spec}",
+        ns = node.namespace,
+        node = node.name,
+    )
+}
+
+pub async fn apply(cluster: &Cluster, manifest: &str) {
+    cluster
+        .kubectl_stdin(Identity::Admin, &["apply", "-f", "-"], Some(manifest))
+        .await
+        .success();
+}
+
+pub async fn get_pod(cluster: &Cluster, ns: &str, name: &str) -> Value {
+    cluster
+        .kubectl(&["get", "pod", name, "-n", ns, "-o", "json"])
+        .await
+        .success()
+        .json()
+}
+
+/// Waits until `check` accepts pod `name`; the message shows the pod's
+/// status and the host's log tail.
+pub async fn wait_pod(
+    cluster: &Cluster,
+    node: &VirtualNode,
+    name: &str,
+    what: &str,
+    timeout: Duration,
+    check: impl Fn(&Value) -> bool,
+) -> Value {
+    let ns = node.namespace.clone();
+    wait_for_ok(timeout, &format!("pod {name}: {what}"), async || {
+        let pod = get_pod(cluster, &ns, name).await;
+        if check(&pod) {
+            Ok(pod)
+        } else {
+            Err(format!(
+                "status {}\nhost log tail:\n{}",
+                pod["status"],
+                node.log_tail()
+            ))
+        }
+    })
+    .await
+}
+
+pub fn phase(pod: &Value) -> &str {
+    pod["status"]["phase"].as_str().unwrap_or_default()
+}
+
+pub fn container(pod: &Value, list: &str, name: &str) -> Value {
+    pod["status"][list]
+        .as_array()
+        .and_then(|all| all.iter().find(|c| c["name"] == name).cloned())
+        .unwrap_or(Value::Null)
+}
+
+/// One test's own containerd (`scripts/cri-env.sh`), and the plugin
+/// configuration pointing at it: the common keys, then `extra` lines.
+/// Returns the environment, its run directory and the configuration.
+pub fn cri_environment(name: &str, node_ip: &str, extra: &str) -> (CriEnv, PathBuf, String) {
+    assert!(
+        nix::unistd::geteuid().is_root(),
+        "the CRI plugin test needs root (containerd, runc, CNI)"
+    );
+    let pid = std::process::id();
+    let run_dir = PathBuf::from(format!("/tmp/vk-cri-{name}-test.{pid}"));
+    let cgroup_root = format!("/vk-cri-{name}-test-{pid}");
+    let env = CriEnv::up(&run_dir).removing_cgroups_under(&cgroup_root);
+    let config = format!(
+        "runtime_endpoint = {socket:?}
+pod_logs_dir = {logs:?}
+root_dir = {state:?}
+instance_name = \"vk-{name}-{pid}\"
+cgroup_root = {cgroup_root:?}
+relist_interval_ms = 200
+node_ips = [{node_ip:?}]
+resolv_conf = \"\"
+{extra}",
+        socket = env.var("VK_CRI_SOCKET"),
+        logs = run_dir.join("pod-logs").display().to_string(),
+        state = run_dir.join("plugin-state").display().to_string(),
+    );
+    (env, run_dir, config)
+}
+
+/// A virtual node running vk-cri-plugin with `config`, its kubelet API on
+/// `ip:port` (set up by hand: the harness's `with_kubelet_api` also
+/// configures the mock plugin).
+pub fn cri_node(cluster: &Cluster, prefix: &str, config: &str, ip: &str, port: &str) -> NodeSetup {
+    let ca = cluster.ca_cert().display().to_string();
+    let kubelet_ca = cluster.kubelet_ca_cert().display().to_string();
+    let kubelet_key = cluster.kubelet_ca_key().display().to_string();
+    let mut setup = NodeSetup::mock(prefix).plugin_config(config).host_args(&[
+        "--node-ip",
+        ip,
+        "--kubelet-address",
+        ip,
+        "--kubelet-port",
+        port,
+        "--client-ca-file",
+        &ca,
+        "--tls-ca-cert-file",
+        &kubelet_ca,
+        "--tls-ca-key-file",
+        &kubelet_key,
+    ]);
+    setup.plugin = "vk-cri-plugin".into();
+    setup
+}
+
+/// `kubectl exec POD -- sh -c SCRIPT`, which must succeed; its stdout.
+pub async fn exec_sh(cluster: &Cluster, ns: &str, pod: &str, script: &str) -> String {
+    cluster
+        .kubectl(&["exec", pod, "-n", ns, "--", "sh", "-c", script])
+        .await
+        .success()
+        .stdout
+}
+
+/// The status ("True"/"False") of condition `type_` of a pod.
+pub fn condition_status(pod: &Value, type_: &str) -> String {
+    pod["status"]["conditions"]
+        .as_array()
+        .and_then(|all| all.iter().find(|c| c["type"] == type_))
+        .and_then(|c| c["status"].as_str())
+        .unwrap_or_default()
+        .to_owned()
+}
