@@ -1,28 +1,14 @@
-//! The SPDY/3.1 subset a kubelet serves: the HTTP/1.1 upgrade
+//! The HTTP/1.1 upgrade to SPDY/3.1 as a kubelet answers it
 //! (`Upgrade: SPDY/3.1`, with the Kubernetes sub-protocol negotiated in
-//! `X-Stream-Protocol-Version`), then client-initiated streams with
-//! compressed headers, data, half-close, reset, ping and goaway.
+//! `X-Stream-Protocol-Version`); the session after it is `vk_spdy`'s.
 //!
 //! `kubectl port-forward` needs it: kubectl tunnels SPDY inside a WebSocket
 //! to the API server, which unwraps it and opens a SPDY upgrade to the
-//! node. No maintained Rust crate implements SPDY, so the frames are ours.
-
-mod dictionary;
-mod frame;
-mod headers;
-mod session;
+//! node.
 
 use axum::http::{HeaderMap, HeaderValue, header};
 
-pub use self::frame::{StreamId, status};
-pub use self::headers::Headers;
-pub use self::session::{Stream, serve};
-
-/// The `Upgrade` token for SPDY/3.1.
-pub const UPGRADE: &str = "SPDY/3.1";
-/// The header in which clients offer, and the server names, the
-/// Kubernetes stream protocol.
-pub const PROTOCOL_HEADER: &str = "x-stream-protocol-version";
+pub use vk_spdy::{Headers, PROTOCOL_HEADER, Stream, StreamId, UPGRADE, serve, status};
 
 /// Whether the request asks to upgrade the connection to SPDY/3.1.
 pub fn is_upgrade(headers: &HeaderMap) -> bool {

@@ -6,7 +6,7 @@
 use bytes::{Buf as _, BufMut as _, Bytes, BytesMut};
 use tokio_util::codec::{Decoder, Encoder};
 
-use super::headers::{HeaderDecoder, HeaderEncoder, Headers};
+use crate::headers::{HeaderDecoder, HeaderEncoder, Headers};
 
 /// Stream ids are 31 bits.
 pub type StreamId = u32;
@@ -27,7 +27,7 @@ const GOAWAY: u16 = 7;
 const HEADERS: u16 = 8;
 const WINDOW_UPDATE: u16 = 9;
 
-/// Largest frame accepted from a client. kubectl writes port-forward data
+/// Largest frame accepted from the peer. kubectl writes port-forward data
 /// in 32 KiB pieces; a frame is buffered whole before it is handled.
 pub const MAX_FRAME_LEN: usize = 1024 * 1024;
 

@@ -6,8 +6,8 @@
 use bytes::{Buf as _, BufMut as _, Bytes, BytesMut};
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
 
-use super::dictionary::DICTIONARY;
-use super::frame::FrameError;
+use crate::dictionary::DICTIONARY;
+use crate::frame::FrameError;
 
 /// Largest decompressed header block accepted; port-forward streams carry
 /// three short headers.
@@ -29,7 +29,7 @@ impl Headers {
             .map(|(_, value)| value.split('\0').next().unwrap_or_default())
     }
 
-    #[cfg(test)]
+    /// Headers from `(name, value)` pairs; names are sent lowercase.
     pub fn from_pairs(pairs: &[(&str, &str)]) -> Self {
         Self(
             pairs
