@@ -26,7 +26,8 @@ REPO = "localhost/vk-test"
 BUSYBOX_APPLETS = [
     "sh", "sleep", "echo", "cat", "wget", "nc", "httpd", "head", "tr", "printf",
     "hostname", "mount", "ls", "env", "id", "true", "false", "kill", "ps", "grep",
-    "mkdir", "rm", "touch", "test", "wc", "date", "dd", "umount",
+    "mkdir", "rm", "touch", "test", "wc", "date", "dd", "umount", "tar", "stty",
+    "tail", "sed", "cut", "md5sum",
 ]
 
 PASSWD = "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n"

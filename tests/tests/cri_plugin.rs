@@ -756,8 +756,8 @@ async fn check_volumes(cluster: &Cluster, node: &VirtualNode) {
 
 /// Interactive streams on real containers, in their own environment, all
 /// through kubectl -> API server -> vk-host -> plugin -> containerd's
-/// streaming server: `kubectl exec -i` with stdin, separate stdout and
-/// stderr, an exit code, `kubectl exec -it` under a pty from `script` (its
+/// streaming server: `kubectl exec -i` with stdin to its end, `kubectl cp`
+/// both ways, separate stdout and stderr, an exit code, `kubectl exec -it` under a pty from `script` (its
 /// terminal size), `kubectl attach -i` to a container started with
 /// `stdin: true`, and `kubectl port-forward` to busybox httpd in the pod.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -819,27 +819,55 @@ async fn cri_plugin_streams_exec_attach_and_port_forward() {
     }
     eprintln!("streams: pods running: {:?}", test_started.elapsed());
 
-    // stdin through to the process and back (v4 cannot carry stdin's end,
-    // so the command reads one line rather than to end-of-file).
+    // stdin through to the process and back, to its end: `cat` and `wc`
+    // exit only when the end of stdin reaches them.
     let out = cluster
         .kubectl_stdin(
             Identity::Admin,
-            &[
-                "exec",
-                "-i",
-                "-n",
-                &ns,
-                "shell",
-                "--",
-                "sh",
-                "-c",
-                "read x; echo got $x",
-            ],
-            Some("hello\n"),
+            &["exec", "-i", "-n", &ns, "shell", "--", "cat"],
+            Some("hello\nworld\n"),
         )
         .await
         .success();
-    assert_eq!(out.stdout, "got hello\n", "{out:?}");
+    assert_eq!(out.stdout, "hello\nworld\n", "{out:?}");
+    let megabyte = "0123456789abcdef".repeat(64 * 1024);
+    let out = cluster
+        .kubectl_stdin(
+            Identity::Admin,
+            &["exec", "-i", "-n", &ns, "shell", "--", "wc", "-c"],
+            Some(&megabyte),
+        )
+        .await
+        .success();
+    assert_eq!(out.stdout.trim(), "1048576", "{out:?}");
+
+    // kubectl cp both ways (tar through exec: into the pod it needs the end
+    // of stdin).
+    let local = tempfile::tempdir().expect("a temporary directory");
+    let sent = local.path().join("sent.txt");
+    std::fs::write(&sent, "copied through tar\n").expect("writing the file to copy");
+    let sent = sent.display().to_string();
+    cluster
+        .kubectl(&["cp", &sent, &format!("{ns}/shell:/tmp/sent.txt")])
+        .await
+        .success();
+    assert_eq!(
+        exec_sh(cluster, &ns, "shell", "cat /tmp/sent.txt").await,
+        "copied through tar\n"
+    );
+    let back = local.path().join("back.txt").display().to_string();
+    cluster
+        .kubectl(&["cp", &format!("{ns}/shell:/tmp/sent.txt"), &back])
+        .await
+        .success();
+    assert_eq!(
+        std::fs::read_to_string(&back).expect("kubectl cp wrote the file"),
+        "copied through tar\n"
+    );
+    eprintln!(
+        "streams: exec -i to end of stdin, cp: {:?}",
+        test_started.elapsed()
+    );
 
     // Separate stdout and stderr, and the exit code reaches kubectl.
     let out = cluster
@@ -857,16 +885,14 @@ async fn cri_plugin_streams_exec_attach_and_port_forward() {
     assert_eq!(out.status.code(), Some(3), "{out:?}");
     assert_eq!(out.stdout, "out\n", "{out:?}");
     assert!(out.stderr.starts_with("err\n"), "{out:?}");
-    eprintln!(
-        "streams: exec -i and exit code: {:?}",
-        test_started.elapsed()
-    );
+    eprintln!("streams: exit code: {:?}", test_started.elapsed());
 
     // A TTY (kubectl under a pty from `script`): the process's stdin and
-    // stdout are a terminal. (The image's busybox `stty size` fails under
-    // containerd's exec terminal, so the size is not checked here.)
+    // stdout are a terminal of kubectl's terminal's size (kubectl sends it
+    // on the resize stream as the session starts; the second's wait lets it
+    // land before `stty` asks).
     let command = format!(
-        "stty cols 132 rows 43; {} --kubeconfig {} exec -it -n {ns} shell -- sh -c 'test -t 0 && test -t 1 && echo is-a-tty'",
+        "stty cols 132 rows 43; {} --kubeconfig {} exec -it -n {ns} shell -- sh -c 'test -t 0 && test -t 1 && echo is-a-tty; sleep 1; echo size=$(stty size)'",
         cluster.kubectl_path().display(),
         cluster.admin_kubeconfig().display(),
     );
@@ -882,7 +908,7 @@ async fn cri_plugin_streams_exec_attach_and_port_forward() {
     .expect("script (util-linux) runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
-        stdout.contains("is-a-tty"),
+        stdout.contains("is-a-tty") && stdout.contains("size=43 132"),
         "exec -it: {stdout:?} {:?}\nhost log tail:\n{}",
         String::from_utf8_lossy(&output.stderr),
         node.log_tail()
@@ -890,19 +916,44 @@ async fn cri_plugin_streams_exec_attach_and_port_forward() {
     eprintln!("streams: exec -it: {:?}", test_started.elapsed());
 
     // Attach with stdin to the container's own process, which echoes lines
-    // and exits at "bye"; its exit ends the attach.
-    let out = tokio::time::timeout(
-        Duration::from_secs(60),
-        cluster.kubectl_stdin(
-            Identity::Admin,
-            &["attach", "-i", "-q", "-n", &ns, "reader", "-c", "main"],
-            Some("attached\nbye\n"),
-        ),
-    )
-    .await
-    .expect("kubectl attach did not end in 60 s")
-    .success();
-    assert_eq!(out.stdout, "echo: attached\necho: bye\n", "{out:?}");
+    // and exits at "bye"; its exit ends the attach. Each line is sent once
+    // the previous answer is back, as a person types: the end of stdin
+    // detaches (containerd closes the attach's output then, as under the
+    // kubelet), so stdin stays open until the process has answered.
+    let mut attach = tokio::process::Command::new(cluster.kubectl_path())
+        .arg("--kubeconfig")
+        .arg(cluster.admin_kubeconfig())
+        .args(["attach", "-i", "-q", "-n", &ns, "reader", "-c", "main"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("kubectl attach starts");
+    let mut to_attach = attach.stdin.take().expect("piped stdin");
+    let mut from_attach =
+        tokio::io::BufReader::new(attach.stdout.take().expect("piped stdout")).lines();
+    for line in ["attached", "bye"] {
+        to_attach
+            .write_all(format!("{line}\n").as_bytes())
+            .await
+            .expect("writing to kubectl attach");
+        let answer = tokio::time::timeout(Duration::from_secs(30), from_attach.next_line())
+            .await
+            .unwrap_or_else(|_| {
+                panic!(
+                    "attach: no answer to {line:?} in 30 s\nhost log tail:\n{}",
+                    node.log_tail()
+                )
+            })
+            .expect("reading kubectl attach");
+        assert_eq!(answer.as_deref(), Some(format!("echo: {line}").as_str()));
+    }
+    let status = tokio::time::timeout(Duration::from_secs(30), attach.wait())
+        .await
+        .expect("kubectl attach did not end in 30 s after the process exited")
+        .expect("kubectl attach ran");
+    assert!(status.success(), "kubectl attach: {status:?}");
+    drop(to_attach);
     eprintln!("streams: attach: {:?}", test_started.elapsed());
 
     // Port-forward to httpd in the pod: a whole HTTP exchange, twice (each

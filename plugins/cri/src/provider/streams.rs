@@ -14,7 +14,7 @@ use vk_plugin_sdk::{
 
 use super::{CriProvider, Inner};
 use crate::labels;
-use crate::streaming::{self, SessionEnd, StreamError};
+use crate::streaming::{self, Channels, SessionEnd, StreamError};
 
 impl From<StreamError> for ProviderError {
     fn from(error: StreamError) -> Self {
@@ -126,6 +126,13 @@ impl CriProvider {
             size = ?request.terminal_size,
             "exec"
         );
+        let channels = Channels {
+            stdin: request.stdin,
+            stdout: request.stdout,
+            // With a terminal, stderr is the terminal too.
+            stderr: request.stderr && !request.tty,
+            tty: request.tty,
+        };
         let url = inner
             .runtime
             .runtime
@@ -133,18 +140,19 @@ impl CriProvider {
             .exec(CriExecRequest {
                 container_id,
                 cmd: request.command,
-                tty: request.tty,
-                stdin: request.stdin,
-                stdout: request.stdout,
-                // With a terminal, stderr is the terminal too.
-                stderr: request.stderr && !request.tty,
+                tty: channels.tty,
+                stdin: channels.stdin,
+                stdout: channels.stdout,
+                stderr: channels.stderr,
             })
             .await
             .map_err(cri_error("Exec"))?
             .into_inner()
             .url;
         let size = request.terminal_size.filter(|_| request.tty);
-        Ok(end_status(streaming::exec(&url, size, session).await?))
+        Ok(end_status(
+            streaming::exec(&url, channels, size, session).await?,
+        ))
     }
 
     /// Attaches through CRI `Attach`, with the container's own `tty`.
@@ -156,23 +164,29 @@ impl CriProvider {
         let inner = &self.inner;
         let container_id = inner.running_container(&request.pod, &request.container)?;
         let tty = inner.container_tty(&request.pod, &request.container);
+        let channels = Channels {
+            stdin: request.stdin,
+            stdout: request.stdout,
+            stderr: request.stderr && !tty,
+            tty,
+        };
         let url = inner
             .runtime
             .runtime
             .clone()
             .attach(AttachRequest {
                 container_id,
-                stdin: request.stdin,
-                tty,
-                stdout: request.stdout,
-                stderr: request.stderr && !tty,
+                stdin: channels.stdin,
+                tty: channels.tty,
+                stdout: channels.stdout,
+                stderr: channels.stderr,
             })
             .await
             .map_err(cri_error("Attach"))?
             .into_inner()
             .url;
         let size = request.terminal_size.filter(|_| tty);
-        match streaming::exec(&url, size, session).await {
+        match streaming::exec(&url, channels, size, session).await {
             // The attached stream ends when the container's process does;
             // containerd may close it without a status then.
             Err(StreamError::NoStatus) => Ok(ExitStatus::code(0)),
