@@ -112,7 +112,8 @@ pub use launch::{Launch, LaunchError};
 pub use logging::init_logging;
 pub use provider::{
     ByteStream, ExecRequest, ExecSession, ExitStatus, LogsRequest, NodeInfoStream, PluginInfo,
-    PodKey, PodStatusStream, PodStatusUpdate, PortForwardConnection, Provider, Readiness,
+    PodEvent, PodEventType, PodKey, PodStatusStream, PodStatusUpdate, PortForwardConnection,
+    Provider, Readiness,
 };
 pub use server::{ServeError, serve, serve_with};
 pub use volumes::{VolumeFile, VolumeVersions, volume_files};

@@ -54,12 +54,79 @@ impl std::fmt::Display for PodKey {
     }
 }
 
-/// A pod's new status, pushed through [`Provider::watch_pod_status`].
+/// A pod's new status, Kubernetes Events about it, or both, pushed through
+/// [`Provider::watch_pod_status`].
 #[derive(Debug, Clone)]
 pub struct PodStatusUpdate {
     /// Which pod; `uid` must be set.
     pub pod: PodKey,
-    pub status: PodStatus,
+    /// None when the update only carries events.
+    pub status: Option<PodStatus>,
+    /// Events to record about the pod, oldest first.
+    pub events: Vec<PodEvent>,
+}
+
+impl PodStatusUpdate {
+    /// The pod's new status.
+    pub fn status(pod: PodKey, status: PodStatus) -> Self {
+        Self {
+            pod,
+            status: Some(status),
+            events: Vec::new(),
+        }
+    }
+
+    /// Events about the pod; its status is unchanged.
+    pub fn events(pod: PodKey, events: Vec<PodEvent>) -> Self {
+        Self {
+            pod,
+            status: None,
+            events,
+        }
+    }
+}
+
+/// Whether an event reports something normal or a problem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PodEventType {
+    Normal,
+    Warning,
+}
+
+/// A Kubernetes Event about a pod, in the kubelet's terms (see the proto's
+/// `PodEvent`): `reason` in UpperCamelCase, `message` for people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PodEvent {
+    pub type_: PodEventType,
+    pub reason: String,
+    pub message: String,
+    /// The container it is about, if any.
+    pub container: Option<String>,
+}
+
+impl PodEvent {
+    pub fn normal(reason: &str, message: impl Into<String>) -> Self {
+        Self::new(PodEventType::Normal, reason, message)
+    }
+
+    pub fn warning(reason: &str, message: impl Into<String>) -> Self {
+        Self::new(PodEventType::Warning, reason, message)
+    }
+
+    /// The same event, about container `name`.
+    pub fn about(mut self, container: &str) -> Self {
+        self.container = Some(container.to_owned());
+        self
+    }
+
+    fn new(type_: PodEventType, reason: &str, message: impl Into<String>) -> Self {
+        Self {
+            type_,
+            reason: reason.to_owned(),
+            message: message.into(),
+            container: None,
+        }
+    }
 }
 
 /// Whether the plugin can take pods now.

@@ -81,6 +81,23 @@ impl Events {
         self.send(pod.object_ref(&()), severity, reason, note);
     }
 
+    /// An event about a part of `pod` named by `field_path`, as the kubelet
+    /// names a container (`spec.containers{main}`).
+    pub fn pod_part(
+        &self,
+        pod: &Pod,
+        field_path: String,
+        severity: Severity,
+        reason: &str,
+        note: String,
+    ) {
+        let reference = ObjectReference {
+            field_path: Some(field_path),
+            ..pod.object_ref(&())
+        };
+        self.send(reference, severity, reason, note);
+    }
+
     /// An event about the Node `name` (the kubelet's `NodeReady`,
     /// `NodeNotReady`, `RegisteredNode`, ...).
     pub fn node(
@@ -118,6 +135,7 @@ impl Events {
                 regarding.namespace.clone().unwrap_or_default(),
                 regarding.name.clone().unwrap_or_default(),
                 regarding.uid.clone().unwrap_or_default(),
+                regarding.field_path.clone().unwrap_or_default(),
             ),
             severity,
             reason: reason.to_owned(),
@@ -180,8 +198,8 @@ fn lock(series: &Mutex<SeriesCache>) -> std::sync::MutexGuard<'_, SeriesCache> {
 /// What makes two events the same occurrence: object, type, reason, note.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct SeriesKey {
-    /// kind, namespace, name, uid.
-    regarding: (String, String, String, String),
+    /// kind, namespace, name, uid, field path.
+    regarding: (String, String, String, String, String),
     severity: Severity,
     reason: String,
     note: String,
@@ -293,7 +311,13 @@ mod tests {
 
     fn key(reason: &str, note: &str) -> SeriesKey {
         SeriesKey {
-            regarding: ("Pod".into(), "ns".into(), "p".into(), "uid-1".into()),
+            regarding: (
+                "Pod".into(),
+                "ns".into(),
+                "p".into(),
+                "uid-1".into(),
+                String::new(),
+            ),
             severity: Severity::Warning,
             reason: reason.into(),
             note: note.into(),

@@ -55,6 +55,7 @@ pub mod env;
 mod key;
 mod patch;
 mod phase;
+mod plugin_events;
 mod policy;
 mod queue;
 mod reconcile;

@@ -18,6 +18,7 @@ use super::context::{Context, Current, pod_ref};
 use super::key::{PodKey, uid_of};
 use super::patch;
 use super::phase;
+use super::plugin_events;
 use super::policy::{self, PatchFailure};
 use super::queue::Outcome;
 use super::sync::SyncError;
@@ -206,10 +207,23 @@ pub async fn write(
     }
 }
 
-/// Records one pushed status event and queues the pod.
+/// Records one pushed status event and queues the pod; records the Events
+/// it carries about a pod of this node.
 pub fn on_push(ctx: &Context, event: PodStatusEvent) {
     let Some(reference) = event.pod else { return };
     let key = PodKey::new(reference.namespace, reference.name);
+    let uid = reference.uid;
+    if !event.events.is_empty() {
+        match ctx.store.get(&key).filter(|pod| uid_of(pod) == uid) {
+            Some(pod) => plugin_events::record(&ctx.events, &pod, event.events),
+            None => {
+                debug!(pod = %key, %uid, "events about a pod not bound here (or gone); dropped")
+            }
+        }
+    }
+    if event.status.is_empty() {
+        return;
+    }
     let status: PodStatus = match serde_json::from_slice(&event.status) {
         Ok(status) => status,
         Err(error) => {
@@ -217,7 +231,6 @@ pub fn on_push(ctx: &Context, event: PodStatusEvent) {
             return;
         }
     };
-    let uid = reference.uid;
     let now = tokio::time::Instant::now();
     let recorded = match ctx
         .tracking

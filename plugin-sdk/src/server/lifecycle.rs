@@ -14,7 +14,7 @@ use tonic::{Request, Response, Status, Streaming};
 use super::sessions::{self, pod_key};
 use crate::proto::pod_lifecycle_server::PodLifecycle;
 use crate::proto::*;
-use crate::provider::{LogsRequest, PortForwardConnection, Provider};
+use crate::provider::{self, LogsRequest, PortForwardConnection, Provider};
 
 type ServerStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
 
@@ -53,6 +53,20 @@ fn decode_pod(bytes: &[u8]) -> Result<Pod, Status> {
         ));
     }
     Ok(pod)
+}
+
+/// An SDK event as the protocol's `PodEvent`.
+fn event_message(event: provider::PodEvent) -> PodEvent {
+    let type_ = match event.type_ {
+        provider::PodEventType::Normal => PodEventType::Normal,
+        provider::PodEventType::Warning => PodEventType::Warning,
+    };
+    PodEvent {
+        r#type: type_ as i32,
+        reason: event.reason,
+        message: event.message,
+        container: event.container.unwrap_or_default(),
+    }
 }
 
 fn encode<T: serde::Serialize>(value: &T) -> Result<Bytes, Status> {
@@ -134,7 +148,11 @@ impl<P: Provider> PodLifecycle for LifecycleService<P> {
                     name: update.pod.name,
                     uid: update.pod.uid.unwrap_or_default(),
                 }),
-                status: encode(&update.status)?,
+                status: match &update.status {
+                    Some(status) => encode(status)?,
+                    None => Bytes::new(),
+                },
+                events: update.events.into_iter().map(event_message).collect(),
             })
         });
         Ok(Response::new(Box::pin(events)))

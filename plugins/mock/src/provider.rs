@@ -244,10 +244,10 @@ impl MockProvider {
             && events.receiver_count() > 0
         {
             // An error only means every watcher went away meanwhile.
-            let _ = events.send(PodStatusUpdate {
-                pod: entry.key(),
-                status: self.status_of(entry, now),
-            });
+            let _ = events.send(PodStatusUpdate::status(
+                entry.key(),
+                self.status_of(entry, now),
+            ));
         }
     }
 

@@ -82,7 +82,7 @@ async fn next_update(updates: &mut PodStatusStream, what: &str) -> (PodKey, PodS
         .await
         .unwrap_or_else(|_| panic!("expected a status update ({what}) within {WAIT:?}"))
         .expect("the status stream stays open");
-    (update.pod, update.status)
+    (update.pod, update.status.expect("the mock pushes statuses"))
 }
 
 #[tokio::test]

@@ -307,16 +307,20 @@ impl Inner {
             }
             entry.status = status.clone();
             let meta = &entry.pod.metadata;
-            PodStatusUpdate {
-                pod: PodKey {
+            PodStatusUpdate::status(
+                PodKey {
                     namespace: meta.namespace.clone().unwrap_or_default(),
                     name: meta.name.clone().unwrap_or_default(),
                     uid: Some(uid.to_owned()),
                 },
                 status,
-            }
+            )
         };
-        tracing::debug!(pod = %update.pod, phase = ?update.status.phase, "status changed");
+        tracing::debug!(
+            pod = %update.pod,
+            phase = ?update.status.as_ref().and_then(|s| s.phase.as_deref()),
+            "status changed"
+        );
         // No watcher is fine: GetPod answers from the stored status.
         let _ = self.events.send(update);
     }
