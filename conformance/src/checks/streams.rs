@@ -36,7 +36,12 @@ pub async fn watch_pod_status(cx: &Ctx) -> Outcome {
             .into_inner();
         loop {
             match events.message().await? {
-                Some(event) if event.pod.as_ref().is_some_and(|p| p.uid == want) => {
+                // A message with events only (empty status) is not the
+                // status change looked for.
+                Some(event)
+                    if !event.status.is_empty()
+                        && event.pod.as_ref().is_some_and(|p| p.uid == want) =>
+                {
                     return Ok(Some(event));
                 }
                 Some(_) => continue,
@@ -51,7 +56,7 @@ pub async fn watch_pod_status(cx: &Ctx) -> Outcome {
     let (event, created) = tokio::join!(cx.within_for(limit + WATCH_SETTLE, watch), create);
     created?;
     let what = format!(
-        "WatchPodStatus opened, then CreatePod of {}: expected an event for that uid within {}",
+        "WatchPodStatus opened, then CreatePod of {}: expected a status for that uid within {}",
         label(&pod),
         seconds(limit)
     );
