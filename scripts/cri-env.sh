@@ -194,7 +194,7 @@ write_env() {
     : >"$dir/env"
     for name in VK_CRI_RUN_DIR VK_CRI_SOCKET VK_CRI_CONTAINERD_PID VK_CRI_PAUSE_IMAGE \
         VK_CRI_BUSYBOX_IMAGE VK_CRI_CNI_NETWORK VK_CRI_CNI_BRIDGE VK_CRI_POD_SUBNET \
-        VK_CRI_POD_GATEWAY VK_CRI_RUNC_ROOT; do
+        VK_CRI_POD_GATEWAY VK_CRI_RUNC_ROOT VK_CRI_IMAGES_DIR; do
         printf 'export %s=%q\n' "$name" "${!name}" >>"$dir/env"
     done
 }
@@ -277,10 +277,13 @@ cmd_up() {
     export VK_CRI_POD_SUBNET="$prefix.0/24"
     export VK_CRI_POD_GATEWAY="$prefix.1"
     export VK_CRI_RUNC_ROOT="$dir/runc"
+    export VK_CRI_IMAGES_DIR=""
     [[ ${#VK_CRI_SOCKET} -lt 100 ]] || die "socket path $VK_CRI_SOCKET is too long for a Unix socket; use a shorter VK_CRI_RUN_DIR"
     write_env "$dir"
 
     images="$(ensure_images)"
+    # The image tarballs (OCI layouts), e.g. for scripts/cri-env/registry.py.
+    export VK_CRI_IMAGES_DIR="$images"
     write_config "$dir"
 
     local path

@@ -6,4 +6,5 @@ pub mod cri_env;
 pub mod cri_node;
 pub mod port_forward;
 pub mod processes;
+pub mod registry;
 pub mod virtual_node;

@@ -26,6 +26,7 @@ use vk_tests::cri_node::{
     phase, pod, wait_pod,
 };
 use vk_tests::port_forward::KubectlPortForward;
+use vk_tests::registry::TestRegistry;
 use vk_tests::virtual_node::{VirtualNode, free_port, routable_ip};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -1539,4 +1540,200 @@ while true; do i=0; while [ $i -lt 3000 ]; do i=$((i+1)); done; sleep 1; done\"]
     drop(node);
     drop(env);
     eprintln!("stats: total: {:?}", test_started.elapsed());
+}
+
+/// Pulls from a registry that needs credentials (`scripts/cri-env/
+/// registry.py` on 127.0.0.1, plain HTTP, Basic auth), in its own
+/// environment: without an image pull secret the pull fails with
+/// ErrImagePull or ImagePullBackOff; with a `kubernetes.io/dockerconfigjson`
+/// secret in `imagePullSecrets` the pod pulls and runs. The kubelet's
+/// events (`Pulling`, `Pulled`, `Failed`, `Created`, `Started`) show in
+/// `kubectl get events` and `kubectl describe pod`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cri_plugin_pulls_with_image_pull_secrets_and_reports_events() {
+    let test_started = Instant::now();
+    let cluster = Cluster::shared();
+    let (env, _run_dir, config) = cri_environment("pulls", "127.0.0.1", "");
+    let registry = TestRegistry::start(
+        std::path::Path::new(env.var("VK_CRI_IMAGES_DIR")),
+        "puller",
+        "s3cret",
+    )
+    .await;
+    let setup = cri_node(
+        cluster,
+        "cri-pulls",
+        &config,
+        "127.0.0.1",
+        &free_port().to_string(),
+    );
+    let node = VirtualNode::start(cluster, setup).await;
+    let ns = node.namespace.clone();
+    let image = format!("{}/vk-test/busybox:1", registry.address);
+    eprintln!(
+        "pulls: node ready, registry at {}: {:?}",
+        registry.address,
+        test_started.elapsed()
+    );
+
+    let container = format!(
+        "  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+    image: {image}
+    imagePullPolicy: Always
+    command: [\"sleep\", \"3600\"]
+"
+    );
+    apply(cluster, &pod(&node, "anonymous", &container)).await;
+    let refused = wait_pod(
+        cluster,
+        &node,
+        "anonymous",
+        "ErrImagePull or ImagePullBackOff without credentials",
+        Duration::from_secs(60),
+        |p| {
+            let reason = &container_of(p)["state"]["waiting"]["reason"];
+            reason == "ErrImagePull" || reason == "ImagePullBackOff"
+        },
+    )
+    .await;
+    eprintln!(
+        "pulls: anonymous refused ({}): {:?}",
+        container_of(&refused)["state"]["waiting"]["message"],
+        test_started.elapsed()
+    );
+
+    let secret = format!(
+        "apiVersion: v1
+kind: Secret
+metadata:
+  name: regcred
+  namespace: {ns}
+type: kubernetes.io/dockerconfigjson
+stringData:
+  .dockerconfigjson: '{{\"auths\":{{\"{address}\":{{\"username\":\"puller\",\"password\":\"s3cret\"}}}}}}'
+",
+        address = registry.address
+    );
+    let private = pod(
+        &node,
+        "private",
+        &format!("  imagePullSecrets:\n  - name: regcred\n{container}"),
+    );
+    apply(cluster, &format!("{secret}---\n{private}")).await;
+    wait_pod(
+        cluster,
+        &node,
+        "private",
+        "Running with the pull secret",
+        Duration::from_secs(90),
+        |p| phase(p) == "Running",
+    )
+    .await;
+    eprintln!("pulls: private running: {:?}", test_started.elapsed());
+
+    // The kubelet's events, as `kubectl get events` lists them.
+    let events_of = |pod: &'static str| {
+        let ns = ns.clone();
+        async move {
+            let list = cluster
+                .kubectl(&[
+                    "get",
+                    "events",
+                    "-n",
+                    &ns,
+                    "--field-selector",
+                    &format!("involvedObject.name={pod}"),
+                    "-o",
+                    "json",
+                ])
+                .await
+                .success()
+                .json();
+            list["items"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|e| {
+                    (
+                        e["reason"].as_str().unwrap_or_default().to_owned(),
+                        e["message"].as_str().unwrap_or_default().to_owned(),
+                        e["involvedObject"]["fieldPath"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_owned(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    let has = |events: &[(String, String, String)], reason: &str, message: &str| {
+        events.iter().any(|(r, m, field)| {
+            r == reason && m.starts_with(message) && field == "spec.containers{main}"
+        })
+    };
+    wait_for_ok(
+        Duration::from_secs(30),
+        "the private pod's events",
+        async || {
+            let events = events_of("private").await;
+            let wanted = [
+                ("Pulling", format!("Pulling image \"{image}\"")),
+                (
+                    "Pulled",
+                    format!("Successfully pulled image \"{image}\" in "),
+                ),
+                ("Created", "Created container: main".to_owned()),
+                ("Started", "Started container main".to_owned()),
+            ];
+            if wanted
+                .iter()
+                .all(|(reason, message)| has(&events, reason, message))
+            {
+                Ok(())
+            } else {
+                Err(format!("events: {events:?}"))
+            }
+        },
+    )
+    .await;
+    wait_for_ok(
+        Duration::from_secs(30),
+        "the anonymous pod's events",
+        async || {
+            let events = events_of("anonymous").await;
+            if has(
+                &events,
+                "Failed",
+                &format!("Failed to pull image \"{image}\": "),
+            ) {
+                Ok(())
+            } else {
+                Err(format!("events: {events:?}"))
+            }
+        },
+    )
+    .await;
+    let described = cluster
+        .kubectl(&["describe", "pod", "private", "-n", &ns])
+        .await
+        .success()
+        .stdout;
+    assert!(
+        described.contains("Successfully pulled image")
+            && described.contains("Started container main"),
+        "kubectl describe pod private:\n{described}"
+    );
+    eprintln!("pulls: events: {:?}", test_started.elapsed());
+
+    drop(node);
+    drop(registry);
+    drop(env);
+}
+
+/// The status of the pod's container `main`.
+fn container_of(pod: &Value) -> Value {
+    container(pod, "containerStatuses", "main")
 }

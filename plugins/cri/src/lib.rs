@@ -12,6 +12,7 @@
 
 pub mod backoff;
 pub mod config;
+pub mod credentials;
 pub mod cri;
 pub mod images;
 pub mod labels;

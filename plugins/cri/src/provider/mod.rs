@@ -4,7 +4,9 @@
 //! as the kubelet's PLEG and pod workers do. Everything it made carries the
 //! managed-by label, so after a restart it adopts its running containers.
 
+mod events;
 mod probing;
+mod pulling;
 mod refresh;
 mod stats;
 mod store;
@@ -78,6 +80,8 @@ struct Inner {
     runtime_ok: AtomicBool,
     /// secret/configMap/projected/downwardAPI volume files.
     volumes: VolumeManager,
+    /// The host's callbacks (Secrets for image pull credentials).
+    callbacks: Option<HostClient>,
     /// Previous CPU samples, for rates in stats.
     cpu_rates: Mutex<crate::stats::CpuRates>,
 }
@@ -212,7 +216,8 @@ impl CriProvider {
             events: broadcast::channel(STATUS_BUFFER).0,
             wake: Notify::new(),
             runtime_ok: AtomicBool::new(true),
-            volumes: VolumeManager::new(callbacks),
+            volumes: VolumeManager::new(callbacks.clone()),
+            callbacks,
             cpu_rates: Mutex::default(),
         });
         // Adopted pods report what the runtime shows before the first GetPods.

@@ -14,6 +14,7 @@ use k8s_openapi::api::core::v1::{Container, Pod, Probe};
 use k8s_openapi::jiff::Timestamp;
 use tokio::task::AbortHandle;
 use tracing::Instrument as _;
+use vk_plugin_sdk::PodEvent;
 
 use super::{Inner, now};
 use crate::probes::worker::{self, Timing};
@@ -121,6 +122,8 @@ impl Inner {
         }
         let has_startup = plan.container.startup_probe.is_some();
         let id = key.container_id.clone();
+        let pod_uid = key.pod_uid.clone();
+        let container_name = plan.container.name.clone();
         let runtime = self.runtime.runtime.clone();
         let inner = self.clone();
         let task = async move {
@@ -128,7 +131,23 @@ impl Inner {
                 let mut runtime = runtime.clone();
                 let handler = handler.clone();
                 let id = id.clone();
-                async move { handler.run(&mut runtime, &id, timing.timeout).await }
+                let inner = inner.clone();
+                let (uid, container) = (pod_uid.clone(), container_name.clone());
+                async move {
+                    let outcome = handler.run(&mut runtime, &id, timing.timeout).await;
+                    // Every failed run is an event, as the kubelet's prober
+                    // records it (thresholds decide only the result).
+                    let what = match &outcome {
+                        Outcome::Success => None,
+                        Outcome::Failure(output) => Some(format!("failed: {output}")),
+                        Outcome::Error(error) => Some(format!("errored: {error}")),
+                    };
+                    if let Some(what) = what {
+                        let note = format!("{} probe {what}", capitalized(kind.as_str()));
+                        inner.report(&uid, PodEvent::warning("Unhealthy", note).about(&container));
+                    }
+                    outcome
+                }
             };
             let started =
                 || !has_startup || inner.probes.get(&id, ProbeKind::Startup) == Some(true);
@@ -190,6 +209,18 @@ impl Inner {
                 kind.as_str(),
                 if restarts { ", will be restarted" } else { "" }
             );
+            if let Some(uid) = pod.metadata.uid.as_deref() {
+                let note = format!(
+                    "Container {} failed {} probe{}",
+                    container.name,
+                    kind.as_str(),
+                    if restarts { ", will be restarted" } else { "" }
+                );
+                self.report(
+                    uid,
+                    PodEvent::normal("Killing", note).about(&container.name),
+                );
+            }
             self.kill_container(&instance.id, container, grace).await;
             killed = true;
         }
@@ -228,4 +259,13 @@ impl Inner {
             tracing::warn!(container = %id, error = %status.message(), "StopContainer failed");
         }
     }
+}
+
+/// `liveness` as `Liveness`, as the kubelet names probes in events.
+fn capitalized(word: &str) -> String {
+    let mut chars = word.chars();
+    chars
+        .next()
+        .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+        .unwrap_or_default()
 }

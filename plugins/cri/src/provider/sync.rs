@@ -16,17 +16,18 @@ use std::time::Duration;
 
 use k8s_cri::v1::{
     ContainerFilter, ContainerState, ContainerStatusRequest, CreateContainerRequest,
-    ExecSyncRequest, ImageSpec, ImageStatusRequest, ListContainersRequest, ListPodSandboxRequest,
-    PodSandboxConfig, PodSandboxFilter, PodSandboxState, PodSandboxStatusRequest, PullImageRequest,
-    RemoveContainerRequest, RemovePodSandboxRequest, RunPodSandboxRequest, StartContainerRequest,
-    StopContainerRequest, StopPodSandboxRequest,
+    ExecSyncRequest, ListContainersRequest, ListPodSandboxRequest, PodSandboxConfig,
+    PodSandboxFilter, PodSandboxState, PodSandboxStatusRequest, RemoveContainerRequest,
+    RemovePodSandboxRequest, RunPodSandboxRequest, StartContainerRequest, StopContainerRequest,
+    StopPodSandboxRequest,
 };
 use k8s_openapi::api::core::v1::{Container, Pod};
 use tracing::Instrument as _;
 
-use super::{Inner, now, store};
+use vk_plugin_sdk::PodEvent;
+
+use super::{Inner, events, now, store};
 use crate::backoff::{StartDecision, backoff_key, backoff_message};
-use crate::images::{self, ImageStep, PullPolicy};
 use crate::labels::{self, ContainerAnnotations, ContainerRole, PodIdentity};
 use crate::paths;
 use crate::restart::pod_actions;
@@ -337,18 +338,29 @@ impl Inner {
             let Some(entry) = pods.get_mut(uid) else {
                 break;
             };
-            match outcome {
-                Ok(Some(error)) => {
-                    entry.sync_errors.insert(container.name.clone(), error);
-                }
+            let waiting = match outcome {
+                Ok(Some(error)) => Some(error),
                 Ok(None) => {
                     entry.sync_errors.remove(&container.name);
                     changed = true;
+                    None
                 }
                 Err((error, failure)) => {
                     tracing::warn!(container = %container.name, error = %failure, "container start failed");
-                    entry.sync_errors.insert(container.name.clone(), error);
                     changed = true;
+                    Some(error)
+                }
+            };
+            if let Some(error) = waiting {
+                let previous = entry
+                    .sync_errors
+                    .insert(container.name.clone(), error.clone());
+                drop(pods);
+                if previous.as_ref() != Some(&error) {
+                    let identity = PodIdentity::of(pod).display();
+                    for event in events::waiting(&container.name, &identity, &error) {
+                        self.report(uid, event);
+                    }
                 }
             }
         }
@@ -566,6 +578,11 @@ impl Inner {
             })?
             .into_inner()
             .container_id;
+        let event = |event: PodEvent| self.report(uid, event.about(&container.name));
+        event(PodEvent::normal(
+            "Created",
+            format!("Created container: {}", container.name),
+        ));
         runtime
             .start_container(StartContainerRequest {
                 container_id: id.clone(),
@@ -581,77 +598,11 @@ impl Inner {
                 )
             })?;
         tracing::info!(container = %container.name, id = %id, restart, "container started");
+        event(PodEvent::normal(
+            "Started",
+            format!("Started container {}", container.name),
+        ));
         Ok(None)
-    }
-
-    /// The image reference to run `container` with, pulling per its policy
-    /// and the per-image back-off; the waiting reason when it cannot run.
-    async fn ensure_image(
-        &self,
-        uid: &str,
-        container: &Container,
-        sandbox_config: &PodSandboxConfig,
-    ) -> Result<String, SyncError> {
-        let image = images::with_default_tag(container.image.as_deref().unwrap_or_default());
-        let spec = ImageSpec {
-            image: image.clone(),
-            ..ImageSpec::default()
-        };
-        let mut client = self.runtime.images.clone();
-        let present = client
-            .image_status(ImageStatusRequest {
-                image: Some(spec.clone()),
-                verbose: false,
-            })
-            .await
-            .map_err(|status| SyncError {
-                reason: images::IMAGE_INSPECT_ERROR.into(),
-                message: format!("Failed to inspect image \"{image}\": {}", status.message()),
-            })?
-            .into_inner()
-            .image
-            .map(|i| i.id);
-        match images::image_step(PullPolicy::of(container), &image, present.as_deref()) {
-            ImageStep::Use(id) => return Ok(id),
-            ImageStep::Wait(error) => return Err(error),
-            ImageStep::Pull => {}
-        }
-        let key = format!("{uid}_{image}");
-        let failed_at = self
-            .pods()
-            .get(uid)
-            .and_then(|e| e.pull_failures.get(&image).copied());
-        let now = now();
-        let decision = self
-            .pull_backoff
-            .lock()
-            .map(|mut b| b.try_start(&key, failed_at.unwrap_or(now), now))
-            .unwrap_or(StartDecision::Start);
-        if failed_at.is_some() && matches!(decision, StartDecision::BackOff { .. }) {
-            return Err(images::pull_back_off(&image));
-        }
-        tracing::info!(image = %image, "pulling image");
-        match client
-            .pull_image(PullImageRequest {
-                image: Some(spec),
-                auth: None,
-                sandbox_config: Some(sandbox_config.clone()),
-            })
-            .await
-        {
-            Ok(reply) => {
-                if let Some(entry) = self.pods().get_mut(uid) {
-                    entry.pull_failures.remove(&image);
-                }
-                Ok(reply.into_inner().image_ref)
-            }
-            Err(status) => {
-                if let Some(entry) = self.pods().get_mut(uid) {
-                    entry.pull_failures.insert(image.clone(), now);
-                }
-                Err(images::pull_failed(&image, status.message()))
-            }
-        }
     }
 
     /// Stops a deleted pod: preStop exec hooks, then every container with
