@@ -585,6 +585,28 @@ data:
         ),
     )
     .replace("  name: vols\n", "  name: vols\n  labels: {app: vols}\n");
+    // fsGroup: a non-root user reads a 0400 Secret through the group, and
+    // an emptyDir hands the group on to new files.
+    let owned = pod(
+        node,
+        "owned",
+        &format!(
+            "  terminationGracePeriodSeconds: 1
+  securityContext: {{runAsUser: 1000, fsGroup: 2000}}
+  volumes:
+  - name: secret
+    secret: {{secretName: creds, defaultMode: 0400}}
+  - name: scratch
+    emptyDir: {{}}
+  containers:
+  - name: main
+{busybox}    command: [\"sleep\", \"3600\"]
+    volumeMounts:
+    - {{name: secret, mountPath: /etc/secret}}
+    - {{name: scratch, mountPath: /scratch}}
+"
+        ),
+    );
     let waits = pod(
         node,
         "waits",
@@ -600,7 +622,7 @@ data:
 "
         ),
     );
-    [objects, sa, vols, waits].join("---\n")
+    [objects, sa, vols, owned, waits].join("---\n")
 }
 
 async fn check_volumes(cluster: &Cluster, node: &VirtualNode) {
@@ -671,6 +693,33 @@ async fn check_volumes(cluster: &Cluster, node: &VirtualNode) {
     );
     let env = exec_sh(cluster, &ns, "vols", "echo \"$SECRET_USER\"").await;
     assert_eq!(env, "admin\n");
+    // Secret data lives in memory, as with the kubelet: a read-only tmpfs.
+    let secret_mount = exec_sh(cluster, &ns, "vols", "grep ' /etc/secret ' /proc/mounts").await;
+    assert!(
+        secret_mount.starts_with("tmpfs /etc/secret tmpfs ro,"),
+        "{secret_mount}"
+    );
+    wait_pod(
+        cluster,
+        node,
+        "owned",
+        "Running",
+        Duration::from_secs(60),
+        |p| phase(p) == "Running",
+    )
+    .await;
+    let owned = exec_sh(
+        cluster,
+        &ns,
+        "owned",
+        "id -u; id -G; cat /etc/secret/user; echo; stat -L -c '%a %g' /etc/secret/user; \
+         stat -c '%a %g' /scratch; touch /scratch/new && stat -c '%u %g' /scratch/new",
+    )
+    .await;
+    assert_eq!(
+        owned, "1000\n0 2000\nadmin\n440 2000\n2777 2000\n1000 2000\n",
+        "fsGroup in pod owned"
+    );
     // emptyDir medium Memory is a tmpfs of sizeLimit (unmounted at deletion:
     // the run directory must be removable at the end).
     let mem = exec_sh(cluster, &ns, "vols", "grep ' /mem ' /proc/mounts").await;

@@ -1,7 +1,9 @@
-//! emptyDir volumes with `medium: Memory`: a tmpfs mounted on the volume's
-//! directory before the pod's sandbox runs (size `sizeLimit` when given,
-//! else tmpfs's default of half the node's memory), unmounted before the
-//! pod's state directory is removed. Uses the node's `mount`/`umount`.
+//! Memory-backed volumes: a tmpfs mounted on the volume's directory before
+//! the pod's sandbox runs, for emptyDir volumes with `medium: Memory` (size
+//! `sizeLimit` when given, else tmpfs's default of half the node's memory)
+//! and for secret, projected and downwardAPI volumes; every one is
+//! unmounted before the pod's state directory is removed. Uses the node's
+//! `mount`/`umount`.
 
 use std::os::unix::fs::MetadataExt as _;
 use std::path::Path;
@@ -34,16 +36,17 @@ pub fn is_mount_point(path: &Path) -> bool {
     own.is_dir() && own.dev() != parent.dev()
 }
 
-/// Mounts a tmpfs (mode 0777, as the kubelet's emptyDir) on `dir`,
+/// Mounts a tmpfs with root directory `mode` (octal, e.g. `0777` as the
+/// kubelet's emptyDir) and `size_option` (`,size=N` or empty) on `dir`,
 /// creating it, unless one is mounted there already.
-pub async fn mount_tmpfs(dir: &Path, size_option: &str) -> Result<(), String> {
+pub async fn mount_tmpfs(dir: &Path, mode: &str, size_option: &str) -> Result<(), String> {
     if is_mount_point(dir) {
         return Ok(());
     }
     std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
     let output = tokio::process::Command::new("mount")
         .args(["-t", "tmpfs", "-o"])
-        .arg(format!("mode=0777{size_option}"))
+        .arg(format!("mode={mode}{size_option}"))
         .arg("tmpfs")
         .arg(dir)
         .output()
@@ -61,13 +64,16 @@ pub async fn mount_tmpfs(dir: &Path, size_option: &str) -> Result<(), String> {
     }
 }
 
-/// Unmounts every tmpfs emptyDir under `pod_dir` (before it is removed).
+/// Unmounts every tmpfs volume under `pod_dir` (before it is removed).
 pub fn unmount_all(pod_dir: &Path) {
-    let root = crate::paths::empty_dir(pod_dir, "");
-    let Ok(entries) = std::fs::read_dir(&root) else {
+    let Ok(plugins) = std::fs::read_dir(pod_dir.join("volumes")) else {
         return;
     };
-    for entry in entries.flatten() {
+    let volumes = plugins
+        .flatten()
+        .filter_map(|plugin| std::fs::read_dir(plugin.path()).ok())
+        .flat_map(|volumes| volumes.flatten());
+    for entry in volumes {
         let path = entry.path();
         if !is_mount_point(&path) {
             continue;
@@ -77,7 +83,7 @@ pub fn unmount_all(pod_dir: &Path) {
             Ok(output) => tracing::warn!(
                 path = %path.display(),
                 error = %String::from_utf8_lossy(&output.stderr).trim(),
-                "cannot unmount a memory emptyDir"
+                "cannot unmount a memory-backed volume"
             ),
             Err(error) => {
                 tracing::warn!(path = %path.display(), %error, "cannot run umount")

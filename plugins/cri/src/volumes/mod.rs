@@ -8,10 +8,14 @@
 //! [`VolumeManager::refresh`] re-fetches them and swaps changed content, and
 //! renews tokens at 80 % of their lifetime (the kubelet's token manager).
 //! `set_up` also mounts the tmpfs of `emptyDir` volumes with `medium:
-//! Memory` ([`memory`]).
+//! Memory` and, as the kubelet backs them with memory, of `secret`,
+//! `projected` and `downwardAPI` volumes ([`memory`]), so their data never
+//! reaches the disk; it creates `emptyDir` directories; and it applies the
+//! pod's `fsGroup` to every volume it makes or writes ([`ownership`]).
 
 pub mod atomic;
 pub mod memory;
+pub mod ownership;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -126,17 +130,30 @@ impl VolumeManager {
     /// restart keeps what is on disk) and mounts memory-backed emptyDirs.
     /// The first one that cannot be set up is the error.
     pub async fn set_up(&self, uid: &str, pod: &Pod, pod_dir: &Path) -> Result<(), SetUpError> {
+        let fs_group = ownership::fs_group(pod);
         for volume in pod.spec.iter().flat_map(|s| s.volumes.iter().flatten()) {
-            if let Some(size) = memory::tmpfs_size(volume) {
+            let fail = |message: String| SetUpError {
+                volume: volume.name.clone(),
+                message,
+            };
+            if volume.empty_dir.is_some() {
                 let dir = paths::empty_dir(pod_dir, &volume.name);
-                let mounted = match size {
-                    Ok(size) => memory::mount_tmpfs(&dir, &size).await,
-                    Err(message) => Err(message),
+                let made = match memory::tmpfs_size(volume) {
+                    Some(size) => {
+                        let fresh = !memory::is_mount_point(&dir);
+                        memory::mount_tmpfs(&dir, "0777", &size.map_err(&fail)?)
+                            .await
+                            .map_err(&fail)?;
+                        fresh
+                    }
+                    None => make_empty_dir(&dir).map_err(&fail)?,
                 };
-                mounted.map_err(|message| SetUpError {
-                    volume: volume.name.clone(),
-                    message,
-                })?;
+                // Applied once, when made: later files inherit the group
+                // through the set-group-ID directory.
+                if made && let Some(group) = fs_group {
+                    ownership::apply(&dir, group, false)
+                        .map_err(|e| fail(format!("applying fsGroup {group}: {e}")))?;
+                }
                 continue;
             }
             let Some(plugin) = written_volume_plugin(volume) else {
@@ -145,6 +162,11 @@ impl VolumeManager {
             let dir = paths::volume_dir(pod_dir, plugin, &volume.name);
             if atomic::is_written(&dir) {
                 continue;
+            }
+            if plugin != "configmap" {
+                // Secret-bearing volumes live in memory (mode 1777, as the
+                // kubelet's memory-backed wrapper leaves its tmpfs).
+                memory::mount_tmpfs(&dir, "1777", "").await.map_err(&fail)?;
             }
             self.write_volume(uid, pod, volume, &dir).await?;
             tracing::info!(volume = %volume.name, "volume set up");
@@ -236,8 +258,29 @@ impl VolumeManager {
                 .or_default()
                 .insert(volume.name.clone(), cache);
         }
-        atomic::write(dir, &files).map_err(|e| fail(format!("{e:#}")))
+        let changed = atomic::write(dir, &files).map_err(|e| fail(format!("{e:#}")))?;
+        if changed && let Some(group) = ownership::fs_group(pod) {
+            ownership::apply(dir, group, true)
+                .map_err(|e| fail(format!("applying fsGroup {group}: {e}")))?;
+        }
+        Ok(changed)
     }
+}
+
+/// Creates an emptyDir's directory (mode 0777, as the kubelet's); true
+/// when it did not exist.
+fn make_empty_dir(dir: &Path) -> Result<bool, String> {
+    use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
+    if dir.is_dir() {
+        return Ok(false);
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o777)
+        .create(dir)
+        .and_then(|()| std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o777)))
+        .map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    Ok(true)
 }
 
 #[cfg(test)]
