@@ -1142,7 +1142,40 @@ async fn cri_plugin_runs_probes() {
             ),
         ),
     ];
-    apply(cluster, &manifests.join("---\n")).await;
+    // A gRPC readiness probe of a hostNetwork pod (its IP is the node's,
+    // 127.0.0.1): the standard health service, served here by the test.
+    let (health, health_service) = tonic_health::server::health_reporter();
+    health
+        .set_service_status("app", tonic_health::ServingStatus::Serving)
+        .await;
+    let health_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port for the gRPC health server");
+    let health_port = health_listener.local_addr().expect("its address").port();
+    let health_server = tokio::spawn(
+        tonic::transport::Server::builder()
+            .add_service(health_service)
+            .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(
+                health_listener,
+            )),
+    );
+    let grpc = pod(
+        &node,
+        "grpc",
+        &format!(
+            "  terminationGracePeriodSeconds: 1
+  hostNetwork: true
+  containers:
+  - name: main
+{image}    command: [\"sleep\", \"3600\"]
+    readinessProbe:
+      grpc: {{port: {health_port}, service: app}}
+      periodSeconds: 1
+      failureThreshold: 1
+"
+        ),
+    );
+    apply(cluster, &[manifests.join("---\n"), grpc].join("---\n")).await;
     let exec = async |pod: &str, command: &[&str]| {
         let mut args = vec!["exec", pod, "-n", &ns, "--"];
         args.extend_from_slice(command);
@@ -1247,6 +1280,30 @@ async fn cri_plugin_runs_probes() {
     );
     eprintln!("probes: web checked: {:?}", test_started.elapsed());
 
+    // gRPC: Ready while the service is SERVING, unready at NOT_SERVING.
+    wait_pod(
+        cluster,
+        &node,
+        "grpc",
+        "Ready through the gRPC health check",
+        Duration::from_secs(60),
+        |p| condition_status(p, "Ready") == "True",
+    )
+    .await;
+    health
+        .set_service_status("app", tonic_health::ServingStatus::NotServing)
+        .await;
+    wait_pod(
+        cluster,
+        &node,
+        "grpc",
+        "unready at NOT_SERVING",
+        Duration::from_secs(30),
+        |p| condition_status(p, "Ready") == "False",
+    )
+    .await;
+    eprintln!("probes: grpc checked: {:?}", test_started.elapsed());
+
     // A failing liveness probe kills the container; Always restarts it.
     let restarted = wait_pod(
         cluster,
@@ -1261,6 +1318,17 @@ async fn cri_plugin_runs_probes() {
     // sleep as PID 1 ignores SIGTERM: killed at the 2 s minimum grace.
     assert_eq!(last["exitCode"], 137, "{restarted}");
     assert_eq!(last["reason"], "Error", "{restarted}");
+    // The kubelet's events say why, in `kubectl describe pod`.
+    let described = cluster
+        .kubectl(&["describe", "pod", "unhealthy", "-n", &ns])
+        .await
+        .success()
+        .stdout;
+    assert!(
+        described.contains("Liveness probe failed: ")
+            && described.contains("Container main failed liveness probe, will be restarted"),
+        "kubectl describe pod unhealthy:\n{described}"
+    );
     eprintln!("probes: unhealthy restarted: {:?}", test_started.elapsed());
 
     cluster
@@ -1283,6 +1351,7 @@ async fn cri_plugin_runs_probes() {
         },
     )
     .await;
+    health_server.abort();
     drop(node);
     drop(env);
     eprintln!("probes: total: {:?}", test_started.elapsed());

@@ -1,11 +1,12 @@
 //! Container probes (the kubelet's `pkg/kubelet/prober`): liveness,
 //! readiness and startup probes run by one worker per container instance
-//! and probe kind ([`worker`]), with exec ([`exec`]), httpGet ([`http`]) and
-//! tcpSocket ([`tcp`]) handlers. The published results ([`ProbeResults`])
-//! feed the pure status function (`ready`, `started`); a liveness or startup
-//! failure makes the pod's sync kill the container. gRPC probes are not run.
+//! and probe kind ([`worker`]), with exec ([`exec`]), httpGet ([`http`]),
+//! tcpSocket ([`tcp`]) and gRPC ([`grpc`]) handlers. The published results
+//! ([`ProbeResults`]) feed the pure status function (`ready`, `started`); a
+//! liveness or startup failure makes the pod's sync kill the container.
 
 pub mod exec;
+pub mod grpc;
 pub mod http;
 pub mod tcp;
 pub mod worker;
@@ -104,7 +105,12 @@ pub enum Handler {
         host: String,
         port: u16,
     },
-    /// Cannot be run (gRPC, HTTPS, an unknown named port, no pod IP): every
+    Grpc {
+        host: String,
+        port: u16,
+        service: String,
+    },
+    /// Cannot be run (HTTPS, an unknown named port, no pod IP): every
     /// run is an `Error`, so the result never changes from its initial one.
     Unsupported(String),
 }
@@ -148,8 +154,16 @@ impl Handler {
                     port: port_number(&tcp.port, container)?,
                 });
             }
-            if probe.grpc.is_some() {
-                return Err("gRPC probes are not supported by vk-cri-plugin".into());
+            if let Some(grpc) = &probe.grpc {
+                let port = u16::try_from(grpc.port)
+                    .ok()
+                    .filter(|port| *port > 0)
+                    .ok_or_else(|| format!("gRPC probe port {} is not a port", grpc.port))?;
+                return Ok(Self::Grpc {
+                    host: host_or_pod(None)?,
+                    port,
+                    service: grpc.service.clone().unwrap_or_default(),
+                });
             }
             Err("the probe has no handler".into())
         };
@@ -167,6 +181,11 @@ impl Handler {
             Self::Exec(command) => exec::probe(runtime, container_id, command, timeout).await,
             Self::Http(target) => http::probe(target, timeout).await,
             Self::Tcp { host, port } => tcp::probe(host, *port, timeout).await,
+            Self::Grpc {
+                host,
+                port,
+                service,
+            } => grpc::probe(host, *port, service, timeout).await,
             Self::Unsupported(why) => Outcome::Error(why.clone()),
         }
     }
@@ -351,10 +370,18 @@ mod tests {
             json!({"httpGet": {"port": 443, "scheme": "HTTPS"}}),
             Some("10.88.0.5")
         ));
-        assert!(unsupported(
-            json!({"grpc": {"port": 9000}}),
-            Some("10.88.0.5")
-        ));
+        assert_eq!(
+            handler(
+                json!({"grpc": {"port": 9000, "service": "app"}}),
+                Some("10.88.0.5")
+            ),
+            Handler::Grpc {
+                host: "10.88.0.5".into(),
+                port: 9000,
+                service: "app".into()
+            }
+        );
+        assert!(unsupported(json!({"grpc": {"port": 0}}), Some("10.88.0.5")));
     }
 
     #[test]
