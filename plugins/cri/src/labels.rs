@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use k8s_openapi::api::core::v1::{Container, LifecycleHandler, Pod};
+use k8s_openapi::api::core::v1::{Container, ContainerPort, LifecycleHandler, Pod};
 use serde::Serialize;
 
 /// The pod's name (label on sandboxes and containers).
@@ -206,6 +206,8 @@ pub struct ContainerAnnotations {
     pub deletion_grace_period_seconds: Option<i64>,
     pub termination_grace_period_seconds: Option<i64>,
     pub pre_stop: Option<LifecycleHandler>,
+    /// For a preStop httpGet hook's named port.
+    pub ports: Option<Vec<ContainerPort>>,
     pub role: Option<ContainerRole>,
 }
 
@@ -223,11 +225,34 @@ impl ContainerAnnotations {
             pre_stop: annotations
                 .get(CONTAINER_PRE_STOP_HANDLER)
                 .and_then(|json| serde_json::from_str(json).ok()),
+            ports: annotations
+                .get(CONTAINER_PORTS)
+                .and_then(|json| serde_json::from_str(json).ok()),
             role: match annotations.get(CONTAINER_ROLE).map(String::as_str) {
                 Some("init") => Some(ContainerRole::Init),
                 Some("regular") => Some(ContainerRole::Regular),
                 _ => None,
             },
+        }
+    }
+}
+
+impl ContainerAnnotations {
+    /// As much of the spec of container `name` as stopping it needs
+    /// (`restoreSpecsFromContainerLabels`): its ports, termination-message
+    /// path and preStop hook.
+    pub fn restored_container(&self, name: &str) -> Container {
+        Container {
+            name: name.to_owned(),
+            ports: self.ports.clone(),
+            termination_message_path: self.termination_message_path.clone(),
+            lifecycle: self.pre_stop.clone().map(|pre_stop| {
+                k8s_openapi::api::core::v1::Lifecycle {
+                    pre_stop: Some(pre_stop),
+                    ..Default::default()
+                }
+            }),
+            ..Container::default()
         }
     }
 }
@@ -333,6 +358,10 @@ mod tests {
         assert_eq!(parsed.deletion_grace_period_seconds, Some(5));
         assert_eq!(parsed.termination_grace_period_seconds, Some(30));
         assert_eq!(parsed.role, Some(ContainerRole::Regular));
+        assert_eq!(
+            parsed.ports.as_deref().map(|p| p[0].container_port),
+            Some(80)
+        );
         let pre_stop = parsed.pre_stop.expect("preStop handler");
         assert_eq!(
             pre_stop.exec.and_then(|e| e.command),

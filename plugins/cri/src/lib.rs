@@ -8,12 +8,15 @@
 //! it made ([`labels`]). The decisions are pure functions over data, tested
 //! without a runtime: pod spec to CRI configuration ([`spec`]), CRI state
 //! to pod status ([`status`]), and whether and when to restart a container
-//! ([`restart`], [`backoff`]). [`cri`] connects to the runtime.
+//! ([`restart`], [`backoff`]). [`cri`] connects to the runtime; [`hooks`]
+//! runs postStart and preStop handlers; [`termination`] reads termination
+//! messages back.
 
 pub mod backoff;
 pub mod config;
 pub mod credentials;
 pub mod cri;
+pub mod hooks;
 pub mod images;
 pub mod labels;
 pub mod logs;
@@ -28,6 +31,7 @@ pub mod spec;
 pub mod stats;
 pub mod status;
 pub mod streaming;
+pub mod termination;
 pub mod volumes;
 
 pub use config::{Config, ConfigError};

@@ -36,8 +36,16 @@ pub fn request_path(path: &str) -> String {
     }
 }
 
-/// The request bytes for `target`.
+/// The User-Agent of probe requests.
+pub const PROBE_AGENT: &str = "kube-probe/vk-cri-plugin";
+
+/// The request bytes for `target`, as a probe sends them.
 pub fn request(target: &Target) -> Vec<u8> {
+    request_as(target, PROBE_AGENT)
+}
+
+/// The request bytes for `target` with `user_agent` unless a header sets one.
+pub fn request_as(target: &Target, user_agent: &str) -> Vec<u8> {
     let has = |name: &str| {
         target
             .headers
@@ -54,7 +62,7 @@ pub fn request(target: &Target) -> Vec<u8> {
         text.push_str(&format!("Host: {host}\r\n"));
     }
     if !has("User-Agent") {
-        text.push_str("User-Agent: kube-probe/vk-cri-plugin\r\n");
+        text.push_str(&format!("User-Agent: {user_agent}\r\n"));
     }
     if !has("Accept") {
         text.push_str("Accept: */*\r\n");
@@ -93,7 +101,7 @@ pub fn outcome_of_status(code: u16, target: &Target) -> Outcome {
 }
 
 pub async fn probe(target: &Target, timeout: Duration) -> Outcome {
-    match tokio::time::timeout(timeout, exchange(target)).await {
+    match tokio::time::timeout(timeout, exchange(target, PROBE_AGENT)).await {
         Ok(Ok(code)) => outcome_of_status(code, target),
         Ok(Err(error)) => Outcome::Failure(format!(
             "Get \"http://{}:{}{}\": {error}",
@@ -106,10 +114,11 @@ pub async fn probe(target: &Target, timeout: Duration) -> Outcome {
     }
 }
 
-/// Sends the request and reads the status line.
-async fn exchange(target: &Target) -> std::io::Result<u16> {
+/// Sends the request and reads the status line (no timeout: the caller
+/// bounds it).
+pub async fn exchange(target: &Target, user_agent: &str) -> std::io::Result<u16> {
     let mut stream = TcpStream::connect((target.host.as_str(), target.port)).await?;
-    stream.write_all(&request(target)).await?;
+    stream.write_all(&request_as(target, user_agent)).await?;
     let mut head = Vec::with_capacity(256);
     let mut buffer = [0_u8; 1024];
     loop {

@@ -5,6 +5,7 @@
 //! managed-by label, so after a restart it adopts its running containers.
 
 mod events;
+mod hooks;
 mod probing;
 mod pulling;
 mod refresh;

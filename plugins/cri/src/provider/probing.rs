@@ -9,7 +9,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use k8s_cri::v1::{ContainerState, ExecSyncRequest, StopContainerRequest};
+use k8s_cri::v1::ContainerState;
 use k8s_openapi::api::core::v1::{Container, Pod, Probe};
 use k8s_openapi::jiff::Timestamp;
 use tokio::task::AbortHandle;
@@ -169,9 +169,9 @@ impl Inner {
     }
 
     /// Kills every running container of `pod` whose liveness or startup
-    /// probe failed: preStop `exec` hook, then `StopContainer` with the
-    /// probe's `terminationGracePeriodSeconds`, else the pod's (at least
-    /// 2 s after the hook). True when one was killed.
+    /// probe failed: preStop hook, then `StopContainer` with the probe's
+    /// `terminationGracePeriodSeconds`, else the pod's (at least 2 s after
+    /// the hook). True when one was killed.
     pub(super) async fn kill_unhealthy(&self, pod: &Pod, snapshot: &PodSnapshot) -> bool {
         let mut killed = false;
         for container in pod.spec.iter().flat_map(|s| s.containers.iter()) {
@@ -209,55 +209,26 @@ impl Inner {
                 kind.as_str(),
                 if restarts { ", will be restarted" } else { "" }
             );
-            if let Some(uid) = pod.metadata.uid.as_deref() {
-                let note = format!(
-                    "Container {} failed {} probe{}",
-                    container.name,
-                    kind.as_str(),
-                    if restarts { ", will be restarted" } else { "" }
-                );
-                self.report(
-                    uid,
-                    PodEvent::normal("Killing", note).about(&container.name),
-                );
-            }
-            self.kill_container(&instance.id, container, grace).await;
+            let note = format!(
+                "Container {} failed {} probe{}",
+                container.name,
+                kind.as_str(),
+                if restarts { ", will be restarted" } else { "" }
+            );
+            let pod_ip = self.pod_ip(pod.metadata.uid.as_deref().unwrap_or_default());
+            // The kill records the Killing event with this note.
+            self.kill_container(
+                pod,
+                &instance.id,
+                container,
+                grace,
+                pod_ip.as_deref(),
+                &note,
+            )
+            .await;
             killed = true;
         }
         killed
-    }
-
-    async fn kill_container(&self, id: &str, container: &Container, grace: i64) {
-        let mut runtime = self.runtime.runtime.clone();
-        let killing = std::time::Instant::now();
-        let pre_stop = container
-            .lifecycle
-            .as_ref()
-            .and_then(|l| l.pre_stop.as_ref())
-            .and_then(|h| h.exec.as_ref())
-            .and_then(|e| e.command.clone())
-            .filter(|c| !c.is_empty());
-        if let Some(cmd) = pre_stop.filter(|_| grace > 0)
-            && let Err(status) = runtime
-                .exec_sync(ExecSyncRequest {
-                    container_id: id.to_owned(),
-                    cmd,
-                    timeout: grace,
-                })
-                .await
-        {
-            tracing::warn!(container = %id, error = %status.message(), "preStop hook failed");
-        }
-        let left = grace - i64::try_from(killing.elapsed().as_secs()).unwrap_or(0);
-        if let Err(status) = runtime
-            .stop_container(StopContainerRequest {
-                container_id: id.to_owned(),
-                timeout: left.max(2),
-            })
-            .await
-        {
-            tracing::warn!(container = %id, error = %status.message(), "StopContainer failed");
-        }
     }
 }
 

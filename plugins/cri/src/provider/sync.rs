@@ -16,10 +16,9 @@ use std::time::Duration;
 
 use k8s_cri::v1::{
     ContainerFilter, ContainerState, ContainerStatusRequest, CreateContainerRequest,
-    ExecSyncRequest, ListContainersRequest, ListPodSandboxRequest, PodSandboxConfig,
-    PodSandboxFilter, PodSandboxState, PodSandboxStatusRequest, RemoveContainerRequest,
-    RemovePodSandboxRequest, RunPodSandboxRequest, StartContainerRequest, StopContainerRequest,
-    StopPodSandboxRequest,
+    ListContainersRequest, ListPodSandboxRequest, PodSandboxConfig, PodSandboxFilter,
+    PodSandboxState, PodSandboxStatusRequest, RemoveContainerRequest, RemovePodSandboxRequest,
+    RunPodSandboxRequest, StartContainerRequest, StopPodSandboxRequest,
 };
 use k8s_openapi::api::core::v1::{Container, Pod};
 use tracing::Instrument as _;
@@ -28,6 +27,7 @@ use vk_plugin_sdk::PodEvent;
 
 use super::{Inner, events, now, store};
 use crate::backoff::{StartDecision, backoff_key, backoff_message};
+use crate::hooks::POST_START_HOOK_ERROR;
 use crate::labels::{self, ContainerAnnotations, ContainerRole, PodIdentity};
 use crate::paths;
 use crate::restart::pod_actions;
@@ -47,6 +47,8 @@ enum SyncFailure {
     },
     #[error("{0}")]
     Build(#[from] crate::spec::BuildError),
+    #[error("postStart hook: {0}")]
+    PostStartHook(String),
     #[error("{what}")]
     Io {
         what: String,
@@ -203,6 +205,15 @@ impl Inner {
                     .await
                 {
                     Ok(reply) => match reply.into_inner().status {
+                        Some(status) if state(&status) == ContainerState::ContainerExited => {
+                            // Final: its termination message is read once
+                            // (file, or log fallback) and cached with it.
+                            let status = with_termination_message(status).await;
+                            if let Ok(mut cache) = self.exited.lock() {
+                                cache.insert(status.id.clone(), status.clone());
+                            }
+                            status
+                        }
                         Some(status) => status,
                         None => continue,
                     },
@@ -210,11 +221,6 @@ impl Inner {
                     Err(status) => return Err(runtime_error("ContainerStatus")(status)),
                 },
             };
-            if state(&status) == ContainerState::ContainerExited
-                && let Ok(mut cache) = self.exited.lock()
-            {
-                cache.insert(status.id.clone(), status.clone());
-            }
             snapshots.entry(uid).or_default().containers.push(status);
         }
         if let Ok(mut cache) = self.exited.lock() {
@@ -602,11 +608,23 @@ impl Inner {
             "Started",
             format!("Started container {}", container.name),
         ));
+        // As the kubelet's startContainer: the hook runs before the sync
+        // ends, so the status shows the container running only after it.
+        if let Err(message) = self.post_start(pod, container, &id, pod_ips).await {
+            return Err((
+                SyncError {
+                    reason: POST_START_HOOK_ERROR.into(),
+                    message: message.clone(),
+                },
+                SyncFailure::PostStartHook(message),
+            ));
+        }
         Ok(None)
     }
 
-    /// Stops a deleted pod: preStop exec hooks, then every container with
-    /// the rest of the grace period, reports the stopped status, then
+    /// Stops a deleted pod: every running container in parallel, each with
+    /// its preStop hook and then `StopContainer` with the rest of the grace
+    /// period, reports the stopped status, then
     /// removes the sandboxes, the pod's state and forgets it.
     pub(super) async fn terminate(
         self: Arc<Self>,
@@ -627,46 +645,50 @@ impl Inner {
                 }
             }
         };
+        let pod = Arc::new(
+            self.pods()
+                .get(&uid)
+                .map(|e| e.pod.clone())
+                .unwrap_or_default(),
+        );
+        let pod_ip = self.pod_ip(&uid);
         let mut stops = tokio::task::JoinSet::new();
-        for container in snapshot
+        for instance in snapshot
             .containers
             .iter()
             .filter(|c| state(c) == ContainerState::ContainerRunning)
         {
-            let mut runtime = self.runtime.runtime.clone();
-            let id = container.id.clone();
-            let pre_stop = ContainerAnnotations::parse(&container.annotations)
-                .pre_stop
-                .and_then(|h| h.exec)
-                .and_then(|e| e.command)
-                .filter(|c| !c.is_empty());
+            let name = crate::snapshot::container_name(instance).unwrap_or_default();
+            // The spec's hooks; the annotations' when the spec no longer
+            // has the container (`restoreSpecsFromContainerLabels`).
+            let container = pod
+                .spec
+                .iter()
+                .flat_map(|s| {
+                    s.containers
+                        .iter()
+                        .chain(s.init_containers.iter().flatten())
+                })
+                .find(|c| c.name == name)
+                .cloned()
+                .unwrap_or_else(|| {
+                    ContainerAnnotations::parse(&instance.annotations).restored_container(name)
+                });
+            let this = self.clone();
+            let pod = pod.clone();
+            let pod_ip = pod_ip.clone();
+            let id = instance.id.clone();
             stops.spawn(async move {
-                // The grace period counts from the kill, hook included.
-                let killing = std::time::Instant::now();
-                if let Some(cmd) = pre_stop {
-                    let outcome = runtime
-                        .exec_sync(ExecSyncRequest {
-                            container_id: id.clone(),
-                            cmd,
-                            timeout: grace_seconds.max(1),
-                        })
-                        .await;
-                    if let Err(status) = outcome {
-                        tracing::warn!(container = %id, error = %status.message(), "preStop hook failed");
-                    }
-                }
-                let left = grace_seconds - i64::try_from(killing.elapsed().as_secs()).unwrap_or(0);
-                // The kubelet gives at least 2 s after the hook.
-                let timeout = if grace_seconds == 0 { 0 } else { left.max(2) };
-                if let Err(status) = runtime
-                    .stop_container(StopContainerRequest {
-                        container_id: id.clone(),
-                        timeout,
-                    })
-                    .await
-                {
-                    tracing::warn!(container = %id, error = %status.message(), "StopContainer failed");
-                }
+                let why = format!("Stopping container {}", container.name);
+                this.kill_container(
+                    &pod,
+                    &id,
+                    &container,
+                    grace_seconds,
+                    pod_ip.as_deref(),
+                    &why,
+                )
+                .await;
             });
         }
         while stops.join_next().await.is_some() {}
@@ -725,6 +747,21 @@ impl Inner {
             }
         }
     }
+}
+
+/// `status` with its termination message added (file reads, off the
+/// async threads).
+async fn with_termination_message(
+    status: k8s_cri::v1::ContainerStatus,
+) -> k8s_cri::v1::ContainerStatus {
+    let fallback = status.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut status = status;
+        crate::termination::add_termination_message(&mut status);
+        status
+    })
+    .await
+    .unwrap_or(fallback)
 }
 
 fn make_dir(path: &std::path::Path, mode: u32) -> std::io::Result<()> {
