@@ -83,6 +83,16 @@ pub struct Cli {
     #[arg(long, env = "VK_KUBE_API_BURST", default_value_t = 200)]
     pub kube_api_burst: u32,
 
+    /// Sustained Event writes per second, paced apart from the other
+    /// requests so events never delay pod status (the kubelet's --event-qps).
+    #[arg(long, env = "VK_EVENT_QPS", default_value_t = 50.0)]
+    pub event_qps: f32,
+
+    /// Event writes allowed in a burst above --event-qps (the kubelet's
+    /// --event-burst).
+    #[arg(long, env = "VK_EVENT_BURST", default_value_t = 100)]
+    pub event_burst: u32,
+
     /// Pods worked on at once; work on one pod is always serialized.
     #[arg(long, env = "VK_POD_SYNC_WORKERS", default_value_t = 32)]
     pub pod_sync_workers: usize,
@@ -252,6 +262,8 @@ pub struct Config {
     pub node_name: String,
     pub supervisor: SupervisorConfig,
     pub kube: KubeOptions,
+    /// The same API server, paced for Event writes.
+    pub events: KubeOptions,
     pub node: NodeOptions,
     pub pods: PodOptions,
     pub kubelet_api: ApiOptions,
@@ -299,13 +311,17 @@ impl Cli {
                 self.max_token_expiration,
             ));
         }
-        if self.kube_api_qps.is_nan() || self.kube_api_qps <= 0.0 {
-            return Err(ConfigError::Zero {
-                flag: "kube-api-qps",
-            });
+        for (flag, qps) in [
+            ("kube-api-qps", self.kube_api_qps),
+            ("event-qps", self.event_qps),
+        ] {
+            if qps.is_nan() || qps <= 0.0 {
+                return Err(ConfigError::Zero { flag });
+            }
         }
         for (flag, value) in [
             ("kube-api-burst", self.kube_api_burst as usize),
+            ("event-burst", self.event_burst as usize),
             ("pod-sync-workers", self.pod_sync_workers),
         ] {
             if value == 0 {
@@ -355,6 +371,11 @@ impl Cli {
                 kubeconfig: self.kubeconfig.as_deref().map(absolute),
                 qps: self.kube_api_qps,
                 burst: self.kube_api_burst,
+            },
+            events: KubeOptions {
+                kubeconfig: self.kubeconfig.as_deref().map(absolute),
+                qps: self.event_qps,
+                burst: self.event_burst,
             },
             node: NodeOptions {
                 name: node_name.clone(),
@@ -652,5 +673,25 @@ mod tests {
             error.to_string(),
             "--plugin /nonexistent/plugin: no such file"
         );
+    }
+
+    #[test]
+    fn event_pacing_must_be_positive() {
+        for (flag, value) in [("--event-qps", "0"), ("--event-burst", "0")] {
+            let cli = Cli::parse_from([
+                "vk-host",
+                "--plugin",
+                "/bin/true",
+                "--node-name",
+                "vk",
+                flag,
+                value,
+            ]);
+            let error = cli.into_config().expect_err(flag);
+            assert_eq!(error.to_string(), format!("{flag} must be more than zero"));
+        }
+        let cli = Cli::parse_from(["vk-host", "--plugin", "/bin/true", "--node-name", "vk"]);
+        let config = cli.into_config().expect("defaults");
+        assert_eq!((config.events.qps, config.events.burst), (50.0, 100));
     }
 }

@@ -70,7 +70,12 @@ pub async fn run(config: Config) -> Result<(), RunError> {
 
     let controllers = root.child_token();
     let mut core: JoinSet<Result<(), RunError>> = JoinSet::new();
-    let events = Events::new(client.clone(), &config.node_name);
+    // Events get their own pacing (the kubelet's --event-qps), so a plugin's
+    // pod events never hold back status writes.
+    let events = Events::new(
+        crate::kube::connect(&config.events).await?,
+        &config.node_name,
+    );
     let node = node::run(
         // Lease and status never wait behind pod work in the paced client.
         crate::kube::connect_unpaced(&config.kube).await?,
