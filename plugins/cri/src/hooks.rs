@@ -36,7 +36,7 @@ pub const FAILED_POST_START_HOOK: &str = "FailedPostStartHook";
 pub enum Hook {
     Exec(Vec<String>),
     /// `path` as the spec writes it (for the message); the target, or why
-    /// there is none (HTTPS, an unknown named port, no pod IP).
+    /// there is none (an unknown scheme or named port, no pod IP).
     Http {
         path: String,
         target: Result<http::Target, String>,
@@ -64,12 +64,7 @@ impl Hook {
         if let Some(get) = &handler.http_get {
             let path = get.path.clone().unwrap_or_default();
             let target = || -> Result<http::Target, String> {
-                let scheme = get.scheme.as_deref().unwrap_or("HTTP");
-                if !scheme.eq_ignore_ascii_case("HTTP") {
-                    return Err(format!(
-                        "httpGet scheme {scheme} is not supported by vk-cri-plugin (HTTP only)"
-                    ));
-                }
+                let tls = http::is_tls(get.scheme.as_deref())?;
                 let host = get
                     .host
                     .clone()
@@ -82,6 +77,7 @@ impl Hook {
                     port => resolve_port(port, container)?,
                 };
                 Ok(http::Target {
+                    tls,
                     host,
                     port,
                     path: http::request_path(&path),
@@ -154,7 +150,7 @@ impl Hook {
                 let outcome = match target {
                     Ok(target) => {
                         let get = http::exchange(target, HOOK_AGENT);
-                        let url = format!("http://{}:{}{}", target.host, target.port, target.path);
+                        let url = target.url();
                         match tokio::time::timeout(HTTP_HOOK_DEADLINE, get).await {
                             Ok(Ok(_status)) => Ok(()),
                             Ok(Err(error)) => Err(format!("Get \"{url}\": {error}")),
@@ -283,6 +279,7 @@ mod tests {
                     port: 8080,
                     path: "/hook".into(),
                     headers: vec![("X".into(), "1".into())],
+                    tls: false,
                 }),
             }
         );
@@ -305,7 +302,7 @@ mod tests {
             Some("10.0.0.7")
         ));
         assert!(unresolved(
-            json!({"httpGet": {"port": 443, "scheme": "HTTPS"}}),
+            json!({"httpGet": {"port": 443, "scheme": "GOPHER"}}),
             Some("10.0.0.7")
         ));
         assert_eq!(
@@ -372,6 +369,7 @@ mod tests {
                 port,
                 path: "/stop".into(),
                 headers: Vec::new(),
+                tls: false,
             }),
         };
         let channel = tonic::transport::Endpoint::from_static("http://127.0.0.1:1").connect_lazy();

@@ -1,16 +1,17 @@
-//! httpGet probes: a plain HTTP/1.1 `GET` to the host (the pod IP by
-//! default; the node's for hostNetwork pods) within `timeoutSeconds`, with
-//! the probe's headers (`User-Agent: kube-probe/...` and `Accept: */*`
-//! unless given). A status from 200 to 399 succeeds; anything else,
-//! including a connection that fails or times out, fails. Redirects are not
-//! followed (a 3xx succeeds), HTTPS is not supported.
+//! httpGet probes: an HTTP/1.1 `GET` to the host (the pod IP by default;
+//! the node's for hostNetwork pods) within `timeoutSeconds`, with the
+//! probe's headers (`User-Agent: kube-probe/...` and `Accept: */*` unless
+//! given); over TLS for `scheme: HTTPS`, without checking the certificate
+//! ([`super::insecure_tls`]), as the kubelet. A status from 200 to 399
+//! succeeds; anything else, including a connection that fails or times
+//! out, fails. Redirects are not followed (a 3xx succeeds).
 
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
-use super::Outcome;
+use super::{Outcome, insecure_tls};
 
 /// The most of the response read to find the status line.
 const MAX_HEAD: usize = 10 * 1024;
@@ -24,6 +25,32 @@ pub struct Target {
     pub path: String,
     /// `httpHeaders`, in order.
     pub headers: Vec<(String, String)>,
+    /// `scheme: HTTPS`.
+    pub tls: bool,
+}
+
+impl Target {
+    /// The URL, as the kubelet's messages show it.
+    pub fn url(&self) -> String {
+        let scheme = if self.tls { "https" } else { "http" };
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        format!("{scheme}://{host}:{}{}", self.port, self.path)
+    }
+}
+
+/// Whether an httpGet `scheme` is HTTPS; Err for one that is neither.
+pub fn is_tls(scheme: Option<&str>) -> Result<bool, String> {
+    match scheme.unwrap_or("HTTP") {
+        s if s.eq_ignore_ascii_case("HTTP") => Ok(false),
+        s if s.eq_ignore_ascii_case("HTTPS") => Ok(true),
+        other => Err(format!(
+            "httpGet scheme {other:?} is neither HTTP nor HTTPS"
+        )),
+    }
 }
 
 /// The request path of a probe `path`: `/` when empty, else with a
@@ -94,8 +121,8 @@ pub fn outcome_of_status(code: u16, target: &Target) -> Outcome {
         Outcome::Success
     } else {
         Outcome::Failure(format!(
-            "HTTP probe failed with statuscode: {code} (GET http://{}:{}{})",
-            target.host, target.port, target.path
+            "HTTP probe failed with statuscode: {code} (GET {})",
+            target.url()
         ))
     }
 }
@@ -103,13 +130,10 @@ pub fn outcome_of_status(code: u16, target: &Target) -> Outcome {
 pub async fn probe(target: &Target, timeout: Duration) -> Outcome {
     match tokio::time::timeout(timeout, exchange(target, PROBE_AGENT)).await {
         Ok(Ok(code)) => outcome_of_status(code, target),
-        Ok(Err(error)) => Outcome::Failure(format!(
-            "Get \"http://{}:{}{}\": {error}",
-            target.host, target.port, target.path
-        )),
+        Ok(Err(error)) => Outcome::Failure(format!("Get \"{}\": {error}", target.url())),
         Err(_) => Outcome::Failure(format!(
-            "Get \"http://{}:{}{}\": context deadline exceeded",
-            target.host, target.port, target.path
+            "Get \"{}\": context deadline exceeded",
+            target.url()
         )),
     }
 }
@@ -117,8 +141,21 @@ pub async fn probe(target: &Target, timeout: Duration) -> Outcome {
 /// Sends the request and reads the status line (no timeout: the caller
 /// bounds it).
 pub async fn exchange(target: &Target, user_agent: &str) -> std::io::Result<u16> {
-    let mut stream = TcpStream::connect((target.host.as_str(), target.port)).await?;
-    stream.write_all(&request_as(target, user_agent)).await?;
+    let tcp = TcpStream::connect((target.host.as_str(), target.port)).await?;
+    let request = request_as(target, user_agent);
+    if target.tls {
+        read_status(insecure_tls::connect(&target.host, tcp).await?, &request).await
+    } else {
+        read_status(tcp, &request).await
+    }
+}
+
+/// Writes `request` on `stream` and reads the response's status code.
+async fn read_status<S>(mut stream: S, request: &[u8]) -> std::io::Result<u16>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    stream.write_all(request).await?;
     let mut head = Vec::with_capacity(256);
     let mut buffer = [0_u8; 1024];
     loop {
@@ -150,6 +187,7 @@ mod tests {
             port,
             path: "/healthz?x=1".into(),
             headers: vec![("X-Probe".into(), "yes".into())],
+            tls: false,
         }
     }
 
@@ -252,5 +290,68 @@ mod tests {
             Outcome::Failure(m) if m.contains("deadline")
         ));
         server.abort();
+    }
+
+    /// An HTTPS server with a self-signed certificate answering `status`.
+    async fn tls_server(status: u16) -> u16 {
+        use std::sync::Arc;
+        let key = rcgen::KeyPair::generate().expect("a key");
+        let cert = rcgen::CertificateParams::new(vec!["pod.invalid".to_owned()])
+            .expect("params")
+            .self_signed(&key)
+            .expect("a certificate");
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![cert.der().clone()],
+            rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+        )
+        .expect("a server config");
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        tokio::spawn(async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    let Ok(mut tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
+                    let mut buffer = [0_u8; 1024];
+                    let _ = tls.read(&mut buffer).await;
+                    let reply = format!("HTTP/1.1 {status} X\r\nContent-Length: 0\r\n\r\n");
+                    let _ = tls.write_all(reply.as_bytes()).await;
+                    let _ = tls.shutdown().await;
+                });
+            }
+        });
+        port
+    }
+
+    #[tokio::test]
+    async fn https_skips_certificate_checks_as_the_kubelet() {
+        let second = Duration::from_secs(2);
+        let ok = Target {
+            tls: true,
+            ..target(tls_server(200).await)
+        };
+        assert_eq!(probe(&ok, second).await, Outcome::Success);
+        let failing = Target {
+            tls: true,
+            ..target(tls_server(503).await)
+        };
+        assert!(matches!(
+            probe(&failing, second).await,
+            Outcome::Failure(message) if message.contains("statuscode: 503 (GET https://127.0.0.1:")
+        ));
+        assert_eq!(is_tls(Some("https")), Ok(true));
+        assert_eq!(is_tls(None), Ok(false));
+        assert!(is_tls(Some("FTP")).is_err());
     }
 }

@@ -8,6 +8,7 @@
 pub mod exec;
 pub mod grpc;
 pub mod http;
+pub mod insecure_tls;
 pub mod tcp;
 pub mod worker;
 
@@ -110,7 +111,7 @@ pub enum Handler {
         port: u16,
         service: String,
     },
-    /// Cannot be run (HTTPS, an unknown named port, no pod IP): every
+    /// Cannot be run (an unknown scheme or named port, no pod IP): every
     /// run is an `Error`, so the result never changes from its initial one.
     Unsupported(String),
 }
@@ -130,13 +131,9 @@ impl Handler {
                 return Ok(Self::Exec(exec.command.clone().unwrap_or_default()));
             }
             if let Some(get) = &probe.http_get {
-                let scheme = get.scheme.as_deref().unwrap_or("HTTP");
-                if !scheme.eq_ignore_ascii_case("HTTP") {
-                    return Err(format!(
-                        "httpGet scheme {scheme} is not supported by vk-cri-plugin (HTTP only)"
-                    ));
-                }
+                let tls = http::is_tls(get.scheme.as_deref())?;
                 return Ok(Self::Http(http::Target {
+                    tls,
                     host: host_or_pod(get.host.as_ref())?,
                     port: port_number(&get.port, container)?,
                     path: http::request_path(get.path.as_deref().unwrap_or_default()),
@@ -348,6 +345,7 @@ mod tests {
                 port: 8080,
                 path: "/healthz".into(),
                 headers: vec![("X-A".into(), "b".into())],
+                tls: false,
             })
         );
         assert_eq!(
@@ -366,8 +364,15 @@ mod tests {
             Some("10.88.0.5")
         ));
         assert!(unsupported(json!({"tcpSocket": {"port": 80}}), None));
+        assert!(matches!(
+            handler(
+                json!({"httpGet": {"port": 443, "scheme": "HTTPS"}}),
+                Some("10.88.0.5")
+            ),
+            Handler::Http(http::Target { tls: true, .. })
+        ));
         assert!(unsupported(
-            json!({"httpGet": {"port": 443, "scheme": "HTTPS"}}),
+            json!({"httpGet": {"port": 443, "scheme": "FTP"}}),
             Some("10.88.0.5")
         ));
         assert_eq!(
