@@ -319,6 +319,8 @@ cmd_up() {
     for tar in "$images/pause.tar" "$images/busybox.tar"; do
         ctr -a "$VK_CRI_SOCKET" -n k8s.io images import "$tar" >/dev/null
     done
+    # A second name for the same busybox, for tests that change a pod's image.
+    ctr -a "$VK_CRI_SOCKET" -n k8s.io images tag "$IMAGE_REPO/busybox:1" "$IMAGE_REPO/busybox:2" >/dev/null
     trap - EXIT
     log "up in $(( ($(date +%s%N) - started) / 1000000 )) ms: containerd pid $VK_CRI_CONTAINERD_PID, socket $VK_CRI_SOCKET, network $VK_CRI_CNI_NETWORK ($VK_CRI_POD_SUBNET on $VK_CRI_CNI_BRIDGE)"
     log "stop it with: scripts/cri-env.sh down $dir"

@@ -1666,7 +1666,8 @@ while true; do i=0; while [ $i -lt 3000 ]; do i=$((i+1)); done; sleep 1; done\"]
 /// ErrImagePull or ImagePullBackOff; with a `kubernetes.io/dockerconfigjson`
 /// secret in `imagePullSecrets` the pod pulls and runs. The kubelet's
 /// events (`Pulling`, `Pulled`, `Failed`, `Created`, `Started`) show in
-/// `kubectl get events` and `kubectl describe pod`.
+/// `kubectl get events` and `kubectl describe pod`. Then `kubectl set
+/// image` restarts a running container with the new image.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn cri_plugin_pulls_with_image_pull_secrets_and_reports_events() {
     let test_started = Instant::now();
@@ -1845,6 +1846,78 @@ stringData:
         "kubectl describe pod private:\n{described}"
     );
     eprintln!("pulls: events: {:?}", test_started.elapsed());
+
+    // `kubectl set image` on a running pod: the container is stopped and
+    // started again with the new image, even under restartPolicy Never.
+    apply(
+        cluster,
+        &pod(
+            &node,
+            "retag",
+            &format!(
+                "  terminationGracePeriodSeconds: 1
+  restartPolicy: Never
+  containers:
+  - name: main
+    image: {BUSYBOX}
+    imagePullPolicy: IfNotPresent
+    command: [\"sleep\", \"3600\"]
+"
+            ),
+        ),
+    )
+    .await;
+    wait_pod(
+        cluster,
+        &node,
+        "retag",
+        "Running",
+        Duration::from_secs(60),
+        |p| phase(p) == "Running",
+    )
+    .await;
+    let second = BUSYBOX.replace(":1", ":2");
+    cluster
+        .kubectl(&[
+            "set",
+            "image",
+            "pod/retag",
+            &format!("main={second}"),
+            "-n",
+            &ns,
+        ])
+        .await
+        .success();
+    let retagged = wait_pod(
+        cluster,
+        &node,
+        "retag",
+        "running again with the new image",
+        Duration::from_secs(60),
+        |p| {
+            let main = container_of(p);
+            phase(p) == "Running"
+                && main["restartCount"] == 1
+                && main["image"] == second.as_str()
+                && main["state"]["running"].is_object()
+        },
+    )
+    .await;
+    assert_eq!(
+        container_of(&retagged)["lastState"]["terminated"]["exitCode"],
+        137,
+        "sleep ignores SIGTERM: killed at the 1 s grace: {retagged}"
+    );
+    let events = events_of("retag").await;
+    assert!(
+        has(
+            &events,
+            "Killing",
+            "Container main definition changed, will be restarted"
+        ),
+        "events: {events:?}"
+    );
+    eprintln!("pulls: set image: {:?}", test_started.elapsed());
 
     drop(node);
     drop(registry);

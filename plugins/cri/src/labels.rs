@@ -41,6 +41,9 @@ pub const CONTAINER_PORTS: &str = "io.kubernetes.container.ports";
 /// Ours: "init" for init containers, "regular" otherwise, so the role of a
 /// container is known without the spec.
 pub const CONTAINER_ROLE: &str = "cri.vk-host.io/container-role";
+/// The image the container's spec named when this instance was created: a
+/// different one now (`kubectl set image`) makes the plugin restart it.
+pub const CONTAINER_SPEC_IMAGE: &str = "cri.vk-host.io/spec-image";
 
 /// Who a pod is, as read from its labels.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -167,6 +170,10 @@ pub fn container_annotations(
                 .unwrap_or_else(|| "File".into()),
         ),
         (CONTAINER_ROLE.to_owned(), role.as_str().to_owned()),
+        (
+            CONTAINER_SPEC_IMAGE.to_owned(),
+            container.image.clone().unwrap_or_default(),
+        ),
     ]);
     if let Some(seconds) = pod.metadata.deletion_grace_period_seconds {
         annotations.insert(POD_DELETION_GRACE_PERIOD.to_owned(), seconds.to_string());
@@ -209,6 +216,9 @@ pub struct ContainerAnnotations {
     /// For a preStop httpGet hook's named port.
     pub ports: Option<Vec<ContainerPort>>,
     pub role: Option<ContainerRole>,
+    /// The spec's image at creation (absent on containers of older plugin
+    /// versions).
+    pub spec_image: Option<String>,
 }
 
 impl ContainerAnnotations {
@@ -233,6 +243,7 @@ impl ContainerAnnotations {
                 Some("regular") => Some(ContainerRole::Regular),
                 _ => None,
             },
+            spec_image: get(CONTAINER_SPEC_IMAGE),
         }
     }
 }

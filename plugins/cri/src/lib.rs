@@ -28,6 +28,7 @@ pub mod quantity;
 pub mod restart;
 pub mod snapshot;
 pub mod spec;
+pub mod spec_change;
 pub mod stats;
 pub mod status;
 pub mod streaming;

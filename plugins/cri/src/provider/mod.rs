@@ -4,6 +4,7 @@
 //! as the kubelet's PLEG and pod workers do. Everything it made carries the
 //! managed-by label, so after a restart it adopts its running containers.
 
+mod changes;
 mod events;
 mod hooks;
 mod probing;
@@ -296,7 +297,7 @@ impl Inner {
             let Some(entry) = pods.get_mut(uid) else {
                 return;
             };
-            let terminal = crate::restart::pod_actions(&entry.pod, snapshot).kill_pod
+            let terminal = crate::spec_change::actions(&entry.pod, snapshot).kill_pod
                 && !snapshot.containers.is_empty();
             let status = pod_status(&StatusInput {
                 pod: &entry.pod,

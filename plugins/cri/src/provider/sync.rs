@@ -30,10 +30,10 @@ use crate::backoff::{StartDecision, backoff_key, backoff_message};
 use crate::hooks::POST_START_HOOK_ERROR;
 use crate::labels::{self, ContainerAnnotations, ContainerRole, PodIdentity};
 use crate::paths;
-use crate::restart::pod_actions;
 use crate::snapshot::{PodSnapshot, restart_count, state, timestamp};
 use crate::spec::mounts::volume_host_paths;
 use crate::spec::{ContainerContext, SandboxContext, container_config, sandbox_config};
+use crate::spec_change;
 use crate::status::SyncError;
 
 /// Why one step of a sync failed (logged; the next relist tries again).
@@ -264,7 +264,17 @@ impl Inner {
         if self.kill_unhealthy(pod, snapshot).await {
             return Ok(true);
         }
-        let actions = pod_actions(pod, snapshot);
+        // A container stopped for a new image is started again in this same
+        // sync, as the kubelet's kill-and-start: no status in between may
+        // show it finished (under restartPolicy Never that would be final).
+        let refreshed;
+        let snapshot = if self.stop_changed(pod, snapshot).await {
+            refreshed = self.fetch_pod(uid).await?;
+            &refreshed
+        } else {
+            snapshot
+        };
+        let actions = spec_change::actions(pod, snapshot);
         if actions.kill_pod {
             let Some(sandbox) = snapshot
                 .newest_sandbox()

@@ -1,0 +1,37 @@
+//! Restarts for a changed spec ([`crate::spec_change`]): a running
+//! container whose image the spec no longer names is stopped (preStop,
+//! then the pod's grace period) with the kubelet's `Killing` event; the
+//! sync then starts it again with the new image.
+
+use k8s_openapi::api::core::v1::Pod;
+
+use super::{Inner, grace_seconds};
+use crate::snapshot::PodSnapshot;
+use crate::spec_change::running_changed;
+
+impl Inner {
+    /// Stops every container of `pod` running an outdated image; true when
+    /// one was stopped.
+    pub(super) async fn stop_changed(&self, pod: &Pod, snapshot: &PodSnapshot) -> bool {
+        let changed = running_changed(pod, snapshot);
+        if changed.is_empty() {
+            return false;
+        }
+        let uid = pod.metadata.uid.as_deref().unwrap_or_default();
+        let pod_ip = self.pod_ip(uid);
+        // A changed spec is not a deletion: the pod's own grace period.
+        let mut kept = pod.clone();
+        kept.metadata.deletion_grace_period_seconds = None;
+        let grace = grace_seconds(&kept);
+        for (container, id) in changed {
+            tracing::info!(container = %container.name, %id, "container definition changed; restarting it");
+            let why = format!(
+                "Container {} definition changed, will be restarted",
+                container.name
+            );
+            self.kill_container(pod, &id, container, grace, pod_ip.as_deref(), &why)
+                .await;
+        }
+        true
+    }
+}
