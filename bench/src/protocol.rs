@@ -186,7 +186,7 @@ async fn push_in_process(pods: usize) -> anyhow::Result<(usize, Duration)> {
             .context("no status update for 30 s")?
             .context("the status stream ended")?;
         events += 1;
-        if is_running(&update.status) {
+        if update.status.as_ref().is_some_and(is_running) {
             running.insert(update.pod.uid);
         }
     }
@@ -221,6 +221,10 @@ async fn push_over_socket(client: &PluginClient, pods: usize) -> anyhow::Result<
             .context("no status update for 30 s")??
             .context("the status stream ended")?;
         events += 1;
+        // A message with events only carries no status.
+        if event.status.is_empty() {
+            continue;
+        }
         let status: k8s_openapi::api::core::v1::PodStatus = serde_json_from(&event.status)?;
         if is_running(&status) {
             running.insert(event.pod.map(|p| p.uid).unwrap_or_default());
