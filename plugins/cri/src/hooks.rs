@@ -15,7 +15,7 @@ use k8s_openapi::api::core::v1::{Container, LifecycleHandler};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use tonic::transport::Channel;
 
-use crate::probes::http;
+use crate::probes::{self, http};
 
 /// The User-Agent of hook requests (the kubelet's `kube-lifecycle/<version>`).
 pub const HOOK_AGENT: &str = "kube-lifecycle/vk-cri-plugin";
@@ -74,7 +74,7 @@ impl Hook {
                 // An empty named port is 80 for hooks (`runHTTPHandler`).
                 let port = match &get.port {
                     IntOrString::String(name) if name.is_empty() => 80,
-                    port => resolve_port(port, container)?,
+                    port => probes::port_number(port, container)?,
                 };
                 Ok(http::Target {
                     tls,
@@ -172,30 +172,6 @@ impl Hook {
     }
 }
 
-/// A hook's port: a number, a number in a string, or the name of one of
-/// the container's ports (`resolvePort`).
-fn resolve_port(port: &IntOrString, container: &Container) -> Result<u16, String> {
-    let number = match port {
-        IntOrString::Int(n) => *n,
-        IntOrString::String(text) => match text.parse::<i32>() {
-            Ok(n) => n,
-            Err(_) => container
-                .ports
-                .iter()
-                .flatten()
-                .find(|p| p.name.as_deref() == Some(text.as_str()))
-                .map(|p| p.container_port)
-                .ok_or_else(|| {
-                    format!("couldn't find port: {text} in container {}", container.name)
-                })?,
-        },
-    };
-    u16::try_from(number)
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| format!("invalid port number: {number}"))
-}
-
 /// `Exec lifecycle hook ([cmd]) for Container "c" in Pod "p" failed - ...`
 /// (Go's `%v` of a string slice, `%q` of the output).
 pub fn exec_failure(
@@ -231,24 +207,11 @@ pub fn stop_timeout(grace: i64, hook_seconds: u64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_pods::pod_from_json;
+    use crate::test_pods::web_container;
     use serde_json::json;
 
     fn container(lifecycle: serde_json::Value) -> Container {
-        let pod = pod_from_json(json!({
-            "metadata": {"name": "p", "namespace": "n", "uid": "u"},
-            "spec": {"containers": [{
-                "name": "app",
-                "ports": [{"name": "web", "containerPort": 8080}],
-                "lifecycle": lifecycle
-            }]}
-        }));
-        pod.spec
-            .expect("a spec")
-            .containers
-            .into_iter()
-            .next()
-            .expect("one container")
+        web_container("lifecycle", lifecycle)
     }
 
     fn post_start(handler: serde_json::Value, pod_ip: Option<&str>) -> Hook {

@@ -188,9 +188,9 @@ impl Handler {
     }
 }
 
-/// A probe port: a number, or the name of one of the container's ports
-/// (`findPortByName`).
-fn port_number(port: &IntOrString, container: &Container) -> Result<u16, String> {
+/// A probe's or hook's port: a number, a number in a string, or the name
+/// of one of the container's ports (`findPortByName`, `resolvePort`).
+pub fn port_number(port: &IntOrString, container: &Container) -> Result<u16, String> {
     let number = match port {
         IntOrString::Int(n) => *n,
         IntOrString::String(name) => match name.parse::<i32>() {
@@ -304,28 +304,11 @@ impl Manager {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_pods::pod_from_json;
+    use crate::test_pods::web_container;
     use serde_json::json;
 
-    fn container(probe: serde_json::Value) -> Container {
-        let pod = pod_from_json(json!({
-            "metadata": {"name": "p", "namespace": "n", "uid": "u"},
-            "spec": {"containers": [{
-                "name": "app",
-                "ports": [{"name": "web", "containerPort": 8080}],
-                "readinessProbe": probe
-            }]}
-        }));
-        pod.spec
-            .expect("a spec")
-            .containers
-            .into_iter()
-            .next()
-            .expect("one container")
-    }
-
     fn handler(probe: serde_json::Value, pod_ip: Option<&str>) -> Handler {
-        let c = container(probe);
+        let c = web_container("readinessProbe", probe);
         Handler::of(c.readiness_probe.as_ref().expect("a probe"), &c, pod_ip)
     }
 
@@ -391,8 +374,8 @@ mod tests {
 
     #[test]
     fn started_and_ready_need_a_success_only_when_probed() {
-        let plain = container(serde_json::Value::Null);
-        let probed = container(json!({"exec": {"command": ["true"]}}));
+        let plain = web_container("readinessProbe", serde_json::Value::Null);
+        let probed = web_container("readinessProbe", json!({"exec": {"command": ["true"]}}));
         let mut results = ProbeResults::default();
         assert!(results.ready(&plain, "c1") && results.started(&plain, "c1"));
         assert!(!results.ready(&probed, "c1"));
