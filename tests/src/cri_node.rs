@@ -140,6 +140,13 @@ pub fn cri_node(cluster: &Cluster, prefix: &str, config: &str, ip: &str, port: &
     setup
 }
 
+/// [`cri_node`] with its kubelet API on 127.0.0.1 and a free port (pods
+/// reached through the API server's loopback proxy).
+pub fn loopback_cri_node(cluster: &Cluster, prefix: &str, config: &str) -> NodeSetup {
+    let port = crate::virtual_node::free_port().to_string();
+    cri_node(cluster, prefix, config, "127.0.0.1", &port)
+}
+
 /// `kubectl exec POD -- sh -c SCRIPT`, which must succeed; its stdout.
 pub async fn exec_sh(cluster: &Cluster, ns: &str, pod: &str, script: &str) -> String {
     cluster

@@ -18,9 +18,9 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpListener;
 use vk_tests::cluster::{Cluster, wait_for_ok};
 use vk_tests::cri_node::{
-    BUSYBOX, apply, container, cri_environment, cri_node, exec_sh, phase, pod, wait_pod,
+    BUSYBOX, apply, container, cri_environment, exec_sh, loopback_cri_node, phase, pod, wait_pod,
 };
-use vk_tests::virtual_node::{VirtualNode, free_port};
+use vk_tests::virtual_node::VirtualNode;
 
 /// A shell loop that ends at once on SIGTERM (busybox `sleep` as PID 1
 /// would ignore it and wait for the SIGKILL).
@@ -186,13 +186,7 @@ async fn cri_lifecycle_hooks_run_like_the_kubelets() {
     );
     let out_dir = run_dir.join("hostpath-out");
     std::fs::create_dir_all(&out_dir).expect("create the hostPath directory");
-    let setup = cri_node(
-        cluster,
-        "cri-hooks",
-        &config,
-        "127.0.0.1",
-        &free_port().to_string(),
-    );
+    let setup = loopback_cri_node(cluster, "cri-hooks", &config);
     let node = VirtualNode::start(cluster, setup).await;
     let ns = node.namespace.clone();
     let server = HookServer::start().await;
@@ -457,13 +451,7 @@ async fn cri_exit_statuses_carry_termination_messages_and_reasons() {
     let test_started = Instant::now();
     let cluster = Cluster::shared();
     let (env, run_dir, config) = cri_environment("exits", "127.0.0.1", "");
-    let setup = cri_node(
-        cluster,
-        "cri-exits",
-        &config,
-        "127.0.0.1",
-        &free_port().to_string(),
-    );
+    let setup = loopback_cri_node(cluster, "cri-exits", &config);
     let node = VirtualNode::start(cluster, setup).await;
     let ns = node.namespace.clone();
     eprintln!("exits: node ready: {:?}", test_started.elapsed());

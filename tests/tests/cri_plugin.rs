@@ -23,7 +23,7 @@ use tokio::io::AsyncBufReadExt as _;
 use vk_tests::cluster::{Cluster, Identity, wait_for_ok};
 use vk_tests::cri_node::{
     BUSYBOX, apply, condition_status, container, cri_environment, cri_node, exec_sh, get_pod,
-    phase, pod, wait_pod,
+    loopback_cri_node, phase, pod, wait_pod,
 };
 use vk_tests::port_forward::KubectlPortForward;
 use vk_tests::registry::TestRegistry;
@@ -38,13 +38,7 @@ async fn cri_plugin_runs_real_pods() {
         "127.0.0.1",
         "crash_loop_backoff_base_ms = 500\ncrash_loop_backoff_max_ms = 2000\nvolume_refresh_interval_ms = 1000\n",
     );
-    let setup = cri_node(
-        cluster,
-        "cri",
-        &config,
-        "127.0.0.1",
-        &free_port().to_string(),
-    );
+    let setup = loopback_cri_node(cluster, "cri", &config);
     let node = VirtualNode::start(cluster, setup).await;
     let ns = node.namespace.clone();
     eprintln!("node ready: {:?}", test_started.elapsed());
@@ -817,13 +811,7 @@ async fn cri_plugin_streams_exec_attach_and_port_forward() {
     let test_started = Instant::now();
     let cluster = Cluster::shared();
     let (env, _run_dir, config) = cri_environment("streams", "127.0.0.1", "");
-    let setup = cri_node(
-        cluster,
-        "cri-streams",
-        &config,
-        "127.0.0.1",
-        &free_port().to_string(),
-    );
+    let setup = loopback_cri_node(cluster, "cri-streams", &config);
     let node = VirtualNode::start(cluster, setup).await;
     let ns = node.namespace.clone();
     eprintln!("streams: node ready: {:?}", test_started.elapsed());
@@ -1068,13 +1056,7 @@ async fn cri_plugin_runs_probes() {
         "127.0.0.1",
         "crash_loop_backoff_base_ms = 500\ncrash_loop_backoff_max_ms = 2000\n",
     );
-    let setup = cri_node(
-        cluster,
-        "cri-probes",
-        &config,
-        "127.0.0.1",
-        &free_port().to_string(),
-    );
+    let setup = loopback_cri_node(cluster, "cri-probes", &config);
     let node = VirtualNode::start(cluster, setup).await;
     let ns = node.namespace.clone();
     eprintln!("probes: node ready: {:?}", test_started.elapsed());
@@ -1679,13 +1661,7 @@ async fn cri_plugin_pulls_with_image_pull_secrets_and_reports_events() {
         "s3cret",
     )
     .await;
-    let setup = cri_node(
-        cluster,
-        "cri-pulls",
-        &config,
-        "127.0.0.1",
-        &free_port().to_string(),
-    );
+    let setup = loopback_cri_node(cluster, "cri-pulls", &config);
     let node = VirtualNode::start(cluster, setup).await;
     let ns = node.namespace.clone();
     let image = format!("{}/vk-test/busybox:1", registry.address);
