@@ -1904,3 +1904,137 @@ stringData:
 fn container_of(pod: &Value) -> Value {
     container(pod, "containerStatuses", "main")
 }
+
+/// A pod's sandbox dies under it (its pause process killed with SIGKILL
+/// through `ctr`): as the kubelet after `SandboxChanged`, the plugin stops
+/// the pod's containers, runs a new sandbox, runs the init container again
+/// and restarts the main container (restartCount 1), with the
+/// `SandboxChanged` event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cri_plugin_replaces_a_dead_sandbox() {
+    use k8s_cri::v1::runtime_service_client::RuntimeServiceClient;
+    use k8s_cri::v1::{ListPodSandboxRequest, PodSandboxFilter};
+
+    let test_started = Instant::now();
+    let cluster = Cluster::shared();
+    let (env, _run_dir, config) = cri_environment("sandbox", "127.0.0.1", "");
+    let node =
+        VirtualNode::start(cluster, loopback_cri_node(cluster, "cri-sandbox", &config)).await;
+    let ns = node.namespace.clone();
+    let image = format!("    image: {BUSYBOX}\n    imagePullPolicy: IfNotPresent\n");
+    apply(
+        cluster,
+        &pod(
+            &node,
+            "phoenix",
+            &format!(
+                "  terminationGracePeriodSeconds: 1
+  volumes:
+  - name: data
+    emptyDir: {{}}
+  initContainers:
+  - name: init
+{image}    command: [\"sh\", \"-c\", \"echo run >> /data/init.log\"]
+    volumeMounts: [{{name: data, mountPath: /data}}]
+  containers:
+  - name: main
+{image}    command: [\"sleep\", \"3600\"]
+    volumeMounts: [{{name: data, mountPath: /data}}]
+"
+            ),
+        ),
+    )
+    .await;
+    let first = wait_pod(
+        cluster,
+        &node,
+        "phoenix",
+        "Running",
+        Duration::from_secs(60),
+        |p| phase(p) == "Running",
+    )
+    .await;
+    let uid = first["metadata"]["uid"].as_str().expect("a uid").to_owned();
+    let first_ip = first["status"]["podIP"].clone();
+    eprintln!(
+        "sandbox: running at {first_ip}: {:?}",
+        test_started.elapsed()
+    );
+
+    let socket = env.var("VK_CRI_SOCKET").to_owned();
+    let mut runtime = RuntimeServiceClient::new(vk_tests::cri_env::connect(&socket).await);
+    let sandboxes = runtime
+        .list_pod_sandbox(ListPodSandboxRequest {
+            filter: Some(PodSandboxFilter {
+                label_selector: [("io.kubernetes.pod.uid".to_owned(), uid.clone())].into(),
+                ..PodSandboxFilter::default()
+            }),
+        })
+        .await
+        .expect("ListPodSandbox")
+        .into_inner()
+        .items;
+    assert_eq!(sandboxes.len(), 1, "one sandbox: {sandboxes:?}");
+    let killed = std::process::Command::new("ctr")
+        .args([
+            "-a", &socket, "-n", "k8s.io", "tasks", "kill", "-s", "SIGKILL",
+        ])
+        .arg(&sandboxes[0].id)
+        .output()
+        .expect("ctr runs");
+    assert!(killed.status.success(), "ctr tasks kill: {killed:?}");
+
+    let replaced = wait_pod(
+        cluster,
+        &node,
+        "phoenix",
+        "running again in a new sandbox",
+        Duration::from_secs(60),
+        |p| {
+            let main = container(p, "containerStatuses", "main");
+            phase(p) == "Running"
+                && main["restartCount"] == 1
+                && main["state"]["running"].is_object()
+        },
+    )
+    .await;
+    eprintln!(
+        "sandbox: replaced, pod IP {}: {:?}",
+        replaced["status"]["podIP"],
+        test_started.elapsed()
+    );
+    assert_eq!(
+        exec_sh(cluster, &ns, "phoenix", "cat /data/init.log").await,
+        "run\nrun\n",
+        "the init container ran again"
+    );
+    let listed = runtime
+        .list_pod_sandbox(ListPodSandboxRequest {
+            filter: Some(PodSandboxFilter {
+                label_selector: [("io.kubernetes.pod.uid".to_owned(), uid)].into(),
+                ..PodSandboxFilter::default()
+            }),
+        })
+        .await
+        .expect("ListPodSandbox")
+        .into_inner()
+        .items;
+    let attempts: Vec<u32> = listed
+        .iter()
+        .filter_map(|s| s.metadata.as_ref().map(|m| m.attempt))
+        .collect();
+    assert!(attempts.contains(&1), "a sandbox of attempt 1: {listed:?}");
+    let described = cluster
+        .kubectl(&["describe", "pod", "phoenix", "-n", &ns])
+        .await
+        .success()
+        .stdout;
+    assert!(
+        described.contains("Pod sandbox changed, it will be killed and re-created."),
+        "kubectl describe pod phoenix:\n{described}"
+    );
+    drop(runtime);
+    drop(node);
+    drop(env);
+    eprintln!("sandbox: total: {:?}", test_started.elapsed());
+}

@@ -1,7 +1,10 @@
 //! The status patch the host sends, and a faithful simulation of how the API
-//! server applies it (strategic merge: conditions merge by `type`, pod and
-//! host IPs by `ip`, other lists are replaced, `null` removes), so the host
-//! writes only when the write would change something.
+//! server applies it (strategic merge: conditions merge by `type`, other
+//! lists are replaced, `null` removes), so the host writes only when the
+//! write would change something. Pod and host IPs would merge by `ip`; the
+//! plugin owns them whole (a re-created sandbox has a new IP, and two IPs of
+//! one family are invalid), so their lists carry the `$patch: replace`
+//! directive.
 //!
 //! The plugin owns what the kubelet owns: phase, reason, message, IPs, start
 //! time, container statuses and the conditions it reports. Conditions set by
@@ -30,6 +33,14 @@ const OWNED: &[&str] = &[
 const MERGED_LISTS: &[(&str, &str)] =
     &[("conditions", "type"), ("podIPs", "ip"), ("hostIPs", "ip")];
 
+/// Merged lists the plugin owns whole: sent with `$patch: replace`.
+const REPLACED_LISTS: &[&str] = &["podIPs", "hostIPs"];
+
+/// The strategic-merge directive, as a list element.
+fn replace_directive() -> Value {
+    serde_json::json!({ "$patch": "replace" })
+}
+
 /// The `status` part of the patch for `provider` (the plugin's status).
 pub fn status_patch(provider: &PodStatus) -> Value {
     let mut patch = match serde_json::to_value(provider) {
@@ -41,6 +52,11 @@ pub fn status_patch(provider: &PodStatus) -> Value {
     patch.remove("nominatedNodeName");
     for field in OWNED {
         patch.entry(*field).or_insert(Value::Null);
+    }
+    for list in REPLACED_LISTS {
+        if let Some(Value::Array(items)) = patch.get_mut(*list) {
+            items.push(replace_directive());
+        }
     }
     Value::Object(patch)
 }
@@ -100,8 +116,14 @@ fn merge_object(target: &mut Value, patch: &Value) {
 }
 
 /// Strategic merge of a keyed list: patched elements merge into the element
-/// with the same key (or are appended), other elements stay.
+/// with the same key (or are appended), other elements stay; with a
+/// `$patch: replace` element the other elements are the whole list.
 fn merge_list(target: &mut Value, items: &[Value], merge_key: &str) {
+    let directive = replace_directive();
+    if items.contains(&directive) {
+        *target = Value::Array(items.iter().filter(|i| **i != directive).cloned().collect());
+        return;
+    }
     if !target.is_array() {
         *target = Value::Array(Vec::new());
     }
@@ -184,5 +206,23 @@ mod tests {
     fn no_api_status_means_a_write() {
         let provider = status(json!({"phase": "Pending"}));
         assert!(changes(None, &status_patch(&provider)));
+    }
+
+    #[test]
+    fn a_new_pod_ip_replaces_the_old_one() {
+        // A re-created sandbox: the API would refuse two IPv4 pod IPs.
+        let api = status(json!({"phase": "Running", "podIP": "10.0.0.2",
+            "podIPs": [{"ip": "10.0.0.2"}], "hostIPs": [{"ip": "192.0.2.1"}]}));
+        let provider = status(json!({"phase": "Running", "podIP": "10.0.0.3",
+            "podIPs": [{"ip": "10.0.0.3"}], "hostIPs": [{"ip": "192.0.2.1"}]}));
+        let patch = status_patch(&provider);
+        assert_eq!(
+            patch["podIPs"],
+            json!([{"ip": "10.0.0.3"}, {"$patch": "replace"}])
+        );
+        let after = apply(&serde_json::to_value(&api).expect("json"), &patch);
+        assert_eq!(after["podIPs"], json!([{"ip": "10.0.0.3"}]));
+        let again: PodStatus = serde_json::from_value(after).expect("status");
+        assert!(!changes(Some(&again), &patch));
     }
 }

@@ -26,6 +26,7 @@ pub mod provider;
 pub mod qos;
 pub mod quantity;
 pub mod restart;
+pub mod sandbox_change;
 pub mod snapshot;
 pub mod spec;
 pub mod spec_change;

@@ -10,6 +10,7 @@ mod hooks;
 mod probing;
 mod pulling;
 mod refresh;
+mod sandbox;
 mod stats;
 mod store;
 mod streams;

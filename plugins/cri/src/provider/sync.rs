@@ -264,11 +264,14 @@ impl Inner {
         if self.kill_unhealthy(pod, snapshot).await {
             return Ok(true);
         }
-        // A container stopped for a new image is started again in this same
-        // sync, as the kubelet's kill-and-start: no status in between may
-        // show it finished (under restartPolicy Never that would be final).
+        // A dead sandbox is replaced, and a container stopped for a new image
+        // started again, in this same sync, as the kubelet's kill-and-start:
+        // no status in between may show the pod finished (under
+        // restartPolicy Never that would be final).
         let refreshed;
-        let snapshot = if self.stop_changed(pod, snapshot).await {
+        let snapshot = if self.replace_dead_sandbox(pod, snapshot).await
+            || self.stop_changed(pod, snapshot).await
+        {
             refreshed = self.fetch_pod(uid).await?;
             &refreshed
         } else {

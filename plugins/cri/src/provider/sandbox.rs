@@ -1,0 +1,98 @@
+//! Replacing a dead sandbox ([`crate::sandbox_change`]): the pod's running
+//! containers are stopped (preStop, the pod's grace period), the dead
+//! sandboxes stopped (their network released), and for a re-creation the
+//! exited init container instances removed so the init sequence runs again;
+//! the sync then runs a new sandbox, as the kubelet does after
+//! `SandboxChanged`.
+
+use k8s_cri::v1::{ContainerState, PodSandboxState, RemoveContainerRequest, StopPodSandboxRequest};
+use k8s_openapi::api::core::v1::Pod;
+use vk_plugin_sdk::PodEvent;
+
+use super::{Inner, grace_seconds};
+use crate::labels::{ContainerAnnotations, ContainerRole};
+use crate::sandbox_change::{SandboxChange, sandbox_change};
+use crate::snapshot::{PodSnapshot, container_name, state};
+
+impl Inner {
+    /// Acts on a dead sandbox of `pod`; true when it did (the caller reads
+    /// the runtime again).
+    pub(super) async fn replace_dead_sandbox(&self, pod: &Pod, snapshot: &PodSnapshot) -> bool {
+        let change = sandbox_change(pod, snapshot);
+        if change == SandboxChange::None {
+            return false;
+        }
+        let uid = pod.metadata.uid.as_deref().unwrap_or_default();
+        tracing::info!(?change, "the pod's sandbox is not ready");
+        if change == SandboxChange::Recreate {
+            self.report(
+                uid,
+                PodEvent::normal(
+                    "SandboxChanged",
+                    "Pod sandbox changed, it will be killed and re-created.",
+                ),
+            );
+        }
+        let mut kept = pod.clone();
+        kept.metadata.deletion_grace_period_seconds = None;
+        let grace = grace_seconds(&kept);
+        let pod_ip = self.pod_ip(uid);
+        for instance in &snapshot.containers {
+            if state(instance) != ContainerState::ContainerRunning {
+                continue;
+            }
+            let name = container_name(instance).unwrap_or_default();
+            let container = pod
+                .spec
+                .iter()
+                .flat_map(|s| {
+                    s.containers
+                        .iter()
+                        .chain(s.init_containers.iter().flatten())
+                })
+                .find(|c| c.name == name)
+                .cloned()
+                .unwrap_or_else(|| {
+                    ContainerAnnotations::parse(&instance.annotations).restored_container(name)
+                });
+            let why = format!("Stopping container {name}");
+            self.kill_container(
+                pod,
+                &instance.id,
+                &container,
+                grace,
+                pod_ip.as_deref(),
+                &why,
+            )
+            .await;
+        }
+        let mut runtime = self.runtime.runtime.clone();
+        for sandbox in &snapshot.sandboxes {
+            if sandbox.state == PodSandboxState::SandboxReady as i32 {
+                continue;
+            }
+            if let Err(status) = runtime
+                .stop_pod_sandbox(StopPodSandboxRequest {
+                    pod_sandbox_id: sandbox.id.clone(),
+                })
+                .await
+            {
+                tracing::warn!(sandbox = %sandbox.id, error = %status.message(), "StopPodSandbox of a dead sandbox failed");
+            }
+        }
+        if change == SandboxChange::Recreate {
+            for instance in &snapshot.containers {
+                let is_init = ContainerAnnotations::parse(&instance.annotations).role
+                    == Some(ContainerRole::Init);
+                if is_init && state(instance) != ContainerState::ContainerRunning {
+                    let _ = runtime
+                        .remove_container(RemoveContainerRequest {
+                            container_id: instance.id.clone(),
+                        })
+                        .await;
+                }
+            }
+        }
+        true
+    }
+}
