@@ -1210,6 +1210,17 @@ async fn cri_plugin_runs_probes() {
         "True",
         "{ready}"
     );
+    // Ready turned True: the reason and message it had while False are gone
+    // (the host clears what the plugin no longer sets).
+    let ready_condition = ready["status"]["conditions"]
+        .as_array()
+        .and_then(|all| all.iter().find(|c| c["type"] == "Ready"))
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        ready_condition.get("reason").is_none() && ready_condition.get("message").is_none(),
+        "{ready_condition}"
+    );
     exec("gated", &["rm", "/tmp/ready"]).await;
     let unready = wait_pod(
         cluster,

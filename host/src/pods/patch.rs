@@ -33,6 +33,9 @@ const OWNED: &[&str] = &[
 const MERGED_LISTS: &[(&str, &str)] =
     &[("conditions", "type"), ("podIPs", "ip"), ("hostIPs", "ip")];
 
+/// Optional fields of a condition, cleared when the plugin omits them.
+const CONDITION_FIELDS: &[&str] = &["reason", "message"];
+
 /// Merged lists the plugin owns whole: sent with `$patch: replace`.
 const REPLACED_LISTS: &[&str] = &["podIPs", "hostIPs"];
 
@@ -56,6 +59,16 @@ pub fn status_patch(provider: &PodStatus) -> Value {
     for list in REPLACED_LISTS {
         if let Some(Value::Array(items)) = patch.get_mut(*list) {
             items.push(replace_directive());
+        }
+    }
+    // A condition the plugin reports is its whole: a reason or message it
+    // no longer sets is cleared, not kept from the previous write (Ready
+    // True must not keep `ContainersNotReady`).
+    if let Some(Value::Array(conditions)) = patch.get_mut("conditions") {
+        for condition in conditions.iter_mut().filter_map(Value::as_object_mut) {
+            for field in CONDITION_FIELDS {
+                condition.entry(*field).or_insert(Value::Null);
+            }
         }
     }
     Value::Object(patch)
@@ -222,6 +235,23 @@ mod tests {
         );
         let after = apply(&serde_json::to_value(&api).expect("json"), &patch);
         assert_eq!(after["podIPs"], json!([{"ip": "10.0.0.3"}]));
+        let again: PodStatus = serde_json::from_value(after).expect("status");
+        assert!(!changes(Some(&again), &patch));
+    }
+
+    #[test]
+    fn a_condition_turning_true_loses_its_old_reason() {
+        let api = status(json!({"phase": "Running", "conditions": [{"type": "Ready",
+            "status": "False", "reason": "ContainersNotReady",
+            "message": "containers with unready status: [main]"}]}));
+        let provider = status(json!({"phase": "Running",
+            "conditions": [{"type": "Ready", "status": "True"}]}));
+        let patch = status_patch(&provider);
+        let after = apply(&serde_json::to_value(&api).expect("json"), &patch);
+        assert_eq!(
+            after["conditions"],
+            json!([{"type": "Ready", "status": "True"}])
+        );
         let again: PodStatus = serde_json::from_value(after).expect("status");
         assert!(!changes(Some(&again), &patch));
     }
