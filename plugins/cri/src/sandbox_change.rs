@@ -8,6 +8,7 @@
 use k8s_cri::v1::ContainerState;
 use k8s_openapi::api::core::v1::Pod;
 
+use crate::probes::ProbeResults;
 use crate::restart::{RestartPolicy, pod_actions};
 use crate::snapshot::{PodSnapshot, state};
 
@@ -23,8 +24,9 @@ pub enum SandboxChange {
 }
 
 /// Whether `pod`'s sandbox changed, and what follows. Never for a pod
-/// being deleted (its termination stops everything).
-pub fn sandbox_change(pod: &Pod, snapshot: &PodSnapshot) -> SandboxChange {
+/// being deleted (its termination stops everything). `probes` tell
+/// whether sidecars have started (see [`pod_actions`]).
+pub fn sandbox_change(pod: &Pod, snapshot: &PodSnapshot, probes: &ProbeResults) -> SandboxChange {
     if pod.metadata.deletion_timestamp.is_some()
         || snapshot.newest_sandbox().is_none()
         || snapshot.sandbox_ready()
@@ -35,8 +37,8 @@ pub fn sandbox_change(pod: &Pod, snapshot: &PodSnapshot) -> SandboxChange {
         .containers
         .iter()
         .any(|c| state(c) == ContainerState::ContainerRunning);
-    let actions = pod_actions(pod, snapshot);
-    let to_start = actions.start_init.is_some() || !actions.start.is_empty();
+    let actions = pod_actions(pod, snapshot, probes);
+    let to_start = !actions.start_init.is_empty() || !actions.start.is_empty();
     if !running && !to_start {
         return SandboxChange::None;
     }
@@ -50,6 +52,11 @@ pub fn sandbox_change(pod: &Pod, snapshot: &PodSnapshot) -> SandboxChange {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// No probe results: these pods have no sidecars.
+    fn sandbox_change(pod: &Pod, snapshot: &PodSnapshot) -> SandboxChange {
+        super::sandbox_change(pod, snapshot, &ProbeResults::default())
+    }
     use crate::test_pods::pod_from_json;
     use k8s_cri::v1::{
         ContainerMetadata, ContainerStatus, PodSandboxMetadata, PodSandboxState, PodSandboxStatus,

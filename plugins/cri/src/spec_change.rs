@@ -11,13 +11,14 @@ use k8s_cri::v1::{ContainerState, ContainerStatus};
 use k8s_openapi::api::core::v1::{Container, Pod};
 
 use crate::labels::ContainerAnnotations;
+use crate::probes::ProbeResults;
 use crate::restart::{PodActions, pod_actions};
 use crate::snapshot::{PodSnapshot, state};
 
 /// [`pod_actions`], plus the containers stopped for a new image started
 /// again whatever the restart policy (so such a pod is not finished).
-pub fn actions(pod: &Pod, snapshot: &PodSnapshot) -> PodActions {
-    let mut actions = pod_actions(pod, snapshot);
+pub fn actions(pod: &Pod, snapshot: &PodSnapshot, probes: &ProbeResults) -> PodActions {
+    let mut actions = pod_actions(pod, snapshot, probes);
     let restarts = exited_changed(pod, snapshot);
     if !restarts.is_empty() {
         actions.kill_pod = false;

@@ -1,5 +1,6 @@
 //! The provider's side of probing: start and stop the workers of a pod from
-//! its last status (one per probe of each running container instance; only
+//! its last status (one per probe of each running instance of a regular
+//! container or sidecar; only
 //! readiness once the pod is being deleted), publish their results (which
 //! wakes the relist, so the status is recomputed and pushed), and kill a
 //! container whose liveness or startup probe failed, as the kubelet's
@@ -19,7 +20,7 @@ use vk_plugin_sdk::PodEvent;
 use super::{Inner, now};
 use crate::probes::worker::{self, Timing};
 use crate::probes::{Handler, Outcome, ProbeKind, WorkerKey};
-use crate::restart::RestartPolicy;
+use crate::restart::{RestartPolicy, is_sidecar, sidecars};
 use crate::snapshot::{PodSnapshot, state};
 
 /// What a new worker needs.
@@ -43,13 +44,12 @@ impl Inner {
         let pod_ip = status.pod_ip.clone();
         let mut wanted = Vec::new();
         let mut plans = Vec::new();
-        for container in pod.spec.iter().flat_map(|s| s.containers.iter()) {
-            let Some(found) = status
-                .container_statuses
-                .iter()
-                .flatten()
-                .find(|s| s.name == container.name)
-            else {
+        for (container, statuses) in probed_containers(&pod) {
+            let list = match statuses {
+                List::Init => &status.init_container_statuses,
+                List::Regular => &status.container_statuses,
+            };
+            let Some(found) = list.iter().flatten().find(|s| s.name == container.name) else {
                 continue;
             };
             let Some(running) = found.state.as_ref().and_then(|s| s.running.as_ref()) else {
@@ -174,7 +174,7 @@ impl Inner {
     /// the hook). True when one was killed.
     pub(super) async fn kill_unhealthy(&self, pod: &Pod, snapshot: &PodSnapshot) -> bool {
         let mut killed = false;
-        for container in pod.spec.iter().flat_map(|s| s.containers.iter()) {
+        for (container, _) in probed_containers(pod) {
             let Some(instance) = snapshot
                 .newest(&container.name)
                 .filter(|i| state(i) == ContainerState::ContainerRunning)
@@ -199,7 +199,7 @@ impl Inner {
                 })
                 .unwrap_or(30)
                 .max(0);
-            let restarts = RestartPolicy::of(pod) != RestartPolicy::Never;
+            let restarts = is_sidecar(container) || RestartPolicy::of(pod) != RestartPolicy::Never;
             tracing::info!(
                 container = %container.name,
                 id = %instance.id,
@@ -230,6 +230,24 @@ impl Inner {
         }
         killed
     }
+}
+
+/// Which status list a probed container is reported in.
+#[derive(Debug, Clone, Copy)]
+enum List {
+    Init,
+    Regular,
+}
+
+/// The containers whose probes run: the sidecars (`prober_manager`'s
+/// `AddPod` takes restartable init containers too) and the regular ones.
+fn probed_containers(pod: &Pod) -> impl Iterator<Item = (&Container, List)> {
+    sidecars(pod).map(|c| (c, List::Init)).chain(
+        pod.spec
+            .iter()
+            .flat_map(|s| s.containers.iter())
+            .map(|c| (c, List::Regular)),
+    )
 }
 
 /// `liveness` as `Liveness`, as the kubelet names probes in events.

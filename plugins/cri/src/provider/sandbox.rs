@@ -1,5 +1,6 @@
 //! Replacing a dead sandbox ([`crate::sandbox_change`]): the pod's running
-//! containers are stopped (preStop, the pod's grace period), the dead
+//! containers are stopped (preStop, the pod's grace period; regular ones
+//! together, then sidecars last first), the dead
 //! sandboxes stopped (their network released), and for a re-creation the
 //! exited init container instances removed so the init sequence runs again;
 //! the sync then runs a new sandbox, as the kubelet does after
@@ -12,13 +13,13 @@ use vk_plugin_sdk::PodEvent;
 use super::{Inner, grace_seconds};
 use crate::labels::{ContainerAnnotations, ContainerRole};
 use crate::sandbox_change::{SandboxChange, sandbox_change};
-use crate::snapshot::{PodSnapshot, container_name, state};
+use crate::snapshot::{PodSnapshot, state};
 
 impl Inner {
     /// Acts on a dead sandbox of `pod`; true when it did (the caller reads
     /// the runtime again).
     pub(super) async fn replace_dead_sandbox(&self, pod: &Pod, snapshot: &PodSnapshot) -> bool {
-        let change = sandbox_change(pod, snapshot);
+        let change = sandbox_change(pod, snapshot, &self.probes.results());
         if change == SandboxChange::None {
             return false;
         }
@@ -36,36 +37,9 @@ impl Inner {
         let mut kept = pod.clone();
         kept.metadata.deletion_grace_period_seconds = None;
         let grace = grace_seconds(&kept);
-        let pod_ip = self.pod_ip(uid);
-        for instance in &snapshot.containers {
-            if state(instance) != ContainerState::ContainerRunning {
-                continue;
-            }
-            let name = container_name(instance).unwrap_or_default();
-            let container = pod
-                .spec
-                .iter()
-                .flat_map(|s| {
-                    s.containers
-                        .iter()
-                        .chain(s.init_containers.iter().flatten())
-                })
-                .find(|c| c.name == name)
-                .cloned()
-                .unwrap_or_else(|| {
-                    ContainerAnnotations::parse(&instance.annotations).restored_container(name)
-                });
-            let why = format!("Stopping container {name}");
-            self.kill_container(
-                pod,
-                &instance.id,
-                &container,
-                grace,
-                pod_ip.as_deref(),
-                &why,
-            )
-            .await;
-        }
+        // As killPodWithSyncResult: regular containers at once, then the
+        // sidecars last first.
+        self.stop_containers(uid, pod, snapshot, grace).await;
         let mut runtime = self.runtime.runtime.clone();
         for sandbox in &snapshot.sandboxes {
             if sandbox.state == PodSandboxState::SandboxReady as i32 {

@@ -3,9 +3,11 @@
 //! and containers by the managed-by label, groups them by pod, and for each
 //! pod it holds runs the sandbox, pulls images, starts init containers in
 //! order and then the containers (restarting per `restartPolicy` through
-//! CrashLoopBackOff), then reports the status. Pods are synced in parallel,
-//! each by at most one task at a time. Termination (`terminate`) stops the
-//! containers with the grace period, then removes the sandbox and state.
+//! CrashLoopBackOff), keeps sidecars running, then reports the status.
+//! Pods are synced in parallel, each by at most one task at a time.
+//! Termination (`terminate`) stops the regular containers, then the
+//! sidecars in reverse order, within the grace period, then removes the
+//! sandbox and state.
 
 use std::collections::HashMap;
 use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
@@ -25,11 +27,12 @@ use tracing::Instrument as _;
 
 use vk_plugin_sdk::PodEvent;
 
-use super::{Inner, events, now, store};
+use super::{Inner, events, grace_seconds, now, store};
 use crate::backoff::{StartDecision, backoff_key, backoff_message};
 use crate::hooks::POST_START_HOOK_ERROR;
 use crate::labels::{self, ContainerAnnotations, ContainerRole, PodIdentity};
 use crate::paths;
+use crate::restart::stop_order;
 use crate::snapshot::{PodSnapshot, restart_count, state, timestamp};
 use crate::spec::mounts::volume_host_paths;
 use crate::spec::{ContainerContext, SandboxContext, container_config, sandbox_config};
@@ -277,7 +280,7 @@ impl Inner {
         } else {
             snapshot
         };
-        let actions = spec_change::actions(pod, snapshot);
+        let actions = spec_change::actions(pod, snapshot, &self.probes.results());
         if actions.kill_pod {
             let Some(sandbox) = snapshot
                 .newest_sandbox()
@@ -285,7 +288,11 @@ impl Inner {
             else {
                 return Ok(false);
             };
-            // Finished for good: release the sandbox (and its IP).
+            // Finished for good: stop what still runs (sidecars, last
+            // first) with the pod's grace period, then release the sandbox
+            // (and its IP), as the kubelet's killPodWithSyncResult.
+            self.stop_containers(uid, pod, snapshot, grace_seconds(pod))
+                .await;
             self.runtime
                 .runtime
                 .clone()
@@ -635,10 +642,11 @@ impl Inner {
         Ok(None)
     }
 
-    /// Stops a deleted pod: every running container in parallel, each with
+    /// Stops a deleted pod: the running regular containers in parallel,
+    /// then the sidecars last first ([`Self::stop_containers`]), each with
     /// its preStop hook and then `StopContainer` with the rest of the grace
-    /// period, reports the stopped status, then
-    /// removes the sandboxes, the pod's state and forgets it.
+    /// period, reports the stopped status, then removes the sandboxes, the
+    /// pod's state and forgets it.
     pub(super) async fn terminate(
         self: Arc<Self>,
         uid: String,
@@ -658,53 +666,13 @@ impl Inner {
                 }
             }
         };
-        let pod = Arc::new(
-            self.pods()
-                .get(&uid)
-                .map(|e| e.pod.clone())
-                .unwrap_or_default(),
-        );
-        let pod_ip = self.pod_ip(&uid);
-        let mut stops = tokio::task::JoinSet::new();
-        for instance in snapshot
-            .containers
-            .iter()
-            .filter(|c| state(c) == ContainerState::ContainerRunning)
-        {
-            let name = crate::snapshot::container_name(instance).unwrap_or_default();
-            // The spec's hooks; the annotations' when the spec no longer
-            // has the container (`restoreSpecsFromContainerLabels`).
-            let container = pod
-                .spec
-                .iter()
-                .flat_map(|s| {
-                    s.containers
-                        .iter()
-                        .chain(s.init_containers.iter().flatten())
-                })
-                .find(|c| c.name == name)
-                .cloned()
-                .unwrap_or_else(|| {
-                    ContainerAnnotations::parse(&instance.annotations).restored_container(name)
-                });
-            let this = self.clone();
-            let pod = pod.clone();
-            let pod_ip = pod_ip.clone();
-            let id = instance.id.clone();
-            stops.spawn(async move {
-                let why = format!("Stopping container {}", container.name);
-                this.kill_container(
-                    &pod,
-                    &id,
-                    &container,
-                    grace_seconds,
-                    pod_ip.as_deref(),
-                    &why,
-                )
-                .await;
-            });
-        }
-        while stops.join_next().await.is_some() {}
+        let pod = self
+            .pods()
+            .get(&uid)
+            .map(|e| e.pod.clone())
+            .unwrap_or_default();
+        self.stop_containers(&uid, &pod, &snapshot, grace_seconds)
+            .await;
         match self.fetch_pod(&uid).await {
             Ok(stopped) => self.set_status(&uid, &stopped),
             Err(error) => tracing::warn!(%uid, error = %error, "relisting the stopped pod failed"),
@@ -743,6 +711,60 @@ impl Inner {
             backoff.forget_pod(&uid);
         }
         tracing::info!(%uid, elapsed = ?started.elapsed(), "pod stopped and removed");
+    }
+
+    /// Stops the running containers of a pod within `grace_seconds` from
+    /// now, in [`stop_order`]: the regular containers in parallel, then
+    /// the sidecars one at a time, last first, each killed (`Killing`
+    /// event, preStop hook, `StopContainer`) with what is left of the grace
+    /// period in whole seconds, rounded up (at least 2 s after its hook;
+    /// none when the grace period is 0). A container the spec no longer has
+    /// is stopped with the first group, with the hooks its annotations
+    /// recorded.
+    pub(super) async fn stop_containers(
+        &self,
+        uid: &str,
+        pod: &Pod,
+        snapshot: &PodSnapshot,
+        grace_seconds: i64,
+    ) {
+        let deadline =
+            std::time::Instant::now() + Duration::from_secs(grace_seconds.max(0).unsigned_abs());
+        let pod_ip = self.pod_ip(uid);
+        for group in stop_order(Some(pod), snapshot) {
+            // Whole seconds left, rounded up: the first group gets all of it.
+            let left_ms = deadline
+                .saturating_duration_since(std::time::Instant::now())
+                .as_millis();
+            let left = i64::try_from(left_ms.div_ceil(1000)).unwrap_or(grace_seconds);
+            let grace = if grace_seconds == 0 { 0 } else { left.max(2) };
+            let kills = group.iter().filter_map(|id| {
+                let instance = snapshot.containers.iter().find(|c| &c.id == id)?;
+                let name = crate::snapshot::container_name(instance).unwrap_or_default();
+                // The spec's hooks; the annotations' when the spec no longer
+                // has the container (`restoreSpecsFromContainerLabels`).
+                let container = pod
+                    .spec
+                    .iter()
+                    .flat_map(|s| {
+                        s.containers
+                            .iter()
+                            .chain(s.init_containers.iter().flatten())
+                    })
+                    .find(|c| c.name == name)
+                    .cloned()
+                    .unwrap_or_else(|| {
+                        ContainerAnnotations::parse(&instance.annotations).restored_container(name)
+                    });
+                let pod_ip = pod_ip.clone();
+                Some(async move {
+                    let why = format!("Stopping container {}", container.name);
+                    self.kill_container(pod, id, &container, grace, pod_ip.as_deref(), &why)
+                        .await;
+                })
+            });
+            futures::future::join_all(kills).await;
+        }
     }
 
     /// Removes the pod's cgroup (`<cgroup_root>/pod<uid>`) in every

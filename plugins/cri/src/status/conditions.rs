@@ -8,6 +8,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use k8s_openapi::jiff::Timestamp;
 
 use super::phase::{FAILED, SUCCEEDED, any_regular_started};
+use crate::restart::is_sidecar;
 
 pub const POD_READY_TO_START_CONTAINERS: &str = "PodReadyToStartContainers";
 pub const INITIALIZED: &str = "Initialized";
@@ -61,7 +62,7 @@ pub fn pod_conditions(
     previous: &[PodCondition],
     now: Timestamp,
 ) -> Vec<PodCondition> {
-    let containers_ready = containers_ready(pod, phase, statuses);
+    let containers_ready = containers_ready(pod, phase, init_statuses, statuses);
     let ready = pod_ready(pod, &containers_ready, previous);
     let verdicts = [
         (
@@ -102,8 +103,9 @@ pub fn pod_conditions(
     conditions
 }
 
-/// Initialized: every init container exited 0 (or a regular container has
-/// started, which means they all did at some point).
+/// Initialized: every regular init container exited 0 and every sidecar
+/// has started (or a regular container has started, which means this was
+/// so at some point).
 fn initialized(
     pod: &Pod,
     init_statuses: &[ContainerStatus],
@@ -119,7 +121,16 @@ fn initialized(
     }
     let incomplete: Vec<&str> = init
         .iter()
-        .filter(|c| !init_statuses.iter().any(|s| s.name == c.name && s.ready))
+        .filter(|c| {
+            !init_statuses.iter().any(|s| {
+                s.name == c.name
+                    && if is_sidecar(c) {
+                        s.started == Some(true)
+                    } else {
+                        s.ready
+                    }
+            })
+        })
         .map(|c| c.name.as_str())
         .collect();
     if incomplete.is_empty() {
@@ -134,16 +145,26 @@ fn initialized(
     )
 }
 
-/// ContainersReady: every regular container is ready.
-fn containers_ready(pod: &Pod, phase: &str, statuses: &[ContainerStatus]) -> Verdict {
-    let containers = pod
-        .spec
-        .as_ref()
-        .map(|s| s.containers.as_slice())
-        .unwrap_or_default();
+/// ContainersReady: every sidecar and every regular container is ready.
+fn containers_ready(
+    pod: &Pod,
+    phase: &str,
+    init_statuses: &[ContainerStatus],
+    statuses: &[ContainerStatus],
+) -> Verdict {
+    let Some(spec) = pod.spec.as_ref() else {
+        return Verdict::yes();
+    };
+    let sidecars = spec
+        .init_containers
+        .iter()
+        .flatten()
+        .filter(|c| is_sidecar(c))
+        .map(|c| (c, init_statuses));
+    let regular = spec.containers.iter().map(|c| (c, statuses));
     let mut unknown = Vec::new();
     let mut unready = Vec::new();
-    for container in containers {
+    for (container, statuses) in sidecars.chain(regular) {
         match statuses.iter().find(|s| s.name == container.name) {
             None => unknown.push(container.name.as_str()),
             Some(status) if !status.ready => unready.push(container.name.as_str()),

@@ -1,7 +1,9 @@
 //! Container statuses from runtime instances (`convertToAPIContainerStatuses`,
 //! `toKubeContainerStatus`): the newest instance gives `state`, the one
 //! before it `lastState`; a container that will be restarted and has a sync
-//! error shows `waiting` with that error as its reason.
+//! error shows `waiting` with that error as its reason. Sidecars are in the
+//! init list and get `started`/`ready` from their probes like regular
+//! containers.
 
 use std::collections::BTreeMap;
 
@@ -14,7 +16,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
 use super::SyncError;
 use crate::probes::ProbeResults;
-use crate::restart::should_restart;
+use crate::restart::{is_sidecar, should_restart_container};
 use crate::snapshot::{PodSnapshot, restart_count, state, timestamp};
 
 /// Waiting reasons before a container has any instance.
@@ -31,6 +33,8 @@ pub enum Kind {
 }
 
 /// The statuses of `containers` (the pod's init or regular list).
+/// `pod_done`: the pod is finished, so its sidecars are not restarted.
+#[allow(clippy::too_many_arguments)]
 pub fn container_statuses(
     pod: &Pod,
     containers: &[Container],
@@ -39,6 +43,7 @@ pub fn container_statuses(
     sync_errors: &BTreeMap<String, SyncError>,
     probes: &ProbeResults,
     previous: &[ContainerStatus],
+    pod_done: bool,
 ) -> Vec<ContainerStatus> {
     let has_init = pod
         .spec
@@ -68,10 +73,11 @@ pub fn container_statuses(
             }
             let newest = instances.first().copied();
             let finished_init = kind == Kind::Init
+                && !is_sidecar(container)
                 && newest
                     .is_some_and(|s| state(s) == CriState::ContainerExited && s.exit_code == 0);
             if !finished_init
-                && should_restart(pod, newest)
+                && should_restart_container(pod, container, newest, pod_done)
                 && let Some(error) = sync_errors.get(&container.name)
             {
                 if status
@@ -191,8 +197,8 @@ fn without_instance(
 /// them: a running regular container has started when it has no startup
 /// probe or that probe succeeded, and is ready once started when it has no
 /// readiness probe or that probe's last result is a success (results are
-/// per container instance); a (non-restartable) init container is ready
-/// once it exited 0.
+/// per container instance); a sidecar likewise; a (non-restartable) init
+/// container is ready once it exited 0.
 fn set_ready_and_started(
     status: &mut ContainerStatus,
     container: &Container,
@@ -202,14 +208,14 @@ fn set_ready_and_started(
     let current = status.state.clone().unwrap_or_default();
     let running = current.running.is_some();
     match kind {
-        Kind::Init => {
+        Kind::Init if !is_sidecar(container) => {
             status.ready = current
                 .terminated
                 .as_ref()
                 .is_some_and(|t| t.exit_code == 0);
             status.started = Some(running);
         }
-        Kind::Regular => {
+        Kind::Init | Kind::Regular => {
             let id = status
                 .container_id
                 .as_deref()

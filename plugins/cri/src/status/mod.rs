@@ -69,6 +69,7 @@ pub fn pod_status(input: &StatusInput<'_>) -> PodStatus {
             .init_container_statuses
             .as_deref()
             .unwrap_or_default(),
+        input.terminal,
     );
     let statuses = container_statuses(
         pod,
@@ -78,6 +79,7 @@ pub fn pod_status(input: &StatusInput<'_>) -> PodStatus {
         input.sync_errors,
         input.probes,
         previous.container_statuses.as_deref().unwrap_or_default(),
+        input.terminal,
     );
     let mut phase = phase::pod_phase(pod, &init_statuses, &statuses, input.terminal);
     if let Some(old) = previous.phase.as_deref().filter(|p| is_terminal(p)) {

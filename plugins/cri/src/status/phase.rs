@@ -1,10 +1,11 @@
 //! The pod phase from its container statuses (the kubelet's `getPhase`).
-//! Restartable (sidecar) init containers are not supported yet and count as
-//! ordinary init containers.
+//! Sidecars (restartable init containers) keep a pod Pending until they
+//! have started and count as running while they run; once stopped they do
+//! not count: the regular containers' exits decide Succeeded or Failed.
 
 use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
 
-use crate::restart::RestartPolicy;
+use crate::restart::{RestartPolicy, is_sidecar};
 
 pub const PENDING: &str = "Pending";
 pub const RUNNING: &str = "Running";
@@ -32,6 +33,9 @@ pub fn pod_phase(
     let mut pending_initialization = 0;
     let mut failed_initialization = 0;
     for container in spec.init_containers.iter().flatten() {
+        if is_sidecar(container) {
+            continue;
+        }
         let Some(status) = find(init_statuses, &container.name) else {
             pending_initialization += 1;
             continue;
@@ -55,6 +59,36 @@ pub fn pod_phase(
     }
 
     let (mut unknown, mut running, mut waiting, mut stopped, mut succeeded) = (0, 0, 0, 0, 0);
+    // Sidecars: a stopped one (exited, or waiting to restart) does not
+    // count either way.
+    let mut pending_sidecars = 0;
+    for container in spec.init_containers.iter().flatten() {
+        if !is_sidecar(container) {
+            continue;
+        }
+        let Some(status) = find(init_statuses, &container.name) else {
+            unknown += 1;
+            continue;
+        };
+        let current = status.state.unwrap_or_default();
+        if current.running.is_some() {
+            if status.started != Some(true) {
+                pending_sidecars += 1;
+            }
+            running += 1;
+        } else if current.terminated.is_some() {
+            // Stopped: not counted.
+        } else if current.waiting.is_some() {
+            // Waiting to restart after an exit is not counted either.
+            if status.last_state.and_then(|s| s.terminated).is_none() {
+                pending_sidecars += 1;
+                waiting += 1;
+            }
+        } else {
+            pending_sidecars += 1;
+            unknown += 1;
+        }
+    }
     for container in &spec.containers {
         let Some(status) = find(statuses, &container.name) else {
             unknown += 1;
@@ -82,7 +116,9 @@ pub fn pod_phase(
     if failed_initialization > 0 && policy == RestartPolicy::Never {
         return FAILED;
     }
-    if (pending_initialization > 0 && !any_regular_started(statuses)) || waiting > 0 {
+    if ((pending_initialization > 0 || pending_sidecars > 0) && !any_regular_started(statuses))
+        || waiting > 0
+    {
         return PENDING;
     }
     if running > 0 && unknown == 0 {

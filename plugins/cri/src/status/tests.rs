@@ -602,3 +602,151 @@ fn ip_addresses() {
     assert_eq!(status.pod_ip, None);
     assert_eq!(verdict(&status, "PodReadyToStartContainers").0, "True");
 }
+
+/// Init containers `one` (regular) and `side` (a sidecar with a startup and
+/// a readiness probe), regular container `app`.
+fn sidecar_pod(policy: &str) -> Pod {
+    pod_from_json(json!({
+        "metadata": {"name": "web", "namespace": "shop", "uid": "u-1"},
+        "spec": {
+            "restartPolicy": policy,
+            "initContainers": [
+                {"name": "one", "image": "busybox"},
+                {
+                    "name": "side",
+                    "image": "busybox",
+                    "restartPolicy": "Always",
+                    "startupProbe": {"exec": {"command": ["true"]}},
+                    "readinessProbe": {"exec": {"command": ["true"]}}
+                }
+            ],
+            "containers": [{"name": "app", "image": "busybox"}]
+        }
+    }))
+}
+
+#[test]
+fn a_sidecar_is_initialized_once_started_and_counts_for_readiness() {
+    let mut case = Case::new(
+        sidecar_pod("Always"),
+        vec![exited("one", 0, 0), running("side", 0)],
+    );
+    // Running, startup probe not yet passed: not started, pod initializing.
+    let status = case.status();
+    let side = container(&status, "side");
+    assert!(state(side).running.is_some());
+    assert_eq!((side.started, side.ready), (Some(false), false));
+    assert_eq!(phase(&status), PENDING);
+    assert_eq!(
+        verdict(&status, "Initialized"),
+        (
+            "False".into(),
+            Some("ContainersNotInitialized".into()),
+            Some("containers with incomplete status: [side]".into())
+        )
+    );
+    assert_eq!(
+        waiting_reason(container(&status, "app")).as_deref(),
+        Some(POD_INITIALIZING)
+    );
+
+    // Started: Initialized, and the app may run; readiness still unknown.
+    case.probes.set("side-0", ProbeKind::Startup, true);
+    case.containers.push(running("app", 0));
+    let status = case.status();
+    let side = container(&status, "side");
+    assert_eq!((side.started, side.ready), (Some(true), false));
+    assert_eq!(phase(&status), RUNNING);
+    assert_eq!(verdict(&status, "Initialized").0, "True");
+    assert_eq!(
+        verdict(&status, "ContainersReady"),
+        (
+            "False".into(),
+            Some("ContainersNotReady".into()),
+            Some("containers with unready status: [side]".into())
+        )
+    );
+    assert_eq!(verdict(&status, "Ready").0, "False");
+
+    case.probes.set("side-0", ProbeKind::Readiness, true);
+    let status = case.status();
+    assert!(container(&status, "side").ready);
+    assert_eq!(verdict(&status, "ContainersReady").0, "True");
+    assert_eq!(verdict(&status, "Ready").0, "True");
+    assert!(
+        container(&status, "one").ready,
+        "a completed init container"
+    );
+}
+
+#[test]
+fn a_crashed_sidecar_waits_in_crash_loop_back_off_whatever_the_pod_policy() {
+    let mut case = Case::new(
+        sidecar_pod("Never"),
+        vec![
+            exited("one", 0, 0),
+            exited("side", 0, 0),
+            exited("side", 1, 2),
+            running("app", 0),
+        ],
+    );
+    case.sync_errors.insert("side".into(), crash_loop());
+    let status = case.status();
+    let side = container(&status, "side");
+    assert_eq!(waiting_reason(side).as_deref(), Some("CrashLoopBackOff"));
+    assert_eq!(side.restart_count, 1);
+    assert_eq!(
+        side.last_state
+            .as_ref()
+            .and_then(|s| s.terminated.as_ref())
+            .map(|t| t.exit_code),
+        Some(2)
+    );
+    // A stopped sidecar does not make the pod Pending or Failed.
+    assert_eq!(phase(&status), RUNNING);
+    assert_eq!(verdict(&status, "Initialized").0, "True");
+    assert_eq!(verdict(&status, "ContainersReady").0, "False");
+
+    // Once the pod is done, the sidecar is not going to be restarted.
+    case.terminal = true;
+    case.containers = vec![
+        exited("one", 0, 0),
+        exited("side", 1, 137),
+        exited("app", 0, 0),
+    ];
+    let status = case.status();
+    assert!(state(container(&status, "side")).terminated.is_some());
+    assert_eq!(phase(&status), SUCCEEDED);
+}
+
+#[test]
+fn regular_containers_decide_the_end_while_a_sidecar_is_stopped() {
+    let mut probes = ProbeResults::default();
+    probes.set("side-0", ProbeKind::Startup, true);
+    for (policy, app_exit, side, terminal, expected) in [
+        // The app is done, the sidecar still runs until it is stopped.
+        ("Never", 0, running("side", 0), true, RUNNING),
+        ("Never", 0, exited("side", 0, 137), true, SUCCEEDED),
+        ("Never", 0, exited("side", 0, 137), false, SUCCEEDED),
+        ("OnFailure", 0, exited("side", 0, 143), false, SUCCEEDED),
+        ("Never", 1, exited("side", 0, 0), false, FAILED),
+        ("Always", 0, exited("side", 0, 0), false, RUNNING),
+    ] {
+        let mut case = Case::new(
+            sidecar_pod(policy),
+            vec![
+                exited("one", 0, 0),
+                side.clone(),
+                exited("app", 0, app_exit),
+            ],
+        );
+        case.probes = probes.clone();
+        case.terminal = terminal;
+        let status = case.status();
+        assert_eq!(
+            phase(&status),
+            expected,
+            "{policy} exit {app_exit} {side:?}"
+        );
+    }
+}
