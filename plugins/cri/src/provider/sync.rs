@@ -9,7 +9,7 @@
 //! sidecars in reverse order, within the grace period, then removes the
 //! sandbox and state.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -73,6 +73,17 @@ impl Inner {
                 () = tokio::time::sleep(interval) => {}
                 () = self.wake.notified() => {}
             }
+            // A pod whose sync is still running while we list may change
+            // under the list: if that sync ends before we get to the pod,
+            // our snapshot of it is stale (it may show an init container
+            // still `Created` that has run since, which would then be run
+            // again), so its sync lists it afresh.
+            let busy_at_list: HashSet<String> = self
+                .pods()
+                .iter()
+                .filter(|(_, e)| e.lock.try_lock().is_err())
+                .map(|(uid, _)| uid.clone())
+                .collect();
             let snapshots = match self
                 .fetch(labels::managed_selector(&self.config.instance_name))
                 .await
@@ -99,10 +110,23 @@ impl Inner {
                     continue;
                 };
                 let snapshot = snapshots.remove(&uid).unwrap_or_default();
+                let stale = busy_at_list.contains(&uid);
                 let this = self.clone();
                 let span = tracing::info_span!("sync", pod = %uid);
                 tokio::spawn(
                     async move {
+                        let snapshot = if stale {
+                            match this.fetch_pod(&uid).await {
+                                Ok(fresh) => fresh,
+                                Err(error) => {
+                                    tracing::warn!(error = %error, "relisting the pod failed");
+                                    drop(guard);
+                                    return;
+                                }
+                            }
+                        } else {
+                            snapshot
+                        };
                         this.sync_pod(&uid, snapshot, deleting).await;
                         this.sync_probes(&uid);
                         drop(guard);
