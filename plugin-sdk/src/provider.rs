@@ -173,7 +173,8 @@ pub struct ExecSession {
     pub stdin: mpsc::Receiver<Bytes>,
     /// Terminal resizes (only with a TTY).
     pub resize: mpsc::Receiver<TerminalSize>,
-    /// Output to the client's stdout.
+    /// Output to the client's stdout. Its `closed()` resolves when the
+    /// client has gone away (also for a session without stdout).
     pub stdout: mpsc::Sender<Bytes>,
     /// Output to the client's stderr (merged into stdout by clients with a TTY).
     pub stderr: mpsc::Sender<Bytes>,

@@ -907,6 +907,63 @@ async fn cri_plugin_streams_exec_attach_and_port_forward() {
         test_started.elapsed()
     );
 
+    // A client that goes away while the process prints nothing: the
+    // plugin's streaming connection to containerd ends too (before, it
+    // stayed until the process wrote or exited).
+    let plugin = node.host.plugin_pid().await;
+    let plugin_tcp = || {
+        let listed = std::process::Command::new("ss")
+            .args(["-tnpH", "state", "established"])
+            .output()
+            .expect("ss (iproute2) runs");
+        String::from_utf8_lossy(&listed.stdout)
+            .lines()
+            .filter(|line| line.contains(&format!("pid={plugin},")))
+            .count()
+    };
+    let before = plugin_tcp();
+    let mut silent = tokio::process::Command::new(cluster.kubectl_path())
+        .arg("--kubeconfig")
+        .arg(cluster.admin_kubeconfig())
+        .args(["exec", "-n", &ns, "shell", "--", "sleep", "3600"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("kubectl exec starts");
+    wait_for_ok(
+        Duration::from_secs(30),
+        "the plugin's streaming connection for the silent exec",
+        async || {
+            let now = plugin_tcp();
+            if now > before {
+                Ok(())
+            } else {
+                Err(format!("{now} connections"))
+            }
+        },
+    )
+    .await;
+    silent.kill().await.expect("kill kubectl exec");
+    let gone = Instant::now();
+    wait_for_ok(
+        Duration::from_secs(30),
+        "the plugin to close the streaming connection of a client that left",
+        async || {
+            let now = plugin_tcp();
+            if now <= before {
+                Ok(())
+            } else {
+                Err(format!("{now} connections"))
+            }
+        },
+    )
+    .await;
+    eprintln!(
+        "streams: a silent exec's client gone, connection closed after {:?}",
+        gone.elapsed()
+    );
+
     // Separate stdout and stderr, and the exit code reaches kubectl.
     let out = cluster
         .kubectl(&[

@@ -134,12 +134,22 @@ pub(crate) fn exec_session(mut inbound: Streaming<ExecInput>) -> ExecPlumbing {
     }
 }
 
+/// Carries the provider's output to the response stream until both end.
+/// When the client goes away (the response stream is dropped) it returns
+/// at once, dropping the output receivers: the provider's `stdout` and
+/// `stderr` senders then report `closed()`, so it can stop a session
+/// without waiting for output that nobody reads.
 async fn forward_output(
     output: impl Stream<Item = exec_output::Output>,
     tx: mpsc::Sender<Result<ExecOutput, Status>>,
 ) {
     futures::pin_mut!(output);
-    while let Some(output) = output.next().await {
+    loop {
+        let next = tokio::select! {
+            next = output.next() => next,
+            () = tx.closed() => break,
+        };
+        let Some(output) = next else { break };
         if tx
             .send(Ok(ExecOutput {
                 output: Some(output),

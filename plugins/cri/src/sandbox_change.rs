@@ -19,6 +19,9 @@ pub enum SandboxChange {
     None,
     /// Kill the containers; the pod is then done (`Never` after a run).
     KillPod,
+    /// Nothing runs and nothing may start (`Never` after a run): no new
+    /// sandbox for what never started.
+    Finished,
     /// Kill the containers and run a new sandbox, init containers again.
     Recreate,
 }
@@ -43,7 +46,11 @@ pub fn sandbox_change(pod: &Pod, snapshot: &PodSnapshot, probes: &ProbeResults) 
         return SandboxChange::None;
     }
     if RestartPolicy::of(pod) == RestartPolicy::Never && !snapshot.containers.is_empty() {
-        SandboxChange::KillPod
+        if running {
+            SandboxChange::KillPod
+        } else {
+            SandboxChange::Finished
+        }
     } else {
         SandboxChange::Recreate
     }
@@ -125,6 +132,21 @@ mod tests {
                 &snapshot(false, Some(ContainerState::ContainerExited))
             ),
             SandboxChange::None
+        );
+        // Never, one container ran and one never started: no new sandbox
+        // for the second (the kubelet does not create one either).
+        let mut two = pod("Never");
+        if let Some(spec) = two.spec.as_mut() {
+            let mut second = spec.containers[0].clone();
+            second.name = "second".into();
+            spec.containers.push(second);
+        }
+        assert_eq!(
+            sandbox_change(
+                &two,
+                &snapshot(false, Some(ContainerState::ContainerExited))
+            ),
+            SandboxChange::Finished
         );
         let mut deleting = pod("Always");
         deleting.metadata.deletion_timestamp =

@@ -15,11 +15,22 @@ use crate::probes::ProbeResults;
 use crate::restart::{PodActions, pod_actions};
 use crate::snapshot::{PodSnapshot, state};
 
-/// [`pod_actions`], plus the containers stopped for a new image started
-/// again whatever the restart policy (so such a pod is not finished).
-pub fn actions(pod: &Pod, snapshot: &PodSnapshot, probes: &ProbeResults) -> PodActions {
+/// [`pod_actions`], plus the containers of `restarting` (just stopped for a
+/// new image, in this sync) started again whatever the restart policy. A
+/// container that exited on its own before the image changed is not: a
+/// finished pod stays finished, as with the kubelet, which restarts only
+/// running containers for a spec change.
+pub fn actions(
+    pod: &Pod,
+    snapshot: &PodSnapshot,
+    probes: &ProbeResults,
+    restarting: &[String],
+) -> PodActions {
     let mut actions = pod_actions(pod, snapshot, probes);
-    let restarts = exited_changed(pod, snapshot);
+    let restarts: Vec<String> = exited_changed(pod, snapshot)
+        .into_iter()
+        .filter(|name| restarting.contains(name))
+        .collect();
     if !restarts.is_empty() {
         actions.kill_pod = false;
         for name in restarts {
@@ -133,6 +144,15 @@ mod tests {
             Some("busybox:1"),
         )]);
         assert_eq!(exited_changed(&pod, &exited), ["main"]);
+        let probes = ProbeResults::default();
+        let next = actions(&pod, &exited, &probes, &["main".to_owned()]);
+        assert!(!next.kill_pod, "stopped for the new image: started again");
+        assert_eq!(next.start, ["main"]);
+        let finished = actions(&pod, &exited, &probes, &[]);
+        assert!(
+            finished.kill_pod && finished.start.is_empty(),
+            "exited on its own before the change: the Never pod stays finished"
+        );
         let mut deleting = pod.clone();
         deleting.metadata.deletion_timestamp =
             Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(

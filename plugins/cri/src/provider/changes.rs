@@ -10,12 +10,12 @@ use crate::snapshot::PodSnapshot;
 use crate::spec_change::running_changed;
 
 impl Inner {
-    /// Stops every container of `pod` running an outdated image; true when
-    /// one was stopped.
-    pub(super) async fn stop_changed(&self, pod: &Pod, snapshot: &PodSnapshot) -> bool {
+    /// Stops every container of `pod` running an outdated image; the
+    /// names of those stopped (to be started again in the same sync).
+    pub(super) async fn stop_changed(&self, pod: &Pod, snapshot: &PodSnapshot) -> Vec<String> {
         let changed = running_changed(pod, snapshot);
         if changed.is_empty() {
-            return false;
+            return Vec::new();
         }
         let uid = pod.metadata.uid.as_deref().unwrap_or_default();
         let pod_ip = self.pod_ip(uid);
@@ -23,6 +23,7 @@ impl Inner {
         let mut kept = pod.clone();
         kept.metadata.deletion_grace_period_seconds = None;
         let grace = grace_seconds(&kept);
+        let mut stopped = Vec::new();
         for (container, id) in changed {
             tracing::info!(container = %container.name, %id, "container definition changed; restarting it");
             let why = format!(
@@ -31,7 +32,8 @@ impl Inner {
             );
             self.kill_container(pod, &id, container, grace, pod_ip.as_deref(), &why)
                 .await;
+            stopped.push(container.name.clone());
         }
-        true
+        stopped
     }
 }

@@ -298,7 +298,7 @@ impl Inner {
             let Some(entry) = pods.get_mut(uid) else {
                 return;
             };
-            let terminal = crate::spec_change::actions(&entry.pod, snapshot, &probe_results)
+            let terminal = crate::spec_change::actions(&entry.pod, snapshot, &probe_results, &[])
                 .kill_pod
                 && !snapshot.containers.is_empty();
             let status = pod_status(&StatusInput {

@@ -10,20 +10,26 @@ use k8s_cri::v1::{ContainerState, PodSandboxState, RemoveContainerRequest, StopP
 use k8s_openapi::api::core::v1::Pod;
 use vk_plugin_sdk::PodEvent;
 
+use super::sync::SyncFailure;
 use super::{Inner, grace_seconds};
 use crate::labels::{ContainerAnnotations, ContainerRole};
 use crate::sandbox_change::{SandboxChange, sandbox_change};
 use crate::snapshot::{PodSnapshot, state};
 
 impl Inner {
-    /// Acts on a dead sandbox of `pod`; true when it did (the caller reads
-    /// the runtime again).
-    pub(super) async fn replace_dead_sandbox(&self, pod: &Pod, snapshot: &PodSnapshot) -> bool {
+    /// Acts on a dead sandbox of `pod` and says what it found: after
+    /// `Recreate` the caller reads the runtime again and starts over in a
+    /// new sandbox; after `KillPod` or `Finished` nothing may start.
+    pub(super) async fn replace_dead_sandbox(
+        &self,
+        uid: &str,
+        pod: &Pod,
+        snapshot: &PodSnapshot,
+    ) -> Result<SandboxChange, SyncFailure> {
         let change = sandbox_change(pod, snapshot, &self.probes.results());
-        if change == SandboxChange::None {
-            return false;
+        if matches!(change, SandboxChange::None | SandboxChange::Finished) {
+            return Ok(change);
         }
-        let uid = pod.metadata.uid.as_deref().unwrap_or_default();
         tracing::info!(?change, "the pod's sandbox is not ready");
         if change == SandboxChange::Recreate {
             self.report(
@@ -55,7 +61,9 @@ impl Inner {
             }
         }
         if change == SandboxChange::Recreate {
-            for instance in &snapshot.containers {
+            // Read again: an init container killed just now is exited too.
+            let fresh = self.fetch_pod(uid).await?;
+            for instance in &fresh.containers {
                 let is_init = ContainerAnnotations::parse(&instance.annotations).role
                     == Some(ContainerRole::Init);
                 if is_init && state(instance) != ContainerState::ContainerRunning {
@@ -67,6 +75,6 @@ impl Inner {
                 }
             }
         }
-        true
+        Ok(change)
     }
 }

@@ -33,6 +33,7 @@ use crate::hooks::POST_START_HOOK_ERROR;
 use crate::labels::{self, ContainerAnnotations, ContainerRole, PodIdentity};
 use crate::paths;
 use crate::restart::stop_order;
+use crate::sandbox_change::SandboxChange;
 use crate::snapshot::{PodSnapshot, restart_count, state, timestamp};
 use crate::spec::mounts::volume_host_paths;
 use crate::spec::{ContainerContext, SandboxContext, container_config, sandbox_config};
@@ -41,7 +42,7 @@ use crate::status::SyncError;
 
 /// Why one step of a sync failed (logged; the next relist tries again).
 #[derive(Debug, thiserror::Error)]
-enum SyncFailure {
+pub(super) enum SyncFailure {
     #[error("{call}: {status}")]
     Runtime {
         call: &'static str,
@@ -257,7 +258,7 @@ impl Inner {
     }
 
     /// The runtime's view of one pod.
-    async fn fetch_pod(&self, uid: &str) -> Result<PodSnapshot, SyncFailure> {
+    pub(super) async fn fetch_pod(&self, uid: &str) -> Result<PodSnapshot, SyncFailure> {
         let mut snapshots = self
             .fetch(labels::pod_selector(&self.config.instance_name, uid))
             .await?;
@@ -295,16 +296,22 @@ impl Inner {
         // started again, in this same sync, as the kubelet's kill-and-start:
         // no status in between may show the pod finished (under
         // restartPolicy Never that would be final).
+        let change = self.replace_dead_sandbox(uid, pod, snapshot).await?;
+        let restarting = match change {
+            // Killed, or nothing may start: no new sandbox.
+            SandboxChange::KillPod => return Ok(true),
+            SandboxChange::Finished => return Ok(false),
+            SandboxChange::Recreate => Vec::new(),
+            SandboxChange::None => self.stop_changed(pod, snapshot).await,
+        };
         let refreshed;
-        let snapshot = if self.replace_dead_sandbox(pod, snapshot).await
-            || self.stop_changed(pod, snapshot).await
-        {
+        let snapshot = if change == SandboxChange::Recreate || !restarting.is_empty() {
             refreshed = self.fetch_pod(uid).await?;
             &refreshed
         } else {
             snapshot
         };
-        let actions = spec_change::actions(pod, snapshot, &self.probes.results());
+        let actions = spec_change::actions(pod, snapshot, &self.probes.results(), &restarting);
         if actions.kill_pod {
             let Some(sandbox) = snapshot
                 .newest_sandbox()

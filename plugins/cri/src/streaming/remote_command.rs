@@ -29,8 +29,12 @@ pub struct Channels {
     pub tty: bool,
 }
 
-/// The client's side of a channel went away.
-struct ClientGone;
+/// Why a session ends before its exit status.
+enum Stop {
+    /// The client's side of a channel went away.
+    ClientGone,
+    Failed(StreamError),
+}
 
 /// Splices an exec or attach `session` to containerd's `url`. `initial` is
 /// the terminal size to set first (TTY only).
@@ -63,22 +67,28 @@ pub async fn exec(
     } = session;
     let input = forward_input(from_client, stdin, resizes, resize);
     let output = async {
-        let (out, err, status) = tokio::join!(
+        let (_, _, status) = tokio::try_join!(
             forward_output(stdout, &to_stdout),
             forward_output(stderr, &to_stderr),
-            read_status(error),
-        );
-        if out.is_err() || err.is_err() {
-            return Ok(SessionEnd::ClientGone);
-        }
+            async { Ok(read_status(error).await) },
+        )?;
         if status.is_empty() {
-            return Err(StreamError::NoStatus);
+            return Err(Stop::Failed(StreamError::NoStatus));
         }
-        exit_status(&status).map(SessionEnd::Exited)
+        exit_status(&status).map_err(Stop::Failed)
     };
-    tokio::select! {
+    // The client leaving ends the session at once, also while the process
+    // writes nothing (the SDK drops the output receivers then); dropping
+    // the connection closes containerd's side.
+    let ended = tokio::select! {
         ended = output => ended,
+        () = to_stdout.closed() => return Ok(SessionEnd::ClientGone),
         () = input => unreachable!("forwarding input never ends on its own"),
+    };
+    match ended {
+        Ok(status) => Ok(SessionEnd::Exited(status)),
+        Err(Stop::ClientGone) => Ok(SessionEnd::ClientGone),
+        Err(Stop::Failed(error)) => Err(error),
     }
 }
 
@@ -152,12 +162,12 @@ async fn forward_input(
 async fn forward_output(
     stream: Option<Stream>,
     to_client: &mpsc::Sender<Bytes>,
-) -> Result<(), ClientGone> {
+) -> Result<(), Stop> {
     let Some(mut stream) = stream else {
         return Ok(());
     };
     while let Some(data) = stream.data.recv().await {
-        to_client.send(data).await.map_err(|_| ClientGone)?;
+        to_client.send(data).await.map_err(|_| Stop::ClientGone)?;
     }
     Ok(())
 }
