@@ -124,7 +124,7 @@ impl Events {
         let Ok(permit) = self.permits.clone().try_acquire_owned() else {
             tracing::warn!(
                 reason,
-                note,
+                note = %note.chars().take(200).collect::<String>(),
                 "too many events in flight; this one is dropped"
             );
             return;

@@ -35,6 +35,8 @@ pub struct Context {
     pub node: String,
     pub client: kube::Client,
     pub events: Events,
+    /// Limits the events the plugin reports, per pod.
+    pub event_filter: super::plugin_events::SpamFilter,
     pub store: Arc<PodStore>,
     pub tracking: Tracking,
     pub queue: Arc<WorkQueue>,

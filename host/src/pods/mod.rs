@@ -126,6 +126,7 @@ pub async fn run(
         node: options.node_name.clone(),
         client,
         events,
+        event_filter: plugin_events::SpamFilter::default(),
         store: pods.0,
         tracking: tracking::Tracking::default(),
         queue: Arc::new(queue::WorkQueue::default()),

@@ -2,23 +2,75 @@
 //! status stream): checked, then recorded through the host's [`Events`]
 //! about the API pod, so a plugin writes no Event the host would not: only
 //! about pods bound to this node, with the uid it names, in the pod's own
-//! namespace, under `reportingController: vk-host`.
+//! namespace, under `reportingController: vk-host`. A plugin cannot flood
+//! the API server either: per pod, client-go's spam filter applies (a burst
+//! of 25 events, then one per 5 minutes), before any check or log line.
 //!
 //! [`Events`]: crate::kube::Events
 
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use k8s_openapi::api::core::v1::Pod;
-use tracing::warn;
+use tracing::{debug, warn};
 use vk_proto::v1::{PodEvent, PodEventType};
 
 use crate::kube::{Events, Severity};
 
 /// The API's limit on an event reason.
 const MAX_REASON: usize = 128;
+/// Client-go's spam filter: events per object at once...
+const SPAM_BURST: u32 = 25;
+/// ...and then one per this period.
+const SPAM_PERIOD: Duration = Duration::from_secs(300);
+/// A reason is shown in a log line up to this many characters.
+const LOGGED_REASON: usize = 64;
+
+/// Per-pod limits on the events a plugin reports.
+#[derive(Debug)]
+pub struct SpamFilter {
+    limiter: DefaultKeyedRateLimiter<String>,
+    checks: AtomicUsize,
+}
+
+impl Default for SpamFilter {
+    fn default() -> Self {
+        let quota = Quota::with_period(SPAM_PERIOD)
+            .unwrap_or_else(|| Quota::per_minute(NonZeroU32::MIN))
+            .allow_burst(NonZeroU32::new(SPAM_BURST).unwrap_or(NonZeroU32::MIN));
+        Self {
+            limiter: RateLimiter::keyed(quota),
+            checks: AtomicUsize::new(0),
+        }
+    }
+}
+
+impl SpamFilter {
+    /// Whether one more event about the pod `uid` may be recorded now.
+    fn allows(&self, uid: &str) -> bool {
+        // Pods whose buckets are full again are forgotten now and then.
+        if self.checks.fetch_add(1, Ordering::Relaxed) % 1024 == 1023 {
+            self.limiter.retain_recent();
+        }
+        self.limiter.check_key(&uid.to_owned()).is_ok()
+    }
+}
 
 /// Records `events` about `pod` (the API's pod, whose uid the plugin
-/// named). An invalid event is dropped with a warning naming the fault.
-pub fn record(recorder: &Events, pod: &Pod, events: Vec<PodEvent>) {
+/// named). An invalid event is dropped with a warning naming the fault;
+/// beyond the spam filter's allowance events are dropped quietly.
+pub fn record(recorder: &Events, filter: &SpamFilter, pod: &Pod, events: Vec<PodEvent>) {
+    let uid = pod.metadata.uid.as_deref().unwrap_or_default();
     for event in events {
+        if !filter.allows(uid) {
+            debug!(
+                pod = pod.metadata.name.as_deref().unwrap_or_default(),
+                "too many events from the plugin about this pod; one is dropped"
+            );
+            continue;
+        }
         match check(pod, &event) {
             Ok((severity, field_path)) => {
                 let note = event.message;
@@ -29,7 +81,7 @@ pub fn record(recorder: &Events, pod: &Pod, events: Vec<PodEvent>) {
             }
             Err(fault) => warn!(
                 pod = pod.metadata.name.as_deref().unwrap_or_default(),
-                reason = %event.reason.escape_debug(),
+                reason = %event.reason.chars().take(LOGGED_REASON).collect::<String>().escape_debug(),
                 "the plugin reported an event that is dropped: {fault}"
             ),
         }
@@ -151,5 +203,13 @@ mod tests {
             let fault = check(&pod, &bad).expect_err("refused");
             assert!(fault.starts_with(field), "{fault}");
         }
+    }
+
+    #[test]
+    fn the_spam_filter_allows_a_burst_per_pod() {
+        let filter = SpamFilter::default();
+        let allowed = (0..40).filter(|_| filter.allows("pod-a")).count();
+        assert_eq!(allowed, 25);
+        assert!(filter.allows("pod-b"), "another pod has its own allowance");
     }
 }

@@ -215,7 +215,7 @@ pub fn on_push(ctx: &Context, event: PodStatusEvent) {
     let uid = reference.uid;
     if !event.events.is_empty() {
         match ctx.store.get(&key).filter(|pod| uid_of(pod) == uid) {
-            Some(pod) => plugin_events::record(&ctx.events, &pod, event.events),
+            Some(pod) => plugin_events::record(&ctx.events, &ctx.event_filter, &pod, event.events),
             None => {
                 debug!(pod = %key, %uid, "events about a pod not bound here (or gone); dropped")
             }

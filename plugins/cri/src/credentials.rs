@@ -62,7 +62,9 @@ impl Keyring {
                     format!("secret {name} of type {type_} has no .dockerconfigjson key")
                 })?;
                 serde_json::from_slice::<DockerConfigJson>(raw.as_ref())
-                    .map_err(|error| format!("secret {name}: .dockerconfigjson: {error}"))?
+                    .map_err(|error| {
+                        format!("secret {name}: .dockerconfigjson: {}", shape(&error))
+                    })?
                     .auths
             }
             DOCKER_CFG => {
@@ -70,7 +72,7 @@ impl Keyring {
                     format!("secret {name} of type {type_} has no .dockercfg key")
                 })?;
                 serde_json::from_slice(raw.as_ref())
-                    .map_err(|error| format!("secret {name}: .dockercfg: {error}"))?
+                    .map_err(|error| format!("secret {name}: .dockercfg: {}", shape(&error)))?
             }
             other => {
                 return Err(format!(
@@ -117,7 +119,7 @@ fn auth_config(entry: ConfigEntry) -> Result<AuthConfig, String> {
     if !entry.auth.is_empty() {
         let decoded = base64::engine::general_purpose::STANDARD
             .decode(entry.auth.trim())
-            .map_err(|error| format!("auth is not base64: {error}"))?;
+            .map_err(|_| "auth is not base64".to_owned())?;
         let decoded =
             String::from_utf8(decoded).map_err(|_| "auth is not UTF-8 text".to_owned())?;
         let (user, pass) = decoded
@@ -133,6 +135,17 @@ fn auth_config(entry: ConfigEntry) -> Result<AuthConfig, String> {
         identity_token: entry.identitytoken,
         registry_token: entry.registrytoken,
     })
+}
+
+/// Where and what kind of JSON error, without serde's excerpt of the
+/// input (which may be a password): the messages reach logs and Events.
+fn shape(error: &serde_json::Error) -> String {
+    let kind = match error.classify() {
+        serde_json::error::Category::Syntax | serde_json::error::Category::Eof => "not valid JSON",
+        serde_json::error::Category::Data => "not a docker config",
+        serde_json::error::Category::Io => "unreadable",
+    };
+    format!("{kind} (line {}, column {})", error.line(), error.column())
 }
 
 fn without_scheme(text: &str) -> &str {
@@ -298,6 +311,17 @@ mod tests {
         assert!(
             bad_auth.contains("registry r.io: auth is not base64"),
             "{bad_auth}"
+        );
+        let leaky = keyring
+            .add_secret(
+                "s",
+                DOCKER_CONFIG_JSON,
+                &secret(r#"{"auths": {"r.io": "hunter2-password"}}"#),
+            )
+            .expect_err("a string entry");
+        assert!(
+            !leaky.contains("hunter2") && leaky.contains("not a docker config"),
+            "{leaky}"
         );
     }
 }

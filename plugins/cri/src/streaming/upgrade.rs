@@ -17,6 +17,9 @@ use super::StreamError;
 
 /// A refusal's body is shown up to this many bytes.
 const MAX_REFUSAL_BODY: usize = 1024;
+/// Connecting and upgrading together may take this long (a stuck streaming
+/// server must not hang the session).
+const DIAL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// An open SPDY connection; dropping it closes the connection.
 pub struct Connection {
@@ -25,8 +28,20 @@ pub struct Connection {
 }
 
 /// Dials `url` (as CRI returned it: `http://127.0.0.1:PORT/exec/TOKEN`)
-/// and upgrades it to SPDY/3.1 with `protocol`.
+/// and upgrades it to SPDY/3.1 with `protocol`, within [`DIAL_TIMEOUT`].
 pub async fn dial(url: &str, protocol: &'static str) -> Result<Connection, StreamError> {
+    tokio::time::timeout(DIAL_TIMEOUT, dial_now(url, protocol))
+        .await
+        .unwrap_or_else(|_| {
+            Err(StreamError::Connect {
+                url: url.to_owned(),
+                protocol,
+                source: format!("no upgrade within {}s", DIAL_TIMEOUT.as_secs()).into(),
+            })
+        })
+}
+
+async fn dial_now(url: &str, protocol: &'static str) -> Result<Connection, StreamError> {
     let bad_url = || StreamError::Url {
         url: url.to_owned(),
     };
@@ -76,6 +91,15 @@ pub async fn dial(url: &str, protocol: &'static str) -> Result<Connection, Strea
                 .trim()
                 .to_owned(),
         });
+    }
+    let agreed = response
+        .headers()
+        .get(vk_spdy::PROTOCOL_HEADER)
+        .and_then(|value| value.to_str().ok());
+    if agreed != Some(protocol) {
+        return Err(connect_error(
+            format!("the server agreed to protocol {agreed:?}, not {protocol}").into(),
+        ));
     }
     let upgraded = hyper::upgrade::on(response)
         .await
