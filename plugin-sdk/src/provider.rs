@@ -48,6 +48,18 @@ pub struct PodKey {
     pub uid: Option<String>,
 }
 
+impl PodKey {
+    /// The key of `pod`, with its uid (as status updates and events need).
+    pub fn of(pod: &Pod) -> Self {
+        let meta = &pod.metadata;
+        Self {
+            namespace: meta.namespace.clone().unwrap_or_default(),
+            name: meta.name.clone().unwrap_or_default(),
+            uid: meta.uid.clone(),
+        }
+    }
+}
+
 impl std::fmt::Display for PodKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}/{}", self.namespace, self.name)

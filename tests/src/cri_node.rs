@@ -165,3 +165,56 @@ pub fn condition_status(pod: &Value, type_: &str) -> String {
         .unwrap_or_default()
         .to_owned()
 }
+
+/// `(reason, message, fieldPath)` of every event about pod `name`, as
+/// `kubectl get events` lists them.
+pub async fn pod_events(cluster: &Cluster, ns: &str, name: &str) -> Vec<(String, String, String)> {
+    let list = cluster
+        .kubectl(&[
+            "get",
+            "events",
+            "-n",
+            ns,
+            "--field-selector",
+            &format!("involvedObject.name={name}"),
+            "-o",
+            "json",
+        ])
+        .await
+        .success()
+        .json();
+    let text = |value: &Value| value.as_str().unwrap_or_default().to_owned();
+    list["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| {
+            (
+                text(&e["reason"]),
+                text(&e["message"]),
+                text(&e["involvedObject"]["fieldPath"]),
+            )
+        })
+        .collect()
+}
+
+/// Waits until the plugin has removed every pod's state under its
+/// `root_dir` in `run_dir` (nothing left when the environment goes down).
+pub async fn wait_all_forgotten(run_dir: &std::path::Path) {
+    let state = run_dir.join("plugin-state/pods");
+    wait_for_ok(
+        Duration::from_secs(20),
+        "the plugin to forget every pod",
+        async || {
+            let left: Vec<_> = std::fs::read_dir(&state)
+                .map(|d| d.flatten().map(|e| e.file_name()).collect())
+                .unwrap_or_default();
+            if left.is_empty() {
+                Ok(())
+            } else {
+                Err(format!("{left:?}"))
+            }
+        },
+    )
+    .await;
+}

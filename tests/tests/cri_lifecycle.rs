@@ -18,7 +18,8 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpListener;
 use vk_tests::cluster::{Cluster, wait_for_ok};
 use vk_tests::cri_node::{
-    BUSYBOX, apply, container, cri_environment, exec_sh, loopback_cri_node, phase, pod, wait_pod,
+    BUSYBOX, apply, container, cri_environment, exec_sh, loopback_cri_node, phase, pod, pod_events,
+    wait_all_forgotten, wait_pod,
 };
 use vk_tests::virtual_node::VirtualNode;
 
@@ -103,32 +104,11 @@ fn main_status(pod: &Value) -> Value {
 /// `(reason, message)` of the events about container `main` of pod `name`,
 /// as `kubectl get events` lists them.
 async fn container_events(cluster: &Cluster, ns: &str, name: &str) -> Vec<(String, String)> {
-    let list = cluster
-        .kubectl(&[
-            "get",
-            "events",
-            "-n",
-            ns,
-            "--field-selector",
-            &format!("involvedObject.name={name}"),
-            "-o",
-            "json",
-        ])
+    pod_events(cluster, ns, name)
         .await
-        .success()
-        .json();
-    list["items"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
         .into_iter()
-        .filter(|e| e["involvedObject"]["fieldPath"] == "spec.containers{main}")
-        .map(|e| {
-            (
-                e["reason"].as_str().unwrap_or_default().to_owned(),
-                e["message"].as_str().unwrap_or_default().to_owned(),
-            )
-        })
+        .filter(|(_, _, field)| field == "spec.containers{main}")
+        .map(|(reason, message, _)| (reason, message))
         .collect()
 }
 
@@ -148,27 +128,6 @@ async fn wait_events(cluster: &Cluster, ns: &str, name: &str, wanted: &[(&str, &
                 Ok(())
             } else {
                 Err(format!("missing {missing:?} in {events:?}"))
-            }
-        },
-    )
-    .await;
-}
-
-/// Waits until the plugin has removed every pod's state (nothing left to
-/// clean up when the environment goes down).
-async fn wait_all_forgotten(run_dir: &std::path::Path) {
-    let state = run_dir.join("plugin-state/pods");
-    wait_for_ok(
-        Duration::from_secs(20),
-        "the plugin to forget every pod",
-        async || {
-            let left: Vec<_> = std::fs::read_dir(&state)
-                .map(|d| d.flatten().map(|e| e.file_name()).collect())
-                .unwrap_or_default();
-            if left.is_empty() {
-                Ok(())
-            } else {
-                Err(format!("{left:?}"))
             }
         },
     )

@@ -23,7 +23,7 @@ use tokio::io::AsyncBufReadExt as _;
 use vk_tests::cluster::{Cluster, Identity, wait_for_ok};
 use vk_tests::cri_node::{
     BUSYBOX, apply, condition_status, container, cri_environment, cri_node, exec_sh, get_pod,
-    loopback_cri_node, phase, pod, wait_pod,
+    loopback_cri_node, phase, pod, pod_events, wait_all_forgotten, wait_pod,
 };
 use vk_tests::port_forward::KubectlPortForward;
 use vk_tests::registry::TestRegistry;
@@ -474,22 +474,7 @@ async fn cri_plugin_runs_real_pods() {
         .await
         .success();
     eprintln!("delete all: {:?}", started.elapsed());
-    let state = run_dir.join("plugin-state/pods");
-    wait_for_ok(
-        Duration::from_secs(20),
-        "the plugin to forget every pod",
-        async || {
-            let left: Vec<_> = std::fs::read_dir(&state)
-                .map(|d| d.flatten().map(|e| e.file_name()).collect())
-                .unwrap_or_default();
-            if left.is_empty() {
-                Ok(())
-            } else {
-                Err(format!("{left:?}"))
-            }
-        },
-    )
-    .await;
+    wait_all_forgotten(&run_dir).await;
     drop(node);
     drop(env);
     assert!(
@@ -1385,22 +1370,7 @@ async fn cri_plugin_runs_probes() {
         .kubectl(&["delete", "pods", "--all", "-n", &ns, "--timeout=90s"])
         .await
         .success();
-    let state = run_dir.join("plugin-state/pods");
-    wait_for_ok(
-        Duration::from_secs(20),
-        "the plugin to forget every pod",
-        async || {
-            let left: Vec<_> = std::fs::read_dir(&state)
-                .map(|d| d.flatten().map(|e| e.file_name()).collect())
-                .unwrap_or_default();
-            if left.is_empty() {
-                Ok(())
-            } else {
-                Err(format!("{left:?}"))
-            }
-        },
-    )
-    .await;
+    wait_all_forgotten(&run_dir).await;
     health_server.abort();
     drop(node);
     drop(env);
@@ -1689,22 +1659,7 @@ while true; do i=0; while [ $i -lt 3000 ]; do i=$((i+1)); done; sleep 1; done\"]
         .kubectl(&["delete", "pods", "--all", "-n", &ns, "--timeout=60s"])
         .await
         .success();
-    let state = run_dir.join("plugin-state/pods");
-    wait_for_ok(
-        Duration::from_secs(20),
-        "the plugin to forget every pod",
-        async || {
-            let left: Vec<_> = std::fs::read_dir(&state)
-                .map(|d| d.flatten().map(|e| e.file_name()).collect())
-                .unwrap_or_default();
-            if left.is_empty() {
-                Ok(())
-            } else {
-                Err(format!("{left:?}"))
-            }
-        },
-    )
-    .await;
+    wait_all_forgotten(&run_dir).await;
     drop(node);
     drop(env);
     eprintln!("stats: total: {:?}", test_started.elapsed());
@@ -1797,41 +1752,7 @@ stringData:
     eprintln!("pulls: private running: {:?}", test_started.elapsed());
 
     // The kubelet's events, as `kubectl get events` lists them.
-    let events_of = |pod: &'static str| {
-        let ns = ns.clone();
-        async move {
-            let list = cluster
-                .kubectl(&[
-                    "get",
-                    "events",
-                    "-n",
-                    &ns,
-                    "--field-selector",
-                    &format!("involvedObject.name={pod}"),
-                    "-o",
-                    "json",
-                ])
-                .await
-                .success()
-                .json();
-            list["items"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-                .into_iter()
-                .map(|e| {
-                    (
-                        e["reason"].as_str().unwrap_or_default().to_owned(),
-                        e["message"].as_str().unwrap_or_default().to_owned(),
-                        e["involvedObject"]["fieldPath"]
-                            .as_str()
-                            .unwrap_or_default()
-                            .to_owned(),
-                    )
-                })
-                .collect::<Vec<_>>()
-        }
-    };
+    let events_of = async |pod: &str| pod_events(cluster, &ns, pod).await;
     let has = |events: &[(String, String, String)], reason: &str, message: &str| {
         events.iter().any(|(r, m, field)| {
             r == reason && m.starts_with(message) && field == "spec.containers{main}"

@@ -38,12 +38,7 @@ impl Entry {
 
     /// The lookup key with the UID set, for status updates.
     pub fn key(&self) -> PodKey {
-        let meta = &self.pod.metadata;
-        PodKey {
-            namespace: meta.namespace.clone().unwrap_or_default(),
-            name: meta.name.clone().unwrap_or_default(),
-            uid: meta.uid.clone(),
-        }
+        PodKey::of(&self.pod)
     }
 }
 

@@ -77,15 +77,6 @@ fn uid_of(pod: &Pod) -> &str {
     pod.metadata.uid.as_deref().unwrap_or_default()
 }
 
-fn key_of(pod: &Pod) -> PodKey {
-    let meta = &pod.metadata;
-    PodKey {
-        namespace: meta.namespace.clone().unwrap_or_default(),
-        name: meta.name.clone().unwrap_or_default(),
-        uid: meta.uid.clone(),
-    }
-}
-
 /// The pod as stored: metadata and spec; of the status only the QoS class,
 /// which the API server computes and the mock reports back.
 fn stored(mut pod: Pod) -> Arc<Pod> {
@@ -301,7 +292,7 @@ impl MockProvider {
                 value.trim().parse::<i32>().map_err(|_| {
                     ProviderError::InvalidArgument(format!(
                         "pod {}: annotation {key} must be an integer exit code, not {value:?}",
-                        key_of(pod)
+                        PodKey::of(pod)
                     ))
                 })
             })
@@ -476,7 +467,7 @@ impl Provider for MockProvider {
 
     async fn update_pod(&self, pod: Pod) -> Result<(), ProviderError> {
         let key = pod_table_key(&pod);
-        let pod_key = key_of(&pod);
+        let pod_key = PodKey::of(&pod);
         let uid = uid_of(&pod).to_owned();
         let exit_code = self.exit_code(&pod)?;
         let now = clock::now();
@@ -511,7 +502,7 @@ impl Provider for MockProvider {
 
     async fn delete_pod(&self, pod: Pod) -> Result<(), ProviderError> {
         let key = pod_table_key(&pod);
-        let pod_key = key_of(&pod);
+        let pod_key = PodKey::of(&pod);
         let uid = uid_of(&pod).to_owned();
         let failure = fault(&pod, &self.config().annotations.fail_delete, "DeletePod");
         let delay = self.config().delete_delay();

@@ -11,15 +11,8 @@ impl Inner {
     /// Reports `event` about pod `uid` (dropped when nobody watches or the
     /// pod is gone: events are not resynced).
     pub(super) fn report(&self, uid: &str, event: PodEvent) {
-        let pod = {
-            let pods = self.pods();
-            let Some(entry) = pods.get(uid) else { return };
-            let meta = &entry.pod.metadata;
-            PodKey {
-                namespace: meta.namespace.clone().unwrap_or_default(),
-                name: meta.name.clone().unwrap_or_default(),
-                uid: Some(uid.to_owned()),
-            }
+        let Some(pod) = self.pods().get(uid).map(|entry| PodKey::of(&entry.pod)) else {
+            return;
         };
         tracing::debug!(%pod, reason = %event.reason, message = %event.message, "event");
         let _ = self.events.send(PodStatusUpdate::events(pod, vec![event]));

@@ -315,15 +315,8 @@ impl Inner {
                 return;
             }
             entry.status = status.clone();
-            let meta = &entry.pod.metadata;
-            PodStatusUpdate::status(
-                PodKey {
-                    namespace: meta.namespace.clone().unwrap_or_default(),
-                    name: meta.name.clone().unwrap_or_default(),
-                    uid: Some(uid.to_owned()),
-                },
-                status,
-            )
+            // Held pods are keyed by their uid: the key carries `uid`.
+            PodStatusUpdate::status(PodKey::of(&entry.pod), status)
         };
         tracing::debug!(
             pod = %update.pod,

@@ -137,7 +137,6 @@ impl Inner {
             let Some(entry) = pods.get(uid) else {
                 return Vec::new();
             };
-            let meta = &entry.pod.metadata;
             let names: Vec<String> = entry
                 .pod
                 .spec
@@ -146,12 +145,7 @@ impl Inner {
                 .map(|reference| reference.name.clone())
                 .filter(|name| !name.is_empty())
                 .collect();
-            let pod = PodKey {
-                namespace: meta.namespace.clone().unwrap_or_default(),
-                name: meta.name.clone().unwrap_or_default(),
-                uid: Some(uid.to_owned()),
-            };
-            (pod, names)
+            (PodKey::of(&entry.pod), names)
         };
         let mut keyring = Keyring::default();
         for name in names {

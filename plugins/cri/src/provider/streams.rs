@@ -126,13 +126,7 @@ impl CriProvider {
             size = ?request.terminal_size,
             "exec"
         );
-        let channels = Channels {
-            stdin: request.stdin,
-            stdout: request.stdout,
-            // With a terminal, stderr is the terminal too.
-            stderr: request.stderr && !request.tty,
-            tty: request.tty,
-        };
+        let channels = Channels::new(request.stdin, request.stdout, request.stderr, request.tty);
         let url = inner
             .runtime
             .runtime
@@ -164,12 +158,7 @@ impl CriProvider {
         let inner = &self.inner;
         let container_id = inner.running_container(&request.pod, &request.container)?;
         let tty = inner.container_tty(&request.pod, &request.container);
-        let channels = Channels {
-            stdin: request.stdin,
-            stdout: request.stdout,
-            stderr: request.stderr && !tty,
-            tty,
-        };
+        let channels = Channels::new(request.stdin, request.stdout, request.stderr, tty);
         let url = inner
             .runtime
             .runtime

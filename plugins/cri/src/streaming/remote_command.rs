@@ -29,6 +29,18 @@ pub struct Channels {
     pub tty: bool,
 }
 
+impl Channels {
+    /// The channels asked for; with a terminal, stderr is the terminal too.
+    pub fn new(stdin: bool, stdout: bool, stderr: bool, tty: bool) -> Self {
+        Self {
+            stdin,
+            stdout,
+            stderr: stderr && !tty,
+            tty,
+        }
+    }
+}
+
 /// Why a session ends before its exit status.
 enum Stop {
     /// The client's side of a channel went away.
@@ -49,7 +61,7 @@ pub async fn exec(
     let error = open(&connection, "error").await?;
     let stdin = open_if(&connection, channels.stdin, "stdin").await?;
     let stdout = open_if(&connection, channels.stdout, "stdout").await?;
-    let stderr = open_if(&connection, channels.stderr && !channels.tty, "stderr").await?;
+    let stderr = open_if(&connection, channels.stderr, "stderr").await?;
     let resize = open_if(&connection, channels.tty, "resize").await?;
     if let (Some(resize), Some(size)) = (&resize, initial) {
         resize
