@@ -69,6 +69,24 @@ async fn wait_plugin_holds(node: &Node, count: usize) {
     .await;
 }
 
+/// Waits until the plugin's listing at `path` holds the pod `pod_uid` (it
+/// trails the plugin's status reports by up to 100 ms) and returns it.
+async fn wait_listed(path: &Path, pod_uid: &str) -> HashMap<String, Value> {
+    wait_for_ok(
+        Duration::from_secs(10),
+        &format!("the plugin's listing to hold pod {pod_uid}"),
+        async || {
+            let held = plugin_pods(path);
+            if held.contains_key(pod_uid) {
+                Ok(held)
+            } else {
+                Err(format!("it holds {:?}", held.keys()))
+            }
+        },
+    )
+    .await
+}
+
 fn plugin_pods(path: &Path) -> HashMap<String, Value> {
     let Ok(text) = std::fs::read_to_string(path) else {
         return HashMap::new();
@@ -905,13 +923,12 @@ async fn after_a_host_restart_pods_that_ran_are_reported_lost_and_the_rest_creat
         phase(p) == "Running" && ready(p)
     })
     .await;
-    let held = plugin_pods(&pods_file);
+    let held = wait_listed(&pods_file, &uid(&waiting)).await;
     assert_eq!(
         held.len(),
         1,
         "only the never-created pod was created: {held:?}"
     );
-    assert!(held.contains_key(&uid(&waiting)));
     drop(second);
 }
 
@@ -1014,5 +1031,5 @@ async fn a_name_reused_while_the_plugin_still_removes_the_old_pod_is_created_qui
         !events.iter().any(|r| r == "ProviderCreateFailed"),
         "events: {events:?}"
     );
-    assert!(node.plugin_pods().contains_key(&uid(&new)));
+    wait_listed(&node.pods_file, &uid(&new)).await;
 }
