@@ -770,12 +770,14 @@ async fn check_volumes(cluster: &Cluster, node: &VirtualNode) {
         ])
         .await
         .success();
+    // At the next volume retry, which backs off as the kubelet's (up to
+    // 2 min 2 s after the last failure).
     wait_pod(
         cluster,
         node,
         "waits",
         "Running once Secret later exists",
-        Duration::from_secs(30),
+        Duration::from_secs(150),
         |p| phase(p) == "Running",
     )
     .await;

@@ -11,6 +11,7 @@ mod probing;
 mod pulling;
 mod refresh;
 mod sandbox;
+mod setup_retry;
 mod stats;
 mod store;
 mod streams;
@@ -72,6 +73,8 @@ struct Inner {
     pods: Mutex<HashMap<String, PodEntry>>,
     crash_backoff: Mutex<CrashLoopBackoff>,
     pull_backoff: Mutex<CrashLoopBackoff>,
+    /// Retry delays of failed volume and sandbox set-ups.
+    setup_backoff: Mutex<setup_retry::SetupBackoff>,
     /// Final statuses of exited containers (they never change), by id.
     exited: Mutex<HashMap<String, ContainerStatus>>,
     /// Probe workers and their published results.
@@ -98,6 +101,8 @@ struct PodEntry {
     sync_errors: BTreeMap<String, SyncError>,
     /// When the last pull of an image failed, per image.
     pull_failures: HashMap<String, Timestamp>,
+    /// When the last attempt of a failed set-up step failed.
+    setup_failures: HashMap<setup_retry::SetupStep, Timestamp>,
     /// Serializes the sync and the termination of this pod.
     lock: Arc<tokio::sync::Mutex<()>>,
     deleting: bool,
@@ -193,6 +198,7 @@ impl CriProvider {
                     pod,
                     sync_errors: BTreeMap::new(),
                     pull_failures: HashMap::new(),
+                    setup_failures: HashMap::new(),
                     lock: Arc::default(),
                     deleting,
                 },
@@ -209,6 +215,7 @@ impl CriProvider {
                 config.crash_loop_backoff_base(),
                 config.crash_loop_backoff_max(),
             )),
+            setup_backoff: Mutex::default(),
             config,
             runtime,
             dns,
@@ -443,6 +450,7 @@ impl Provider for CriProvider {
                 status,
                 sync_errors: BTreeMap::new(),
                 pull_failures: HashMap::new(),
+                setup_failures: HashMap::new(),
                 lock: Arc::default(),
                 deleting: false,
             },

@@ -27,6 +27,7 @@ use tracing::Instrument as _;
 
 use vk_plugin_sdk::PodEvent;
 
+use super::setup_retry::{SetupStep, grpc_error_text};
 use super::{Inner, events, grace_seconds, now, store};
 use crate::backoff::{StartDecision, backoff_key, backoff_message};
 use crate::hooks::POST_START_HOOK_ERROR;
@@ -59,6 +60,16 @@ pub(super) enum SyncFailure {
         #[source]
         source: std::io::Error,
     },
+}
+
+impl SyncFailure {
+    /// The failure as the kubelet words it (gRPC errors in grpc-go's form).
+    fn kubelet_text(&self) -> String {
+        match self {
+            Self::Runtime { status, .. } => grpc_error_text(status),
+            other => other.to_string(),
+        }
+    }
 }
 
 fn runtime_error(call: &'static str) -> impl FnOnce(tonic::Status) -> SyncFailure {
@@ -137,6 +148,10 @@ impl Inner {
             }
             let now = now();
             self.crash_backoff
+                .lock()
+                .map(|mut b| b.forget_stale(now))
+                .ok();
+            self.setup_backoff
                 .lock()
                 .map(|mut b| b.forget_stale(now))
                 .ok();
@@ -357,26 +372,36 @@ impl Inner {
             return Ok(false);
         }
         // As the kubelet (WaitForAttachAndMount), volumes before the sandbox;
-        // until they can be set up the containers wait in ContainerCreating.
+        // until both are set up the containers wait in ContainerCreating.
+        let waiting: Vec<&str> = to_start.iter().map(|(c, _)| c.name.as_str()).collect();
+        if !self.may_try(uid, SetupStep::Volumes) {
+            return Ok(false);
+        }
         let pod_dir = paths::pod_dir(&self.config.root_dir, uid);
         if let Err(error) = self.volumes.set_up(uid, pod, &pod_dir).await {
-            tracing::warn!(error = %error, "volume not ready; retrying at the next relist");
-            let mut pods = self.pods();
-            if let Some(entry) = pods.get_mut(uid) {
-                for (container, _) in &to_start {
-                    entry.sync_errors.insert(
-                        container.name.clone(),
-                        SyncError {
-                            reason: "ContainerCreating".into(),
-                            message: error.to_string(),
-                        },
-                    );
-                }
-            }
+            self.setup_failed(uid, SetupStep::Volumes, error.to_string(), &waiting);
+            return Ok(false);
+        }
+        self.setup_succeeded(uid, SetupStep::Volumes);
+        let creating = snapshot
+            .newest_sandbox()
+            .filter(|_| snapshot.sandbox_ready())
+            .is_none();
+        if creating && !self.may_try(uid, SetupStep::Sandbox) {
             return Ok(false);
         }
         let (sandbox_id, sandbox_config, pod_ips, created) =
-            self.ensure_sandbox(uid, pod, snapshot).await?;
+            match self.ensure_sandbox(uid, pod, snapshot).await {
+                Ok(sandbox) => sandbox,
+                Err(failure) if creating => {
+                    let message =
+                        format!("Failed to create pod sandbox: {}", failure.kubelet_text());
+                    self.setup_failed(uid, SetupStep::Sandbox, message, &waiting);
+                    return Ok(false);
+                }
+                Err(failure) => return Err(failure),
+            };
+        self.setup_succeeded(uid, SetupStep::Sandbox);
         let mut changed = created;
         for (container, role) in to_start {
             let outcome = self
@@ -739,6 +764,9 @@ impl Inner {
             backoff.forget_pod(&uid);
         }
         if let Ok(mut backoff) = self.pull_backoff.lock() {
+            backoff.forget_pod(&uid);
+        }
+        if let Ok(mut backoff) = self.setup_backoff.lock() {
             backoff.forget_pod(&uid);
         }
         tracing::info!(%uid, elapsed = ?started.elapsed(), "pod stopped and removed");
