@@ -218,3 +218,26 @@ pub async fn wait_all_forgotten(run_dir: &std::path::Path) {
     )
     .await;
 }
+
+/// Waits until `kubectl describe pod NAME` shows every text of `wanted`
+/// (events are recorded in the background and may trail the status);
+/// the description.
+pub async fn wait_described(cluster: &Cluster, ns: &str, name: &str, wanted: &[&str]) -> String {
+    wait_for_ok(
+        Duration::from_secs(30),
+        &format!("kubectl describe pod {name} to show {wanted:?}"),
+        async || {
+            let described = cluster
+                .kubectl(&["describe", "pod", name, "-n", ns])
+                .await
+                .success()
+                .stdout;
+            if wanted.iter().all(|text| described.contains(text)) {
+                Ok(described)
+            } else {
+                Err(described)
+            }
+        },
+    )
+    .await
+}

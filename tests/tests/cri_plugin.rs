@@ -23,7 +23,7 @@ use tokio::io::AsyncBufReadExt as _;
 use vk_tests::cluster::{Cluster, Identity, wait_for_ok};
 use vk_tests::cri_node::{
     BUSYBOX, apply, condition_status, container, cri_environment, cri_node, exec_sh, get_pod,
-    loopback_cri_node, phase, pod, pod_events, wait_all_forgotten, wait_pod,
+    loopback_cri_node, phase, pod, pod_events, wait_all_forgotten, wait_described, wait_pod,
 };
 use vk_tests::port_forward::KubectlPortForward;
 use vk_tests::registry::TestRegistry;
@@ -908,7 +908,21 @@ async fn cri_plugin_streams_exec_attach_and_port_forward() {
             .filter(|line| line.contains(&format!("pid={plugin},")))
             .count()
     };
-    let before = plugin_tcp();
+    // Connections of the sessions just ended may still be closing: the
+    // count before is taken once it holds still.
+    let before = wait_for_ok(
+        Duration::from_secs(30),
+        "the plugin's connections to settle",
+        async || {
+            let first = plugin_tcp();
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            match plugin_tcp() {
+                again if again == first => Ok(again),
+                again => Err(format!("{first} then {again} connections")),
+            }
+        },
+    )
+    .await;
     let mut silent = tokio::process::Command::new(cluster.kubectl_path())
         .arg("--kubeconfig")
         .arg(cluster.admin_kubeconfig())
@@ -971,10 +985,10 @@ async fn cri_plugin_streams_exec_attach_and_port_forward() {
 
     // A TTY (kubectl under a pty from `script`): the process's stdin and
     // stdout are a terminal of kubectl's terminal's size (kubectl sends it
-    // on the resize stream as the session starts; the second's wait lets it
-    // land before `stty` asks).
+    // on the resize stream as the session starts; the shell waits up to
+    // 10 s for it to land before printing the size).
     let command = format!(
-        "stty cols 132 rows 43; {} --kubeconfig {} exec -it -n {ns} shell -- sh -c 'test -t 0 && test -t 1 && echo is-a-tty; sleep 1; echo size=$(stty size)'",
+        "stty cols 132 rows 43; {} --kubeconfig {} exec -it -n {ns} shell -- sh -c 'test -t 0 && test -t 1 && echo is-a-tty; i=0; while [ \"$(stty size)\" != \"43 132\" ] && [ $i -lt 50 ]; do sleep 0.2; i=$((i+1)); done; echo size=$(stty size)'",
         cluster.kubectl_path().display(),
         cluster.admin_kubeconfig().display(),
     );
@@ -1356,16 +1370,16 @@ async fn cri_plugin_runs_probes() {
     assert_eq!(last["exitCode"], 137, "{restarted}");
     assert_eq!(last["reason"], "Error", "{restarted}");
     // The kubelet's events say why, in `kubectl describe pod`.
-    let described = cluster
-        .kubectl(&["describe", "pod", "unhealthy", "-n", &ns])
-        .await
-        .success()
-        .stdout;
-    assert!(
-        described.contains("Liveness probe failed: ")
-            && described.contains("Container main failed liveness probe, will be restarted"),
-        "kubectl describe pod unhealthy:\n{described}"
-    );
+    wait_described(
+        cluster,
+        &ns,
+        "unhealthy",
+        &[
+            "Liveness probe failed: ",
+            "Container main failed liveness probe, will be restarted",
+        ],
+    )
+    .await;
     eprintln!("probes: unhealthy restarted: {:?}", test_started.elapsed());
 
     cluster
@@ -1802,16 +1816,13 @@ stringData:
         },
     )
     .await;
-    let described = cluster
-        .kubectl(&["describe", "pod", "private", "-n", &ns])
-        .await
-        .success()
-        .stdout;
-    assert!(
-        described.contains("Successfully pulled image")
-            && described.contains("Started container main"),
-        "kubectl describe pod private:\n{described}"
-    );
+    wait_described(
+        cluster,
+        &ns,
+        "private",
+        &["Successfully pulled image", "Started container main"],
+    )
+    .await;
     eprintln!("pulls: events: {:?}", test_started.elapsed());
 
     // `kubectl set image` on a running pod: the container is stopped and
@@ -1875,15 +1886,23 @@ stringData:
         137,
         "sleep ignores SIGTERM: killed at the 1 s grace: {retagged}"
     );
-    let events = events_of("retag").await;
-    assert!(
-        has(
-            &events,
-            "Killing",
-            "Container main definition changed, will be restarted"
-        ),
-        "events: {events:?}"
-    );
+    wait_for_ok(
+        Duration::from_secs(30),
+        "the Killing event of the image change",
+        async || {
+            let events = events_of("retag").await;
+            if has(
+                &events,
+                "Killing",
+                "Container main definition changed, will be restarted",
+            ) {
+                Ok(())
+            } else {
+                Err(format!("events: {events:?}"))
+            }
+        },
+    )
+    .await;
     eprintln!("pulls: set image: {:?}", test_started.elapsed());
 
     drop(node);
@@ -2015,15 +2034,13 @@ async fn cri_plugin_replaces_a_dead_sandbox() {
         .filter_map(|s| s.metadata.as_ref().map(|m| m.attempt))
         .collect();
     assert!(attempts.contains(&1), "a sandbox of attempt 1: {listed:?}");
-    let described = cluster
-        .kubectl(&["describe", "pod", "phoenix", "-n", &ns])
-        .await
-        .success()
-        .stdout;
-    assert!(
-        described.contains("Pod sandbox changed, it will be killed and re-created."),
-        "kubectl describe pod phoenix:\n{described}"
-    );
+    wait_described(
+        cluster,
+        &ns,
+        "phoenix",
+        &["Pod sandbox changed, it will be killed and re-created."],
+    )
+    .await;
     drop(runtime);
     drop(node);
     drop(env);

@@ -13,7 +13,7 @@ use serde_json::Value;
 use vk_tests::cluster::{Cluster, wait_for_ok};
 use vk_tests::cri_node::{
     BUSYBOX, apply, container, cri_environment, exec_sh, loopback_cri_node, phase, pod,
-    wait_all_forgotten, wait_pod,
+    wait_all_forgotten, wait_described, wait_pod,
 };
 use vk_tests::virtual_node::VirtualNode;
 
@@ -180,12 +180,7 @@ async fn cri_set_up_failures_are_shown_and_retried_with_back_off() {
     )
     .await;
     assert_eq!(phase(&bad), "Pending", "{bad}");
-    let describe = cluster
-        .kubectl(&["describe", "pod", "bad-sandbox", "-n", &ns])
-        .await
-        .success()
-        .stdout;
-    assert!(describe.contains("FailedCreatePodSandBox"), "{describe}");
+    wait_described(cluster, &ns, "bad-sandbox", &["FailedCreatePodSandBox"]).await;
 
     // Let a few more retries pass: they back off instead of following the
     // 200 ms relist (which would have made about 5 attempts a second).

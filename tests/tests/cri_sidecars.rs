@@ -130,12 +130,24 @@ async fn cri_plugin_runs_sidecars() {
     for type_ in ["Initialized", "ContainersReady", "Ready"] {
         assert_eq!(condition_status(&sidecar, type_), "True", "{type_}");
     }
-    let logs = cluster
-        .kubectl(&["logs", "sidecar", "-n", &ns, "-c", "main"])
-        .await
-        .success()
-        .stdout;
-    assert!(logs.contains("checked"), "main's log: {logs:?}");
+    // main's first output may reach its log file just after it runs.
+    wait_for_ok(
+        Duration::from_secs(30),
+        "main's log to show the check",
+        async || {
+            let logs = cluster
+                .kubectl(&["logs", "sidecar", "-n", &ns, "-c", "main"])
+                .await
+                .success()
+                .stdout;
+            if logs.contains("checked") {
+                Ok(())
+            } else {
+                Err(format!("main's log: {logs:?}"))
+            }
+        },
+    )
+    .await;
 
     // The sidecar exits (exit 1): restarted beside the running main container.
     exec_sh(cluster, &ns, "sidecar", "touch /shared/stop").await;

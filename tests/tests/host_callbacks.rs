@@ -350,12 +350,6 @@ async fn a_hostile_plugin_gets_only_what_its_pods_reference() {
                      "pod_uid": uid(&elsewhere), "name": "other-node-secret"}),
         )
         .await;
-    let deleted_pod = attacker
-        .call(
-            json!({"rpc": "secret", "pod_namespace": ns, "pod_name": "doomed",
-                     "pod_uid": uid(&doomed), "name": "doomed-secret"}),
-        )
-        .await;
     let mut attempt = as_legit("token", "");
     attempt["service_account"] = json!("admin");
     let other_account = attacker.call(attempt).await;
@@ -390,6 +384,13 @@ async fn a_hostile_plugin_gets_only_what_its_pods_reference() {
     let mut attempt = as_legit("secret", "app-secret");
     attempt["pod_uid"] = json!("00000000-0000-0000-0000-000000000000");
     let wrong_uid = attacker.call(attempt).await;
+    // Last, so the host's watch has long seen the deletion.
+    let deleted_pod = attacker
+        .call(
+            json!({"rpc": "secret", "pod_namespace": ns, "pod_name": "doomed",
+                     "pod_uid": uid(&doomed), "name": "doomed-secret"}),
+        )
+        .await;
 
     // Audit lines are written as each call ends; give the log a moment.
     tokio::time::sleep(Duration::from_millis(500)).await;

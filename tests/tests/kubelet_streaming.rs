@@ -165,29 +165,51 @@ impl Fixture {
 
     /// A plain HTTP request (no upgrade): status and the whole response.
     async fn http(&self, method: &str, path: &str) -> (u16, String) {
-        self.request(method, path, "Connection: close\r\n").await
+        self.request(method, path, "Connection: close\r\n", false)
+            .await
     }
 
     /// An upgrade to SPDY/3.1 offering `protocol` (kubectl's form): status
-    /// and what was read until the server closed or 2 s passed.
+    /// and what was read until the server closed, or the head and what
+    /// followed it within 500 ms.
     async fn spdy_upgrade(&self, path: &str, protocol: &str) -> (u16, String) {
         let headers = format!(
             "Connection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: {protocol}\r\n"
         );
-        self.request("POST", path, &headers).await
+        self.request("POST", path, &headers, true).await
     }
 
-    async fn request(&self, method: &str, path: &str, headers: &str) -> (u16, String) {
+    async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &str,
+        upgrade: bool,
+    ) -> (u16, String) {
         let mut stream = TcpStream::connect(self.address).await.expect("connect");
         let request = format!(
             "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: 0\r\n{headers}\r\n",
             self.address
         );
         stream.write_all(request.as_bytes()).await.expect("write");
+        // Until the server closes; an upgraded connection stays open, so
+        // there the head and what follows it within 500 ms. At most 10 s:
+        // the host looks the pod up in the API server first.
         let mut response = Vec::new();
-        // An upgraded connection stays open: read what came within 2 s.
-        let _ =
-            tokio::time::timeout(Duration::from_secs(2), stream.read_to_end(&mut response)).await;
+        let mut buffer = [0_u8; 4096];
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let head_read = response.windows(4).any(|w| w == b"\r\n\r\n");
+            let until = if upgrade && head_read {
+                deadline.min(tokio::time::Instant::now() + Duration::from_millis(500))
+            } else {
+                deadline
+            };
+            match tokio::time::timeout_at(until, stream.read(&mut buffer)).await {
+                Ok(Ok(0) | Err(_)) | Err(_) => break,
+                Ok(Ok(n)) => response.extend_from_slice(&buffer[..n]),
+            }
+        }
         let response = String::from_utf8_lossy(&response).into_owned();
         let status = response
             .split(' ')

@@ -283,7 +283,7 @@ async fn a_plugin_that_ignores_sigterm_is_killed_after_the_grace() {
     assert!(!process_alive(pid), "SIGKILL ended it");
     // Shutdown rpc grace + SIGTERM grace, with slack for a busy machine.
     assert!(
-        started.elapsed() < Duration::from_secs(10),
+        started.elapsed() < Duration::from_secs(15),
         "{:?}",
         started.elapsed()
     );

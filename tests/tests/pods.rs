@@ -421,8 +421,8 @@ async fn a_graceful_delete_ends_as_soon_as_the_plugin_is_done() {
     wait_gone(&api, "graceful", Duration::from_secs(5)).await;
     eprintln!("graceful delete (grace 60 s) took {} ms", took.as_millis());
     assert!(
-        took < Duration::from_secs(15),
-        "the pod stayed {took:?} although the plugin stopped it at once"
+        took < Duration::from_secs(30),
+        "the pod stayed {took:?} (grace 60 s) although the plugin stopped it at once"
     );
     wait_plugin_holds(&node, 0).await;
     let _ = uid(&pod);
@@ -723,7 +723,7 @@ async fn a_plugin_without_a_status_stream_is_polled() {
     let node = Node::start(
         cluster,
         "pods-poll",
-        "status_push = false\nstart_delay_ms = 1500\n",
+        "status_push = false\nstart_delay_ms = 3000\n",
     )
     .await;
     let api = pods_api(cluster.client().await, node.ns());
@@ -731,7 +731,7 @@ async fn a_plugin_without_a_status_stream_is_polled() {
     wait_pod(
         &api,
         "polled-0",
-        Duration::from_secs(10),
+        Duration::from_secs(30),
         "Pending while its containers are created",
         |p| {
             phase(p) == "Pending"
@@ -750,7 +750,8 @@ async fn a_plugin_without_a_status_stream_is_polled() {
         .kubectl(&["delete", "pod", "polled-0", "-n", node.ns(), "--wait=true"])
         .await
         .success();
-    assert!(started.elapsed() < Duration::from_secs(10));
+    // Well within the default 30 s grace period: the poll sees it gone.
+    assert!(started.elapsed() < Duration::from_secs(20));
     wait_plugin_holds(&node, 2).await;
 }
 
@@ -807,7 +808,8 @@ async fn a_pod_the_plugin_cannot_run_fails_and_is_not_retried() {
         .kubectl(&["delete", "pod", "invalid", "-n", node.ns(), "--wait=true"])
         .await
         .success();
-    assert!(started.elapsed() < Duration::from_secs(10));
+    // Not after the default 30 s grace period.
+    assert!(started.elapsed() < Duration::from_secs(20));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
