@@ -126,8 +126,8 @@ async fn exited(
     plugin: &LaunchedPlugin,
     status: std::io::Result<std::process::ExitStatus>,
 ) -> PluginError {
-    // Let the output forwarders catch the last lines the plugin wrote.
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Every last line the plugin wrote, unless a child of it keeps stderr.
+    plugin.stderr_tail.wait_ended(Duration::from_secs(2)).await;
     PluginError::ExitedBeforeHandshake {
         path: plugin.path.clone(),
         status: match status {

@@ -6,8 +6,10 @@
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt as _, AsyncRead, BufReader};
+use tokio_util::sync::CancellationToken;
 
 /// Longest line forwarded; the rest of a longer line is dropped.
 pub(crate) const MAX_LINE_BYTES: usize = 16 * 1024;
@@ -19,6 +21,8 @@ const TAIL_LINE_BYTES: usize = 512;
 #[derive(Debug, Clone, Default)]
 pub(crate) struct StderrTail {
     lines: Arc<Mutex<VecDeque<String>>>,
+    /// Cancelled once stderr reached its end (every line is in).
+    ended: CancellationToken,
 }
 
 impl StderrTail {
@@ -28,6 +32,12 @@ impl StderrTail {
             lines.pop_front();
         }
         lines.push_back(truncate(line, TAIL_LINE_BYTES).to_owned());
+    }
+
+    /// Waits until the plugin's stderr has ended (it exited, and no child
+    /// of it holds stderr open), at most `bound`.
+    pub(crate) async fn wait_ended(&self, bound: Duration) {
+        let _ = tokio::time::timeout(bound, self.ended.cancelled()).await;
     }
 
     /// The kept lines joined with " | ", or "(none)".
@@ -93,6 +103,9 @@ pub(crate) async fn forward(
     }
     if !line.is_empty() {
         emit(&line, truncated, stream, &plugin, &tail);
+    }
+    if matches!(stream, Stream::Stderr) {
+        tail.ended.cancel();
     }
 }
 

@@ -271,6 +271,7 @@ async fn watch_running(
             _ = stop.cancelled() => return End::Stop,
             exit = running.plugin.child.wait() => {
                 let exit = exit.map_or_else(|e| format!("unknown status ({e})"), |s| s.to_string());
+                running.plugin.stderr_tail.wait_ended(Duration::from_secs(2)).await;
                 return End::Failed(format!(
                     "plugin exited with {exit} (last stderr: {})",
                     running.plugin.stderr_tail.render()

@@ -82,12 +82,35 @@ pub fn apply(current: &Value, patch: &Value) -> Value {
     result
 }
 
-/// Whether sending `patch` would change `current`.
+/// Whether sending `patch` would change `current`. Empty strings and lists
+/// count as absent, as the API server stores them (Go's `omitempty`; an
+/// empty object is kept, so `running: {}` still differs from
+/// `waiting: {}`): a plugin that reports `initContainerStatuses: []` causes
+/// no write when the API shows none.
 pub fn changes(current: Option<&PodStatus>, patch: &Value) -> bool {
     let current = current
         .and_then(|s| serde_json::to_value(s).ok())
         .unwrap_or_else(|| Value::Object(Map::new()));
-    apply(&current, patch) != current
+    without_empty(apply(&current, patch)) != without_empty(current)
+}
+
+/// `value` without empty strings and lists, at every depth.
+fn without_empty(value: Value) -> Value {
+    let empty = |v: &Value| match v {
+        Value::String(s) => s.is_empty(),
+        Value::Array(items) => items.is_empty(),
+        _ => false,
+    };
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (k, without_empty(v)))
+                .filter(|(_, v)| !empty(v))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(without_empty).collect()),
+        other => other,
+    }
 }
 
 fn merge_object(target: &mut Value, patch: &Value) {
@@ -237,6 +260,40 @@ mod tests {
         assert_eq!(after["podIPs"], json!([{"ip": "10.0.0.3"}]));
         let again: PodStatus = serde_json::from_value(after).expect("status");
         assert!(!changes(Some(&again), &patch));
+    }
+
+    #[test]
+    fn empty_values_the_api_does_not_store_need_no_write() {
+        let api = status(json!({
+            "phase": "Running",
+            "podIP": "10.0.0.5",
+            "podIPs": [{"ip": "10.0.0.5"}],
+            "containerStatuses": [{"name": "c", "ready": true, "restartCount": 0,
+                "image": "i", "imageID": "", "state": {"running": {}}}],
+        }));
+        let plugin = status(json!({
+            "phase": "Running",
+            "message": "",
+            "podIP": "10.0.0.5",
+            "podIPs": [{"ip": "10.0.0.5"}],
+            "initContainerStatuses": [],
+            "ephemeralContainerStatuses": [],
+            "containerStatuses": [{"name": "c", "ready": true, "restartCount": 0,
+                "image": "i", "imageID": "", "state": {"running": {}}}],
+        }));
+        assert!(!changes(Some(&api), &status_patch(&plugin)));
+        // A state that changes is a change, even between empty objects.
+        let waiting = status(json!({
+            "phase": "Running",
+            "podIP": "10.0.0.5",
+            "podIPs": [{"ip": "10.0.0.5"}],
+            "containerStatuses": [{"name": "c", "ready": true, "restartCount": 0,
+                "image": "i", "imageID": "", "state": {"waiting": {}}}],
+        }));
+        assert!(changes(Some(&api), &status_patch(&waiting)));
+        // A list that empties is still a change.
+        let emptied = status(json!({"phase": "Running", "containerStatuses": []}));
+        assert!(changes(Some(&api), &status_patch(&emptied)));
     }
 
     #[test]
