@@ -38,7 +38,7 @@ pub const POD_TERMINATION_GRACE_PERIOD: &str = "io.kubernetes.pod.terminationGra
 pub const CONTAINER_PRE_STOP_HANDLER: &str = "io.kubernetes.container.preStopHandler";
 /// `ports` as JSON (what the kubelet records; shown by `crictl inspect`).
 pub const CONTAINER_PORTS: &str = "io.kubernetes.container.ports";
-/// Ours: "init" for init containers, "regular" otherwise, so the role of a
+/// Ours: "init", "regular" or "ephemeral", so the role of a
 /// container is known without the spec.
 pub const CONTAINER_ROLE: &str = "cri.vk-host.io/container-role";
 /// The image the container's spec named when this instance was created: a
@@ -83,6 +83,9 @@ impl PodIdentity {
 pub enum ContainerRole {
     Init,
     Regular,
+    /// An ephemeral container (`kubectl debug`): started once, never
+    /// restarted.
+    Ephemeral,
 }
 
 impl ContainerRole {
@@ -90,6 +93,7 @@ impl ContainerRole {
         match self {
             Self::Init => "init",
             Self::Regular => "regular",
+            Self::Ephemeral => "ephemeral",
         }
     }
 }
@@ -241,6 +245,7 @@ impl ContainerAnnotations {
             role: match annotations.get(CONTAINER_ROLE).map(String::as_str) {
                 Some("init") => Some(ContainerRole::Init),
                 Some("regular") => Some(ContainerRole::Regular),
+                Some("ephemeral") => Some(ContainerRole::Ephemeral),
                 _ => None,
             },
             spec_image: get(CONTAINER_SPEC_IMAGE),

@@ -16,6 +16,7 @@ pub mod backoff;
 pub mod config;
 pub mod credentials;
 pub mod cri;
+pub mod ephemeral;
 pub mod hooks;
 pub mod images;
 pub mod labels;

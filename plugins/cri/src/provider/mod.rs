@@ -351,6 +351,7 @@ impl Inner {
             .iter()
             .flatten()
             .chain(status.init_container_statuses.iter().flatten())
+            .chain(status.ephemeral_container_statuses.iter().flatten())
             .find(|s| s.name == container);
         let Some(found) = found else {
             let in_spec = entry.pod.spec.as_ref().is_some_and(|s| {
@@ -358,7 +359,8 @@ impl Inner {
                     .iter()
                     .chain(s.init_containers.iter().flatten())
                     .any(|c| c.name == container)
-            });
+            }) || crate::ephemeral::ephemeral_containers(&entry.pod)
+                .any(|e| e.name == container);
             return if in_spec {
                 Ok((None, 0, false))
             } else {
@@ -480,6 +482,8 @@ impl Provider for CriProvider {
         }
         store::save(&inner.config.root_dir, &uid, &stored)
             .map_err(|e| ProviderError::internal("storing the pod", e))?;
+        // A new ephemeral container (`kubectl debug`) or image starts now.
+        inner.wake.notify_one();
         Ok(())
     }
 

@@ -73,7 +73,8 @@ impl Inner {
                     .iter()
                     .chain(spec.init_containers.iter().flatten())
                     .any(|c| c.name == name && c.tty == Some(true))
-            })
+            }) || crate::ephemeral::ephemeral_containers(&entry.pod)
+                .any(|e| e.name == name && e.tty == Some(true))
         })
     }
 

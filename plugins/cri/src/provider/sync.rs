@@ -30,6 +30,7 @@ use vk_plugin_sdk::PodEvent;
 use super::setup_retry::{SetupStep, grpc_error_text};
 use super::{Inner, events, grace_seconds, now, store};
 use crate::backoff::{StartDecision, backoff_key, backoff_message};
+use crate::ephemeral;
 use crate::hooks::POST_START_HOOK_ERROR;
 use crate::labels::{self, ContainerAnnotations, ContainerRole, PodIdentity};
 use crate::paths;
@@ -54,6 +55,8 @@ pub(super) enum SyncFailure {
     Build(#[from] crate::spec::BuildError),
     #[error("postStart hook: {0}")]
     PostStartHook(String),
+    #[error("{0}")]
+    Target(String),
     #[error("{what}")]
     Io {
         what: String,
@@ -349,7 +352,12 @@ impl Inner {
                 .map_err(runtime_error("StopPodSandbox"))?;
             return Ok(true);
         }
+        // As the kubelet's SyncPod: ephemeral containers first (they can
+        // debug a pod whose init containers fail), then init, then regular.
         let to_start: Vec<(Container, ContainerRole)> = {
+            let ephemeral = ephemeral::to_start(pod, snapshot)
+                .into_iter()
+                .map(|c| (c, ContainerRole::Ephemeral));
             let spec = pod.spec.as_ref();
             let init = actions.start_init.iter().filter_map(|name| {
                 spec?
@@ -366,7 +374,7 @@ impl Inner {
                     .find(|c| &c.name == name)
                     .map(|c| (c.clone(), ContainerRole::Regular))
             });
-            init.chain(regular).collect()
+            ephemeral.chain(init).chain(regular).collect()
         };
         if to_start.is_empty() {
             return Ok(false);
@@ -628,6 +636,27 @@ impl Inner {
             })
         })?;
         let seccomp_root = paths::seccomp_dir(&self.config.root_dir);
+        // An ephemeral container's target must be running (the kubelet's
+        // getTargetID).
+        let target_container_id = match ephemeral::target_of(pod, &container.name) {
+            Some(target) if role == ContainerRole::Ephemeral => Some(
+                snapshot
+                    .newest(target)
+                    .filter(|s| state(s) == ContainerState::ContainerRunning)
+                    .map(|s| s.id.as_str())
+                    .ok_or_else(|| {
+                        let message = format!("unable to find target container {target}");
+                        (
+                            SyncError {
+                                reason: "CreateContainerConfigError".into(),
+                                message: message.clone(),
+                            },
+                            SyncFailure::Target(message),
+                        )
+                    })?,
+            ),
+            _ => None,
+        };
         let context = ContainerContext {
             instance_name: &self.config.instance_name,
             role,
@@ -638,6 +667,7 @@ impl Inner {
             termination_message_file: Some(&message_file),
             seccomp_root: &seccomp_root,
             node_memory_bytes: self.node_memory_bytes,
+            target_container_id,
         };
         let config = container_config(pod, container, &context)
             .map_err(|e| config_error(SyncFailure::Build(e)))?;

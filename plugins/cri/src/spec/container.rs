@@ -3,7 +3,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use k8s_cri::v1::{ContainerConfig, ContainerMetadata, ImageSpec, KeyValue, LinuxContainerConfig};
+use k8s_cri::v1::{
+    ContainerConfig, ContainerMetadata, ImageSpec, KeyValue, LinuxContainerConfig, NamespaceMode,
+};
 use k8s_openapi::api::core::v1::{Container, EnvVar, Pod};
 
 use super::BuildError;
@@ -36,6 +38,9 @@ pub struct ContainerContext<'a> {
     pub seccomp_root: &'a Path,
     /// The node's memory, which scales the OOM score of Burstable pods.
     pub node_memory_bytes: i64,
+    /// For an ephemeral container with a target: the id of the target's
+    /// running instance, whose process namespace it joins.
+    pub target_container_id: Option<&'a str>,
 }
 
 /// The configuration of `container`'s instance number
@@ -70,6 +75,17 @@ pub fn container_config(
                 source,
             }
         })?;
+    let mut security_context = container_security_context(pod, container, context.seccomp_root);
+    // As the kubelet: a target replaces only a container's own PID
+    // namespace (not the pod's shared one, nor the node's).
+    if let (Some(target), Some(namespaces)) = (
+        context.target_container_id,
+        security_context.namespace_options.as_mut(),
+    ) && namespaces.pid == NamespaceMode::Container as i32
+    {
+        namespaces.pid = NamespaceMode::Target as i32;
+        target.clone_into(&mut namespaces.target_id);
+    }
     Ok(ContainerConfig {
         metadata: Some(ContainerMetadata {
             name: container.name.clone(),
@@ -98,11 +114,7 @@ pub fn container_config(
         tty: container.tty.unwrap_or(false),
         linux: Some(LinuxContainerConfig {
             resources: Some(resources),
-            security_context: Some(container_security_context(
-                pod,
-                container,
-                context.seccomp_root,
-            )),
+            security_context: Some(security_context),
         }),
         ..ContainerConfig::default()
     })
@@ -198,6 +210,15 @@ mod tests {
         restart_count: u32,
         pod_ips: &[String],
     ) -> Result<ContainerConfig, BuildError> {
+        build_targeting(pod, restart_count, pod_ips, None)
+    }
+
+    fn build_targeting(
+        pod: &Pod,
+        restart_count: u32,
+        pod_ips: &[String],
+        target_container_id: Option<&str>,
+    ) -> Result<ContainerConfig, BuildError> {
         let volumes = BTreeMap::from([("cache".to_owned(), PathBuf::from("/state/cache"))]);
         let context = ContainerContext {
             instance_name: "node-a",
@@ -209,9 +230,37 @@ mod tests {
             termination_message_file: Some(Path::new("/state/containers/app/0a1b2c3d")),
             seccomp_root: Path::new("/state/seccomp"),
             node_memory_bytes: 1 << 30,
+            target_container_id,
         };
         let container = &pod.spec.as_ref().expect("spec").containers[0];
         container_config(pod, container, &context)
+    }
+
+    #[test]
+    fn a_target_container_lends_its_process_namespace() {
+        let pid = |config: ContainerConfig| {
+            let namespaces = config
+                .linux
+                .and_then(|l| l.security_context)
+                .and_then(|c| c.namespace_options)
+                .expect("namespace options");
+            (namespaces.pid, namespaces.target_id)
+        };
+        let config = build_targeting(&pod(), 0, &[], Some("target-id")).expect("config");
+        assert_eq!(
+            pid(config),
+            (NamespaceMode::Target as i32, "target-id".into())
+        );
+        let config = build_targeting(&pod(), 0, &[], None).expect("config");
+        assert_eq!(
+            pid(config),
+            (NamespaceMode::Container as i32, String::new())
+        );
+        // A pod that shares one PID namespace keeps it.
+        let mut shared = pod();
+        shared.spec.as_mut().expect("spec").share_process_namespace = Some(true);
+        let config = build_targeting(&shared, 0, &[], Some("target-id")).expect("config");
+        assert_eq!(pid(config), (NamespaceMode::Pod as i32, String::new()));
     }
 
     #[test]

@@ -30,6 +30,8 @@ pub const CONTAINER_STATUS_UNKNOWN: &str = "ContainerStatusUnknown";
 pub enum Kind {
     Init,
     Regular,
+    /// Ephemeral containers: never restarted, never ready.
+    Ephemeral,
 }
 
 /// The statuses of `containers` (the pod's init or regular list).
@@ -76,8 +78,14 @@ pub fn container_statuses(
                 && !is_sidecar(container)
                 && newest
                     .is_some_and(|s| state(s) == CriState::ContainerExited && s.exit_code == 0);
+            let to_start = match kind {
+                Kind::Ephemeral => newest.is_none(),
+                Kind::Init | Kind::Regular => {
+                    should_restart_container(pod, container, newest, pod_done)
+                }
+            };
             if !finished_init
-                && should_restart_container(pod, container, newest, pod_done)
+                && to_start
                 && let Some(error) = sync_errors.get(&container.name)
             {
                 if status
@@ -214,6 +222,12 @@ fn set_ready_and_started(
                 .as_ref()
                 .is_some_and(|t| t.exit_code == 0);
             status.started = Some(running);
+        }
+        // The prober sets neither for them (the kubelet's UpdatePodStatus
+        // covers init and regular containers only).
+        Kind::Ephemeral => {
+            status.ready = false;
+            status.started = None;
         }
         Kind::Init | Kind::Regular => {
             let id = status

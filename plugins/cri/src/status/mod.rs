@@ -1,5 +1,5 @@
 //! A pod's status from what the runtime shows, in one pure function
-//! ([`pod_status`]): container and init container statuses, phase,
+//! ([`pod_status`]): init, regular and ephemeral container statuses, phase,
 //! conditions, IPs, start time and QoS class, by the kubelet's rules
 //! (`generateAPIPodStatus`, `convertStatusToAPIStatus`).
 
@@ -13,10 +13,11 @@ pub use phase::{FAILED, PENDING, RUNNING, SUCCEEDED, is_terminal};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use k8s_openapi::api::core::v1::{HostIP, Pod, PodIP, PodStatus};
+use k8s_openapi::api::core::v1::{Container, HostIP, Pod, PodIP, PodStatus};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use k8s_openapi::jiff::Timestamp;
 
+use crate::ephemeral::{as_container, ephemeral_containers};
 use crate::probes::ProbeResults;
 use crate::qos::qos_class;
 use crate::snapshot::{PodSnapshot, timestamp};
@@ -81,6 +82,20 @@ pub fn pod_status(input: &StatusInput<'_>) -> PodStatus {
         previous.container_statuses.as_deref().unwrap_or_default(),
         input.terminal,
     );
+    let ephemeral: Vec<Container> = ephemeral_containers(pod).map(as_container).collect();
+    let ephemeral_statuses = container_statuses(
+        pod,
+        &ephemeral,
+        Kind::Ephemeral,
+        input.snapshot,
+        input.sync_errors,
+        input.probes,
+        previous
+            .ephemeral_container_statuses
+            .as_deref()
+            .unwrap_or_default(),
+        input.terminal,
+    );
     let mut phase = phase::pod_phase(pod, &init_statuses, &statuses, input.terminal);
     if let Some(old) = previous.phase.as_deref().filter(|p| is_terminal(p)) {
         // A finished pod never runs again.
@@ -128,6 +143,8 @@ pub fn pod_status(input: &StatusInput<'_>) -> PodStatus {
         qos_class: Some(qos_class(pod).as_str().to_owned()),
         init_container_statuses: (!init_statuses.is_empty()).then_some(init_statuses),
         container_statuses: Some(statuses),
+        ephemeral_container_statuses: (!ephemeral_statuses.is_empty())
+            .then_some(ephemeral_statuses),
         // What the API server or others set and this plugin does not own.
         nominated_node_name: previous.nominated_node_name,
         resize: previous.resize,

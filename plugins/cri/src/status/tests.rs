@@ -750,3 +750,65 @@ fn regular_containers_decide_the_end_while_a_sidecar_is_stopped() {
         );
     }
 }
+
+/// `kubectl debug`: ephemeral containers get their own status list, are
+/// never ready, never shown waiting to restart once they ran, and do not
+/// change the pod's phase or readiness.
+#[test]
+fn ephemeral_containers_have_their_own_statuses() {
+    let mut pod = pod("Always", &[], &["main"]);
+    pod.spec.as_mut().expect("spec").ephemeral_containers = Some(
+        serde_json::from_value(json!([
+            {"name": "debugger", "image": "localhost/vkcri-test/busybox:1", "targetContainerName": "main"},
+            {"name": "done", "image": "localhost/vkcri-test/busybox:1"},
+            {"name": "pending", "image": "localhost/vkcri-test/busybox:1"},
+        ]))
+        .expect("ephemeral containers"),
+    );
+    let mut case = Case::new(
+        pod,
+        vec![
+            running("main", 0),
+            running("debugger", 0),
+            exited("done", 0, 1),
+        ],
+    );
+    for name in ["done", "pending"] {
+        case.sync_errors.insert(
+            name.into(),
+            SyncError {
+                reason: "ErrImagePull".into(),
+                message: "pull failed".into(),
+            },
+        );
+    }
+    let status = case.status();
+    assert_eq!(status.phase.as_deref(), Some("Running"));
+    let ephemeral = status
+        .ephemeral_container_statuses
+        .expect("ephemeral statuses");
+    let by_name = |name: &str| {
+        ephemeral
+            .iter()
+            .find(|s| s.name == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("{name}: {ephemeral:?}"))
+    };
+    let debugger = by_name("debugger");
+    assert!(debugger.state.and_then(|s| s.running).is_some());
+    assert!(!debugger.ready);
+    assert_eq!(debugger.started, None);
+    let done = by_name("done").state.expect("state");
+    assert_eq!(
+        done.terminated.map(|t| t.exit_code),
+        Some(1),
+        "not waiting to restart"
+    );
+    let pending = by_name("pending")
+        .state
+        .and_then(|s| s.waiting)
+        .expect("waiting");
+    assert_eq!(pending.reason.as_deref(), Some("ErrImagePull"));
+    // Readiness is the regular containers' alone.
+    assert_eq!(status.container_statuses.map(|c| c.len()), Some(1));
+}
