@@ -1166,6 +1166,23 @@ async fn cri_plugin_runs_probes() {
 "
             ),
         ),
+        // A directory without its slash: busybox httpd redirects (301) to
+        // `/sub/`, whose answer decides.
+        pod(
+            &node,
+            "moved",
+            &format!(
+                "  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+{image}    command: [\"sh\", \"-c\", \"mkdir -p /www/sub && echo ok > /www/sub/index.html && exec httpd -f -p 8080 -h /www\"]
+    readinessProbe:
+      httpGet: {{path: /sub, port: 8080}}
+      periodSeconds: 1
+      failureThreshold: 1
+"
+            ),
+        ),
         pod(
             &node,
             "unhealthy",
@@ -1330,6 +1347,36 @@ async fn cri_plugin_runs_probes() {
         "the tcpSocket liveness probe passes: {web}"
     );
     eprintln!("probes: web checked: {:?}", test_started.elapsed());
+
+    // A same-host redirect is followed: Ready while /sub/ answers 200,
+    // unready once it answers 404 (the 301 itself would pass).
+    wait_pod(
+        cluster,
+        &node,
+        "moved",
+        "Ready through the redirect",
+        Duration::from_secs(60),
+        |p| condition_status(p, "Ready") == "True",
+    )
+    .await;
+    exec("moved", &["rm", "/www/sub/index.html"]).await;
+    wait_pod(
+        cluster,
+        &node,
+        "moved",
+        "unready once the redirect leads to a 404",
+        Duration::from_secs(30),
+        |p| condition_status(p, "Ready") == "False",
+    )
+    .await;
+    wait_described(
+        cluster,
+        &ns,
+        "moved",
+        &["Readiness probe failed: HTTP probe failed with statuscode: 404"],
+    )
+    .await;
+    eprintln!("probes: redirect checked: {:?}", test_started.elapsed());
 
     // gRPC: Ready while the service is SERVING, unready at NOT_SERVING.
     wait_pod(

@@ -9,6 +9,7 @@ pub mod exec;
 pub mod grpc;
 pub mod http;
 pub mod insecure_tls;
+pub mod redirect;
 pub mod tcp;
 pub mod worker;
 
@@ -56,6 +57,9 @@ impl ProbeKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Success,
+    /// A success the kubelet also records as a `ProbeWarning` event (an
+    /// httpGet probe's redirect to another host).
+    Warning(String),
     Failure(String),
     Error(String),
 }

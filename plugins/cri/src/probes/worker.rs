@@ -90,7 +90,7 @@ impl Thresholds {
     /// `Error` is thrown away without touching the counts.
     pub fn record(&mut self, outcome: &Outcome) -> Option<bool> {
         let result = match outcome {
-            Outcome::Success => true,
+            Outcome::Success | Outcome::Warning(_) => true,
             Outcome::Failure(_) => false,
             Outcome::Error(_) => return None,
         };

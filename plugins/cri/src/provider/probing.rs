@@ -136,15 +136,21 @@ impl Inner {
                 async move {
                     let outcome = handler.run(&mut runtime, &id, timing.timeout).await;
                     // Every failed run is an event, as the kubelet's prober
-                    // records it (thresholds decide only the result).
-                    let what = match &outcome {
+                    // records it (thresholds decide only the result), and
+                    // so is every warning.
+                    let event = match &outcome {
                         Outcome::Success => None,
-                        Outcome::Failure(output) => Some(format!("failed: {output}")),
-                        Outcome::Error(error) => Some(format!("errored: {error}")),
+                        Outcome::Warning(output) => {
+                            Some(("ProbeWarning", format!("warning: {output}")))
+                        }
+                        Outcome::Failure(output) => {
+                            Some(("Unhealthy", format!("failed: {output}")))
+                        }
+                        Outcome::Error(error) => Some(("Unhealthy", format!("errored: {error}"))),
                     };
-                    if let Some(what) = what {
+                    if let Some((reason, what)) = event {
                         let note = format!("{} probe {what}", capitalized(kind.as_str()));
-                        inner.report(&uid, PodEvent::warning("Unhealthy", note).about(&container));
+                        inner.report(&uid, PodEvent::warning(reason, note).about(&container));
                     }
                     outcome
                 }
@@ -156,7 +162,7 @@ impl Inner {
                     Outcome::Failure(why) | Outcome::Error(why) => {
                         tracing::info!(probe_result = success, output = %why, "probe result changed");
                     }
-                    Outcome::Success => {
+                    Outcome::Success | Outcome::Warning(_) => {
                         tracing::info!(probe_result = success, "probe result changed")
                     }
                 }
