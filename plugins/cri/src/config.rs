@@ -6,9 +6,12 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use serde::Deserialize;
 pub use vk_plugin_sdk::config::ConfigError;
 use vk_plugin_sdk::config::PluginConfig;
+
+use crate::log_rotation::RotationPolicy;
 
 /// The whole configuration. Every key has a default, so an empty file (or
 /// none) is a valid configuration for containerd at its standard socket.
@@ -54,6 +57,16 @@ pub struct Config {
     /// changed (the kubelet resyncs about every minute). Tokens are renewed
     /// at 80 % of their lifetime, checked at the same interval.
     pub volume_refresh_interval_ms: u64,
+    /// A running container's log file is rotated once it reaches this size
+    /// (a Kubernetes quantity, the kubelet's `containerLogMaxSize`); a
+    /// negative value turns rotation off, as for the kubelet.
+    pub container_log_max_size: String,
+    /// Log files kept per container instance, the one being written
+    /// included (the kubelet's `containerLogMaxFiles`, at least 2).
+    pub container_log_max_files: usize,
+    /// How often log sizes are checked (the kubelet's
+    /// `containerLogMonitorInterval`, 10 s).
+    pub container_log_monitor_interval_ms: u64,
 }
 
 impl Default for Config {
@@ -72,6 +85,9 @@ impl Default for Config {
             cluster_dns: Vec::new(),
             cluster_domain: "cluster.local".into(),
             volume_refresh_interval_ms: 60_000,
+            container_log_max_size: "10Mi".into(),
+            container_log_max_files: 5,
+            container_log_monitor_interval_ms: 10_000,
         }
     }
 }
@@ -126,6 +142,21 @@ impl PluginConfig for Config {
                 self.volume_refresh_interval_ms
             ));
         }
+        self.container_log_max_bytes()?;
+        if self.container_log_max_files < 2 {
+            return Err(format!(
+                "container_log_max_files = {} must be at least 2 (the file being written and \
+                 one rotated file), as the kubelet requires",
+                self.container_log_max_files
+            ));
+        }
+        if self.container_log_monitor_interval_ms < 100 {
+            return Err(format!(
+                "container_log_monitor_interval_ms = {} is too short; use at least 100 (the \
+                 kubelet uses 10000)",
+                self.container_log_monitor_interval_ms
+            ));
+        }
         if self.crash_loop_backoff_base_ms == 0 {
             return Err("crash_loop_backoff_base_ms must be at least 1".into());
         }
@@ -166,6 +197,38 @@ impl Config {
 
     pub fn volume_refresh_interval(&self) -> Duration {
         Duration::from_millis(self.volume_refresh_interval_ms)
+    }
+
+    /// `container_log_max_size` in bytes; `None` when rotation is off.
+    fn container_log_max_bytes(&self) -> Result<Option<u64>, String> {
+        let text = &self.container_log_max_size;
+        let bytes = crate::quantity::value(&Quantity(text.clone())).map_err(|_| {
+            format!(
+                "container_log_max_size = {text:?} is not a size; use a quantity such as \
+                 \"10Mi\" (or a negative one such as \"-1\" to turn rotation off)"
+            )
+        })?;
+        match bytes {
+            0 => Err(format!(
+                "container_log_max_size = {text:?} must be more than 0 (or negative to turn \
+                 rotation off)"
+            )),
+            ..0 => Ok(None),
+            _ => Ok(Some(bytes.unsigned_abs())),
+        }
+    }
+
+    /// The log rotation policy; `None` when rotation is off.
+    pub fn log_rotation(&self) -> Option<RotationPolicy> {
+        let max_size = self.container_log_max_bytes().ok().flatten()?;
+        Some(RotationPolicy {
+            max_size,
+            max_files: self.container_log_max_files,
+        })
+    }
+
+    pub fn container_log_monitor_interval(&self) -> Duration {
+        Duration::from_millis(self.container_log_monitor_interval_ms)
     }
 
     pub fn crash_loop_backoff_base(&self) -> Duration {
@@ -214,6 +277,17 @@ mod tests {
         assert_eq!(config.crash_loop_backoff_max(), Duration::from_secs(300));
         assert_eq!(config.volume_refresh_interval(), Duration::from_secs(60));
         assert_eq!(config.pod_logs_dir, Path::new("/var/log/pods"));
+        assert_eq!(
+            config.log_rotation(),
+            Some(RotationPolicy {
+                max_size: 10 << 20,
+                max_files: 5
+            })
+        );
+        assert_eq!(
+            config.container_log_monitor_interval(),
+            Duration::from_secs(10)
+        );
     }
 
     #[test]
@@ -233,6 +307,9 @@ mod tests {
             cluster_dns = ["10.96.0.10"]
             cluster_domain = "example.test"
             volume_refresh_interval_ms = 2000
+            container_log_max_size = "64Ki"
+            container_log_max_files = 3
+            container_log_monitor_interval_ms = 500
             "#,
         )
         .expect("full config");
@@ -244,6 +321,19 @@ mod tests {
         assert_eq!(config.node_ips.len(), 2);
         assert_eq!(config.resolv_conf, Path::new(""));
         assert_eq!(config.volume_refresh_interval(), Duration::from_secs(2));
+        assert_eq!(
+            config.log_rotation(),
+            Some(RotationPolicy {
+                max_size: 65536,
+                max_files: 3
+            })
+        );
+        assert_eq!(
+            config.container_log_monitor_interval(),
+            Duration::from_millis(500)
+        );
+        let off = parse("container_log_max_size = \"-1\"").expect("rotation off");
+        assert_eq!(off.log_rotation(), None);
     }
 
     #[test]
@@ -287,6 +377,17 @@ mod tests {
                 "crash_loop_backoff_max_ms",
             ),
             ("cluster_domain = \"a..b\"", "cluster_domain"),
+            (
+                "container_log_max_size = \"10 Mi\"",
+                "container_log_max_size",
+            ),
+            ("container_log_max_size = \"0\"", "container_log_max_size"),
+            ("container_log_max_size = 1024", "container_log_max_size"),
+            ("container_log_max_files = 1", "container_log_max_files"),
+            (
+                "container_log_monitor_interval_ms = 10",
+                "container_log_monitor_interval_ms",
+            ),
             ("node_ips = [\"not-an-ip\"]", "node_ips"),
             ("relist_interval_ms = \"1s\"", "line 1"),
         ] {

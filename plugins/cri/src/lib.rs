@@ -20,6 +20,7 @@ pub mod ephemeral;
 pub mod hooks;
 pub mod images;
 pub mod labels;
+pub mod log_rotation;
 pub mod logs;
 pub mod paths;
 pub mod probes;

@@ -3,10 +3,14 @@
 //! the CRI format `<RFC3339Nano> <stdout|stderr> <P|F> <content>`, turned
 //! into what `kubectl logs` shows (the kubelet's `ReadLogs`): `tailLines`,
 //! `limitBytes`, `sinceSeconds`/`sinceTime`, `timestamps` and `follow`
-//! until the container exits. Parsing and selection are pure; [`stream`]
-//! does the file I/O.
+//! until the container exits, following the log across rotations. Only
+//! the file being written is read, as by the kubelet. Parsing and
+//! selection are pure; [`tail_start`] finds `tailLines` from the file's
+//! end; [`stream`] does the file I/O.
 
-use std::path::PathBuf;
+use std::io::{Read, Seek, SeekFrom};
+use std::os::unix::fs::MetadataExt as _;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -18,6 +22,10 @@ use vk_plugin_sdk::{ByteStream, ProviderError};
 
 /// How often a followed log file is read again for new records.
 const FOLLOW_POLL: Duration = Duration::from_millis(100);
+/// Bytes read backwards at a time to find where `tailLines` start.
+const TAIL_BLOCK: u64 = 8 * 1024;
+/// Bytes read forward at a time (more for a longer line).
+const READ_CHUNK: usize = 256 * 1024;
 
 /// One record of a CRI log file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,9 +136,71 @@ pub fn select(lines: &[&[u8]], options: &LogOptions, tail: bool) -> Vec<u8> {
     out
 }
 
-/// Streams the log at `path`. With `follow`, new records are sent until
-/// `running` says the container has stopped (and the file has been read to
-/// its end) or the reader goes away.
+/// Where the last `n` complete lines that `counts` accepts begin in the
+/// first `end` bytes of `file`, found by reading backwards in blocks from
+/// `end` (the kubelet's `findTailLineStartIndex`): 0 when there are fewer;
+/// the end of the complete lines when `n` is 0. Lines are counted as
+/// [`select`] counts them, so the output from there is what the whole
+/// file would give.
+pub fn tail_start<R: Read + Seek>(
+    file: &mut R,
+    end: u64,
+    n: usize,
+    counts: impl Fn(&[u8]) -> bool,
+) -> std::io::Result<u64> {
+    let mut pos = end;
+    // The bytes from `pos` up to the end of the line being looked at.
+    let mut buffer: Vec<u8> = Vec::new();
+    // The offset of the `\n` that ends the line being looked at.
+    let mut line_end: Option<u64> = None;
+    let mut found = 0;
+    while pos > 0 {
+        let block_start = pos.saturating_sub(TAIL_BLOCK);
+        let mut block = vec![0; usize::try_from(pos - block_start).unwrap_or(0)];
+        file.seek(SeekFrom::Start(block_start))?;
+        file.read_exact(&mut block)?;
+        block.extend_from_slice(&buffer);
+        buffer = block;
+        for at in (block_start..pos).rev() {
+            if buffer[index(at, block_start)] != b'\n' {
+                continue;
+            }
+            match line_end {
+                None if n == 0 => return Ok(at + 1),
+                None => {}
+                Some(end) => {
+                    let line = &buffer[index(at + 1, block_start)..index(end, block_start)];
+                    if counts(line) {
+                        found += 1;
+                        if found == n {
+                            return Ok(at + 1);
+                        }
+                    }
+                }
+            }
+            line_end = Some(at);
+        }
+        pos = block_start;
+        // Only the line not yet delimited is needed further.
+        if let Some(end) = line_end {
+            buffer.truncate(index(end, pos));
+        } else {
+            buffer.clear();
+        }
+    }
+    Ok(0)
+}
+
+fn index(offset: u64, base: u64) -> usize {
+    usize::try_from(offset - base).unwrap_or(usize::MAX)
+}
+
+/// Streams the log at `path`: with `tailLines`, from where [`tail_start`]
+/// finds them. With `follow`, new records are sent until `running` says
+/// the container has stopped (and the file has been read to its end) or
+/// the reader goes away; when the log is rotated (renamed, and the runtime
+/// writes a new file at `path`) the old file is read to its end and the
+/// new one followed from its start.
 pub fn stream(
     path: PathBuf,
     options: LogOptions,
@@ -139,27 +209,53 @@ pub fn stream(
 ) -> ByteStream {
     let (sender, receiver) = mpsc::channel::<Result<Bytes, ProviderError>>(8);
     tokio::spawn(async move {
+        let failed = |error| {
+            Err(ProviderError::internal(
+                format!("reading the log file {}", path.display()),
+                error,
+            ))
+        };
         let mut budget = options.limit_bytes.unwrap_or(usize::MAX);
-        let mut offset = 0u64;
-        let mut first = true;
+        let mut log: Option<LogFile> = None;
+        let mut opened = false;
         loop {
             let still_running = running();
-            let data = match read_from(&path, offset).await {
-                Ok(data) => data,
+            if log.is_none() {
+                let tail = if opened { None } else { options.tail_lines };
+                match LogFile::open(&path, tail, &options, follow).await {
+                    Ok(file) => log = file,
+                    Err(error) => {
+                        let _ = sender.send(failed(error)).await;
+                        return;
+                    }
+                }
+                opened |= log.is_some();
+            }
+            let Some(file) = log.as_mut() else {
+                if !follow || !still_running {
+                    return;
+                }
+                tokio::select! {
+                    () = tokio::time::sleep(FOLLOW_POLL) => {}
+                    () = sender.closed() => return,
+                }
+                continue;
+            };
+            let (data, more) = match file.read_chunk().await {
+                Ok(read) => read,
                 Err(error) => {
-                    let _ = sender
-                        .send(Err(ProviderError::internal(
-                            format!("reading the log file {}", path.display()),
-                            error,
-                        )))
-                        .await;
+                    let _ = sender.send(failed(error)).await;
                     return;
                 }
             };
             let (lines, used) = complete_lines(&data);
-            offset += used as u64;
-            let mut out = select(&lines, &options, first);
-            first = false;
+            file.offset += used as u64;
+            if used == 0 && more {
+                // One line longer than a chunk: read more of it at once.
+                file.chunk = file.chunk.saturating_mul(2);
+            }
+            // `tail_start` placed the start: no further tail selection.
+            let mut out = select(&lines, &options, false);
             if out.len() > budget {
                 out.truncate(budget);
             }
@@ -167,7 +263,31 @@ pub fn stream(
             if !out.is_empty() && sender.send(Ok(Bytes::from(out))).await.is_err() {
                 return;
             }
-            if !follow || budget == 0 || (!still_running && used == 0) {
+            if budget == 0 || (!follow && !more) {
+                return;
+            }
+            if more {
+                continue;
+            }
+            if file.replaced {
+                // Read to its end after the new file appeared: switch.
+                log = None;
+                continue;
+            }
+            match file.rotated(&path).await {
+                Ok(true) => {
+                    // The runtime writes the new file now; what it wrote to
+                    // the old one before is read once more first.
+                    file.replaced = true;
+                    continue;
+                }
+                Ok(false) => {}
+                Err(error) => {
+                    let _ = sender.send(failed(error)).await;
+                    return;
+                }
+            }
+            if !still_running && used == 0 {
                 return;
             }
             tokio::select! {
@@ -179,17 +299,88 @@ pub fn stream(
     Box::pin(ReceiverStream::new(receiver))
 }
 
-/// The file's bytes from `offset`; nothing when it does not exist (yet).
-async fn read_from(path: &std::path::Path, offset: u64) -> std::io::Result<Vec<u8>> {
-    let mut file = match tokio::fs::File::open(path).await {
-        Ok(file) => file,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(error) => return Err(error),
-    };
-    file.seek(std::io::SeekFrom::Start(offset)).await?;
-    let mut data = Vec::new();
-    file.read_to_end(&mut data).await?;
-    Ok(data)
+/// An open log file being read forward.
+struct LogFile {
+    file: tokio::fs::File,
+    /// Where the next read starts (after the last complete line sent).
+    offset: u64,
+    /// Where reading stops (not following: the size when opened).
+    end: Option<u64>,
+    /// At most this many bytes are read at once.
+    chunk: usize,
+    /// Device and inode, to notice when `path` names another file.
+    id: (u64, u64),
+    /// `path` names another file now (the log was rotated).
+    replaced: bool,
+}
+
+impl LogFile {
+    /// Opens `path` (`None` when it does not exist yet), from where the last
+    /// `tail` records shown under `options` start. Without `follow` it is
+    /// read only up to its size now: `--tail 5` prints 5 lines although
+    /// the container writes on meanwhile.
+    async fn open(
+        path: &Path,
+        tail: Option<usize>,
+        options: &LogOptions,
+        follow: bool,
+    ) -> std::io::Result<Option<Self>> {
+        let path = path.to_owned();
+        let options = options.clone();
+        let opened = tokio::task::spawn_blocking(move || {
+            let mut file = match std::fs::File::open(&path) {
+                Ok(file) => file,
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                Err(error) => return Err(error),
+            };
+            let metadata = file.metadata()?;
+            let size = metadata.len();
+            let offset = match tail {
+                Some(n) => tail_start(&mut file, size, n, |line| {
+                    parse_record(line).is_some_and(|r| options.shows(&r))
+                })?,
+                None => 0,
+            };
+            Ok(Some((file, offset, size, (metadata.dev(), metadata.ino()))))
+        })
+        .await
+        .map_err(std::io::Error::other)??;
+        Ok(opened.map(|(file, offset, size, id)| Self {
+            file: tokio::fs::File::from_std(file),
+            offset,
+            end: (!follow).then_some(size),
+            chunk: READ_CHUNK,
+            id,
+            replaced: false,
+        }))
+    }
+
+    /// Up to `chunk` bytes from `offset` (not beyond `end`), and whether
+    /// there may be more to read at once.
+    async fn read_chunk(&mut self) -> std::io::Result<(Vec<u8>, bool)> {
+        let want = match self.end {
+            Some(end) => end.saturating_sub(self.offset).min(self.chunk as u64),
+            None => self.chunk as u64,
+        };
+        self.file.seek(SeekFrom::Start(self.offset)).await?;
+        let mut data = Vec::new();
+        (&mut self.file).take(want).read_to_end(&mut data).await?;
+        let more = want > 0
+            && data.len() as u64 == want
+            && self.end.is_none_or(|end| self.offset + want < end);
+        Ok((data, more))
+    }
+
+    /// Whether `path` now names another file (the log was rotated and the
+    /// runtime reopened it). While it names none (between the rename and
+    /// the reopen) the old file is kept.
+    async fn rotated(&self, path: &Path) -> std::io::Result<bool> {
+        match tokio::fs::metadata(path).await {
+            Ok(metadata) => Ok((metadata.dev(), metadata.ino()) != self.id),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(error) => Err(error),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -306,5 +497,143 @@ garbage\n\
             chunks[0].as_ref().expect("no error"),
             &Bytes::from("one\ntw")
         );
+    }
+
+    /// A log of `count` records of varying length (some over a tail block),
+    /// a malformed line and a partial record among them.
+    fn long_log(count: usize) -> Vec<u8> {
+        let mut log = Vec::new();
+        for i in 0..count {
+            let stream = if i % 3 == 0 { "stderr" } else { "stdout" };
+            let width = (i * 37) % 300 + if i % 50 == 7 { 9000 } else { 0 };
+            let text = format!("line {i} {}", "x".repeat(width));
+            log.extend_from_slice(
+                format!(
+                    "2026-11-25T10:{:02}:{:02}Z {stream} F {text}\n",
+                    i / 60 % 60,
+                    i % 60
+                )
+                .as_bytes(),
+            );
+            if i == count / 2 {
+                log.extend_from_slice(b"garbage\n2026-11-25T10:00:00Z stdout P par\n");
+            }
+        }
+        log.extend_from_slice(b"2026-11-25T11:00:00Z stdout F unfinished");
+        log
+    }
+
+    #[test]
+    fn tail_from_the_end_is_the_whole_files_tail() {
+        let log = long_log(400);
+        assert!(log.len() as u64 > 10 * TAIL_BLOCK, "spans many blocks");
+        let (lines, _) = complete_lines(&log);
+        let since: Timestamp = "2026-11-25T10:05:00Z".parse().expect("time");
+        for n in [0, 1, 2, 5, 80, 199, 200, 201, 399, 400, 401, 402, 1000] {
+            for since in [None, Some(since)] {
+                let options = LogOptions {
+                    tail_lines: Some(n),
+                    since,
+                    ..LogOptions::default()
+                };
+                let mut file = std::io::Cursor::new(&log);
+                let start = tail_start(&mut file, log.len() as u64, n, |line| {
+                    parse_record(line).is_some_and(|r| options.shows(&r))
+                })
+                .expect("tail start");
+                let (from_start, _) =
+                    complete_lines(&log[usize::try_from(start).expect("usize")..]);
+                assert_eq!(
+                    text(select(&from_start, &options, false)),
+                    text(select(&lines, &options, true)),
+                    "tail {n}, since {since:?}"
+                );
+                if n > 0 && n <= 300 && since.is_none() {
+                    assert!(start > 0, "tail {n} reads only the end");
+                }
+            }
+        }
+        let mut empty = std::io::Cursor::new(Vec::new());
+        assert_eq!(tail_start(&mut empty, 0, 3, |_| true).expect("empty"), 0);
+        let mut partial = std::io::Cursor::new(b"no newline".to_vec());
+        assert_eq!(
+            tail_start(&mut partial, 10, 0, |_| true).expect("partial"),
+            0
+        );
+    }
+
+    #[tokio::test]
+    async fn without_follow_the_file_is_read_to_its_size_when_opened() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("0.log");
+        std::fs::write(&path, LOG).expect("write");
+        let options = LogOptions::default();
+        let mut file = LogFile::open(&path, Some(2), &options, false)
+            .await
+            .expect("open")
+            .expect("exists");
+        // The container writes on between the tail and the read.
+        let mut appender = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .expect("open");
+        std::io::Write::write_all(&mut appender, b"hed\n2026-11-25T10:00:05Z stdout F five\n")
+            .expect("append");
+        let (data, more) = file.read_chunk().await.expect("read");
+        let (lines, _) = complete_lines(&data);
+        assert_eq!(text(select(&lines, &options, false)), "tial\nfour\n");
+        assert!(!more);
+        file.offset += data.len() as u64;
+        assert_eq!(file.read_chunk().await.expect("read").0, b"");
+        // Following, the same open reads on.
+        let mut followed = LogFile::open(&path, Some(1), &options, true)
+            .await
+            .expect("open")
+            .expect("exists");
+        let (data, _) = followed.read_chunk().await.expect("read");
+        assert_eq!(data, b"2026-11-25T10:00:05Z stdout F five\n");
+    }
+
+    #[tokio::test]
+    async fn follow_goes_on_in_the_new_file_after_a_rotation() {
+        use tokio_stream::StreamExt as _;
+
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("0.log");
+        let record = |text: &str| format!("2026-11-25T10:00:00Z stdout F {text}\n");
+        std::fs::write(&path, record("one") + &record("two")).expect("write");
+        let mut logs = stream(
+            path.clone(),
+            LogOptions {
+                tail_lines: Some(1),
+                ..LogOptions::default()
+            },
+            true,
+            || true,
+        );
+        let mut seen = String::new();
+        let mut next = async || {
+            let chunk = tokio::time::timeout(Duration::from_secs(5), logs.next())
+                .await
+                .expect("a chunk within 5 s")
+                .expect("not ended")
+                .expect("no error");
+            String::from_utf8(chunk.to_vec()).expect("utf-8")
+        };
+        seen.push_str(&next().await);
+        assert_eq!(seen, "two\n");
+        // As the rotation: rename, a last write to the old file, a new file.
+        let rotated = dir.path().join("0.log.20261125-100000");
+        std::fs::rename(&path, &rotated).expect("rename");
+        let mut old = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&rotated)
+            .expect("open rotated");
+        std::io::Write::write_all(&mut old, record("three").as_bytes()).expect("append");
+        std::fs::write(&path, record("four")).expect("new file");
+        while seen.len() < "two\nthree\nfour\n".len() {
+            seen.push_str(&next().await);
+        }
+        assert_eq!(seen, "two\nthree\nfour\n");
     }
 }

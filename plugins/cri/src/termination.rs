@@ -87,9 +87,21 @@ pub fn read_at_most(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
 }
 
 /// The last [`MAX_LOG_LINES`] records of the CRI log at `path` (both
-/// streams), of which the last [`MAX_LOG_BYTES`] bytes.
+/// streams), of which the last [`MAX_LOG_BYTES`] bytes. Only the end of
+/// the file is read.
 pub fn last_log_string(path: &Path) -> String {
-    match std::fs::read(path) {
+    let tail = || -> std::io::Result<Vec<u8>> {
+        let mut file = std::fs::File::open(path)?;
+        let size = file.metadata()?.len();
+        let start = logs::tail_start(&mut file, size, MAX_LOG_LINES, |line| {
+            logs::parse_record(line).is_some()
+        })?;
+        file.seek(SeekFrom::Start(start))?;
+        let mut data = Vec::new();
+        file.read_to_end(&mut data)?;
+        Ok(data)
+    };
+    match tail() {
         Ok(data) => last_log_lines(&data),
         Err(error) => format!("Error on reading termination message from logs: {error}"),
     }

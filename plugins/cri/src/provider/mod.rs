@@ -7,6 +7,7 @@
 mod changes;
 mod events;
 mod hooks;
+mod log_rotation;
 mod probing;
 mod pulling;
 mod refresh;
@@ -152,9 +153,10 @@ fn node_memory_bytes() -> i64 {
 
 impl CriProvider {
     /// Loads the pods held before a restart, computes their status from
-    /// what the runtime shows, and starts the relist loop and the volume
-    /// refresh. `callbacks` serves the data of secret, configMap, projected
-    /// and downwardAPI volumes (without it they cannot be set up).
+    /// what the runtime shows, and starts the relist loop, the volume
+    /// refresh and the log rotation. `callbacks` serves the data of secret,
+    /// configMap, projected and downwardAPI volumes (without it they cannot
+    /// be set up).
     pub async fn start(
         config: Config,
         runtime: Runtime,
@@ -251,6 +253,12 @@ impl CriProvider {
                 .clone()
                 .volume_refresh_loop()
                 .instrument(tracing::info_span!("volume_refresh")),
+        );
+        tokio::spawn(
+            inner
+                .clone()
+                .log_rotation_loop()
+                .instrument(tracing::info_span!("log_rotation")),
         );
         Ok(Self { inner })
     }

@@ -75,6 +75,15 @@ impl SyncFailure {
     }
 }
 
+/// Removes a removed container instance's log and its rotated files.
+async fn remove_logs(log_path: PathBuf) {
+    let removed =
+        tokio::task::spawn_blocking(move || crate::log_rotation::remove_all(&log_path)).await;
+    if let Ok(Err(error)) = removed {
+        tracing::warn!(error = %error, "cannot remove the logs of a removed container");
+    }
+}
+
 fn runtime_error(call: &'static str) -> impl FnOnce(tonic::Status) -> SyncFailure {
     move |status| SyncFailure::Runtime { call, status }
 }
@@ -573,10 +582,11 @@ impl Inner {
             Err(error) => return Ok(Some(error)),
         };
         let restart = newest.map_or(0, |n| restart_count(n) + 1);
-        // Keep the newest dead instance (lastState); older ones go.
+        // Keep the newest dead instance (lastState); older ones go, with
+        // their log files (the kubelet's `removeContainerLog`).
         for old in instances.iter().skip(1) {
             if state(old) == ContainerState::ContainerExited {
-                let _ = self
+                let removed = self
                     .runtime
                     .runtime
                     .clone()
@@ -584,6 +594,9 @@ impl Inner {
                         container_id: old.id.clone(),
                     })
                     .await;
+                if removed.is_ok() && !old.log_path.is_empty() {
+                    remove_logs(PathBuf::from(&old.log_path)).await;
+                }
             }
         }
         let config_error = |failure: SyncFailure| {
@@ -785,6 +798,16 @@ impl Inner {
             }
         }
         self.remove_pod_cgroup(&uid);
+        // The kubelet's container GC removes a deleted pod's logs too.
+        if !pod.metadata.name.as_deref().unwrap_or_default().is_empty() {
+            let logs = paths::pod_log_dir(&self.config.pod_logs_dir, &PodIdentity::of(&pod));
+            match tokio::fs::remove_dir_all(&logs).await {
+                Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                    tracing::warn!(%uid, path = %logs.display(), %error, "cannot remove the pod's log directory");
+                }
+                _ => {}
+            }
+        }
         if let Err(error) = store::remove(&self.config.root_dir, &uid) {
             tracing::warn!(%uid, %error, "cannot remove the pod's state directory");
         }
