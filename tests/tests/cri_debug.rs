@@ -2,16 +2,17 @@
 //! an ephemeral container added to a running pod starts, joins its target
 //! container's process namespace (`--target`), shows in
 //! `ephemeralContainerStatuses`, has logs and takes `kubectl exec`;
-//! `kubectl debug -i` attaches to a new one and reads piped input; an
+//! `kubectl debug -i` attaches to a new one and answers its input; an
 //! ephemeral container that exits is never restarted and the pod keeps
 //! running. The real vk-host, vk-cri-plugin, kube-apiserver, kubectl and an
 //! isolated containerd (`scripts/cri-env.sh up`). Needs root; when
 //! containerd cannot start the test fails, it never skips.
 
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use vk_tests::cluster::Identity;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use vk_tests::cri_node::{
     BUSYBOX, apply, container, cri_environment, loopback_cri_node, phase, pod, wait_all_forgotten,
     wait_pod,
@@ -123,32 +124,53 @@ async fn kubectl_debug_adds_ephemeral_containers_to_a_running_pod() {
         .stdout;
     assert_eq!(logs, "debugger-up\n");
 
-    // kubectl debug -i: attached to a new shell that reads piped input,
-    // then exits 3.
-    let interactive = cluster
-        .kubectl_stdin(
-            Identity::Admin,
-            &[
-                "debug",
-                "-i",
-                "app",
-                "-n",
-                &ns,
-                "-c",
-                "shell",
-                &format!("--image={BUSYBOX}"),
-                "--",
-                "sh",
-            ],
-            Some("echo from-debug-$((6 * 7))\nexit 3\n"),
-        )
-        .await;
-    assert!(
-        interactive.stdout.contains("from-debug-42"),
-        "kubectl debug -i output: {:?} (stderr {:?})",
-        interactive.stdout,
-        interactive.stderr
+    // kubectl debug -i: attached to a new shell that answers a line of
+    // input, then exits 3. The input stays open until the answer came:
+    // containerd ends an attach's output at the end of its input (as under
+    // the kubelet), so a closed pipe could race the answer.
+    let mut debug = tokio::process::Command::new(cluster.kubectl_path())
+        .arg("--kubeconfig")
+        .arg(cluster.admin_kubeconfig())
+        .args(["debug", "-i", "app", "-n", &ns, "-c", "shell"])
+        .arg(format!("--image={BUSYBOX}"))
+        .args(["--", "sh"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("kubectl debug -i starts");
+    let mut input = debug.stdin.take().expect("its stdin");
+    let mut output = debug.stdout.take().expect("its stdout");
+    input
+        .write_all(b"echo from-debug-$((6 * 7))\n")
+        .await
+        .expect("write a command");
+    let mut seen = Vec::new();
+    let answered = tokio::time::timeout(Duration::from_secs(60), async {
+        let mut buffer = [0_u8; 1024];
+        while !String::from_utf8_lossy(&seen).contains("from-debug-42") {
+            match output.read(&mut buffer).await {
+                Ok(0) | Err(_) => return false,
+                Ok(n) => seen.extend_from_slice(&buffer[..n]),
+            }
+        }
+        true
+    })
+    .await;
+    assert_eq!(
+        answered,
+        Ok(true),
+        "kubectl debug -i output: {:?}\nhost log tail:\n{}",
+        String::from_utf8_lossy(&seen),
+        node.log_tail()
     );
+    input.write_all(b"exit 3\n").await.expect("write exit");
+    drop(input);
+    tokio::time::timeout(Duration::from_secs(30), debug.wait())
+        .await
+        .expect("kubectl debug -i ends after the shell exits")
+        .expect("kubectl debug -i");
     let finished = wait_pod(
         cluster,
         &node,

@@ -344,8 +344,11 @@ mod tests {
         assert_eq!(hook(port).run(&mut runtime, "c", 0, context).await, Ok(()));
         let request = server.await.expect("server");
         assert!(request.starts_with("GET /stop HTTP/1.1\r\n"), "{request}");
+        // Header names are case-insensitive; hyper writes them lowercase.
         assert!(
-            request.contains("User-Agent: kube-lifecycle/vk-cri-plugin\r\n"),
+            request
+                .to_ascii_lowercase()
+                .contains("user-agent: kube-lifecycle/vk-cri-plugin\r\n"),
             "{request}"
         );
         // Nothing listens there any more.
