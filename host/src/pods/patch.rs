@@ -83,10 +83,12 @@ pub fn apply(current: &Value, patch: &Value) -> Value {
 }
 
 /// Whether sending `patch` would change `current`. Empty strings and lists
-/// count as absent, as the API server stores them (Go's `omitempty`; an
-/// empty object is kept, so `running: {}` still differs from
-/// `waiting: {}`): a plugin that reports `initContainerStatuses: []` causes
-/// no write when the API shows none.
+/// count as absent, as the API server stores them (Go's `omitempty`), and
+/// so does an empty `state`/`lastState`, which it always shows (struct
+/// values, never omitted); other empty objects are kept, so `running: {}`
+/// still differs from `waiting: {}`. A plugin that reports
+/// `initContainerStatuses: []` or no `lastState` causes no write when the
+/// API shows none or `lastState: {}`.
 pub fn changes(current: Option<&PodStatus>, patch: &Value) -> bool {
     let current = current
         .and_then(|s| serde_json::to_value(s).ok())
@@ -94,18 +96,24 @@ pub fn changes(current: Option<&PodStatus>, patch: &Value) -> bool {
     without_empty(apply(&current, patch)) != without_empty(current)
 }
 
-/// `value` without empty strings and lists, at every depth.
+/// Object fields the API server shows as `{}` when empty (Go struct
+/// values of a container status).
+const ALWAYS_SHOWN: &[&str] = &["state", "lastState"];
+
+/// `value` without empty strings and lists, and empty [`ALWAYS_SHOWN`]
+/// objects, at every depth.
 fn without_empty(value: Value) -> Value {
-    let empty = |v: &Value| match v {
+    let empty = |key: &str, v: &Value| match v {
         Value::String(s) => s.is_empty(),
         Value::Array(items) => items.is_empty(),
+        Value::Object(map) => map.is_empty() && ALWAYS_SHOWN.contains(&key),
         _ => false,
     };
     match value {
         Value::Object(map) => Value::Object(
             map.into_iter()
                 .map(|(k, v)| (k, without_empty(v)))
-                .filter(|(_, v)| !empty(v))
+                .filter(|(k, v)| !empty(k, v))
                 .collect(),
         ),
         Value::Array(items) => Value::Array(items.into_iter().map(without_empty).collect()),
@@ -269,7 +277,7 @@ mod tests {
             "podIP": "10.0.0.5",
             "podIPs": [{"ip": "10.0.0.5"}],
             "containerStatuses": [{"name": "c", "ready": true, "restartCount": 0,
-                "image": "i", "imageID": "", "state": {"running": {}}}],
+                "image": "i", "imageID": "", "state": {"running": {}}, "lastState": {}}],
         }));
         let plugin = status(json!({
             "phase": "Running",

@@ -44,6 +44,23 @@ pub fn ephemeral_containers(pod: &Pod) -> impl Iterator<Item = &EphemeralContain
         .flat_map(|s| s.ephemeral_containers.iter().flatten())
 }
 
+/// Whether the pod's container `name` — regular, init or ephemeral — has a
+/// terminal (`tty`); `None` when the pod has no such container.
+pub fn container_tty(pod: &Pod, name: &str) -> Option<bool> {
+    let spec = pod.spec.as_ref()?;
+    let tty = |tty: Option<bool>| tty.unwrap_or(false);
+    spec.containers
+        .iter()
+        .chain(spec.init_containers.iter().flatten())
+        .find(|c| c.name == name)
+        .map(|c| tty(c.tty))
+        .or_else(|| {
+            ephemeral_containers(pod)
+                .find(|e| e.name == name)
+                .map(|e| tty(e.tty))
+        })
+}
+
 /// The ephemeral containers to start now: those never started, unless the
 /// pod is being deleted.
 pub fn to_start(pod: &Pod, snapshot: &PodSnapshot) -> Vec<Container> {
@@ -117,5 +134,8 @@ mod tests {
         assert_eq!((debugger.stdin, debugger.tty), (Some(true), Some(true)));
         assert_eq!(target_of(&pod, "debugger"), Some("main"));
         assert_eq!(target_of(&pod, "plain"), None);
+        assert_eq!(container_tty(&pod, "debugger"), Some(true));
+        assert_eq!(container_tty(&pod, "main"), Some(false));
+        assert_eq!(container_tty(&pod, "nobody"), None);
     }
 }

@@ -3,5 +3,7 @@
 //! of the plugin uses the generated clients through [`Runtime`].
 
 mod connect;
+mod error_text;
 
 pub use connect::{ConnectError, Runtime, RuntimeVersion};
+pub use error_text::grpc_error_text;

@@ -190,7 +190,9 @@ pub fn outcome_of(reply: &Reply) -> Outcome {
 pub async fn probe(target: &Target, timeout: Duration) -> Outcome {
     let mut current = target.clone();
     let followed = async {
-        for _ in 0..=MAX_REDIRECTS {
+        // Go's client sends at most this many requests: the tenth
+        // redirect is an error.
+        for _ in 0..MAX_REDIRECTS {
             let reply = send(&current, PROBE_AGENT).await?;
             if !redirect::FOLLOWED.contains(&reply.status) {
                 return Ok(reply);

@@ -74,8 +74,6 @@ struct Inner {
     pods: Mutex<HashMap<String, PodEntry>>,
     crash_backoff: Mutex<CrashLoopBackoff>,
     pull_backoff: Mutex<CrashLoopBackoff>,
-    /// Retry delays of failed volume and sandbox set-ups.
-    setup_backoff: Mutex<setup_retry::SetupBackoff>,
     /// Final statuses of exited containers (they never change), by id.
     exited: Mutex<HashMap<String, ContainerStatus>>,
     /// Probe workers and their published results.
@@ -103,7 +101,7 @@ struct PodEntry {
     /// When the last pull of an image failed, per image.
     pull_failures: HashMap<String, Timestamp>,
     /// When the last attempt of a failed set-up step failed.
-    setup_failures: HashMap<setup_retry::SetupStep, Timestamp>,
+    setup_failures: HashMap<setup_retry::SetupStep, setup_retry::SetupFailure>,
     /// Serializes the sync and the termination of this pod.
     lock: Arc<tokio::sync::Mutex<()>>,
     deleting: bool,
@@ -217,7 +215,6 @@ impl CriProvider {
                 config.crash_loop_backoff_base(),
                 config.crash_loop_backoff_max(),
             )),
-            setup_backoff: Mutex::default(),
             config,
             runtime,
             dns,
@@ -362,13 +359,7 @@ impl Inner {
             .chain(status.ephemeral_container_statuses.iter().flatten())
             .find(|s| s.name == container);
         let Some(found) = found else {
-            let in_spec = entry.pod.spec.as_ref().is_some_and(|s| {
-                s.containers
-                    .iter()
-                    .chain(s.init_containers.iter().flatten())
-                    .any(|c| c.name == container)
-            }) || crate::ephemeral::ephemeral_containers(&entry.pod)
-                .any(|e| e.name == container);
+            let in_spec = crate::ephemeral::container_tty(&entry.pod, container).is_some();
             return if in_spec {
                 Ok((None, 0, false))
             } else {

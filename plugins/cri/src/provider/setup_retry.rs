@@ -1,13 +1,16 @@
 //! The pod-level set-up steps that come before any container starts —
-//! volumes, then the sandbox — retried with back-off after a failure, each
-//! failure shown as the kubelet shows it: the containers wait in
-//! `ContainerCreating` with the error as message, and a Warning event
-//! (`FailedMount`, `FailedCreatePodSandBox`) is sent per failed attempt.
+//! volumes, then the sandbox — retried with back-off after a failure. Each
+//! failed attempt sends the kubelet's Warning event (`FailedMount`,
+//! `FailedCreatePodSandBox`) and leaves the containers to start waiting in
+//! `ContainerCreating`; unlike the kubelet (whose reason cache holds only
+//! container start results, so the message stays empty) the error is also
+//! the waiting message, for `kubectl get pod -o yaml`.
 //!
 //! Timing follows the kubelet: volume set-up backs off exponentially from
-//! 500 ms to 2 min 2 s (its volume operation executor); a failed sandbox is
-//! tried again after 10 s (its pod worker's back-off period). The first
-//! retry after the first failure waits only for the next relist.
+//! 500 ms to 2 min 2 s after each failure (its volume operation executor);
+//! a failed sandbox is tried again 10 s later (its pod worker's back-off
+//! period). The delay counts from when the attempt failed, however long it
+//! took.
 
 use std::time::Duration;
 
@@ -15,14 +18,7 @@ use k8s_openapi::jiff::Timestamp;
 use vk_plugin_sdk::PodEvent;
 
 use super::{Inner, now};
-use crate::backoff::{CrashLoopBackoff, StartDecision};
 use crate::status::SyncError;
-
-/// The kubelet's first and largest volume set-up retry delays.
-const VOLUME_RETRY_BASE: Duration = Duration::from_millis(500);
-const VOLUME_RETRY_MAX: Duration = Duration::from_secs(122);
-/// The kubelet's pod worker retries a failed sync after this long.
-const SANDBOX_RETRY: Duration = Duration::from_secs(10);
 
 /// A set-up step of a pod.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -41,76 +37,46 @@ impl SetupStep {
         }
     }
 
-    fn key(self, uid: &str) -> String {
+    /// The first delay after a failure, and the largest.
+    fn delays(self) -> (Duration, Duration) {
         match self {
-            Self::Volumes => format!("{uid}_volumes"),
-            Self::Sandbox => format!("{uid}_sandbox"),
+            Self::Volumes => (Duration::from_millis(500), Duration::from_secs(122)),
+            Self::Sandbox => (Duration::from_secs(10), Duration::from_secs(10)),
         }
     }
 }
 
-/// The retry delays of both steps, per pod.
-#[derive(Debug)]
-pub(super) struct SetupBackoff {
-    volumes: CrashLoopBackoff,
-    sandbox: CrashLoopBackoff,
+/// The last failure of a step: when, and how long to wait after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct SetupFailure {
+    at: Timestamp,
+    delay: Duration,
 }
 
-impl Default for SetupBackoff {
-    fn default() -> Self {
-        Self {
-            volumes: CrashLoopBackoff::new(VOLUME_RETRY_BASE, VOLUME_RETRY_MAX),
-            sandbox: CrashLoopBackoff::new(SANDBOX_RETRY, SANDBOX_RETRY),
-        }
-    }
-}
-
-impl SetupBackoff {
-    fn of(&mut self, step: SetupStep) -> &mut CrashLoopBackoff {
-        match step {
-            SetupStep::Volumes => &mut self.volumes,
-            SetupStep::Sandbox => &mut self.sandbox,
-        }
+impl SetupFailure {
+    /// The failure after `previous` (if any) at `at`: the first delay, or
+    /// the previous one doubled up to the step's largest.
+    fn after(previous: Option<Self>, step: SetupStep, at: Timestamp) -> Self {
+        let (first, largest) = step.delays();
+        let delay = previous.map_or(first, |p| p.delay.saturating_mul(2).min(largest));
+        Self { at, delay }
     }
 
-    pub(super) fn forget_pod(&mut self, uid: &str) {
-        self.volumes.forget_pod(uid);
-        self.sandbox.forget_pod(uid);
+    /// Whether the step may be tried again at `now`.
+    fn over(&self, now: Timestamp) -> bool {
+        now >= self.at && now.duration_since(self.at).unsigned_abs() >= self.delay
     }
-
-    pub(super) fn forget_stale(&mut self, now: Timestamp) {
-        self.volumes.forget_stale(now);
-        self.sandbox.forget_stale(now);
-    }
-}
-
-/// The text of a gRPC error as the kubelet prints one (grpc-go's
-/// `rpc error: code = Unknown desc = ...`).
-pub(super) fn grpc_error_text(status: &tonic::Status) -> String {
-    let code = match status.code() {
-        tonic::Code::Ok => "OK".to_owned(),
-        tonic::Code::Cancelled => "Canceled".to_owned(),
-        other => format!("{other:?}"),
-    };
-    format!("rpc error: code = {code} desc = {}", status.message())
 }
 
 impl Inner {
-    /// Whether `step` of pod `uid` may be tried now: always, unless it
-    /// failed last time and its delay has not passed.
+    /// Whether `step` of pod `uid` may be tried now: always, unless its
+    /// last attempt failed less than its delay ago.
     pub(super) fn may_try(&self, uid: &str, step: SetupStep) -> bool {
-        let Some(failed_at) = self
-            .pods()
-            .get(uid)
-            .and_then(|e| e.setup_failures.get(&step).copied())
-        else {
-            return true;
-        };
         let now = now();
-        self.setup_backoff
-            .lock()
-            .map(|mut b| b.of(step).try_start(&step.key(uid), failed_at, now))
-            .map_or(true, |decision| decision == StartDecision::Start)
+        self.pods()
+            .get(uid)
+            .and_then(|e| e.setup_failures.get(&step))
+            .is_none_or(|failure| failure.over(now))
     }
 
     /// Records a failed attempt of `step`: each of `containers` waits in
@@ -128,7 +94,10 @@ impl Inner {
             let Some(entry) = pods.get_mut(uid) else {
                 return;
             };
-            entry.setup_failures.insert(step, now());
+            let previous = entry.setup_failures.get(&step).copied();
+            entry
+                .setup_failures
+                .insert(step, SetupFailure::after(previous, step, now()));
             for name in containers {
                 entry.sync_errors.insert(
                     (*name).to_owned(),
@@ -142,14 +111,11 @@ impl Inner {
         self.report(uid, PodEvent::warning(step.event_reason(), message));
     }
 
-    /// `step` of pod `uid` succeeded: the next failure starts the back-off
+    /// `step` of pod `uid` succeeded: its next failure starts the back-off
     /// over.
     pub(super) fn setup_succeeded(&self, uid: &str, step: SetupStep) {
-        if let Some(entry) = self.pods().get_mut(uid)
-            && entry.setup_failures.remove(&step).is_some()
-            && let Ok(mut backoff) = self.setup_backoff.lock()
-        {
-            backoff.of(step).forget_pod(uid);
+        if let Some(entry) = self.pods().get_mut(uid) {
+            entry.setup_failures.remove(&step);
         }
     }
 }
@@ -158,72 +124,35 @@ impl Inner {
 mod tests {
     use super::*;
 
-    #[test]
-    fn grpc_errors_read_as_the_kubelet_prints_them() {
-        assert_eq!(
-            grpc_error_text(&tonic::Status::unknown("failed to create containerd task")),
-            "rpc error: code = Unknown desc = failed to create containerd task"
-        );
-        assert_eq!(
-            grpc_error_text(&tonic::Status::invalid_argument("bad")),
-            "rpc error: code = InvalidArgument desc = bad"
-        );
-        assert_eq!(
-            grpc_error_text(&tonic::Status::cancelled("gone")),
-            "rpc error: code = Canceled desc = gone"
-        );
+    fn at(ms: i64) -> Timestamp {
+        Timestamp::from_second(1_000).expect("time") + Duration::from_millis(ms as u64)
     }
 
     #[test]
-    fn volume_retries_back_off_and_a_sandbox_retries_every_ten_seconds() {
-        let mut backoff = SetupBackoff::default();
-        let t0 = Timestamp::from_second(1_000).expect("time");
-        let at = |ms: i64| t0 + Duration::from_millis(ms as u64);
-        let volumes = SetupStep::Volumes.key("u");
-        // The first retry after a failure is at once; then 0.5 s, 1 s, ...
-        assert_eq!(
-            backoff.of(SetupStep::Volumes).try_start(&volumes, t0, t0),
-            StartDecision::Start
-        );
-        let failed = at(100);
-        assert!(matches!(
-            backoff
-                .of(SetupStep::Volumes)
-                .try_start(&volumes, failed, at(400)),
-            StartDecision::BackOff { .. }
-        ));
-        assert_eq!(
-            backoff
-                .of(SetupStep::Volumes)
-                .try_start(&volumes, failed, at(700)),
-            StartDecision::Start
-        );
-        let failed = at(800);
-        assert!(matches!(
-            backoff.of(SetupStep::Volumes).try_start(&volumes, failed, at(1_700)),
-            StartDecision::BackOff { delay } if delay == Duration::from_secs(1)
-        ));
-        let sandbox = SetupStep::Sandbox.key("u");
-        assert_eq!(
-            backoff.of(SetupStep::Sandbox).try_start(&sandbox, t0, t0),
-            StartDecision::Start
-        );
-        for round in 1..4_i64 {
-            let failed = at(round * 10_000);
-            assert!(matches!(
-                backoff.of(SetupStep::Sandbox).try_start(&sandbox, failed, at(round * 10_000 + 9_000)),
-                StartDecision::BackOff { delay } if delay == SANDBOX_RETRY
-            ));
-            assert_eq!(
-                backoff.of(SetupStep::Sandbox).try_start(
-                    &sandbox,
-                    failed,
-                    at(round * 10_000 + 10_001)
-                ),
-                StartDecision::Start
-            );
+    fn volume_retries_double_from_half_a_second_to_two_minutes() {
+        let mut failure = SetupFailure::after(None, SetupStep::Volumes, at(0));
+        assert!(!failure.over(at(499)) && failure.over(at(500)));
+        let mut delays = vec![failure.delay];
+        for round in 1..12 {
+            failure = SetupFailure::after(Some(failure), SetupStep::Volumes, at(round * 1000));
+            delays.push(failure.delay);
         }
-        backoff.forget_pod("u");
-        assert!(backoff.volumes.is_empty() && backoff.sandbox.is_empty());
+        assert_eq!(delays[1], Duration::from_secs(1));
+        assert_eq!(delays[8], Duration::from_secs(122), "capped: {delays:?}");
+        assert_eq!(delays[11], Duration::from_secs(122));
+        // Counted from the failure, however long the attempt took.
+        assert!(!failure.over(at(11_000 + 121_000)));
+        assert!(failure.over(at(11_000 + 122_000)));
+    }
+
+    #[test]
+    fn a_sandbox_is_retried_every_ten_seconds() {
+        let first = SetupFailure::after(None, SetupStep::Sandbox, at(0));
+        let second = SetupFailure::after(Some(first), SetupStep::Sandbox, at(40_000));
+        assert_eq!(
+            (first.delay, second.delay),
+            (Duration::from_secs(10), Duration::from_secs(10))
+        );
+        assert!(!second.over(at(49_999)) && second.over(at(50_000)));
     }
 }

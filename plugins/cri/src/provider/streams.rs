@@ -67,15 +67,9 @@ impl Inner {
         let Some(uid) = self.find(key) else {
             return false;
         };
-        self.pods().get(&uid).is_some_and(|entry| {
-            entry.pod.spec.as_ref().is_some_and(|spec| {
-                spec.containers
-                    .iter()
-                    .chain(spec.init_containers.iter().flatten())
-                    .any(|c| c.name == name && c.tty == Some(true))
-            }) || crate::ephemeral::ephemeral_containers(&entry.pod)
-                .any(|e| e.name == name && e.tty == Some(true))
-        })
+        self.pods()
+            .get(&uid)
+            .is_some_and(|entry| crate::ephemeral::container_tty(&entry.pod, name) == Some(true))
     }
 
     /// The id of the pod's newest ready sandbox.

@@ -27,7 +27,7 @@ use tracing::Instrument as _;
 
 use vk_plugin_sdk::PodEvent;
 
-use super::setup_retry::{SetupStep, grpc_error_text};
+use super::setup_retry::SetupStep;
 use super::{Inner, events, grace_seconds, now, store};
 use crate::backoff::{StartDecision, backoff_key, backoff_message};
 use crate::ephemeral;
@@ -35,14 +35,15 @@ use crate::hooks::POST_START_HOOK_ERROR;
 use crate::labels::{self, ContainerAnnotations, ContainerRole, PodIdentity};
 use crate::paths;
 use crate::restart::stop_order;
-use crate::sandbox_change::SandboxChange;
+use crate::sandbox_change::{SandboxChange, sandbox_change};
 use crate::snapshot::{PodSnapshot, restart_count, state, timestamp};
 use crate::spec::mounts::volume_host_paths;
 use crate::spec::{ContainerContext, SandboxContext, container_config, sandbox_config};
 use crate::spec_change;
 use crate::status::SyncError;
 
-/// Why one step of a sync failed (logged; the next relist tries again).
+/// Why one step of a sync failed (logged; a later relist tries again, after
+/// a back-off for the set-up steps of `setup_retry`).
 #[derive(Debug, thiserror::Error)]
 pub(super) enum SyncFailure {
     #[error("{call}: {status}")]
@@ -69,7 +70,7 @@ impl SyncFailure {
     /// The failure as the kubelet words it (gRPC errors in grpc-go's form).
     fn kubelet_text(&self) -> String {
         match self {
-            Self::Runtime { status, .. } => grpc_error_text(status),
+            Self::Runtime { status, .. } => crate::cri::grpc_error_text(status),
             other => other.to_string(),
         }
     }
@@ -160,10 +161,6 @@ impl Inner {
             }
             let now = now();
             self.crash_backoff
-                .lock()
-                .map(|mut b| b.forget_stale(now))
-                .ok();
-            self.setup_backoff
                 .lock()
                 .map(|mut b| b.forget_stale(now))
                 .ok();
@@ -323,6 +320,13 @@ impl Inner {
         // started again, in this same sync, as the kubelet's kill-and-start:
         // no status in between may show the pod finished (under
         // restartPolicy Never that would be final).
+        // A dead sandbox whose re-creation failed waits for its back-off
+        // before it is killed and replaced again.
+        if sandbox_change(pod, snapshot, &self.probes.results()) == SandboxChange::Recreate
+            && !self.may_try(uid, SetupStep::Sandbox)
+        {
+            return Ok(false);
+        }
         let change = self.replace_dead_sandbox(uid, pod, snapshot).await?;
         let restarting = match change {
             // Killed, or nothing may start: no new sandbox.
@@ -581,6 +585,27 @@ impl Inner {
             Ok(image_ref) => image_ref,
             Err(error) => return Ok(Some(error)),
         };
+        // An ephemeral container's target must be running (the kubelet's
+        // getTargetID), checked before anything is made for the instance.
+        let target_container_id = match ephemeral::target_of(pod, &container.name) {
+            Some(target) if role == ContainerRole::Ephemeral => Some(
+                snapshot
+                    .newest(target)
+                    .filter(|s| state(s) == ContainerState::ContainerRunning)
+                    .map(|s| s.id.as_str())
+                    .ok_or_else(|| {
+                        let message = format!("unable to find target container {target}");
+                        (
+                            SyncError {
+                                reason: "CreateContainerConfigError".into(),
+                                message: message.clone(),
+                            },
+                            SyncFailure::Target(message),
+                        )
+                    })?,
+            ),
+            _ => None,
+        };
         let restart = newest.map_or(0, |n| restart_count(n) + 1);
         // Keep the newest dead instance (lastState); older ones go, with
         // their log files (the kubelet's `removeContainerLog`).
@@ -649,27 +674,6 @@ impl Inner {
             })
         })?;
         let seccomp_root = paths::seccomp_dir(&self.config.root_dir);
-        // An ephemeral container's target must be running (the kubelet's
-        // getTargetID).
-        let target_container_id = match ephemeral::target_of(pod, &container.name) {
-            Some(target) if role == ContainerRole::Ephemeral => Some(
-                snapshot
-                    .newest(target)
-                    .filter(|s| state(s) == ContainerState::ContainerRunning)
-                    .map(|s| s.id.as_str())
-                    .ok_or_else(|| {
-                        let message = format!("unable to find target container {target}");
-                        (
-                            SyncError {
-                                reason: "CreateContainerConfigError".into(),
-                                message: message.clone(),
-                            },
-                            SyncFailure::Target(message),
-                        )
-                    })?,
-            ),
-            _ => None,
-        };
         let context = ContainerContext {
             instance_name: &self.config.instance_name,
             role,
@@ -682,8 +686,14 @@ impl Inner {
             node_memory_bytes: self.node_memory_bytes,
             target_container_id,
         };
-        let config = container_config(pod, container, &context)
-            .map_err(|e| config_error(SyncFailure::Build(e)))?;
+        // A failed instance leaves no termination-message file behind.
+        let forget_message_file = || {
+            let _ = std::fs::remove_file(&message_file);
+        };
+        let config = container_config(pod, container, &context).map_err(|e| {
+            forget_message_file();
+            config_error(SyncFailure::Build(e))
+        })?;
         let mut runtime = self.runtime.runtime.clone();
         let id = runtime
             .create_container(CreateContainerRequest {
@@ -693,6 +703,7 @@ impl Inner {
             })
             .await
             .map_err(|status| {
+                forget_message_file();
                 (
                     SyncError {
                         reason: "CreateContainerError".into(),
@@ -817,9 +828,6 @@ impl Inner {
             backoff.forget_pod(&uid);
         }
         if let Ok(mut backoff) = self.pull_backoff.lock() {
-            backoff.forget_pod(&uid);
-        }
-        if let Ok(mut backoff) = self.setup_backoff.lock() {
             backoff.forget_pod(&uid);
         }
         tracing::info!(%uid, elapsed = ?started.elapsed(), "pod stopped and removed");
