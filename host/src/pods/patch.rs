@@ -9,7 +9,10 @@
 //! The plugin owns what the kubelet owns: phase, reason, message, IPs, start
 //! time, container statuses and the conditions it reports. Conditions set by
 //! other controllers (e.g. `DisruptionTarget`) are kept; `qosClass` and
-//! `resize` belong to the API server and are never written.
+//! `resize` belong to the API server and are never written. The kubelet's
+//! resize conditions exist only while true: one the plugin no longer
+//! reports is deleted (`$patch: delete`), as the kubelet's status manager
+//! removes it.
 
 use k8s_openapi::api::core::v1::PodStatus;
 use serde_json::{Map, Value};
@@ -35,6 +38,10 @@ const MERGED_LISTS: &[(&str, &str)] =
 
 /// Optional fields of a condition, cleared when the plugin omits them.
 const CONDITION_FIELDS: &[&str] = &["reason", "message"];
+
+/// Kubelet conditions present only while true: absent from the plugin's
+/// conditions means removed.
+const TRANSIENT_CONDITIONS: &[&str] = &["PodResizePending", "PodResizeInProgress"];
 
 /// Merged lists the plugin owns whole: sent with `$patch: replace`.
 const REPLACED_LISTS: &[&str] = &["podIPs", "hostIPs"];
@@ -68,6 +75,11 @@ pub fn status_patch(provider: &PodStatus) -> Value {
         for condition in conditions.iter_mut().filter_map(Value::as_object_mut) {
             for field in CONDITION_FIELDS {
                 condition.entry(*field).or_insert(Value::Null);
+            }
+        }
+        for type_ in TRANSIENT_CONDITIONS {
+            if !conditions.iter().any(|c| c["type"] == *type_) {
+                conditions.push(serde_json::json!({"type": type_, "$patch": "delete"}));
             }
         }
     }
@@ -176,6 +188,10 @@ fn merge_list(target: &mut Value, items: &[Value], merge_key: &str) {
     };
     for item in items {
         let key = item.get(merge_key);
+        if item.get("$patch").and_then(Value::as_str) == Some("delete") {
+            existing.retain(|e| key.is_none() || e.get(merge_key) != key);
+            continue;
+        }
         match existing
             .iter_mut()
             .find(|e| key.is_some() && e.get(merge_key) == key)
@@ -302,6 +318,31 @@ mod tests {
         // A list that empties is still a change.
         let emptied = status(json!({"phase": "Running", "containerStatuses": []}));
         assert!(changes(Some(&api), &status_patch(&emptied)));
+    }
+
+    #[test]
+    fn resize_conditions_the_plugin_dropped_are_deleted() {
+        let api = status(json!({"phase": "Running", "conditions": [
+            {"type": "Ready", "status": "True"},
+            {"type": "PodResizeInProgress", "status": "True"},
+            {"type": "PodResizePending", "status": "True", "reason": "Deferred"}]}));
+        let provider = status(json!({"phase": "Running", "conditions": [
+            {"type": "Ready", "status": "True"},
+            {"type": "PodResizePending", "status": "True", "reason": "Infeasible"}]}));
+        let patch = status_patch(&provider);
+        assert!(changes(Some(&api), &patch));
+        let after = apply(&serde_json::to_value(&api).expect("json"), &patch);
+        assert_eq!(
+            after["conditions"],
+            json!([{"type": "Ready", "status": "True"},
+                   {"type": "PodResizePending", "status": "True", "reason": "Infeasible"}])
+        );
+        let again: PodStatus = serde_json::from_value(after).expect("status");
+        assert!(!changes(Some(&again), &patch));
+        // None to delete: no write.
+        let plain = status(json!({"phase": "Running",
+            "conditions": [{"type": "Ready", "status": "True"}]}));
+        assert!(!changes(Some(&plain), &status_patch(&plain)));
     }
 
     #[test]

@@ -27,6 +27,7 @@ pub mod probes;
 pub mod provider;
 pub mod qos;
 pub mod quantity;
+pub mod resize;
 pub mod restart;
 pub mod sandbox_change;
 pub mod snapshot;

@@ -16,7 +16,8 @@ use crate::restart::{PodActions, pod_actions};
 use crate::snapshot::{PodSnapshot, state};
 
 /// [`pod_actions`], plus the containers of `restarting` (just stopped for a
-/// new image, in this sync) started again whatever the restart policy. A
+/// new image or a resize, in this sync) started again whatever the restart
+/// policy. A
 /// container that exited on its own before the image changed is not: a
 /// finished pod stays finished, as with the kubelet, which restarts only
 /// running containers for a spec change.
@@ -27,9 +28,19 @@ pub fn actions(
     restarting: &[String],
 ) -> PodActions {
     let mut actions = pod_actions(pod, snapshot, probes);
-    let restarts: Vec<String> = exited_changed(pod, snapshot)
-        .into_iter()
-        .filter(|name| restarting.contains(name))
+    if pod.metadata.deletion_timestamp.is_some() {
+        return actions;
+    }
+    // Stopped by this sync (new image, or a resize needing a restart), so
+    // exited now.
+    let restarts: Vec<String> = regular(pod)
+        .filter(|c| {
+            restarting.contains(&c.name)
+                && snapshot
+                    .newest(&c.name)
+                    .is_some_and(|n| state(n) == ContainerState::ContainerExited)
+        })
+        .map(|c| c.name.clone())
         .collect();
     if !restarts.is_empty() {
         actions.kill_pod = false;

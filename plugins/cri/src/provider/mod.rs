@@ -11,6 +11,7 @@ mod log_rotation;
 mod probing;
 mod pulling;
 mod refresh;
+mod resize;
 mod sandbox;
 mod setup_retry;
 mod stats;
@@ -46,6 +47,7 @@ use crate::labels::PodIdentity;
 use crate::logs::{self, LogOptions};
 use crate::paths;
 use crate::probes::{self, ProbeResults};
+use crate::resize::{Admission, Requests, ResourceState, admit};
 use crate::snapshot::PodSnapshot;
 use crate::spec::dns::{DnsSettings, ResolvConf};
 use crate::spec::mounts::volume_host_paths;
@@ -105,6 +107,8 @@ struct PodEntry {
     /// Serializes the sync and the termination of this pod.
     lock: Arc<tokio::sync::Mutex<()>>,
     deleting: bool,
+    /// Allocated and applied resources (in-place resize).
+    resources: ResourceState,
 }
 
 /// Why the provider cannot start.
@@ -191,6 +195,10 @@ impl CriProvider {
         for pod in pods {
             let Ok(uid) = uid_of(&pod) else { continue };
             let deleting = pod.metadata.deletion_timestamp.is_some();
+            let resources = store::load_resources(&config.root_dir, &uid).unwrap_or_else(|error| {
+                tracing::warn!(%uid, error = %error, "the pod's resources cannot be read; its spec's are taken");
+                ResourceState::default()
+            });
             entries.insert(
                 uid,
                 PodEntry {
@@ -201,6 +209,7 @@ impl CriProvider {
                     setup_failures: HashMap::new(),
                     lock: Arc::default(),
                     deleting,
+                    resources,
                 },
             );
         }
@@ -321,6 +330,7 @@ impl Inner {
                 node_ips: &self.node_ips,
                 previous: Some(&entry.status),
                 terminal,
+                resources: &entry.resources,
                 now: now(),
             });
             if status == entry.status {
@@ -434,6 +444,18 @@ impl Provider for CriProvider {
         stored.status = None;
         store::save(&inner.config.root_dir, &uid, &stored)
             .map_err(|e| ProviderError::internal("storing the pod", e))?;
+        // Admitted as its spec says (the scheduler placed it).
+        let mut resources = ResourceState::default();
+        if let Admission::Allocate(allocated) = admit(
+            &pod,
+            &resources.allocated,
+            inner.allocatable(),
+            Requests::default(),
+        ) {
+            resources.allocated = allocated;
+        }
+        store::save_resources(&inner.config.root_dir, &uid, &resources)
+            .map_err(|e| ProviderError::internal("storing the pod's resources", e))?;
         let status = pod_status(&StatusInput {
             pod: &pod,
             snapshot: &PodSnapshot::default(),
@@ -442,6 +464,7 @@ impl Provider for CriProvider {
             node_ips: &inner.node_ips,
             previous: pod.status.as_ref(),
             terminal: false,
+            resources: &resources,
             now: now(),
         });
         inner.pods().insert(
@@ -454,6 +477,7 @@ impl Provider for CriProvider {
                 setup_failures: HashMap::new(),
                 lock: Arc::default(),
                 deleting: false,
+                resources,
             },
         );
         tracing::info!(pod = %key, %uid, "pod accepted");

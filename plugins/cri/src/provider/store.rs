@@ -1,6 +1,8 @@
 //! The pods the plugin holds, on disk: `<root_dir>/pods/<uid>/pod.json`
-//! (0600 in 0700 directories). After a restart the plugin reports these
-//! pods (GetPods) and adopts their containers from the runtime by label.
+//! (0600 in 0700 directories), and beside it `resources.json`, the
+//! resources allocated to its containers and applied to their instances
+//! (in-place resize). After a restart the plugin reports these pods
+//! (GetPods) and adopts their containers from the runtime by label.
 
 use std::io::Write as _;
 use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
@@ -9,6 +11,7 @@ use std::path::{Path, PathBuf};
 use k8s_openapi::api::core::v1::Pod;
 
 use crate::paths;
+use crate::resize::ResourceState;
 
 /// A pod file that cannot be written or read.
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +37,7 @@ pub enum StoreError {
 }
 
 const POD_FILE: &str = "pod.json";
+const RESOURCES_FILE: &str = "resources.json";
 
 /// Creates `dir` and its missing parents with mode 0700.
 pub fn private_dir(dir: &Path) -> std::io::Result<()> {
@@ -46,12 +50,42 @@ pub fn private_dir(dir: &Path) -> std::io::Result<()> {
 /// Writes `pod` to `<root_dir>/pods/<uid>/pod.json`, atomically (a
 /// temporary file renamed over the old one).
 pub fn save(root_dir: &Path, uid: &str, pod: &Pod) -> Result<(), StoreError> {
+    write_json(root_dir, uid, POD_FILE, pod)
+}
+
+/// Writes the pod's allocated and applied resources to
+/// `<root_dir>/pods/<uid>/resources.json` (the kubelet's allocation
+/// checkpoint), atomically.
+pub fn save_resources(root_dir: &Path, uid: &str, state: &ResourceState) -> Result<(), StoreError> {
+    write_json(root_dir, uid, RESOURCES_FILE, state)
+}
+
+/// The pod's resources as last saved; empty when none were.
+pub fn load_resources(root_dir: &Path, uid: &str) -> Result<ResourceState, StoreError> {
+    let path = paths::pod_dir(root_dir, uid).join(RESOURCES_FILE);
+    match std::fs::read(&path) {
+        Ok(text) => {
+            serde_json::from_slice(&text).map_err(|source| StoreError::Decode { path, source })
+        }
+        Err(source) if source.kind() == std::io::ErrorKind::NotFound => {
+            Ok(ResourceState::default())
+        }
+        Err(source) => Err(StoreError::Read { path, source }),
+    }
+}
+
+fn write_json(
+    root_dir: &Path,
+    uid: &str,
+    name: &str,
+    value: &impl serde::Serialize,
+) -> Result<(), StoreError> {
     let dir = paths::pod_dir(root_dir, uid);
-    let path = dir.join(POD_FILE);
+    let path = dir.join(name);
     let write = || -> std::io::Result<()> {
         private_dir(&dir)?;
-        let temporary = dir.join(".pod.json.tmp");
-        let json = serde_json::to_vec(pod).map_err(std::io::Error::other)?;
+        let temporary = dir.join(format!(".{name}.tmp"));
+        let json = serde_json::to_vec(value).map_err(std::io::Error::other)?;
         let mut file = std::fs::OpenOptions::new()
             .write(true)
             .create(true)
@@ -132,6 +166,16 @@ mod tests {
         std::fs::write(root.path().join("pods/bad/pod.json"), "{").expect("write");
         let (pods, errors) = load_all(root.path());
         assert_eq!((pods.len(), errors.len()), (1, 1));
+        assert_eq!(
+            load_resources(root.path(), "u-1").expect("none yet"),
+            ResourceState::default()
+        );
+        let mut state = ResourceState::default();
+        state.allocated.insert("app".into(), Default::default());
+        save_resources(root.path(), "u-1", &state).expect("save resources");
+        assert_eq!(load_resources(root.path(), "u-1").expect("load"), state);
+        let (pods, _) = load_all(root.path());
+        assert_eq!(pods.len(), 1, "resources.json is no pod");
         remove(root.path(), "u-1").expect("remove");
         remove(root.path(), "u-1").expect("remove twice");
         assert!(!dir.exists());

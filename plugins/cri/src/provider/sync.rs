@@ -333,7 +333,12 @@ impl Inner {
             SandboxChange::KillPod => return Ok(true),
             SandboxChange::Finished => return Ok(false),
             SandboxChange::Recreate => Vec::new(),
-            SandboxChange::None => self.stop_changed(pod, snapshot).await,
+            SandboxChange::None => {
+                let mut restarting = self.stop_changed(pod, snapshot).await;
+                // In-place resize: applied live, or a restart like a new image.
+                restarting.extend(self.resize(uid, pod, snapshot).await);
+                restarting
+            }
         };
         let refreshed;
         let snapshot = if change == SandboxChange::Recreate || !restarting.is_empty() {
@@ -690,7 +695,14 @@ impl Inner {
         let forget_message_file = || {
             let _ = std::fs::remove_file(&message_file);
         };
-        let config = container_config(pod, container, &context).map_err(|e| {
+        // Started with its allocated resources (a resize not admitted
+        // does not apply).
+        let allocated = self
+            .pods()
+            .get(uid)
+            .map(|e| crate::resize::with_allocation(container, &e.resources))
+            .unwrap_or_else(|| container.clone());
+        let config = container_config(pod, &allocated, &context).map_err(|e| {
             forget_message_file();
             config_error(SyncFailure::Build(e))
         })?;
@@ -714,6 +726,9 @@ impl Inner {
             })?
             .into_inner()
             .container_id;
+        if role != ContainerRole::Ephemeral {
+            self.record_created(uid, &id, &allocated);
+        }
         let event = |event: PodEvent| self.report(uid, event.about(&container.name));
         event(PodEvent::normal(
             "Created",

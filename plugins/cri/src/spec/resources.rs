@@ -38,20 +38,62 @@ pub fn linux_resources(
     let cpu_limit = amount(limits, "cpu", quantity::milli_value)?;
     let memory_limit = amount(limits, "memory", quantity::value)?;
     let memory_request = amount(requests, "memory", quantity::value)?;
-    // A limit without a request means request = limit.
-    let shares_from = if cpu_request == 0 && cpu_limit != 0 {
-        cpu_limit
-    } else {
-        cpu_request
-    };
+    let cgroup = CgroupValues::of(cpu_request, cpu_limit, memory_limit);
     Ok(LinuxContainerResources {
-        cpu_shares: milli_cpu_to_shares(shares_from),
-        cpu_period: CFS_PERIOD_US,
-        cpu_quota: milli_cpu_to_quota(cpu_limit),
-        memory_limit_in_bytes: memory_limit.max(0),
+        cpu_shares: cgroup.cpu_shares,
+        cpu_period: cgroup.cpu_period,
+        cpu_quota: cgroup.cpu_quota,
+        memory_limit_in_bytes: cgroup.memory_limit_in_bytes,
         oom_score_adj: oom_score_adj(pod, memory_request, node_memory_bytes),
         ..LinuxContainerResources::default()
     })
+}
+
+/// The cgroup values a container's CPU and memory amounts give (what
+/// in-place resize compares with what the runtime reports).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CgroupValues {
+    pub cpu_shares: i64,
+    pub cpu_period: i64,
+    pub cpu_quota: i64,
+    pub memory_limit_in_bytes: i64,
+}
+
+impl CgroupValues {
+    /// From milli-CPU request and limit and a memory limit in bytes (0: unset).
+    pub fn of(cpu_request: i64, cpu_limit: i64, memory_limit: i64) -> Self {
+        // A limit without a request means request = limit.
+        let shares_from = if cpu_request == 0 && cpu_limit != 0 {
+            cpu_limit
+        } else {
+            cpu_request
+        };
+        Self {
+            cpu_shares: milli_cpu_to_shares(shares_from),
+            cpu_period: CFS_PERIOD_US,
+            cpu_quota: milli_cpu_to_quota(cpu_limit),
+            memory_limit_in_bytes: memory_limit.max(0),
+        }
+    }
+
+    /// What the runtime reports.
+    pub fn reported(resources: &LinuxContainerResources) -> Self {
+        Self {
+            cpu_shares: resources.cpu_shares,
+            cpu_period: resources.cpu_period,
+            cpu_quota: resources.cpu_quota,
+            memory_limit_in_bytes: resources.memory_limit_in_bytes,
+        }
+    }
+
+    pub fn cpu_differs(&self, other: &Self) -> bool {
+        (self.cpu_shares, self.cpu_period, self.cpu_quota)
+            != (other.cpu_shares, other.cpu_period, other.cpu_quota)
+    }
+
+    pub fn memory_differs(&self, other: &Self) -> bool {
+        self.memory_limit_in_bytes != other.memory_limit_in_bytes
+    }
 }
 
 /// The amount of resource `name` in `list`, read with `read`; 0 if absent.

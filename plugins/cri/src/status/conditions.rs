@@ -8,6 +8,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use k8s_openapi::jiff::Timestamp;
 
 use super::phase::{FAILED, SUCCEEDED, any_regular_started};
+use crate::resize::{POD_RESIZE_IN_PROGRESS, POD_RESIZE_PENDING, ResizeCondition};
 use crate::restart::is_sidecar;
 
 pub const POD_READY_TO_START_CONTAINERS: &str = "PodReadyToStartContainers";
@@ -16,13 +17,16 @@ pub const CONTAINERS_READY: &str = "ContainersReady";
 pub const READY: &str = "Ready";
 pub const POD_SCHEDULED: &str = "PodScheduled";
 
-/// Condition types this plugin sets; all others are preserved.
-const OWNED: [&str; 5] = [
+/// Condition types this plugin sets; all others are preserved. The resize
+/// ones are present only while true.
+const OWNED: [&str; 7] = [
     POD_READY_TO_START_CONTAINERS,
     INITIALIZED,
     CONTAINERS_READY,
     READY,
     POD_SCHEDULED,
+    POD_RESIZE_PENDING,
+    POD_RESIZE_IN_PROGRESS,
 ];
 
 /// A condition's status, reason and message, before times are attached.
@@ -51,8 +55,11 @@ impl Verdict {
     }
 }
 
-/// The conditions of `pod`. `previous` gives the conditions to preserve
-/// and the transition times of unchanged ones; `now` stamps the changed.
+/// The conditions of `pod`, then the `resize` ones (True). `previous`
+/// gives the conditions to preserve and the transition times of unchanged
+/// ones; `now` stamps the changed (a resize condition whose reason changed,
+/// as the kubelet's `updatedPodResizeCondition`).
+#[allow(clippy::too_many_arguments)]
 pub fn pod_conditions(
     pod: &Pod,
     phase: &str,
@@ -60,6 +67,7 @@ pub fn pod_conditions(
     init_statuses: &[ContainerStatus],
     statuses: &[ContainerStatus],
     previous: &[PodCondition],
+    resize: &[ResizeCondition],
     now: Timestamp,
 ) -> Vec<PodCondition> {
     let containers_ready = containers_ready(pod, phase, init_statuses, statuses);
@@ -95,6 +103,23 @@ pub fn pod_conditions(
             status: status.to_owned(),
             reason: verdict.reason.filter(|r| !r.is_empty()),
             message: verdict.message,
+            last_transition_time: since,
+            last_probe_time: None,
+            observed_generation: None,
+        });
+    }
+    for condition in resize {
+        let since = match previous.iter().find(|c| c.type_ == condition.type_) {
+            Some(old) if old.status == "True" && old.reason == condition.reason => {
+                old.last_transition_time.clone()
+            }
+            _ => Some(Time(now)),
+        };
+        conditions.push(PodCondition {
+            type_: condition.type_.to_owned(),
+            status: "True".to_owned(),
+            reason: condition.reason.clone(),
+            message: condition.message.clone(),
             last_transition_time: since,
             last_probe_time: None,
             observed_generation: None,

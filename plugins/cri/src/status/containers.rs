@@ -16,6 +16,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
 use super::SyncError;
 use crate::probes::ProbeResults;
+use crate::resize::{ResourceState, allocated_requests, status_resources};
 use crate::restart::{is_sidecar, should_restart_container};
 use crate::snapshot::{PodSnapshot, restart_count, state, timestamp};
 
@@ -46,6 +47,7 @@ pub fn container_statuses(
     probes: &ProbeResults,
     previous: &[ContainerStatus],
     pod_done: bool,
+    resources: &ResourceState,
 ) -> Vec<ContainerStatus> {
     let has_init = pod
         .spec
@@ -98,6 +100,14 @@ pub fn container_statuses(
                 status.state = Some(waiting(&error.reason, Some(&error.message)));
             }
             set_ready_and_started(&mut status, container, kind, probes);
+            if kind != Kind::Ephemeral {
+                // As the kubelet: what was allocated, and what the instance
+                // was given (the allocation when it does not run).
+                status.allocated_resources = allocated_requests(resources, &container.name);
+                if status.container_id.is_some() {
+                    status.resources = status_resources(resources, &container.name, newest);
+                }
+            }
             status
         })
         .collect()

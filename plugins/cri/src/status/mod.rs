@@ -20,6 +20,7 @@ use k8s_openapi::jiff::Timestamp;
 use crate::ephemeral::{as_container, ephemeral_containers};
 use crate::probes::ProbeResults;
 use crate::qos::qos_class;
+use crate::resize::{ResourceState, resize_conditions};
 use crate::snapshot::{PodSnapshot, timestamp};
 use containers::{Kind, container_statuses};
 
@@ -51,6 +52,8 @@ pub struct StatusInput<'a> {
     /// The pod is finished for good (being deleted with its containers
     /// stopped, or nothing left to restart).
     pub terminal: bool,
+    /// Allocated and applied resources, and the last resize outcome.
+    pub resources: &'a ResourceState,
     pub now: Timestamp,
 }
 
@@ -71,6 +74,7 @@ pub fn pod_status(input: &StatusInput<'_>) -> PodStatus {
             .as_deref()
             .unwrap_or_default(),
         input.terminal,
+        input.resources,
     );
     let statuses = container_statuses(
         pod,
@@ -81,6 +85,7 @@ pub fn pod_status(input: &StatusInput<'_>) -> PodStatus {
         input.probes,
         previous.container_statuses.as_deref().unwrap_or_default(),
         input.terminal,
+        input.resources,
     );
     let ephemeral: Vec<Container> = ephemeral_containers(pod).map(as_container).collect();
     let ephemeral_statuses = container_statuses(
@@ -95,6 +100,7 @@ pub fn pod_status(input: &StatusInput<'_>) -> PodStatus {
             .as_deref()
             .unwrap_or_default(),
         input.terminal,
+        input.resources,
     );
     let mut phase = phase::pod_phase(pod, &init_statuses, &statuses, input.terminal);
     if let Some(old) = previous.phase.as_deref().filter(|p| is_terminal(p)) {
@@ -108,6 +114,7 @@ pub fn pod_status(input: &StatusInput<'_>) -> PodStatus {
         &init_statuses,
         &statuses,
         previous.conditions.as_deref().unwrap_or_default(),
+        &resize_conditions(pod, input.snapshot, input.resources),
         input.now,
     );
     let pod_ips = pod_ips(input).or(previous.pod_ips.clone());

@@ -74,6 +74,7 @@ impl<'a> Case<'a> {
             node_ips: &node_ips,
             previous: self.previous,
             terminal: self.terminal,
+            resources: &crate::resize::ResourceState::default(),
             now: now(),
         })
     }
@@ -572,6 +573,7 @@ fn ip_addresses() {
             node_ips: &node_ips,
             previous: None,
             terminal: false,
+            resources: &crate::resize::ResourceState::default(),
             now: now(),
         })
     };
