@@ -241,3 +241,31 @@ pub async fn wait_described(cluster: &Cluster, ns: &str, name: &str, wanted: &[&
     )
     .await
 }
+
+/// The usual start of a CRI test: its own containerd ([`cri_environment`]
+/// named `name`, with `extra` plugin configuration lines) and a virtual
+/// node `cri-<name>` running vk-cri-plugin on it, kubelet API on loopback.
+/// Prints `<name>: node ready` with the time since `started`.
+pub async fn start_loopback_cri(
+    cluster: &Cluster,
+    name: &str,
+    extra: &str,
+    started: std::time::Instant,
+) -> (CriEnv, PathBuf, VirtualNode) {
+    let (env, run_dir, config) = cri_environment(name, "127.0.0.1", extra);
+    let setup = loopback_cri_node(cluster, &format!("cri-{name}"), &config);
+    let node = VirtualNode::start(cluster, setup).await;
+    eprintln!("{name}: node ready: {:?}", started.elapsed());
+    (env, run_dir, node)
+}
+
+/// The usual end of a CRI test: `kubectl delete pods --all` in `ns`
+/// (which waits until they are gone, at most 90 s), then until the plugin
+/// has forgotten every pod under `run_dir`.
+pub async fn delete_all_pods(cluster: &Cluster, ns: &str, run_dir: &std::path::Path) {
+    cluster
+        .kubectl(&["delete", "pods", "--all", "-n", ns, "--timeout=90s"])
+        .await
+        .success();
+    wait_all_forgotten(run_dir).await;
+}

@@ -14,10 +14,8 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use vk_tests::cri_node::{
-    BUSYBOX, apply, container, cri_environment, loopback_cri_node, phase, pod, wait_all_forgotten,
-    wait_pod,
+    BUSYBOX, apply, container, phase, pod, start_loopback_cri, wait_all_forgotten, wait_pod,
 };
-use vk_tests::virtual_node::VirtualNode;
 
 /// The target's command line carries a marker that only a process in its
 /// PID namespace can see with `ps`.
@@ -31,11 +29,8 @@ fn ephemeral(pod: &Value, name: &str) -> Value {
 async fn kubectl_debug_adds_ephemeral_containers_to_a_running_pod() {
     let test_started = Instant::now();
     let cluster = vk_tests::cluster::Cluster::shared();
-    let (env, run_dir, config) = cri_environment("debug", "127.0.0.1", "");
-    let setup = loopback_cri_node(cluster, "cri-debug", &config);
-    let node = VirtualNode::start(cluster, setup).await;
+    let (env, run_dir, node) = start_loopback_cri(cluster, "debug", "", test_started).await;
     let ns = node.namespace.clone();
-    eprintln!("debug: node ready: {:?}", test_started.elapsed());
 
     apply(
         cluster,

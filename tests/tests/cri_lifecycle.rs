@@ -18,8 +18,8 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpListener;
 use vk_tests::cluster::{Cluster, wait_for_ok};
 use vk_tests::cri_node::{
-    BUSYBOX, apply, container, cri_environment, exec_sh, loopback_cri_node, phase, pod, pod_events,
-    wait_all_forgotten, wait_pod,
+    BUSYBOX, apply, container, cri_environment, delete_all_pods, exec_sh, loopback_cri_node, phase,
+    pod, pod_events, start_loopback_cri, wait_pod,
 };
 use vk_tests::virtual_node::VirtualNode;
 
@@ -394,11 +394,7 @@ async fn cri_lifecycle_hooks_run_like_the_kubelets() {
         "fast preStop hooks: {exec_took:?}, {http_took:?}"
     );
 
-    cluster
-        .kubectl(&["delete", "pods", "--all", "-n", &ns, "--timeout=60s"])
-        .await
-        .success();
-    wait_all_forgotten(&run_dir).await;
+    delete_all_pods(cluster, &ns, &run_dir).await;
     drop(server);
     drop(node);
     drop(env);
@@ -409,11 +405,8 @@ async fn cri_lifecycle_hooks_run_like_the_kubelets() {
 async fn cri_exit_statuses_carry_termination_messages_and_reasons() {
     let test_started = Instant::now();
     let cluster = Cluster::shared();
-    let (env, run_dir, config) = cri_environment("exits", "127.0.0.1", "");
-    let setup = loopback_cri_node(cluster, "cri-exits", &config);
-    let node = VirtualNode::start(cluster, setup).await;
+    let (env, run_dir, node) = start_loopback_cri(cluster, "exits", "", test_started).await;
     let ns = node.namespace.clone();
-    eprintln!("exits: node ready: {:?}", test_started.elapsed());
 
     let image = format!("    image: {BUSYBOX}\n    imagePullPolicy: IfNotPresent\n");
     let never = |name: &str, container: &str| {
@@ -535,11 +528,7 @@ async fn cri_exit_statuses_carry_termination_messages_and_reasons() {
     assert_eq!(state["exitCode"], 137, "{pod}");
     eprintln!("exits: all checked: {:?}", test_started.elapsed());
 
-    cluster
-        .kubectl(&["delete", "pods", "--all", "-n", &ns, "--timeout=60s"])
-        .await
-        .success();
-    wait_all_forgotten(&run_dir).await;
+    delete_all_pods(cluster, &ns, &run_dir).await;
     drop(node);
     drop(env);
     eprintln!("exits: total: {:?}", test_started.elapsed());

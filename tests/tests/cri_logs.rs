@@ -20,10 +20,9 @@ use std::time::{Duration, Instant};
 use tokio::io::AsyncBufReadExt as _;
 use vk_tests::cluster::{Cluster, Identity, wait_for_ok};
 use vk_tests::cri_node::{
-    BUSYBOX, apply, container, cri_environment, get_pod, loopback_cri_node, phase, pod,
-    wait_all_forgotten, wait_pod,
+    BUSYBOX, apply, container, get_pod, phase, pod, start_loopback_cri, wait_all_forgotten,
+    wait_pod,
 };
-use vk_tests::virtual_node::VirtualNode;
 
 /// Every output line is `line <n> <PAD>`.
 const PAD: &str = "0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnop";
@@ -156,15 +155,9 @@ async fn newest_lines(cluster: &Cluster, ns: &str, n: usize, newer_than: u64) ->
 async fn cri_plugin_rotates_container_logs() {
     let test_started = Instant::now();
     let cluster = Cluster::shared();
-    let (env, run_dir, config) = cri_environment(
-        "logs",
-        "127.0.0.1",
-        "container_log_max_size = \"64Ki\"\ncontainer_log_max_files = 3\ncontainer_log_monitor_interval_ms = 500\n",
-    );
-    let setup = loopback_cri_node(cluster, "cri-logs", &config);
-    let node = VirtualNode::start(cluster, setup).await;
+    let (env, run_dir, node) =
+        start_loopback_cri(cluster, "logs", "container_log_max_size = \"64Ki\"\ncontainer_log_max_files = 3\ncontainer_log_monitor_interval_ms = 500\n", test_started).await;
     let ns = node.namespace.clone();
-    eprintln!("logs: node ready: {:?}", test_started.elapsed());
 
     // 50 lines of 111 bytes, then 0.1 s: about 80 KB/s with the CRI prefix.
     apply(

@@ -22,8 +22,9 @@ use serde_json::Value;
 use tokio::io::AsyncBufReadExt as _;
 use vk_tests::cluster::{Cluster, Identity, wait_for_ok};
 use vk_tests::cri_node::{
-    BUSYBOX, apply, condition_status, container, cri_environment, cri_node, exec_sh, get_pod,
-    loopback_cri_node, phase, pod, pod_events, wait_all_forgotten, wait_described, wait_pod,
+    BUSYBOX, apply, condition_status, container, cri_environment, cri_node, delete_all_pods,
+    exec_sh, get_pod, loopback_cri_node, phase, pod, pod_events, start_loopback_cri,
+    wait_all_forgotten, wait_described, wait_pod,
 };
 use vk_tests::port_forward::KubectlPortForward;
 use vk_tests::registry::TestRegistry;
@@ -797,11 +798,8 @@ async fn cri_plugin_streams_exec_attach_and_port_forward() {
 
     let test_started = Instant::now();
     let cluster = Cluster::shared();
-    let (env, _run_dir, config) = cri_environment("streams", "127.0.0.1", "");
-    let setup = loopback_cri_node(cluster, "cri-streams", &config);
-    let node = VirtualNode::start(cluster, setup).await;
+    let (env, _run_dir, node) = start_loopback_cri(cluster, "streams", "", test_started).await;
     let ns = node.namespace.clone();
-    eprintln!("streams: node ready: {:?}", test_started.elapsed());
 
     let image = format!("    image: {BUSYBOX}\n    imagePullPolicy: IfNotPresent\n");
     let manifests = [
@@ -1109,15 +1107,14 @@ async fn cri_plugin_streams_exec_attach_and_port_forward() {
 async fn cri_plugin_runs_probes() {
     let test_started = Instant::now();
     let cluster = Cluster::shared();
-    let (env, run_dir, config) = cri_environment(
+    let (env, run_dir, node) = start_loopback_cri(
+        cluster,
         "probes",
-        "127.0.0.1",
         "crash_loop_backoff_base_ms = 500\ncrash_loop_backoff_max_ms = 2000\n",
-    );
-    let setup = loopback_cri_node(cluster, "cri-probes", &config);
-    let node = VirtualNode::start(cluster, setup).await;
+        test_started,
+    )
+    .await;
     let ns = node.namespace.clone();
-    eprintln!("probes: node ready: {:?}", test_started.elapsed());
 
     let image = format!("    image: {BUSYBOX}\n    imagePullPolicy: IfNotPresent\n");
     let manifests = [
@@ -1429,11 +1426,7 @@ async fn cri_plugin_runs_probes() {
     .await;
     eprintln!("probes: unhealthy restarted: {:?}", test_started.elapsed());
 
-    cluster
-        .kubectl(&["delete", "pods", "--all", "-n", &ns, "--timeout=90s"])
-        .await
-        .success();
-    wait_all_forgotten(&run_dir).await;
+    delete_all_pods(cluster, &ns, &run_dir).await;
     health_server.abort();
     drop(node);
     drop(env);
@@ -1718,11 +1711,7 @@ while true; do i=0; while [ $i -lt 3000 ]; do i=$((i+1)); done; sleep 1; done\"]
         test_started.elapsed()
     );
 
-    cluster
-        .kubectl(&["delete", "pods", "--all", "-n", &ns, "--timeout=60s"])
-        .await
-        .success();
-    wait_all_forgotten(&run_dir).await;
+    delete_all_pods(cluster, &ns, &run_dir).await;
     drop(node);
     drop(env);
     eprintln!("stats: total: {:?}", test_started.elapsed());

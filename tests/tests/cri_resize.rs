@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use vk_tests::cluster::Cluster;
 use vk_tests::cri_node::{
-    BUSYBOX, apply, container, cri_environment, exec_sh, loopback_cri_node, phase, pod,
-    wait_all_forgotten, wait_pod,
+    BUSYBOX, apply, container, exec_sh, phase, pod, start_loopback_cri, wait_all_forgotten,
+    wait_pod,
 };
 use vk_tests::virtual_node::VirtualNode;
 
@@ -86,11 +86,8 @@ fn no_resize_condition(pod: &Value) -> bool {
 async fn kubectl_resize_applies_cpu_and_memory_in_place_or_by_restart() {
     let test_started = Instant::now();
     let cluster = Cluster::shared();
-    let (env, run_dir, config) = cri_environment("resize", "127.0.0.1", "");
-    let setup = loopback_cri_node(cluster, "cri-resize", &config);
-    let node = VirtualNode::start(cluster, setup).await;
+    let (env, run_dir, node) = start_loopback_cri(cluster, "resize", "", test_started).await;
     let ns = node.namespace.clone();
-    eprintln!("resize: node ready: {:?}", test_started.elapsed());
 
     apply(cluster, &manifest(&node, "app", "")).await;
     apply(

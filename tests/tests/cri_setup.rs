@@ -12,10 +12,9 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use vk_tests::cluster::{Cluster, wait_for_ok};
 use vk_tests::cri_node::{
-    BUSYBOX, apply, container, cri_environment, exec_sh, loopback_cri_node, phase, pod,
-    wait_all_forgotten, wait_described, wait_pod,
+    BUSYBOX, apply, container, delete_all_pods, exec_sh, phase, pod, start_loopback_cri,
+    wait_described, wait_pod,
 };
-use vk_tests::virtual_node::VirtualNode;
 
 /// A container that runs until stopped.
 const LOOP: &str = "trap 'exit 0' TERM; while true; do sleep 0.2; done";
@@ -91,11 +90,8 @@ fn waiting(pod: &Value) -> (String, String) {
 async fn cri_set_up_failures_are_shown_and_retried_with_back_off() {
     let test_started = Instant::now();
     let cluster = Cluster::shared();
-    let (env, run_dir, config) = cri_environment("setup", "127.0.0.1", "");
-    let setup = loopback_cri_node(cluster, "cri-setup", &config);
-    let node = VirtualNode::start(cluster, setup).await;
+    let (env, run_dir, node) = start_loopback_cri(cluster, "setup", "", test_started).await;
     let ns = node.namespace.clone();
-    eprintln!("setup: node ready: {:?}", test_started.elapsed());
 
     let main_container = format!(
         "  containers:
@@ -241,11 +237,7 @@ async fn cri_set_up_failures_are_shown_and_retried_with_back_off() {
     );
     eprintln!("setup: checked: {:?}", test_started.elapsed());
 
-    cluster
-        .kubectl(&["delete", "pods", "--all", "-n", &ns, "--timeout=60s"])
-        .await
-        .success();
-    wait_all_forgotten(&run_dir).await;
+    delete_all_pods(cluster, &ns, &run_dir).await;
     drop(node);
     drop(env);
     eprintln!("setup: total: {:?}", test_started.elapsed());
