@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use vk_tests::cri_node::{
-    BUSYBOX, apply, container, phase, pod, start_loopback_cri, wait_all_forgotten, wait_pod,
+    BUSYBOX, apply, container, delete_all_pods, phase, pod, start_loopback_cri, wait_pod,
 };
 
 /// The target's command line carries a marker that only a process in its
@@ -197,11 +197,78 @@ async fn kubectl_debug_adds_ephemeral_containers_to_a_running_pod() {
     assert!(ephemeral(&later, "debugger")["state"]["running"].is_object());
     eprintln!("debug: checked: {:?}", test_started.elapsed());
 
+    // A target that is not running (it finished, under Never): the
+    // debugger waits with the kubelet's CreateContainerConfigError.
+    apply(
+        cluster,
+        &pod(
+            &node,
+            "finished",
+            &format!(
+                "  restartPolicy: Never
+  terminationGracePeriodSeconds: 2
+  containers:
+  - name: main
+    image: {BUSYBOX}
+    imagePullPolicy: IfNotPresent
+    command: [\"sh\", \"-c\", \"{MAIN}\"]
+  - name: done
+    image: {BUSYBOX}
+    imagePullPolicy: IfNotPresent
+    command: [\"true\"]
+"
+            ),
+        ),
+    )
+    .await;
+    wait_pod(
+        cluster,
+        &node,
+        "finished",
+        "done terminated, main running",
+        Duration::from_secs(60),
+        |p| {
+            container(p, "containerStatuses", "done")["state"]["terminated"].is_object()
+                && container(p, "containerStatuses", "main")["state"]["running"].is_object()
+        },
+    )
+    .await;
     cluster
-        .kubectl(&["delete", "pod", "app", "-n", &ns, "--timeout=60s"])
+        .kubectl(&[
+            "debug",
+            "finished",
+            "-n",
+            &ns,
+            "-c",
+            "late",
+            &format!("--image={BUSYBOX}"),
+            "--target=done",
+            "--",
+            "sh",
+        ])
         .await
         .success();
-    wait_all_forgotten(&run_dir).await;
+    let refused = wait_pod(
+        cluster,
+        &node,
+        "finished",
+        "late waiting for its target",
+        Duration::from_secs(60),
+        |p| ephemeral(p, "late")["state"]["waiting"]["reason"] == "CreateContainerConfigError",
+    )
+    .await;
+    let late = ephemeral(&refused, "late");
+    assert_eq!(
+        late["state"]["waiting"]["message"], "unable to find target container done",
+        "{late}"
+    );
+    assert_eq!(phase(&refused), "Running", "{refused}");
+    eprintln!(
+        "debug: target not running checked: {:?}",
+        test_started.elapsed()
+    );
+
+    delete_all_pods(cluster, &ns, &run_dir).await;
     drop(node);
     drop(env);
     eprintln!("debug: total: {:?}", test_started.elapsed());
