@@ -166,9 +166,9 @@ pub fn condition_status(pod: &Value, type_: &str) -> String {
         .to_owned()
 }
 
-/// `(reason, message, fieldPath)` of every event about pod `name`, as
-/// `kubectl get events` lists them.
-pub async fn pod_events(cluster: &Cluster, ns: &str, name: &str) -> Vec<(String, String, String)> {
+/// The events about pod `name` (with `more` field selectors, e.g.
+/// `,reason=X`), as `kubectl get events -o json` lists them.
+pub async fn pod_event_items(cluster: &Cluster, ns: &str, name: &str, more: &str) -> Vec<Value> {
     let list = cluster
         .kubectl(&[
             "get",
@@ -176,18 +176,23 @@ pub async fn pod_events(cluster: &Cluster, ns: &str, name: &str) -> Vec<(String,
             "-n",
             ns,
             "--field-selector",
-            &format!("involvedObject.name={name}"),
+            &format!("involvedObject.name={name}{more}"),
             "-o",
             "json",
         ])
         .await
         .success()
         .json();
+    list["items"].as_array().cloned().unwrap_or_default()
+}
+
+/// `(reason, message, fieldPath)` of every event about pod `name`, as
+/// `kubectl get events` lists them.
+pub async fn pod_events(cluster: &Cluster, ns: &str, name: &str) -> Vec<(String, String, String)> {
     let text = |value: &Value| value.as_str().unwrap_or_default().to_owned();
-    list["items"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    pod_event_items(cluster, ns, name, "")
+        .await
+        .iter()
         .map(|e| {
             (
                 text(&e["reason"]),

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use vk_tests::cluster::{Cluster, wait_for_ok};
 use vk_tests::cri_node::{
-    BUSYBOX, apply, container, delete_all_pods, exec_sh, phase, pod, start_loopback_cri,
-    wait_described, wait_pod,
+    BUSYBOX, apply, container, delete_all_pods, exec_sh, phase, pod, pod_event_items,
+    start_loopback_cri, wait_described, wait_pod,
 };
 
 /// A container that runs until stopped.
@@ -29,24 +29,9 @@ async fn events_with_reason(
     name: &str,
     reason: &str,
 ) -> Vec<(String, u64)> {
-    let list = cluster
-        .kubectl(&[
-            "get",
-            "events",
-            "-n",
-            ns,
-            "--field-selector",
-            &format!("involvedObject.name={name},reason={reason}"),
-            "-o",
-            "json",
-        ])
+    pod_event_items(cluster, ns, name, &format!(",reason={reason}"))
         .await
-        .success()
-        .json();
-    list["items"]
-        .as_array()
-        .into_iter()
-        .flatten()
+        .iter()
         .map(|e| {
             (
                 e["message"].as_str().unwrap_or_default().to_owned(),

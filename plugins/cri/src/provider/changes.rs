@@ -5,7 +5,7 @@
 
 use k8s_openapi::api::core::v1::Pod;
 
-use super::{Inner, grace_seconds};
+use super::{Inner, restart_grace_seconds};
 use crate::snapshot::PodSnapshot;
 use crate::spec_change::running_changed;
 
@@ -19,10 +19,7 @@ impl Inner {
         }
         let uid = pod.metadata.uid.as_deref().unwrap_or_default();
         let pod_ip = self.pod_ip(uid);
-        // A changed spec is not a deletion: the pod's own grace period.
-        let mut kept = pod.clone();
-        kept.metadata.deletion_grace_period_seconds = None;
-        let grace = grace_seconds(&kept);
+        let grace = restart_grace_seconds(pod);
         let mut stopped = Vec::new();
         for (container, id) in changed {
             tracing::info!(container = %container.name, %id, "container definition changed; restarting it");

@@ -271,15 +271,20 @@ impl CriProvider {
 }
 
 /// The grace period of a deletion: `deletionGracePeriodSeconds`, else
-/// `terminationGracePeriodSeconds`, else 30 s.
+/// [`restart_grace_seconds`].
 fn grace_seconds(pod: &Pod) -> i64 {
     pod.metadata
         .deletion_grace_period_seconds
-        .or_else(|| {
-            pod.spec
-                .as_ref()
-                .and_then(|s| s.termination_grace_period_seconds)
-        })
+        .map_or_else(|| restart_grace_seconds(pod), |seconds| seconds.max(0))
+}
+
+/// The grace period of a container killed to be started again (a new
+/// image, a resize, a dead sandbox), which is no deletion even while one
+/// is under way: `terminationGracePeriodSeconds`, else 30 s.
+fn restart_grace_seconds(pod: &Pod) -> i64 {
+    pod.spec
+        .as_ref()
+        .and_then(|s| s.termination_grace_period_seconds)
         .unwrap_or(30)
         .max(0)
 }

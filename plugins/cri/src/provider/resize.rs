@@ -11,7 +11,7 @@
 use k8s_cri::v1::UpdateContainerResourcesRequest;
 use k8s_openapi::api::core::v1::Pod;
 
-use super::{Inner, grace_seconds, store};
+use super::{Inner, restart_grace_seconds, store};
 use crate::cri::grpc_error_text;
 use crate::resize::{
     Admission, Allocatable, Change, Requests, ResourceState, admit, container_resizes,
@@ -106,10 +106,7 @@ impl Inner {
             return Vec::new();
         }
         let pod_ip = self.pod_ip(uid);
-        // A resize is not a deletion: the pod's own grace period.
-        let mut kept = pod.clone();
-        kept.metadata.deletion_grace_period_seconds = None;
-        let grace = grace_seconds(&kept);
+        let grace = restart_grace_seconds(pod);
         let mut restarted = Vec::new();
         let mut applied = Vec::new();
         let mut errors = Vec::new();

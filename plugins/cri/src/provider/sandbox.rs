@@ -11,7 +11,7 @@ use k8s_openapi::api::core::v1::Pod;
 use vk_plugin_sdk::PodEvent;
 
 use super::sync::SyncFailure;
-use super::{Inner, grace_seconds};
+use super::{Inner, restart_grace_seconds};
 use crate::labels::{ContainerAnnotations, ContainerRole};
 use crate::sandbox_change::{SandboxChange, sandbox_change};
 use crate::snapshot::{PodSnapshot, state};
@@ -40,9 +40,7 @@ impl Inner {
                 ),
             );
         }
-        let mut kept = pod.clone();
-        kept.metadata.deletion_grace_period_seconds = None;
-        let grace = grace_seconds(&kept);
+        let grace = restart_grace_seconds(pod);
         // As killPodWithSyncResult: regular containers at once, then the
         // sidecars last first.
         self.stop_containers(uid, pod, snapshot, grace).await;
