@@ -194,7 +194,11 @@ async fn cri_plugin_runs_real_pods() {
     // kubectl logs, with --tail and --timestamps.
     let logs = wait_for_ok(Duration::from_secs(20), "kubectl logs web", async || {
         let out = cluster.kubectl(&["logs", "web", "-n", &ns]).await;
-        if out.status.success() && out.stdout.starts_with("hello-from-web\ntick 1\n") {
+        // Two ticks at least, so that the last two lines below are ticks.
+        if out.status.success()
+            && out.stdout.starts_with("hello-from-web\ntick 1\n")
+            && out.stdout.contains("tick 2\n")
+        {
             Ok(out.stdout)
         } else {
             Err(format!("{out:?}"))
