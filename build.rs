@@ -3,8 +3,9 @@
 
 /// Kept in step with the impls in src/redacted.rs (the build fails without
 /// them: every message must implement `Debug`).
-const REDACTED: [&str; 7] = [
+const REDACTED: [&str; 8] = [
     ".vk.provider.v1.GetSecretResponse",
+    ".vk.provider.v1.GetContainerEnvResponse",
     ".vk.provider.v1.CreateServiceAccountTokenResponse",
     ".vk.provider.v1.CreatePodRequest",
     ".vk.provider.v1.UpdatePodRequest",

@@ -6,8 +6,8 @@
 use std::fmt;
 
 use crate::v1::{
-    CreatePodRequest, CreateServiceAccountTokenResponse, DeletePodRequest, GetPodResponse,
-    GetPodsResponse, GetSecretResponse, UpdatePodRequest,
+    CreatePodRequest, CreateServiceAccountTokenResponse, DeletePodRequest, GetContainerEnvResponse,
+    GetPodResponse, GetPodsResponse, GetSecretResponse, UpdatePodRequest,
 };
 
 /// `<N bytes redacted>` for one value.
@@ -61,6 +61,14 @@ pod_message!(CreatePodRequest, "CreatePodRequest");
 pod_message!(UpdatePodRequest, "UpdatePodRequest");
 pod_message!(DeletePodRequest, "DeletePodRequest");
 pod_message!(GetPodResponse, "GetPodResponse");
+
+impl fmt::Debug for GetContainerEnvResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GetContainerEnvResponse")
+            .field("container", &Redacted(self.container.len()))
+            .finish()
+    }
+}
 
 impl fmt::Debug for GetPodsResponse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -132,5 +140,12 @@ mod tests {
             pods: vec![pod.pod.clone()],
         };
         assert!(!format!("{pods:?}").contains("hunter2"));
+        let container = GetContainerEnvResponse {
+            container: prost::bytes::Bytes::from_static(br#"{"env":[{"value":"hunter2"}]}"#),
+        };
+        assert_eq!(
+            format!("{container:?}"),
+            "GetContainerEnvResponse { container: <29 bytes redacted> }"
+        );
     }
 }

@@ -68,6 +68,7 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
         args: Vec::new(),
         config: None,
         runtime_dir: runtime.path().to_owned(),
+        env: Default::default(),
     };
     let supervisor = Supervisor::start(
         SupervisorConfig::new(spec, "vk-bench"),
@@ -195,7 +196,7 @@ async fn push_in_process(pods: usize) -> anyhow::Result<(usize, Duration)> {
 }
 
 async fn push_over_socket(client: &PluginClient, pods: usize) -> anyhow::Result<(usize, Duration)> {
-    let mut stream = client.watch_pod_status().await?;
+    let mut stream = client.watch_pod_status()?;
     let started = Instant::now();
     let creator = {
         let client = client.clone();
@@ -216,10 +217,10 @@ async fn push_over_socket(client: &PluginClient, pods: usize) -> anyhow::Result<
     let mut running = HashSet::new();
     let mut events = 0;
     while running.len() < pods {
-        let event = tokio::time::timeout(Duration::from_secs(30), stream.message())
+        let event = tokio::time::timeout(Duration::from_secs(30), stream.next())
             .await
-            .context("no status update for 30 s")??
-            .context("the status stream ended")?;
+            .context("no status update for 30 s")?
+            .context("the status stream ended")??;
         events += 1;
         // A message with events only carries no status.
         if event.status.is_empty() {

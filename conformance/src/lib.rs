@@ -75,6 +75,7 @@ pub async fn run(options: &Options) -> Report {
         args: options.args.clone(),
         config: options.config.clone(),
         runtime_dir: default_runtime_dir(),
+        env: Default::default(),
     };
     let mut plugin = match launch(&spec).await {
         Ok(plugin) => plugin,

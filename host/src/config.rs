@@ -2,6 +2,7 @@
 //! validation into a [`Config`], before anything is started.
 
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -14,7 +15,8 @@ use crate::kubelet_api::ApiOptions;
 use crate::kubelet_api::tls::{self, ServingCertSource, ServingNames};
 use crate::node::{NodeOptions, TaintChoice};
 use crate::plugins::{
-    BackoffPolicy, HealthPolicy, PluginSpec, PluginUser, SupervisorConfig, default_runtime_dir,
+    BackoffPolicy, HealthPolicy, PluginEnv, PluginSpec, PluginUser, SupervisorConfig,
+    default_runtime_dir, reserved_env_name,
 };
 use crate::pods::PodOptions;
 
@@ -38,6 +40,23 @@ pub struct Cli {
         value_delimiter = ' '
     )]
     pub plugin_args: Vec<String>,
+
+    /// An environment variable for the plugin, which otherwise sees only
+    /// PATH, HOME, LANG, LC_ALL, TZ, TMPDIR, RUST_LOG, RUST_BACKTRACE,
+    /// SSL_CERT_FILE, SSL_CERT_DIR and the launch variables: NAME passes
+    /// vk-host's own value (vk-host refuses to start if it has none),
+    /// NAME=VALUE sets one. Repeat for several; VK_PLUGIN_ENV takes a
+    /// comma-separated list, and ',' separates entries here too, so pass a
+    /// value containing ',' by NAME. VK_PLUGIN_*, VK_HOST_*, KUBECONFIG,
+    /// VK_KUBECONFIG and KUBERNETES_* are refused.
+    #[arg(
+        long = "plugin-env",
+        env = "VK_PLUGIN_ENV",
+        value_name = "NAME[=VALUE]",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub plugin_env: Vec<String>,
 
     /// Run the plugin as this user (and group; default the user's primary
     /// group) instead of vk-host's own, so it cannot read the host's
@@ -227,6 +246,9 @@ pub enum ConfigError {
     PluginMissing(PathBuf),
     #[error("--plugin {path}: not an executable file ({why})")]
     PluginNotExecutable { path: PathBuf, why: String },
+    /// Names the variable only: its value may be a credential.
+    #[error("--plugin-env {name:?}: {why}")]
+    PluginEnv { name: String, why: String },
     #[error("--plugin-config {path}: cannot be read ({source})")]
     PluginConfig {
         path: PathBuf,
@@ -276,6 +298,7 @@ impl Cli {
     /// Checks every flag; nothing is started or bound yet.
     pub fn into_config(mut self) -> Result<Config, ConfigError> {
         check_plugin(&self.plugin)?;
+        let plugin_env = parse_plugin_env(&self.plugin_env, |name| std::env::var_os(name))?;
         let plugin_user = self
             .plugin_user
             .as_deref()
@@ -349,6 +372,7 @@ impl Cli {
             args: self.plugin_args,
             config: plugin_config,
             runtime_dir: self.runtime_dir.unwrap_or_else(default_runtime_dir),
+            env: plugin_env,
         };
         let mut supervisor = SupervisorConfig::new(spec, node_name.clone());
         supervisor.deadlines.handshake = self.plugin_handshake_timeout;
@@ -465,6 +489,56 @@ impl Cli {
             insecure_anonymous: self.kubelet_api_insecure_anonymous,
         })
     }
+}
+
+/// `--plugin-env` entries: `NAME=VALUE` sets a variable, `NAME` passes the
+/// value `host_env` has for it (refused when it has none: the operator asked
+/// for it, and a plugin that starts without it fails later and less clearly).
+fn parse_plugin_env(
+    given: &[String],
+    host_env: impl Fn(&str) -> Option<OsString>,
+) -> Result<PluginEnv, ConfigError> {
+    let mut env = PluginEnv::default();
+    let mut seen = std::collections::BTreeSet::new();
+    for entry in given {
+        // Split at the first '=', so a name never holds one ("=VALUE" has
+        // an empty name) and a value may.
+        let (name, value) = match entry.split_once('=') {
+            Some((name, value)) => (name, Some(value)),
+            None => (entry.as_str(), None),
+        };
+        let fail = |why: &str| ConfigError::PluginEnv {
+            name: name.to_owned(),
+            why: why.to_owned(),
+        };
+        if name.is_empty() {
+            return Err(fail("a variable needs a name: give NAME or NAME=VALUE"));
+        }
+        // Neither can come from argv or the environment, but a name or value
+        // with NUL would fail the plugin's spawn on every restart instead.
+        if name.contains('\0') {
+            return Err(fail("a name cannot contain NUL"));
+        }
+        if let Some(why) = reserved_env_name(name) {
+            return Err(fail(why));
+        }
+        if !seen.insert(name) {
+            return Err(fail("given more than once"));
+        }
+        let value = match value {
+            Some(value) => OsString::from(value),
+            None => host_env(name).ok_or_else(|| {
+                fail(&format!(
+                    "vk-host has no {name} in its environment to pass on; set it, or give {name}=VALUE"
+                ))
+            })?,
+        };
+        if value.as_encoded_bytes().contains(&0) {
+            return Err(fail("the value contains NUL"));
+        }
+        env.push(name.to_owned(), value);
+    }
+    Ok(env)
 }
 
 /// `KEY=VALUE` with a qualified-name key (optional DNS prefix, `/`, name of
@@ -657,6 +731,135 @@ mod tests {
             "--node-taint \"k=v:Sometimes\": effect must be NoSchedule, PreferNoSchedule or NoExecute"
         );
         assert!(parse_taint("no-effect").is_err());
+    }
+
+    #[test]
+    fn plugin_env_entries_are_set_or_passed_through() {
+        let host = |name: &str| match name {
+            "NOMAD_ADDR" => Some(OsString::from("http://nomad:4646")),
+            "EMPTY" => Some(OsString::new()),
+            _ => None,
+        };
+        let given = [
+            "AWS_REGION=eu-west-1",
+            "NOMAD_ADDR",
+            "EMPTY",
+            "SET_EMPTY=",
+            "EQUALS=a=b",
+            // Allowlisted names may be given the plugin's own value.
+            "HOME=/var/lib/plugin",
+            "RUST_LOG=debug",
+        ]
+        .map(str::to_owned);
+        let env = parse_plugin_env(&given, host).expect("valid entries");
+        let got: Vec<(&str, &str)> = env
+            .iter()
+            .map(|(name, value)| (name, value.to_str().expect("utf-8")))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("AWS_REGION", "eu-west-1"),
+                ("NOMAD_ADDR", "http://nomad:4646"),
+                ("EMPTY", ""),
+                ("SET_EMPTY", ""),
+                ("EQUALS", "a=b"),
+                ("HOME", "/var/lib/plugin"),
+                ("RUST_LOG", "debug"),
+            ]
+        );
+        assert!(!format!("{env:?}").contains("eu-west-1"), "{env:?}");
+    }
+
+    #[test]
+    fn plugin_env_refusals_name_the_flag_and_the_variable_never_the_value() {
+        let host = |name: &str| (name == "PRESENT").then(|| OsString::from("s3cr3t"));
+        let reserved_launch =
+            "reserved for the launch variables vk-host sets (VK_PLUGIN_*, VK_HOST_*)";
+        let reserved_credentials =
+            "reserved: the host's cluster credentials are never given to a plugin";
+        for (given, expected) in [
+            (
+                &["=s3cr3t"][..],
+                "--plugin-env \"\": a variable needs a name: give NAME or NAME=VALUE",
+            ),
+            (
+                &[""],
+                "--plugin-env \"\": a variable needs a name: give NAME or NAME=VALUE",
+            ),
+            (
+                &["A\0B=s3cr3t"],
+                "--plugin-env \"A\\0B\": a name cannot contain NUL",
+            ),
+            (
+                &["A=s3\0cr3t"],
+                "--plugin-env \"A\": the value contains NUL",
+            ),
+            (&["VK_PLUGIN_SOCKET=s3cr3t"], reserved_launch),
+            (&["VK_PLUGIN_NAME_HINT=s3cr3t"], reserved_launch),
+            (&["VK_PLUGIN_CONFIG"], reserved_launch),
+            (&["VK_HOST_SOCKET=s3cr3t"], reserved_launch),
+            (&["KUBECONFIG=s3cr3t"], reserved_credentials),
+            (&["VK_KUBECONFIG"], reserved_credentials),
+            (
+                &["KUBERNETES_SERVICE_HOST=s3cr3t"],
+                "reserved: KUBERNETES_* would point the plugin at the cluster as the host; it reaches cluster data only through the host callbacks",
+            ),
+            (
+                &["MISSING"],
+                "--plugin-env \"MISSING\": vk-host has no MISSING in its environment to pass on; set it, or give MISSING=VALUE",
+            ),
+            (
+                &["A=s3cr3t", "A"],
+                "--plugin-env \"A\": given more than once",
+            ),
+            (
+                &["PRESENT", "PRESENT=s3cr3t"],
+                "--plugin-env \"PRESENT\": given more than once",
+            ),
+        ] {
+            let given: Vec<String> = given.iter().map(|s| (*s).to_owned()).collect();
+            let error = parse_plugin_env(&given, host)
+                .expect_err(&format!("{given:?} is refused"))
+                .to_string();
+            assert!(error.starts_with("--plugin-env \""), "{error}");
+            assert!(error.ends_with(expected), "{given:?}: {error}");
+            assert!(!error.contains("s3cr3t"), "a value in {error}");
+            assert_eq!(error.lines().count(), 1, "{error}");
+        }
+    }
+
+    #[test]
+    fn plugin_env_reaches_the_plugin_spec_and_commas_separate_entries() {
+        // The same delimiter splits VK_PLUGIN_ENV (clap applies it to both).
+        let cli = Cli::parse_from([
+            "vk-host",
+            "--plugin",
+            "/bin/true",
+            "--node-name",
+            "vk",
+            "--plugin-env",
+            "A=1,B=2",
+            "--plugin-env",
+            "C=3",
+        ]);
+        let config = cli.into_config().expect("valid");
+        let names: Vec<&str> = config.supervisor.spec.env.names().collect();
+        assert_eq!(names, ["A", "B", "C"]);
+        let cli = Cli::parse_from([
+            "vk-host",
+            "--plugin",
+            "/bin/true",
+            "--node-name",
+            "vk",
+            "--plugin-env",
+            "OK=1,VK_PLUGIN_SOCKET=/tmp/x",
+        ]);
+        let error = cli.into_config().expect_err("reserved").to_string();
+        assert!(
+            error.starts_with("--plugin-env \"VK_PLUGIN_SOCKET\": reserved"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! callbacks; the kubelet HTTP API builds on them.
 
 pub mod callbacks;
+pub mod certificates;
 pub mod config;
 pub mod kube;
 pub mod kubelet_api;

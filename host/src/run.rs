@@ -76,12 +76,15 @@ pub async fn run(config: Config) -> Result<(), RunError> {
         crate::kube::connect(&config.events).await?,
         &config.node_name,
     );
+    // The node's host IPs, from the node controller to the pod controller.
+    let (host_ips_tx, host_ips) = tokio::sync::watch::channel(Vec::new());
     let node = node::run(
         // Lease and status never wait behind pod work in the paced client.
         crate::kube::connect_unpaced(&config.kube).await?,
         events.clone(),
         config.node,
         supervisor.watch(),
+        host_ips_tx,
         controllers.clone(),
     );
     core.spawn(async move { Ok(node.await?) }.instrument(tracing::info_span!("node")));
@@ -103,6 +106,7 @@ pub async fn run(config: Config) -> Result<(), RunError> {
         config.pods,
         supervisor.watch(),
         node_pods,
+        host_ips,
         controllers.clone(),
     );
     core.spawn(async move { Ok(pods.await?) }.instrument(tracing::info_span!("pods")));

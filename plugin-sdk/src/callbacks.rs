@@ -1,5 +1,6 @@
 //! Client of the host's `HostCallbacks` service: the only way a plugin reads
-//! Secrets, ConfigMaps and service-account tokens. The host answers only for
+//! Secrets, ConfigMaps and service-account tokens, and a container's
+//! environment as of now (for a restart). The host answers only for
 //! objects that a pod of its node references, named with the pod's
 //! namespace, name and uid; anything else is `PERMISSION_DENIED` with the
 //! rule that refused it (see the proto). Nothing is cached here: re-fetch
@@ -8,6 +9,7 @@
 use std::collections::BTreeMap;
 
 use bytes::Bytes;
+use k8s_openapi::api::core::v1::Container;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 use vk_proto::auth::AddSecret;
@@ -15,7 +17,9 @@ use vk_proto::auth::AddSecret;
 use crate::error::ProviderError;
 use crate::launch::Launch;
 use crate::proto::host_callbacks_client::HostCallbacksClient;
-use crate::proto::{CreateServiceAccountTokenRequest, GetObjectRequest, PodRef};
+use crate::proto::{
+    CreateServiceAccountTokenRequest, GetContainerEnvRequest, GetObjectRequest, PodRef,
+};
 use crate::provider::PodKey;
 
 /// Deadline of every callback.
@@ -142,6 +146,55 @@ impl HostClient {
         Ok(ServiceAccountToken {
             token: reply.token,
             expiration_unix_seconds: reply.expiration_unix_seconds,
+        })
+    }
+
+    /// Container `container` of `pod` (`pod.uid` is required) with its
+    /// `env`, `command` and `args` resolved now, by the host's rules for
+    /// CreatePod: call it just before creating each instance of a
+    /// container (a restart above all), so the instance sees the Secrets
+    /// and ConfigMaps as they are now, as the kubelet's would (pods carry
+    /// the values of their last CreatePod/UpdatePod). Take `env`, `command`
+    /// and `args` from the result; the other fields are the host's copy
+    /// of the spec. Works for regular, init and ephemeral containers (an
+    /// ephemeral one comes back as a `Container`).
+    ///
+    /// `pod_ips` are the pod's IPs as the plugin has them now (its
+    /// sandbox's), primary first: what `status.podIP(s)` resolve to; empty
+    /// means the pod's API status.
+    ///
+    /// Errors, by code: `FAILED_PRECONDITION` when a required Secret,
+    /// ConfigMap or key is missing, its message the kubelet's (show it as
+    /// the container's `CreateContainerConfigError` and retry later);
+    /// `NOT_FOUND` when the pod has no such container; `UNAVAILABLE` when
+    /// the API server could not be read (retry); `PERMISSION_DENIED` when
+    /// the pod is not (or no longer) this node's or has finished;
+    /// `UNIMPLEMENTED` from a host older than this call (use the pod's env
+    /// as received). The result holds values from Secrets: never log it.
+    pub async fn get_container_env(
+        &self,
+        pod: &PodKey,
+        container: &str,
+        pod_ips: &[String],
+    ) -> Result<Container, tonic::Status> {
+        let reply = self
+            .inner
+            .clone()
+            .get_container_env(request(GetContainerEnvRequest {
+                pod: Some(pod_ref(pod)),
+                container: container.to_owned(),
+                pod_ips: pod_ips.to_vec(),
+            }))
+            .await?
+            .into_inner();
+        // Where it failed, not serde's text: that may quote a value.
+        serde_json::from_slice(&reply.container).map_err(|error| {
+            tonic::Status::internal(format!(
+                "the host's reply for container {container} is not a core/v1 Container ({:?} error at line {}, column {})",
+                error.classify(),
+                error.line(),
+                error.column()
+            ))
         })
     }
 }

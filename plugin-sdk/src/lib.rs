@@ -11,8 +11,10 @@
 //! tokens your pods' volumes need (the host allows only what a pod of its
 //! node references), and [`volume_files`] turns a `secret`, `configMap` or
 //! `projected` volume (also `kube-api-access-*`) into its files. Container
-//! environments need no callback: pods arrive with `env` resolved (see
-//! "Environment" in `proto/provider.proto`).
+//! environments need no callback at CreatePod: pods arrive with `env`
+//! resolved (see "Environment" in `proto/provider.proto`); before
+//! restarting a container, [`HostClient::get_container_env`] gives its
+//! environment as of now, as the kubelet resolves it at every start.
 //!
 //! # A complete plugin
 //!
@@ -104,6 +106,7 @@ mod launch;
 mod logging;
 mod provider;
 mod server;
+mod status_feed;
 mod volumes;
 
 pub use callbacks::{ConfigMapData, HostClient, SecretData, ServiceAccountToken};
@@ -116,6 +119,7 @@ pub use provider::{
     Provider, Readiness,
 };
 pub use server::{ServeError, serve, serve_with};
+pub use status_feed::PodStatusFeed;
 pub use volumes::{VolumeFile, VolumeVersions, volume_files};
 
 /// The Kubernetes types pods are decoded into.

@@ -258,7 +258,9 @@ pub trait Provider: Send + Sync + 'static {
     /// the host going away), before the server exits. Pods keep running.
     async fn shutdown(&self) {}
 
-    /// [`Capability::PodStatusStream`].
+    /// [`Capability::PodStatusStream`]. Send updates into a
+    /// [`crate::PodStatusFeed`] and return its `subscribe()`: it keeps what
+    /// is sent while the host is reconnecting, as the protocol asks.
     async fn watch_pod_status(&self) -> Result<PodStatusStream, ProviderError> {
         Err(ProviderError::Unsupported("pod status stream".into()))
     }

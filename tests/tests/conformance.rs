@@ -56,6 +56,35 @@ fn the_mock_plugin_passes_every_check() {
     assert!(!report.contains("\nFAIL "), "{report}");
 }
 
+/// A plugin whose server sends stream response headers only with the first
+/// message (grpc-go and grpcio do) passes too, idle status stream included.
+#[test]
+fn a_plugin_that_sends_stream_headers_with_the_first_message_passes_every_check() {
+    let mock = workspace_binary("vk-mock-plugin");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("mock.toml");
+    std::fs::write(&config, "status_headers_with_first_message = true\n").expect("config");
+    let output = conformance(&[
+        "--plugin-config",
+        config.to_str().expect("utf-8 path"),
+        mock.to_str().expect("utf-8 path"),
+    ]);
+    let report = stdout_of(&output);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "conformance on the mock with late stream headers failed:\n{report}\nstderr:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for check in ["watch-pod-status", "watch-idle-stream"] {
+        assert!(
+            report.contains(&format!("PASS {check}: ")),
+            "check {check} did not pass:\n{report}"
+        );
+    }
+    assert!(!report.contains("\nFAIL "), "{report}");
+}
+
 #[test]
 fn a_plugin_that_breaks_the_contract_fails_with_the_rule_it_broke() {
     let faulty = faulty_plugin();

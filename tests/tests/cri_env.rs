@@ -51,16 +51,78 @@ fn host_dirs_present() -> Vec<&'static str> {
     .collect()
 }
 
+/// Another containerd, as on a developer's machine (its own state, socket
+/// and no CRI plugin), running until dropped.
+struct OtherContainerd {
+    child: std::process::Child,
+    _dir: tempfile::TempDir,
+}
+
+impl OtherContainerd {
+    fn start() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir for another containerd");
+        let path = |name: &str| dir.path().join(name).display().to_string();
+        let config = format!(
+            "version = 2\nroot = {:?}\nstate = {:?}\ndisabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n[grpc]\n  address = {:?}\n[ttrpc]\n  address = {:?}\n",
+            path("root"),
+            path("state"),
+            path("containerd.sock"),
+            path("containerd.sock.ttrpc"),
+        );
+        std::fs::write(dir.path().join("config.toml"), config).expect("its config");
+        let log = std::fs::File::create(dir.path().join("containerd.log")).expect("its log");
+        let child = Command::new("containerd")
+            .arg("--config")
+            .arg(dir.path().join("config.toml"))
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log)
+            .spawn()
+            .expect("starting another containerd");
+        let socket = dir.path().join("containerd.sock");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !socket.exists() {
+            assert!(
+                Instant::now() < deadline,
+                "another containerd did not start: {}",
+                std::fs::read_to_string(dir.path().join("containerd.log")).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self { child, _dir: dir }
+    }
+}
+
+impl Drop for OtherContainerd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 #[tokio::test]
 async fn cri_env_runs_pods_and_down_leaves_nothing() {
     assert!(
         nix::unistd::geteuid().is_root(),
         "the CRI environment test needs root (containerd, runc, CNI)"
     );
+    run_and_check("plain").await;
+    // A developer's machine often runs a containerd of its own: the
+    // environment must work, and clean up, beside it too.
+    let other = OtherContainerd::start();
+    run_and_check("beside another containerd").await;
+    drop(other);
+}
+
+/// One `up`, two pods, `down`, and the checks that nothing is left.
+async fn run_and_check(round: &str) {
+    eprintln!("--- round: {round}");
     let run_dir = PathBuf::from(format!("/tmp/vk-cri-test.{}", std::process::id()));
     let netns_before = netns_names();
     let host_dirs_before = host_dirs_present();
-    let mut env = CriEnv::up(&run_dir);
+    // The pods' cgroups under a parent of this run's own, not runc's shared
+    // default `k8s.io`, which `down` must keep while another containerd runs.
+    let cgroup_root = format!("/vk-cri-env-{}", std::process::id());
+    let mut env = CriEnv::up(&run_dir).removing_cgroups_under(&cgroup_root);
     let socket = env.var("VK_CRI_SOCKET").to_owned();
     let busybox = env.var("VK_CRI_BUSYBOX_IMAGE").to_owned();
     let pid = env.var("VK_CRI_CONTAINERD_PID").to_owned();
@@ -122,7 +184,10 @@ async fn cri_env_runs_pods_and_down_leaves_nothing() {
 
     // A hostNetwork pod: busybox `echo hi` runs to completion.
     let log_dir = run_dir.join("pods");
-    let host_config = sandbox_config("echo", NamespaceMode::Node, &log_dir);
+    let host_config = in_cgroup(
+        sandbox_config("echo", NamespaceMode::Node, &log_dir),
+        &cgroup_root,
+    );
     let started = Instant::now();
     let host_sandbox = runtime
         .run_pod_sandbox(RunPodSandboxRequest {
@@ -174,7 +239,10 @@ async fn cri_env_runs_pods_and_down_leaves_nothing() {
 
     // A pod-network pod gets an IP from this run's subnet; its container is
     // left running for `down` to remove.
-    let pod_config = sandbox_config("net", NamespaceMode::Pod, &log_dir);
+    let pod_config = in_cgroup(
+        sandbox_config("net", NamespaceMode::Pod, &log_dir),
+        &cgroup_root,
+    );
     let started = Instant::now();
     let pod_sandbox = runtime
         .run_pod_sandbox(RunPodSandboxRequest {
@@ -270,11 +338,49 @@ async fn cri_env_runs_pods_and_down_leaves_nothing() {
         netns_left.is_empty(),
         "netns left after down: {netns_left:?}"
     );
-    assert_eq!(
-        host_dirs_present(),
-        host_dirs_before,
-        "shared host directories made by the run are left"
+    let present = host_dirs_present();
+    let made: Vec<_> = present
+        .iter()
+        .filter(|d| !host_dirs_before.contains(d))
+        .collect();
+    let removed: Vec<_> = host_dirs_before
+        .iter()
+        .filter(|d| !present.contains(d))
+        .collect();
+    assert!(
+        removed.is_empty(),
+        "down removed shared directories it did not make: {removed:?}"
     );
+    let down_log = String::from_utf8_lossy(&out.stderr);
+    if down_log.contains("another containerd runs") {
+        // Shared parents another containerd may be about to use are kept
+        // (scripts/cri-env.sh `down`); the cgroups never were shared.
+        assert!(
+            made.iter().all(|d| !d.contains("cgroup")),
+            "cgroup directories made by the run are left: {made:?}"
+        );
+    } else {
+        assert!(
+            made.is_empty(),
+            "shared host directories made by the run are left: {made:?}"
+        );
+    }
     let status = run_script(&["status"], &run_dir);
     assert!(!status.status.success(), "status says running after down");
+}
+
+/// `config` with its cgroups under `<root>/pod-<name>`.
+fn in_cgroup(
+    mut config: k8s_cri::v1::PodSandboxConfig,
+    root: &str,
+) -> k8s_cri::v1::PodSandboxConfig {
+    let name = config
+        .metadata
+        .as_ref()
+        .map(|m| m.name.clone())
+        .unwrap_or_default();
+    if let Some(linux) = config.linux.as_mut() {
+        linux.cgroup_parent = format!("{root}/pod-{name}");
+    }
+    config
 }

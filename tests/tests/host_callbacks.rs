@@ -606,3 +606,245 @@ async fn a_hostile_plugin_gets_only_what_its_pods_reference() {
         );
     }
 }
+
+/// The env of container `container` of a GetContainerEnv outcome, by name.
+fn env_of(outcome: &Value) -> std::collections::BTreeMap<String, String> {
+    outcome["container"]["env"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|var| {
+            (
+                var["name"].as_str().unwrap_or_default().to_owned(),
+                var["value"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// `GetContainerEnv` (issue 12, item 3): a plugin gets the env of its own
+/// pod's containers as of now (a ConfigMap patched since CreatePod shows,
+/// `$(VAR)` in args expanded, `status.podIP` from the IPs it gives), with
+/// the kubelet's message for a key missing now, NOT_FOUND for a container
+/// the pod lacks; another node's pod or a wrong uid is refused by rule
+/// pod-bound; every call is audited by container name and no value
+/// reaches the host's log.
+#[tokio::test]
+async fn a_plugin_gets_its_own_containers_env_as_of_now() {
+    let cluster = Cluster::shared();
+    let control = tempfile::tempdir().expect("control dir");
+    let control_arg = control.path().display().to_string();
+    let setup = NodeSetup {
+        plugin: "vk-hostile-plugin".into(),
+        ..NodeSetup::mock("container-env")
+    }
+    .host_args(&["--plugin-arg", &control_arg])
+    .host_env(&[("RUST_LOG", "trace")]);
+    let node = VirtualNode::start(cluster, setup).await;
+    let ns = node.namespace.clone();
+    let client = cluster.client().await;
+    let post = PostParams::default();
+    let password = unique_value("env-password");
+    let first_url = unique_value("url-one");
+    let second_url = unique_value("url-two");
+    Api::<Secret>::namespaced(client.clone(), &ns)
+        .create(&post, &secret("db", &[("password", &password)]))
+        .await
+        .expect("create secret");
+    let config_maps: Api<ConfigMap> = Api::namespaced(client.clone(), &ns);
+    let config: ConfigMap = serde_json::from_value(json!({
+        "metadata": {"name": "app"}, "data": {"url": first_url, "side-key": "s"},
+    }))
+    .expect("configmap");
+    config_maps
+        .create(&post, &config)
+        .await
+        .expect("create configmap");
+    let pods: Api<Pod> = Api::namespaced(client.clone(), &ns);
+    pods.create(
+        &post,
+        &pod_json(
+            "envy",
+            &ns,
+            &node.name,
+            json!({
+                "initContainers": [{"name": "setup", "image": "busybox",
+                    "env": [{"name": "STAGE", "value": "init"}]}],
+                "containers": [
+                    {"name": "main", "image": "busybox", "args": ["$(URL)"],
+                     "env": [
+                        {"name": "URL", "valueFrom": {"configMapKeyRef": {"name": "app", "key": "url"}}},
+                        {"name": "PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}}},
+                        {"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}},
+                     ]},
+                    {"name": "side", "image": "busybox",
+                     "env": [{"name": "SIDE", "valueFrom": {"configMapKeyRef": {"name": "app", "key": "side-key"}}}]},
+                ],
+            }),
+        ),
+    )
+    .await
+    .expect("create envy");
+    let elsewhere = pods
+        .create(
+            &post,
+            &pod_json(
+                "elsewhere",
+                &ns,
+                &format!("{}-elsewhere", node.name),
+                json!({"containers": [{"name": "main", "image": "busybox"}]}),
+            ),
+        )
+        .await
+        .expect("create elsewhere");
+    let envy = wait_running(&pods, "envy", &node).await;
+    let attacker = Attacker {
+        control: control.path().to_owned(),
+        next: AtomicU32::new(0),
+    };
+    let env_call = |container: &str, pod_ips: &[&str]| {
+        json!({"rpc": "container_env", "pod_namespace": ns, "pod_name": "envy",
+               "pod_uid": uid(&envy), "container": container, "pod_ips": pod_ips})
+    };
+
+    // As created: the pod's own container, resolved as for CreatePod.
+    let got = attacker.call(env_call("main", &["10.1.2.3"])).await;
+    assert_eq!(got["code"], "Ok", "{got}");
+    let env = env_of(&got);
+    assert_eq!(env.get("URL"), Some(&first_url), "{env:?}");
+    assert_eq!(env.get("PASSWORD"), Some(&password));
+    assert_eq!(
+        env.get("POD_IP").map(String::as_str),
+        Some("10.1.2.3"),
+        "status.podIP is the IP the plugin gives"
+    );
+    assert_eq!(got["container"]["args"], json!([first_url]));
+    assert_eq!(got["container"]["name"], "main");
+    assert_eq!(got["container"]["envFrom"], Value::Null);
+
+    // Patched: the next call sees the new value (the pod itself is unchanged).
+    config_maps
+        .patch(
+            "app",
+            &kube::api::PatchParams::default(),
+            &kube::api::Patch::Merge(json!({"data": {"url": second_url}})),
+        )
+        .await
+        .expect("patch the configmap");
+    let got = attacker.call(env_call("main", &[])).await;
+    assert_eq!(got["code"], "Ok", "{got}");
+    assert_eq!(env_of(&got).get("URL"), Some(&second_url), "{got}");
+    assert_eq!(got["container"]["args"], json!([second_url]));
+    let init = attacker.call(env_call("setup", &[])).await;
+    assert_eq!(init["code"], "Ok", "{init}");
+    assert_eq!(env_of(&init).get("STAGE").map(String::as_str), Some("init"));
+
+    // A key only `side` reads is gone: `side` cannot be configured (the
+    // kubelet's message), `main` still can.
+    config_maps
+        .patch(
+            "app",
+            &kube::api::PatchParams::default(),
+            &kube::api::Patch::Merge(json!({"data": {"side-key": null}})),
+        )
+        .await
+        .expect("remove the key");
+    let side = attacker.call(env_call("side", &[])).await;
+    assert_eq!(side["code"], "FailedPrecondition", "{side}");
+    assert_eq!(
+        side["message"],
+        format!("couldn't find key side-key in ConfigMap {ns}/app"),
+        "{side}"
+    );
+    let main = attacker.call(env_call("main", &[])).await;
+    assert_eq!(
+        main["code"], "Ok",
+        "another container's missing key: {main}"
+    );
+    let absent = attacker.call(env_call("absent", &[])).await;
+    assert_eq!(absent["code"], "NotFound", "{absent}");
+
+    // Refused: another node's pod, a wrong uid, a malformed name.
+    let other_nodes_pod = attacker
+        .call(
+            json!({"rpc": "container_env", "pod_namespace": ns, "pod_name": "elsewhere",
+                     "pod_uid": uid(&elsewhere), "container": "main"}),
+        )
+        .await;
+    let mut attempt = env_call("wrong-uid", &[]);
+    attempt["pod_uid"] = json!("00000000-0000-0000-0000-000000000000");
+    let wrong_uid = attacker.call(attempt).await;
+    let malformed = attacker.call(env_call("Main", &[])).await;
+    let bad_ip = attacker.call(env_call("bad-ip", &["10.0.0.300"])).await;
+
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let log = node.host.log();
+    assert_refused(
+        &log,
+        &other_nodes_pod,
+        "PermissionDenied",
+        "rule pod-bound",
+        "env of container main",
+    );
+    assert_refused(
+        &log,
+        &wrong_uid,
+        "PermissionDenied",
+        "rule pod-bound",
+        "env of container wrong-uid",
+    );
+    assert_refused(
+        &log,
+        &malformed,
+        "InvalidArgument",
+        "a valid container name",
+        "env of container Main",
+    );
+    assert_refused(
+        &log,
+        &bad_ip,
+        "InvalidArgument",
+        "pod_ips[]",
+        "env of container bad-ip",
+    );
+    for refused in [&other_nodes_pod, &wrong_uid, &malformed, &bad_ip] {
+        assert_eq!(refused["container"], Value::Null, "{refused}");
+    }
+    let env_lines: Vec<&str> = audit_lines(&log)
+        .into_iter()
+        .filter(|line| {
+            line.contains("rpc=\"GetContainerEnv\"") || line.contains("rpc=GetContainerEnv")
+        })
+        .collect();
+    assert_eq!(
+        env_lines.len(),
+        10,
+        "one audit line per call:\n{}",
+        env_lines.join("\n")
+    );
+    let allowed = env_lines
+        .iter()
+        .filter(|line| decision(line) == Some("allowed"))
+        .count();
+    assert_eq!(
+        allowed,
+        6,
+        "admitted calls, whatever their result:\n{}",
+        env_lines.join("\n")
+    );
+    assert!(
+        env_lines
+            .iter()
+            .any(|line| line.contains("env of container side")
+                && line.contains("CreateContainerConfigError")),
+        "{}",
+        env_lines.join("\n")
+    );
+    for (what, value) in [
+        ("the secret", password.as_str()),
+        ("the first ConfigMap value", first_url.as_str()),
+        ("the second ConfigMap value", second_url.as_str()),
+    ] {
+        assert!(!log.contains(value), "the host log contains {what}");
+    }
+}

@@ -482,3 +482,88 @@ async fn a_100_mib_log_through_a_slow_reader_keeps_host_memory_flat() {
         peak.saturating_sub(before)
     );
 }
+
+/// rustls refuses X.509 v1 client certificates (what `openssl x509 -req`
+/// without extensions makes) where the kubelet accepts them; the client only
+/// sees `unknown certificate`, so vk-host logs which peer and why.
+#[tokio::test]
+async fn a_v1_client_certificate_is_refused_with_a_warning_naming_the_peer() {
+    let cluster = Cluster::shared();
+    let node = VirtualNode::start(
+        cluster,
+        NodeSetup::mock("kapi-v1").with_kubelet_api(cluster),
+    )
+    .await;
+    let url = node.kubelet_url().expect("kubelet API");
+    // Signed by the CA of --client-ca-file, as an API server's would be.
+    let pki = cluster.state_dir().join("pki");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (cert, key) = (dir.path().join("v1.crt"), dir.path().join("v1.key"));
+    let openssl = |args: &[&str]| {
+        let output = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .expect("openssl is installed (controlplane/ensure.sh installs it)");
+        assert!(
+            output.status.success(),
+            "openssl {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    openssl(&[
+        "genpkey",
+        "-algorithm",
+        "EC",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-out",
+        "v1.key",
+    ]);
+    openssl(&[
+        "req",
+        "-new",
+        "-key",
+        "v1.key",
+        "-subj",
+        "/CN=kube-apiserver-kubelet-client/O=system:masters",
+        "-out",
+        "v1.csr",
+    ]);
+    let (ca_cert, ca_key) = (pki.join("ca.crt"), pki.join("ca.key"));
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "v1.csr",
+        "-CA",
+        &ca_cert.display().to_string(),
+        "-CAkey",
+        &ca_key.display().to_string(),
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-out",
+        "v1.crt",
+    ]);
+
+    let v1 = client_cert(&cert, &key);
+    let v1: Vec<&str> = v1.iter().map(String::as_str).collect();
+    let (code, body) = curl(&format!("{url}/healthz"), cluster, &v1).await;
+    assert_eq!(code, 0, "the TLS handshake fails: {body}");
+    let advice = "X.509 v1 certificates are not supported; reissue it as v3";
+    node.host
+        .wait_for_log(advice, Duration::from_secs(10))
+        .await;
+    let log = node.host.log();
+    let line = log
+        .lines()
+        .find(|line| line.contains(advice))
+        .expect("the line just waited for");
+    eprintln!("vk-host: {line}");
+    assert!(
+        line.contains("WARN") && line.contains("peer=127.0.0.1:"),
+        "one warning naming the peer: {line}"
+    );
+}

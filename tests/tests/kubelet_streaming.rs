@@ -84,6 +84,7 @@ impl Fixture {
             args: Vec::new(),
             config,
             runtime_dir: runtime.path().to_owned(),
+            env: Default::default(),
         };
         let supervisor = Supervisor::start(
             SupervisorConfig::new(spec, node.clone()),

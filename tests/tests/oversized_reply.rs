@@ -15,6 +15,7 @@ async fn an_oversized_reply_is_rejected_not_allocated() {
         args: vec!["huge-reply".into()],
         config: None,
         runtime_dir: runtime.path().to_owned(),
+        env: Default::default(),
     };
     let mut plugin = launch(&spec).await.expect("launch");
     let client = handshake(

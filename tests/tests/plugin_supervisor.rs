@@ -46,6 +46,7 @@ fn spec(path: &Path, mode: &str, runtime: &Path) -> PluginSpec {
         args: vec![mode.to_owned()],
         config: None,
         runtime_dir: runtime.to_owned(),
+        env: Default::default(),
     }
 }
 

@@ -354,7 +354,9 @@ spec:
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_label_change_reaches_the_plugin_through_update_pod() {
     let cluster = Cluster::shared();
-    let node = Node::start(cluster, "pods-label", "").await;
+    // A plugin that does not know the node's address: the host gives the
+    // pod the Node's InternalIP, as the kubelet sets hostIP(s) always.
+    let node = Node::start(cluster, "pods-label", "report_host_ip = false\n").await;
     let api = pods_api(cluster.client().await, node.ns());
     apply(
         cluster,
@@ -363,6 +365,33 @@ async fn a_label_change_reaches_the_plugin_through_update_pod() {
     .await;
     let pod = wait_running(&node, &api, "labelled").await;
     let pod_uid = uid(&pod);
+    let nodes: Api<k8s_openapi::api::core::v1::Node> = Api::all(cluster.client().await);
+    let internal_ip = nodes
+        .get(&node.node.name)
+        .await
+        .expect("the Node")
+        .status
+        .and_then(|s| s.addresses)
+        .into_iter()
+        .flatten()
+        .find(|a| a.type_ == "InternalIP")
+        .expect("the Node has an InternalIP")
+        .address;
+    let status = pod.status.clone().unwrap_or_default();
+    assert_eq!(
+        status.host_ip.as_deref(),
+        Some(internal_ip.as_str()),
+        "status.hostIP is the Node's InternalIP"
+    );
+    assert_eq!(
+        status
+            .host_ips
+            .unwrap_or_default()
+            .into_iter()
+            .map(|ip| ip.ip)
+            .collect::<Vec<_>>(),
+        [internal_ip]
+    );
     cluster
         .kubectl(&[
             "label",
@@ -1034,4 +1063,59 @@ async fn a_name_reused_while_the_plugin_still_removes_the_old_pod_is_created_qui
         "events: {events:?}"
     );
     wait_listed(&node.pods_file, &uid(&new)).await;
+}
+
+/// A plugin whose gRPC server sends a stream's response headers only with
+/// its first message, as grpc-go and grpcio do: the host's status stream
+/// call stays pending while the plugin has nothing to say. That counts as
+/// open: no reconnect churn, and a pod created after a long idle spell is
+/// reported through the stream at once (the resync is 5 minutes here, so
+/// nothing else could make it Running), with the plugin's Events recorded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_status_stream_without_early_headers_stays_open_and_delivers_status_and_events() {
+    let cluster = Cluster::shared();
+    let node = VirtualNode::start(
+        cluster,
+        NodeSetup::mock("pods-late-headers")
+            .plugin_config("status_headers_with_first_message = true\n")
+            .host_args(&["--pod-status-resync", "300s"]),
+    )
+    .await;
+    // Idle for longer than any deadline the host puts on a plugin call.
+    tokio::time::sleep(Duration::from_secs(15)).await;
+    let api = pods_api(cluster.client().await, &node.namespace);
+    apply(cluster, &node.pod_yaml("late", "")).await;
+    wait_pod(
+        &api,
+        "late",
+        Duration::from_secs(30),
+        "Running and Ready through the status stream",
+        |p| phase(p) == "Running" && ready(p),
+    )
+    .await;
+    wait_for_ok(
+        Duration::from_secs(30),
+        "the plugin's Created and Started events about pod late",
+        async || {
+            let reasons = event_reasons(cluster, &node.namespace, "late").await;
+            if reasons.iter().any(|r| r == "Created") && reasons.iter().any(|r| r == "Started") {
+                Ok(())
+            } else {
+                Err(format!("reasons so far: {reasons:?}"))
+            }
+        },
+    )
+    .await;
+    let log = node.host.log();
+    for churn in [
+        "did not open in time",
+        "status stream failed",
+        "status stream ended",
+    ] {
+        assert!(
+            !log.contains(churn),
+            "the idle status stream was never dropped, but the host logged {churn:?}:\n{}",
+            node.log_tail()
+        );
+    }
 }

@@ -54,6 +54,11 @@ pub fn all() -> Vec<Check> {
             Some(C::PodStatusStream),
             streams::watch_pod_status
         ),
+        check!(
+            "watch-idle-stream",
+            Some(C::PodStatusStream),
+            streams::watch_idle_stream
+        ),
         check!("logs", Some(C::ContainerLogs), streams::logs),
         check!(
             "logs-unknown-container",

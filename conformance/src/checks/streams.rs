@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use futures::StreamExt as _;
 use k8s_openapi::api::core::v1::{Pod, PodStatus};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
@@ -90,6 +91,92 @@ pub async fn watch_pod_status(cx: &Ctx) -> Outcome {
         status.phase.as_deref().unwrap_or("unset")
     ))
 }
+
+/// How long the idle-stream check keeps the status stream open with
+/// nothing to report: longer than any deadline the host applies to a call.
+pub const IDLE_STREAM: Duration = Duration::from_secs(15);
+
+/// The status stream as the host opens it (vk-host's own client: a pending
+/// call counts as open, since grpc-go and grpcio send the response headers
+/// only with the first message), left idle for longer than any host
+/// timeout, then a pod is created: its status, and any Events the plugin
+/// reports about it, must still arrive on that same stream.
+pub async fn watch_idle_stream(cx: &Ctx) -> Outcome {
+    let pod = cx.pods.pod("idle-watch");
+    let want = uid(&pod).to_owned();
+    let mut stream = cx
+        .client
+        .watch_pod_status()
+        .map_err(|e| format!("opening WatchPodStatus: {e}"))?;
+    // Idle: anything the plugin sends meanwhile (other pods' updates) is
+    // read and set aside; the stream must not end or fail.
+    let idle = tokio::time::sleep(IDLE_STREAM);
+    tokio::pin!(idle);
+    let mut before = 0usize;
+    loop {
+        tokio::select! {
+            () = &mut idle => break,
+            item = stream.next() => match item {
+                Some(Ok(_)) => before += 1,
+                Some(Err(error)) => {
+                    return Err(format!(
+                        "WatchPodStatus failed while idle for less than {}: {error}",
+                        seconds(IDLE_STREAM)
+                    ));
+                }
+                None => {
+                    return Err(format!(
+                        "WatchPodStatus ended while idle for less than {}; a stream must stay open until the host cancels it",
+                        seconds(IDLE_STREAM)
+                    ));
+                }
+            }
+        }
+    }
+    cx.create_ok(&pod).await?;
+    let what = format!(
+        "WatchPodStatus open and idle for {}, then CreatePod of {}: expected a status for that uid on the same stream within {}",
+        seconds(IDLE_STREAM),
+        label(&pod),
+        seconds(cx.timeout)
+    );
+    let mut events = 0usize;
+    let found = tokio::time::timeout(cx.timeout, async {
+        while let Some(item) = stream.next().await {
+            let event = item.map_err(|e| format!("{what}, got {e}"))?;
+            if event.pod.as_ref().is_none_or(|p| p.uid != want) {
+                continue;
+            }
+            events += event.events.len();
+            if !event.status.is_empty() {
+                return Ok(());
+            }
+        }
+        Err(format!("{what}, got the stream ended by the plugin"))
+    })
+    .await;
+    match found {
+        Ok(Ok(())) => {}
+        Ok(Err(why)) => return Err(why),
+        Err(_) => return Err(format!("{what}, got nothing")),
+    }
+    // Events the plugin reports right after (e.g. Created, Started).
+    let _ = tokio::time::timeout(EVENTS_AFTER, async {
+        while let Some(Ok(event)) = stream.next().await {
+            if event.pod.as_ref().is_some_and(|p| p.uid == want) {
+                events += event.events.len();
+            }
+        }
+    })
+    .await;
+    Ok(format!(
+        "after {} idle ({before} other updates), the new pod's status arrived on the same stream, and {events} Events about it",
+        seconds(IDLE_STREAM)
+    ))
+}
+
+/// How long the idle-stream check keeps counting Events after the status.
+const EVENTS_AFTER: Duration = Duration::from_secs(1);
 
 fn logs_request(pod: &Pod, container: &str) -> ContainerLogsRequest {
     ContainerLogsRequest {

@@ -10,11 +10,14 @@
 //! - `rules`: the decision (pure);
 //! - `peer`: the Unix socket peer's uid;
 //! - `fetch`: one GET or TokenRequest per call, nothing cached;
+//! - `container_env`: one container's environment as of now, resolved as
+//!   before CreatePod (`pods::env`);
 //! - `audit`: the audit line;
 //! - `service`: the gRPC service tying them together, behind its gate (secret
 //!   and peer uid, checked on the headers before the body is decoded).
 
 mod audit;
+mod container_env;
 mod fetch;
 mod peer;
 pub mod references;
@@ -58,6 +61,9 @@ pub struct Cluster {
     node: String,
     pods: Arc<dyn NodePodSource>,
     max_token_seconds: i64,
+    /// The master service variables of `GetContainerEnv` (cached briefly,
+    /// as the pod controller's own copy).
+    master: crate::pods::env::MasterService,
 }
 
 impl std::fmt::Debug for Cluster {
@@ -85,6 +91,7 @@ impl CallbackScope {
                 pods,
                 max_token_seconds: i64::try_from(max_token_expiration.as_secs())
                     .unwrap_or(i64::MAX),
+                master: crate::pods::env::MasterService::default(),
             })),
         }
     }

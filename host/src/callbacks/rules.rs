@@ -17,6 +17,10 @@ pub enum Wanted<'a> {
         account: &'a str,
         audiences: &'a [String],
     },
+    /// The environment of one of the pod's own containers: no object is
+    /// named, so only the pod rules apply (whether the pod has that
+    /// container is the service's NOT_FOUND, not a refusal).
+    ContainerEnv(&'a str),
 }
 
 /// The pod the plugin names and the namespace it asks in ("" = the pod's).
@@ -353,6 +357,69 @@ mod tests {
             "{}",
             denial.message
         );
+    }
+
+    /// A pod's own container env: allowed for the bound, unfinished pod
+    /// whatever it references; refused by the pod rules like the others.
+    #[test]
+    fn container_env_is_under_the_pod_rules() {
+        let running = pod("n1", "Running");
+        let pending = pod("n1", "Pending");
+        let finished = pod("n1", "Failed");
+        // (what, node, asked, the host's pod, the refusing rule)
+        type Case<'a> = (&'a str, &'a str, Asked<'a>, Option<&'a Pod>, Option<Rule>);
+        let cases: [Case<'_>; 7] = [
+            ("own pod", "n1", asked("u1", ""), Some(&running), None),
+            (
+                "own pod, pending",
+                "n1",
+                asked("u1", ""),
+                Some(&pending),
+                None,
+            ),
+            (
+                "unknown pod",
+                "n1",
+                asked("u1", ""),
+                None,
+                Some(Rule::PodBound),
+            ),
+            (
+                "wrong uid",
+                "n1",
+                asked("u2", ""),
+                Some(&running),
+                Some(Rule::PodBound),
+            ),
+            (
+                "another node's pod",
+                "n2",
+                asked("u1", ""),
+                Some(&running),
+                Some(Rule::PodBound),
+            ),
+            (
+                "finished pod",
+                "n1",
+                asked("u1", ""),
+                Some(&finished),
+                Some(Rule::PodRunning),
+            ),
+            (
+                "another namespace",
+                "n1",
+                asked("u1", "other"),
+                Some(&running),
+                Some(Rule::SameNamespace),
+            ),
+        ];
+        for (what, node, asked, held, expected) in cases {
+            assert_eq!(
+                rule(authorize(node, asked, held, Wanted::ContainerEnv("c"))),
+                expected,
+                "{what}"
+            );
+        }
     }
 
     #[test]

@@ -13,10 +13,11 @@ use vk_proto::auth::RequireSecret;
 use vk_proto::v1::host_callbacks_server::HostCallbacks;
 use vk_proto::v1::{
     CreateServiceAccountTokenRequest, CreateServiceAccountTokenResponse, GetConfigMapResponse,
-    GetObjectRequest, GetSecretResponse, PodRef,
+    GetContainerEnvRequest, GetContainerEnvResponse, GetObjectRequest, GetSecretResponse, PodRef,
 };
 
 use super::audit::{Call, Decision};
+use super::container_env;
 use super::fetch::{self, FetchError, TokenFor};
 use super::rules::{self, Asked, Wanted};
 use super::validate::{self, truncated};
@@ -51,6 +52,7 @@ pub fn tag_rpc(mut request: http::Request<tonic::body::Body>) -> http::Request<t
         Some("GetSecret") => "GetSecret",
         Some("GetConfigMap") => "GetConfigMap",
         Some("CreateServiceAccountToken") => "CreateServiceAccountToken",
+        Some("GetContainerEnv") => "GetContainerEnv",
         _ => "(unknown)",
     };
     request.extensions_mut().insert(Rpc(rpc));
@@ -321,11 +323,86 @@ impl HostCallbacks for Service {
         });
         finish(&call, result)
     }
+
+    async fn get_container_env(
+        &self,
+        request: Request<GetContainerEnvRequest>,
+    ) -> Result<Response<GetContainerEnvResponse>, Status> {
+        let asked = request.get_ref();
+        let call = self.call(
+            "GetContainerEnv",
+            format!(
+                "env of container {}",
+                validate::truncate_to(&asked.container, 63)
+            ),
+            asked.pod.as_ref(),
+        );
+        let pod =
+            validate::container_env_request(asked.pod.as_ref(), &asked.container, &asked.pod_ips)
+                .map_err(|message| invalid(&call, message))?;
+        let granted = self.admit(&call, pod, "", Wanted::ContainerEnv(&asked.container))?;
+        let cluster = granted.cluster;
+        let resolved = container_env::resolve(
+            &cluster.client,
+            &cluster.node,
+            &cluster.master,
+            &granted.pod,
+            &asked.container,
+            &asked.pod_ips,
+        )
+        .await;
+        match resolved {
+            Ok(container) => {
+                // Holds values from Secrets: encoded, never logged.
+                let json = serde_json::to_vec(&container).map_err(|error| {
+                    call.record(Decision::Allowed, "cannot encode the container");
+                    Status::internal(format!("encoding container {}: {error}", container.name))
+                })?;
+                call.record(Decision::Allowed, "ok");
+                Ok(Response::new(GetContainerEnvResponse {
+                    container: json.into(),
+                }))
+            }
+            Err(error) => {
+                call.record(Decision::Allowed, error.outcome());
+                Err(error.to_status())
+            }
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The gate's audit line names every rpc of the service.
+    #[test]
+    fn every_rpc_is_tagged_by_name() {
+        for (path, rpc) in [
+            ("/vk.provider.v1.HostCallbacks/GetSecret", "GetSecret"),
+            ("/vk.provider.v1.HostCallbacks/GetConfigMap", "GetConfigMap"),
+            (
+                "/vk.provider.v1.HostCallbacks/CreateServiceAccountToken",
+                "CreateServiceAccountToken",
+            ),
+            (
+                "/vk.provider.v1.HostCallbacks/GetContainerEnv",
+                "GetContainerEnv",
+            ),
+            ("/vk.provider.v1.HostCallbacks/Other", "(unknown)"),
+        ] {
+            let request = http::Request::builder()
+                .uri(path)
+                .body(tonic::body::Body::empty())
+                .expect("request");
+            let tagged = tag_rpc(request);
+            assert_eq!(
+                tagged.extensions().get::<Rpc>().map(|r| r.0),
+                Some(rpc),
+                "{path}"
+            );
+        }
+    }
 
     #[test]
     fn token_lifetimes_are_capped() {

@@ -13,6 +13,8 @@ const MAX_UID_CHARS: usize = 64;
 /// refusal by rule, far more is malformed).
 const MAX_AUDIENCES: usize = 8;
 const MAX_AUDIENCE_CHARS: usize = 256;
+/// At most this many pod IPs (a pod has one per family).
+const MAX_POD_IPS: usize = 8;
 /// How much of a rejected value a message or audit line shows.
 const SHOWN_CHARS: usize = 64;
 
@@ -119,6 +121,40 @@ pub fn object_request<'a>(
     name("name", object_name)?;
     if !object_namespace.is_empty() {
         namespace("namespace", object_namespace)?;
+    }
+    Ok(pod)
+}
+
+/// A GetContainerEnv request: the pod, the container's name (a DNS-1123
+/// label, as the API server requires of container names) and the pod IPs
+/// the plugin gives, each an IP address.
+pub fn container_env_request<'a>(
+    asked_pod: Option<&'a PodRef>,
+    container: &str,
+    pod_ips: &[String],
+) -> Result<&'a PodRef, String> {
+    let pod = pod(asked_pod)?;
+    if container.is_empty() {
+        return Err("container is required".to_owned());
+    }
+    if !is_dns1123_label(container) {
+        return Err(invalid(
+            "container",
+            container,
+            "a valid container name (DNS-1123 label: at most 63 of a-z, 0-9 and '-', alphanumeric at both ends)",
+        ));
+    }
+    if pod_ips.len() > MAX_POD_IPS {
+        return Err(format!(
+            "pod_ips: {} given, at most {MAX_POD_IPS} accepted",
+            pod_ips.len()
+        ));
+    }
+    if let Some(bad) = pod_ips
+        .iter()
+        .find(|ip| ip.parse::<std::net::IpAddr>().is_err())
+    {
+        return Err(invalid("pod_ips[]", bad, "an IPv4 or IPv6 address"));
     }
     Ok(pod)
 }
@@ -235,6 +271,62 @@ mod tests {
         }
         let long = object_request(Some(&good), &"x".repeat(10_000), "").expect_err("too long");
         assert!(long.len() < 400, "a long value is cut: {long}");
+    }
+
+    #[test]
+    fn container_env_requests() {
+        let good = pod_ref("ns", "web-0", "u1");
+        let ips = |list: &[&str]| -> Vec<String> { list.iter().map(|s| (*s).to_owned()).collect() };
+        assert!(container_env_request(Some(&good), "main", &[]).is_ok());
+        assert!(
+            container_env_request(Some(&good), "main", &ips(&["10.88.0.5", "fd00::5"])).is_ok()
+        );
+        let cases = [
+            (
+                container_env_request(None, "main", &[]).map(|_| ()),
+                "pod is required",
+            ),
+            (
+                container_env_request(Some(&pod_ref("ns", "web-0", "")), "main", &[]).map(|_| ()),
+                "pod.uid is required",
+            ),
+            (
+                container_env_request(Some(&good), "", &[]).map(|_| ()),
+                "container is required",
+            ),
+            (
+                container_env_request(Some(&good), "Main", &[]).map(|_| ()),
+                "container \"Main\"",
+            ),
+            (
+                container_env_request(Some(&good), "a.b", &[]).map(|_| ()),
+                "container \"a.b\"",
+            ),
+            (
+                container_env_request(Some(&good), "main\n", &[]).map(|_| ()),
+                "container \"main\\n\"",
+            ),
+            (
+                container_env_request(Some(&good), &"c".repeat(64), &[]).map(|_| ()),
+                "a valid container name",
+            ),
+            (
+                container_env_request(Some(&good), "main", &ips(&["10.0.0.300"])).map(|_| ()),
+                "pod_ips[] \"10.0.0.300\"",
+            ),
+            (
+                container_env_request(Some(&good), "main", &ips(&[""])).map(|_| ()),
+                "pod_ips[]",
+            ),
+            (
+                container_env_request(Some(&good), "main", &ips(&["10.0.0.1"; 9])).map(|_| ()),
+                "pod_ips: 9 given",
+            ),
+        ];
+        for (result, expected) in cases {
+            let message = result.expect_err(expected);
+            assert!(message.contains(expected), "{message:?} names {expected:?}");
+        }
     }
 
     #[test]

@@ -4,15 +4,19 @@
 //! The node heartbeat (Lease and status) gets a client of its own without the
 //! bucket ([`connect_unpaced`]), as the kubelet's heartbeat client: a renewal
 //! queued behind pod churn at a low `--kube-api-qps` would let the Lease
-//! expire and the node go Unknown.
+//! expire and the node go Unknown. A client certificate rustls cannot use
+//! (X.509 v1) is refused before the client is built, naming the kubeconfig
+//! and the certificate.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use base64::Engine as _;
 use kube::Client;
 use kube::client::ClientBuilder;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
 use super::rate_limit::RateLimitLayer;
+use crate::certificates::{UnsupportedVersion, unsupported_leaf_version};
 
 /// How to reach the API server.
 #[derive(Debug, Clone)]
@@ -46,6 +50,17 @@ pub enum KubeError {
     Infer(#[source] kube::config::InferConfigError),
     #[error("building the Kubernetes client")]
     Build(#[source] kube::Error),
+    /// Checked before the client is built: rustls would refuse it there in
+    /// words that blame the key ("invalid private key: invalid peer
+    /// certificate: UnsupportedCertVersion").
+    #[error("{kubeconfig}: client certificate ({which}): {refused}")]
+    UnsupportedClientCertificate {
+        /// `--kubeconfig <path>`, or where the inferred one came from.
+        kubeconfig: String,
+        /// `client-certificate <path>` or `client-certificate-data`.
+        which: String,
+        refused: UnsupportedVersion,
+    },
 }
 
 /// Builds the shared client. Nothing is sent to the API server yet.
@@ -84,7 +99,53 @@ async fn config(options: &KubeOptions) -> Result<kube::Config, KubeError> {
         }
         None => kube::Config::infer().await.map_err(KubeError::Infer)?,
     };
+    check_client_certificate(&config, options.kubeconfig.as_deref())?;
     Ok(config)
+}
+
+/// Refuses a client certificate rustls cannot use (not X.509 v3), naming
+/// the kubeconfig and the certificate. One that cannot be read or decoded is
+/// left to kube, which says so.
+fn check_client_certificate(
+    config: &kube::Config,
+    kubeconfig: Option<&Path>,
+) -> Result<(), KubeError> {
+    let auth = &config.auth_info;
+    // As kube: the data wins over the file.
+    let (which, pem) = if let Some(data) = &auth.client_certificate_data {
+        let Ok(pem) = base64::engine::general_purpose::STANDARD.decode(data.trim()) else {
+            return Ok(());
+        };
+        ("client-certificate-data".to_owned(), pem)
+    } else if let Some(path) = &auth.client_certificate {
+        let Ok(pem) = std::fs::read(path) else {
+            return Ok(());
+        };
+        (format!("client-certificate {path}"), pem)
+    } else {
+        return Ok(());
+    };
+    match unsupported_leaf_version(&pem) {
+        None => Ok(()),
+        Some(refused) => Err(KubeError::UnsupportedClientCertificate {
+            kubeconfig: kubeconfig_origin(kubeconfig),
+            which,
+            refused,
+        }),
+    }
+}
+
+/// Where the kubeconfig came from, for messages: the flag, else what
+/// `kube::Config::infer` read (an in-cluster configuration has no client
+/// certificate, so it never needs naming).
+fn kubeconfig_origin(kubeconfig: Option<&Path>) -> String {
+    if let Some(path) = kubeconfig {
+        return format!("--kubeconfig {}", path.display());
+    }
+    match std::env::var_os("KUBECONFIG").filter(|value| !value.is_empty()) {
+        Some(value) => format!("kubeconfig {} (KUBECONFIG)", value.to_string_lossy()),
+        None => "kubeconfig ~/.kube/config".to_owned(),
+    }
 }
 
 #[cfg(test)]
@@ -131,6 +192,80 @@ mod tests {
             .expect("a request");
         let answer = tokio::time::timeout(Duration::from_secs(2), client.request_text(request));
         matches!(answer.await, Ok(Ok(text)) if text == "ok")
+    }
+
+    /// A kubeconfig for https://127.0.0.1:1 whose user is `user` (YAML flow
+    /// mapping text).
+    fn kubeconfig_with_user(dir: &std::path::Path, user: &str) -> PathBuf {
+        let path = dir.join("kubeconfig");
+        std::fs::write(
+            &path,
+            format!(
+                "apiVersion: v1\nkind: Config\ncurrent-context: test\n\
+                 clusters: [{{name: test, cluster: {{server: \"https://127.0.0.1:1\"}}}}]\n\
+                 users: [{{name: test, user: {user}}}]\n\
+                 contexts: [{{name: test, context: {{cluster: test, user: test}}}}]\n"
+            ),
+        )
+        .expect("kubeconfig written");
+        path
+    }
+
+    #[tokio::test]
+    async fn a_v1_client_certificate_is_refused_naming_the_kubeconfig_and_the_file() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let (cert, key) = crate::certificates::testing::v1_certificate(dir.path(), "vk-host", None);
+        // Relative paths: kube resolves them against the kubeconfig's directory.
+        let kubeconfig = kubeconfig_with_user(
+            dir.path(),
+            "{client-certificate: vk-host.crt, client-key: vk-host.key}",
+        );
+        let options = KubeOptions {
+            kubeconfig: Some(kubeconfig.clone()),
+            qps: 5.0,
+            burst: 10,
+        };
+        let Err(error) = connect(&options).await else {
+            panic!("a v1 certificate was accepted");
+        };
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "--kubeconfig {}: client certificate (client-certificate {}): \
+                 X.509 v1 certificates are not supported; reissue it as v3",
+                kubeconfig.display(),
+                cert.display()
+            )
+        );
+        assert!(std::error::Error::source(&error).is_none(), "one line");
+
+        let encode = |path: &std::path::Path| {
+            base64::engine::general_purpose::STANDARD
+                .encode(std::fs::read(path).expect("read a PEM file"))
+        };
+        let kubeconfig = kubeconfig_with_user(
+            dir.path(),
+            &format!(
+                "{{client-certificate-data: {}, client-key-data: {}}}",
+                encode(&cert),
+                encode(&key)
+            ),
+        );
+        let options = KubeOptions {
+            kubeconfig: Some(kubeconfig.clone()),
+            ..options
+        };
+        let Err(error) = connect_unpaced(&options).await else {
+            panic!("a v1 certificate was accepted");
+        };
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "--kubeconfig {}: client certificate (client-certificate-data): \
+                 X.509 v1 certificates are not supported; reissue it as v3",
+                kubeconfig.display()
+            )
+        );
     }
 
     #[tokio::test]

@@ -12,8 +12,8 @@
 //! the connection when the pings go unanswered.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -30,6 +30,7 @@ use tracing::Instrument as _;
 
 use super::auth::PeerInfo;
 use super::auth::authn::user_from_certificate;
+use super::tls::refused_version;
 
 /// A client that has not finished the TLS handshake by then is dropped.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -48,7 +49,8 @@ const DRAIN_GRACE: Duration = Duration::from_secs(5);
 /// At most this many connections are open at once (fewer when the process's
 /// open-file limit is low, see [`connection_limit`]).
 const MAX_CONNECTIONS: usize = 4096;
-/// The warning about refused connections is logged at most this often.
+/// The warnings about refused connections (over the cap, or with a client
+/// certificate of an unsupported X.509 version) are logged at most this often.
 const REFUSAL_WARN_INTERVAL: Duration = Duration::from_secs(10);
 
 /// How many connections may be open at once: [`MAX_CONNECTIONS`], or half the
@@ -75,8 +77,9 @@ fn soft_open_files(limits: &str) -> Option<usize> {
         .ok()
 }
 
-/// Counts connections refused for the cap and warns about them at most once
-/// per [`REFUSAL_WARN_INTERVAL`].
+/// Counts connections refused for one reason (the cap; a client certificate
+/// that is not X.509 v3) and warns about them at most once per
+/// [`REFUSAL_WARN_INTERVAL`]: anyone who can connect can cause either.
 #[derive(Debug)]
 struct RefusalLog {
     refused: u64,
@@ -126,6 +129,7 @@ pub async fn accept_loop(
     let limit = connection_limit();
     let slots = Arc::new(Semaphore::new(limit));
     let mut refusals = RefusalLog::new();
+    let version_refusals = Arc::new(Mutex::new(RefusalLog::new()));
     loop {
         let (stream, remote) = tokio::select! {
             () = token.cancelled() => break,
@@ -165,6 +169,7 @@ pub async fn accept_loop(
                 acceptor.clone(),
                 router.clone(),
                 token.clone(),
+                Arc::clone(&version_refusals),
             )
             .instrument(tracing::debug_span!("kubelet-api-conn", peer = %remote)),
         );
@@ -188,11 +193,33 @@ async fn serve_connection(
     acceptor: TlsAcceptor,
     router: Router,
     token: CancellationToken,
+    version_refusals: Arc<Mutex<RefusalLog>>,
 ) {
     let tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
         Ok(Ok(tls)) => tls,
         Ok(Err(error)) => {
-            tracing::debug!(error = %error, "TLS handshake failed");
+            match refused_version(&error) {
+                // The API server's kubelet-client certificate may be one: its
+                // side only says `tls: unknown certificate`, so say why here.
+                Some(refused) => {
+                    let due = version_refusals
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .refused(Instant::now());
+                    match due {
+                        Some(refused_since_last) => tracing::warn!(
+                            peer = %remote,
+                            refused_since_last,
+                            "kubelet API client certificate refused: {refused}"
+                        ),
+                        None => tracing::debug!(
+                            peer = %remote,
+                            "kubelet API client certificate refused: {refused}"
+                        ),
+                    }
+                }
+                None => tracing::debug!(error = %error, "TLS handshake failed"),
+            }
             return;
         }
         Err(_) => {

@@ -98,6 +98,8 @@ pub struct Controller {
     facts: HostFacts,
     /// The Node's UID, for the Lease's owner reference.
     uid: watch::Sender<Option<String>>,
+    /// The node's host IPs ([`spec::host_ips`]), for the pod controller.
+    host_ips: watch::Sender<Vec<String>>,
     /// The Node as last seen (watch or own write); `None` when it is missing.
     current: Option<Node>,
     /// Ready as last posted, for NodeReady/NodeNotReady events.
@@ -116,6 +118,7 @@ impl Controller {
         options: NodeOptions,
         facts: HostFacts,
         uid: watch::Sender<Option<String>>,
+        host_ips: watch::Sender<Vec<String>>,
     ) -> Self {
         Self {
             nodes,
@@ -123,6 +126,7 @@ impl Controller {
             options,
             facts,
             uid,
+            host_ips,
             current: None,
             last_ready: None,
             last_dropped: Vec::new(),
@@ -308,6 +312,16 @@ impl Controller {
             }
             self.last_dropped = desired.dropped.clone();
         }
+        // What this write gives the Node (a rejected NodeInfo's fallback
+        // round publishes the defaults right after).
+        let host_ips = spec::host_ips(&desired.addresses);
+        self.host_ips.send_if_modified(|current| {
+            let changed = *current != host_ips;
+            if changed {
+                *current = host_ips;
+            }
+            changed
+        });
         let ready = readiness(plugin);
         let specs = owned_conditions(&ready, &desired.plugin_conditions);
         let now = Time(Timestamp::now());

@@ -24,8 +24,6 @@ pub struct InfoState {
     pub settled: bool,
 }
 
-/// How long opening the stream may take (GetNodeInfo has its own deadline).
-const OPEN_TIMEOUT: Duration = Duration::from_secs(10);
 const BACKOFF: (Duration, Duration) = (Duration::from_secs(1), Duration::from_secs(30));
 
 /// Runs until `token` is cancelled or the supervisor goes away.
@@ -72,15 +70,17 @@ async fn follow_one(client: &PluginClient, state: &watch::Sender<InfoState>) {
     }
     let mut failures = 0u32;
     loop {
-        match tokio::time::timeout(OPEN_TIMEOUT, client.watch_node_info()).await {
-            Ok(Ok(mut stream)) => loop {
+        // Counts as open from the call on (see `PluginStream`): a plugin
+        // whose server sends headers only with its first message is fine.
+        match client.watch_node_info() {
+            Ok(mut stream) => loop {
                 match stream.next().await {
                     Some(Ok(info)) => {
                         failures = 0;
                         publish(state, info);
                     }
-                    Some(Err(status)) => {
-                        tracing::warn!(code = ?status.code(), message = status.message(), "WatchNodeInfo stream failed");
+                    Some(Err(error)) => {
+                        tracing::warn!(error = %error, "WatchNodeInfo stream failed");
                         break;
                     }
                     None => {
@@ -89,8 +89,7 @@ async fn follow_one(client: &PluginClient, state: &watch::Sender<InfoState>) {
                     }
                 }
             },
-            Ok(Err(error)) => tracing::warn!(error = %error, "opening WatchNodeInfo failed"),
-            Err(_) => tracing::warn!(timeout = ?OPEN_TIMEOUT, "WatchNodeInfo did not open in time"),
+            Err(error) => tracing::warn!(error = %error, "opening WatchNodeInfo failed"),
         }
         failures = failures.saturating_add(1);
         tokio::time::sleep(backoff(failures)).await;

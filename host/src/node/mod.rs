@@ -31,6 +31,10 @@
 //!   the source address of the default route, else 127.0.0.1, whenever the
 //!   plugin reports no InternalIP of its own; a Hostname address (the node
 //!   name) is added unless the plugin gives one.
+//! - The node's host IPs (the kubelet's choice from those addresses: the
+//!   first InternalIP, then one of the other family) are published for the
+//!   pod controller, which gives them to pods whose plugin status has no
+//!   `hostIP`/`hostIPs`.
 //! - Plugin data the API server would refuse is dropped (fractional `pods`
 //!   or extended resources, invalid labels, taints, conditions, addresses)
 //!   or cut (text beyond 1 KiB), each problem logged once. If the API server
@@ -121,12 +125,14 @@ pub enum NodeError {
 /// `token` is cancelled. `client` should be one without client-side pacing
 /// ([`crate::kube::connect_unpaced`]): a Lease renewal queued behind pod
 /// work for longer than 40 s lets the node go Unknown. Events still go
-/// through `events` (paced; they can wait).
+/// through `events` (paced; they can wait). The node's host IPs go to
+/// `host_ips` whenever they change.
 pub async fn run(
     client: kube::Client,
     events: Events,
     options: NodeOptions,
     plugin: PluginWatch,
+    host_ips: watch::Sender<Vec<String>>,
     token: CancellationToken,
 ) -> Result<(), NodeError> {
     let name = options.name.clone();
@@ -166,7 +172,7 @@ pub async fn run(
         }
         .instrument(tracing::info_span!("node-lease", node = %name)),
     );
-    let controller = controller::Controller::new(nodes, events, options, facts, uid_tx);
+    let controller = controller::Controller::new(nodes, events, options, facts, uid_tx, host_ips);
     let watches = controller::Watches {
         view,
         info,

@@ -269,6 +269,29 @@ pub fn desired(inputs: Inputs<'_>) -> Desired {
     }
 }
 
+/// The node's host IPs, as the kubelet picks them from its Node's addresses
+/// (`GetNodeHostIPs`) for every pod's `status.hostIP`/`hostIPs`: the first
+/// InternalIP (an ExternalIP when there is none), then, on a dual-stack
+/// node, the first address of the other family (InternalIPs before
+/// ExternalIPs). The Node's order decides which family comes first.
+pub fn host_ips(addresses: &[NodeAddress]) -> Vec<String> {
+    let of_type = |type_: &'static str| {
+        addresses
+            .iter()
+            .filter(move |a| a.type_ == type_)
+            .filter_map(|a| a.address.parse::<std::net::IpAddr>().ok())
+    };
+    let mut all = of_type("InternalIP").chain(of_type("ExternalIP"));
+    let Some(primary) = all.next() else {
+        return Vec::new();
+    };
+    let other = all.find(|ip| ip.is_ipv6() != primary.is_ipv6());
+    std::iter::once(primary)
+        .chain(other)
+        .map(|ip| ip.to_string())
+        .collect()
+}
+
 /// `v1.36.3-vk-host-0.1.0`.
 pub fn kubelet_version() -> String {
     format!("{KUBERNETES_VERSION}-vk-host-{}", env!("CARGO_PKG_VERSION"))
@@ -656,6 +679,60 @@ mod tests {
         assert_eq!(d.capacity["memory"].0, "8388608Ki");
         assert_eq!(d.capacity["pods"].0, "110");
         assert_eq!(d.allocatable, d.capacity);
+    }
+
+    #[test]
+    fn host_ips_are_the_first_internal_ip_then_one_of_the_other_family() {
+        let address = |type_: &str, address: &str| NodeAddress {
+            type_: type_.into(),
+            address: address.into(),
+        };
+        let ips = |addresses: &[NodeAddress]| host_ips(addresses);
+        assert_eq!(
+            ips(&[
+                address("Hostname", "vk-1"),
+                address("ExternalIP", "203.0.113.5"),
+                address("InternalIP", "10.0.0.7"),
+                address("InternalIP", "10.0.0.8"),
+            ]),
+            ["10.0.0.7"]
+        );
+        // Dual-stack: one per family, in the Node's order.
+        assert_eq!(
+            ips(&[
+                address("InternalIP", "10.0.0.7"),
+                address("InternalIP", "10.0.0.8"),
+                address("InternalIP", "fd00::7"),
+            ]),
+            ["10.0.0.7", "fd00::7"]
+        );
+        assert_eq!(
+            ips(&[
+                address("InternalIP", "fd00::7"),
+                address("InternalIP", "10.0.0.7"),
+            ]),
+            ["fd00::7", "10.0.0.7"]
+        );
+        // An ExternalIP only when no InternalIP of that family exists.
+        assert_eq!(
+            ips(&[
+                address("ExternalIP", "2001:db8::1"),
+                address("InternalIP", "10.0.0.7"),
+            ]),
+            ["10.0.0.7", "2001:db8::1"]
+        );
+        assert_eq!(
+            ips(&[address("ExternalIP", "203.0.113.5")]),
+            ["203.0.113.5"]
+        );
+        // Not an address: skipped.
+        assert_eq!(
+            ips(&[
+                address("InternalIP", "node-1.example"),
+                address("Hostname", "vk-1")
+            ]),
+            Vec::<String>::new()
+        );
     }
 
     #[test]

@@ -3,9 +3,12 @@
 //! message-size limits, and Kubernetes JSON decoded (or refused) here.
 
 use std::collections::HashSet;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::stream::BoxStream;
+use futures::{StreamExt as _, TryStreamExt as _};
 use k8s_openapi::api::core::v1::{Pod, PodStatus};
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
@@ -109,6 +112,14 @@ impl CallError {
 }
 
 type Authed = InterceptedService<Channel, AddSecret>;
+
+/// A server stream of the plugin (status, node information), opened
+/// lazily: it counts as open from the call on. grpc-go and grpcio send a
+/// server stream's response headers only with its first message, so the
+/// call of an idle plugin stays pending, and that is not a failure: there
+/// is no deadline on opening a stream (a hung plugin is caught by the health
+/// probe). A failure to open arrives as the stream's first item.
+pub type PluginStream<T> = BoxStream<'static, Result<T, CallError>>;
 
 /// Calls one running plugin instance. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -294,15 +305,14 @@ impl PluginClient {
     }
 
     /// The plugin's status push stream (CAPABILITY_POD_STATUS_STREAM).
-    pub async fn watch_pod_status(&self) -> Result<tonic::Streaming<PodStatusEvent>, CallError> {
+    /// The plugin's status push stream (CAPABILITY_POD_STATUS_STREAM). See
+    /// [`PluginStream`]: it counts as open from the call on.
+    pub fn watch_pod_status(&self) -> Result<PluginStream<PodStatusEvent>, CallError> {
         self.require(Capability::PodStatusStream)?;
-        let reply = self
-            .lifecycle
-            .clone()
-            .watch_pod_status(WatchPodStatusRequest {})
-            .await
-            .map_err(self.status_error("WatchPodStatus"))?;
-        Ok(reply.into_inner())
+        let mut lifecycle = self.lifecycle.clone();
+        Ok(self.server_stream("WatchPodStatus", async move {
+            lifecycle.watch_pod_status(WatchPodStatusRequest {}).await
+        }))
     }
 
     pub async fn get_node_info(&self) -> Result<NodeInfo, CallError> {
@@ -317,16 +327,30 @@ impl PluginClient {
     }
 
     /// The plugin's node information stream (CAPABILITY_NODE_INFO): the
-    /// current NodeInfo at once, then every change.
-    pub async fn watch_node_info(&self) -> Result<tonic::Streaming<NodeInfo>, CallError> {
+    /// current NodeInfo at once, then every change. See [`PluginStream`].
+    pub fn watch_node_info(&self) -> Result<PluginStream<NodeInfo>, CallError> {
         self.require(Capability::NodeInfo)?;
-        let reply = self
-            .lifecycle
-            .clone()
-            .watch_node_info(WatchNodeInfoRequest {})
-            .await
-            .map_err(self.status_error("WatchNodeInfo"))?;
-        Ok(reply.into_inner())
+        let mut lifecycle = self.lifecycle.clone();
+        Ok(self.server_stream("WatchNodeInfo", async move {
+            lifecycle.watch_node_info(WatchNodeInfoRequest {}).await
+        }))
+    }
+
+    /// Wraps a server-streaming call into a [`PluginStream`].
+    fn server_stream<T, F>(&self, rpc: &'static str, open: F) -> PluginStream<T>
+    where
+        T: Send + 'static,
+        F: Future<Output = Result<tonic::Response<tonic::Streaming<T>>, Status>> + Send + 'static,
+    {
+        let plugin = Arc::clone(&self.name);
+        futures::stream::once(async move { open.await.map(tonic::Response::into_inner) })
+            .try_flatten()
+            .map_err(move |status| CallError::Status {
+                plugin: Arc::clone(&plugin),
+                rpc,
+                status,
+            })
+            .boxed()
     }
 
     /// One readiness probe with `timeout`.

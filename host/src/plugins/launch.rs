@@ -1,9 +1,11 @@
 //! Starting a plugin exactly as the protocol says: a private 0700 directory,
 //! a per-launch secret in a 0600 file, an allowlisted environment naming the
-//! sockets, stdin a pipe the host holds, stdout/stderr forwarded to logs.
+//! sockets plus the variables the operator names (`--plugin-env`), stdin a
+//! pipe the host holds, stdout/stderr forwarded to logs.
 //! With a [`PluginUser`] the plugin runs as that uid/gid (no supplementary
 //! groups) and owns its private directory, secret file and callback socket.
 
+use std::ffi::OsString;
 use std::io::Write as _;
 use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
@@ -22,7 +24,8 @@ use super::user::PluginUser;
 use crate::callbacks::{self, CallbackScope};
 
 /// Host environment variables a plugin may see; everything else (KUBECONFIG,
-/// KUBERNETES_SERVICE_*, cloud credentials...) is withheld.
+/// KUBERNETES_SERVICE_*, cloud credentials...) is withheld unless the
+/// operator names it in a [`PluginEnv`].
 pub const ENV_ALLOWLIST: &[&str] = &[
     "PATH",
     "HOME",
@@ -36,6 +39,59 @@ pub const ENV_ALLOWLIST: &[&str] = &[
     "SSL_CERT_DIR",
 ];
 
+/// Why `name` may not be given to a plugin through `--plugin-env`, or `None`
+/// when it may. The launch protocol's variables (and their prefixes, where
+/// v1 may add more) and the host's own cluster identity are reserved; the
+/// [`ENV_ALLOWLIST`] names are not: they are the host's values passed for
+/// convenience, and an operator may need the plugin to have its own (`HOME`
+/// for a `--plugin-user`, `RUST_LOG`, `SSL_CERT_FILE`).
+pub fn reserved_env_name(name: &str) -> Option<&'static str> {
+    if name.starts_with("VK_PLUGIN_") || name.starts_with("VK_HOST_") {
+        Some("reserved for the launch variables vk-host sets (VK_PLUGIN_*, VK_HOST_*)")
+    } else if name == "KUBECONFIG" || name == "VK_KUBECONFIG" {
+        Some("reserved: the host's cluster credentials are never given to a plugin")
+    } else if name.starts_with("KUBERNETES_") {
+        Some(
+            "reserved: KUBERNETES_* would point the plugin at the cluster as the host; it reaches cluster data only through the host callbacks",
+        )
+    } else {
+        None
+    }
+}
+
+/// Variables the operator gives the plugin (`--plugin-env`), in the order
+/// given. Its `Debug` prints names only: values may be credentials.
+#[derive(Clone, Default)]
+pub struct PluginEnv {
+    vars: Vec<(String, OsString)>,
+}
+
+impl PluginEnv {
+    /// Adds `name`; callers check it first ([`reserved_env_name`], no
+    /// duplicates: a later value would silently win).
+    pub fn push(&mut self, name: String, value: OsString) {
+        self.vars.push((name, value));
+    }
+
+    /// The names, in order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.vars.iter().map(|(name, _)| name.as_str())
+    }
+
+    /// Names and values, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &std::ffi::OsStr)> {
+        self.vars
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_os_str()))
+    }
+}
+
+impl std::fmt::Debug for PluginEnv {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.names()).finish()
+    }
+}
+
 /// What to launch.
 #[derive(Debug, Clone)]
 pub struct PluginSpec {
@@ -47,6 +103,9 @@ pub struct PluginSpec {
     pub config: Option<PathBuf>,
     /// Where private rendezvous directories are made; see [`default_runtime_dir`].
     pub runtime_dir: PathBuf,
+    /// More variables for the plugin: they replace allowlisted host values
+    /// of the same name, never a launch variable.
+    pub env: PluginEnv,
 }
 
 impl PluginSpec {
@@ -200,6 +259,8 @@ pub async fn launch_with(
                 .iter()
                 .filter_map(|name| std::env::var_os(name).map(|value| (*name, value))),
         )
+        // After the allowlist, before the launch variables, which always win.
+        .envs(spec.env.iter())
         .env(env::MAGIC_COOKIE, vk_proto::MAGIC_COOKIE)
         .env(env::PLUGIN_SOCKET, &plugin_socket)
         .env(env::HOST_SOCKET, &host_socket)
@@ -243,7 +304,13 @@ pub async fn launch_with(
             stderr_tail.clone(),
         ));
     }
-    tracing::info!(plugin = %name, pid = ?child.id(), dir = %dir.path().display(), "plugin started");
+    tracing::info!(
+        plugin = %name,
+        pid = ?child.id(),
+        dir = %dir.path().display(),
+        env = ?spec.env,
+        "plugin started"
+    );
     Ok(LaunchedPlugin {
         _stdin: child.stdin.take(),
         child,

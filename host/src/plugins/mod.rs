@@ -15,12 +15,13 @@ mod supervisor;
 mod user;
 
 pub use backoff::BackoffPolicy;
-pub use client::{CallError, Deadlines, MessageLimit, PluginClient, PluginIdentity};
+pub use client::{CallError, Deadlines, MessageLimit, PluginClient, PluginIdentity, PluginStream};
 pub use error::PluginError;
 pub use handshake::handshake;
 pub use health::{HealthPolicy, ProbeOutcome};
 pub use launch::{
-    ENV_ALLOWLIST, LaunchedPlugin, PluginSpec, default_runtime_dir, launch, launch_with,
+    ENV_ALLOWLIST, LaunchedPlugin, PluginEnv, PluginSpec, default_runtime_dir, launch, launch_with,
+    reserved_env_name,
 };
 pub use retry::{CallKind, Retry, classify};
 pub use supervisor::{Phase, PluginStatus, PluginWatch, Supervisor, SupervisorConfig};

@@ -44,6 +44,8 @@ pub struct Context {
     pub status_resync: Duration,
     /// The master service variables every container gets, cached briefly.
     pub master_service: crate::pods::env::MasterService,
+    /// The node's host IPs from the node controller, for statuses without.
+    pub node_host_ips: watch::Receiver<Vec<String>>,
 }
 
 impl std::fmt::Debug for Context {

@@ -57,6 +57,27 @@ pub async fn watch_pods(ctx: Arc<Context>, token: CancellationToken) {
     }
 }
 
+/// Queues every pod of the node each time the node's host IPs change, so
+/// that a status written before they were known gets them.
+pub async fn follow_node_host_ips(ctx: Arc<Context>, token: CancellationToken) {
+    let mut host_ips = ctx.node_host_ips.clone();
+    loop {
+        tokio::select! {
+            () = token.cancelled() => return,
+            changed = host_ips.changed() => {
+                if changed.is_err() {
+                    // The node controller stopped: so does everything.
+                    token.cancelled().await;
+                    return;
+                }
+            }
+        }
+        for key in ctx.store.keys() {
+            ctx.queue.add(key);
+        }
+    }
+}
+
 /// Runs queued keys, at most `workers` at once, until `token` is cancelled.
 pub async fn dispatch(ctx: Arc<Context>, workers: usize, token: CancellationToken) {
     // Nothing is decided before the API's pods are fully known.

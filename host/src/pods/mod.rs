@@ -46,6 +46,10 @@
 //!   retried with the backoff above until the object appears.
 //! - An env entry from `status.podIP(s)` is sent unresolved until the plugin
 //!   reports the IP; then one UpdatePod carries the value.
+//! - A plugin status without `hostIP` and `hostIPs` is written with the
+//!   node's (the node controller's InternalIP, and one of the other family
+//!   on a dual-stack node), as the kubelet always sets them; a plugin's own
+//!   value is kept. When the node's change, every pod is queued again.
 
 mod context;
 mod controller;
@@ -109,13 +113,14 @@ impl crate::callbacks::NodePodSource for NodePods {
 }
 
 /// Runs the pod controller until `token` is cancelled, keeping `pods`
-/// current.
+/// current. `node_host_ips` are the node's, from the node controller.
 pub async fn run(
     client: kube::Client,
     events: Events,
     options: PodOptions,
     plugin: PluginWatch,
     pods: NodePods,
+    node_host_ips: watch::Receiver<Vec<String>>,
     token: CancellationToken,
 ) -> Result<(), PodsError> {
     // Ours alone: a task that ends early stops its siblings, not the host
@@ -133,6 +138,7 @@ pub async fn run(
         plugin: current,
         status_resync: options.status_resync,
         master_service: env::MasterService::default(),
+        node_host_ips,
     });
     let mut tasks = JoinSet::new();
     tasks.spawn(
@@ -144,6 +150,11 @@ pub async fn run(
         controller::dispatch(Arc::clone(&ctx), options.workers, token.clone())
             .map_task("dispatch")
             .instrument(tracing::info_span!("pod_workers")),
+    );
+    tasks.spawn(
+        controller::follow_node_host_ips(Arc::clone(&ctx), token.clone())
+            .map_task("node-host-ips")
+            .instrument(tracing::info_span!("node_host_ips")),
     );
     tasks.spawn(
         controller::follow_plugin(Arc::clone(&ctx), plugin.client, current_tx, token.clone())

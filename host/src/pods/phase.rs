@@ -1,10 +1,13 @@
 //! Pure decisions about pod phases and statuses: terminal phases are final,
 //! when a deleted pod has finished in the plugin, whether an API pod shows
-//! that a plugin once ran it, and the statuses the host itself writes (a
-//! provider failure, a pod the plugin lost).
+//! that a plugin once ran it, the statuses the host itself writes (a
+//! provider failure, a pod the plugin lost), and the node's host IPs for a
+//! status without any.
+
+use std::borrow::Cow;
 
 use k8s_openapi::api::core::v1::{
-    ContainerState, ContainerStateTerminated, ContainerStatus, Pod, PodCondition, PodStatus,
+    ContainerState, ContainerStateTerminated, ContainerStatus, HostIP, Pod, PodCondition, PodStatus,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
@@ -70,6 +73,31 @@ pub fn all_terminated(pod: &Pod, status: &PodStatus) -> bool {
             .is_some_and(|state| state.running.is_some())
     });
     !init_running && spec.containers.iter().all(|c| terminated(&c.name))
+}
+
+/// `status` with the node's host IPs (`node_host_ips`: the first InternalIP,
+/// then one of the other family; empty while unknown) when it has neither
+/// `hostIP` nor `hostIPs`: the kubelet always sets them, and a plugin that
+/// does not know the node's address cannot. A plugin's own value wins, even
+/// one that differs from the node's.
+pub fn with_node_host_ips<'a>(
+    status: &'a PodStatus,
+    node_host_ips: &[String],
+) -> Cow<'a, PodStatus> {
+    let has_own = status.host_ip.as_deref().is_some_and(|ip| !ip.is_empty())
+        || status.host_ips.iter().flatten().any(|ip| !ip.ip.is_empty());
+    let Some(first) = node_host_ips.first().filter(|_| !has_own) else {
+        return Cow::Borrowed(status);
+    };
+    let mut status = status.clone();
+    status.host_ip = Some(first.clone());
+    status.host_ips = Some(
+        node_host_ips
+            .iter()
+            .map(|ip| HostIP { ip: ip.clone() })
+            .collect(),
+    );
+    Cow::Owned(status)
 }
 
 /// What the API should say about a pod the plugin could not create:
@@ -215,6 +243,44 @@ mod tests {
     fn state(name: &str, state: serde_json::Value) -> serde_json::Value {
         serde_json::json!({"name": name, "image": "x", "imageID": "", "ready": false,
                            "restartCount": 0, "state": state})
+    }
+
+    #[test]
+    fn host_ips_come_from_the_node_only_when_the_plugin_gives_none() {
+        let status = |value: serde_json::Value| -> PodStatus {
+            serde_json::from_value(value).expect("a status")
+        };
+        let node = ["10.0.0.7".to_owned(), "fd00::7".to_owned()];
+        let running = status(serde_json::json!({"phase": "Running"}));
+        let filled = with_node_host_ips(&running, &node);
+        assert_eq!(filled.host_ip.as_deref(), Some("10.0.0.7"));
+        assert_eq!(
+            serde_json::to_value(&filled.host_ips).expect("json"),
+            serde_json::json!([{"ip": "10.0.0.7"}, {"ip": "fd00::7"}])
+        );
+        assert_eq!(filled.phase.as_deref(), Some("Running"), "the rest is kept");
+        // Empty strings and lists are no value (the API shows them as absent).
+        let empty = status(serde_json::json!({"hostIP": "", "hostIPs": []}));
+        assert_eq!(
+            with_node_host_ips(&empty, &node).host_ip.as_deref(),
+            Some("10.0.0.7")
+        );
+
+        // The plugin's own value wins, either field alone too.
+        for own in [
+            serde_json::json!({"hostIP": "192.0.2.1", "hostIPs": [{"ip": "192.0.2.1"}]}),
+            serde_json::json!({"hostIP": "192.0.2.1"}),
+            serde_json::json!({"hostIPs": [{"ip": "192.0.2.1"}]}),
+        ] {
+            let own = status(own);
+            assert!(
+                matches!(with_node_host_ips(&own, &node), Cow::Borrowed(s) if *s == own),
+                "{own:?}"
+            );
+        }
+        // Not known yet: nothing to add.
+        let bare = status(serde_json::json!({"phase": "Pending"}));
+        assert!(matches!(with_node_host_ips(&bare, &[]), Cow::Borrowed(_)));
     }
 
     #[test]

@@ -26,10 +26,6 @@ use super::queue::backoff;
 use super::status;
 use crate::kube::Severity;
 
-/// How long opening the status stream may take before it is retried (as
-/// WatchNodeInfo's, in `node::info`).
-const STREAM_OPEN_TIMEOUT: Duration = Duration::from_secs(10);
-
 /// Serves one plugin instance until `token` is cancelled (the instance
 /// ended or the host stops).
 pub async fn run_generation(ctx: Arc<Context>, current: Current, token: CancellationToken) {
@@ -242,25 +238,14 @@ async fn follow_stream(
 ) {
     let mut failures = 0u32;
     loop {
-        let stream = tokio::select! {
-            () = token.cancelled() => return,
-            stream = tokio::time::timeout(STREAM_OPEN_TIMEOUT, current.client.watch_pod_status()) => stream,
-        };
-        let stream = match stream {
-            Ok(stream) => stream,
-            Err(_) => {
-                warn!(timeout = ?STREAM_OPEN_TIMEOUT, "the status stream did not open in time; retrying");
-                failures = failures.saturating_add(1);
-                tokio::select! {
-                    () = token.cancelled() => return,
-                    () = tokio::time::sleep(backoff(failures).min(Duration::from_secs(10))) => {}
-                }
-                continue;
-            }
-        };
-        match stream {
+        // The stream counts as open from the call on (see `PluginStream`):
+        // grpc-go and grpcio send no response headers before the first
+        // message, so an idle plugin's call stays pending, which is fine.
+        match current.client.watch_pod_status() {
             Ok(mut stream) => {
                 if failures > 0 {
+                    // What was pushed while no stream was open is caught up
+                    // by a resync (a plugin's SDK also keeps its events).
                     resync_now.notify_one();
                 }
                 loop {

@@ -4,7 +4,9 @@
 //! patch (field manager `vk-host`, UID in the patch), only when it would
 //! change what the API has. Terminal phases are never overwritten, in the
 //! API nor in what the host recorded; a status the API refuses as invalid
-//! (422) is reported once (`FailedToUpdateStatus`) and not sent again.
+//! (422) is reported once (`FailedToUpdateStatus`) and not sent again. A
+//! status without `hostIP`/`hostIPs` gets the node's (see
+//! [`phase::with_node_host_ips`]).
 
 use std::time::Duration;
 
@@ -137,7 +139,8 @@ pub async fn write(
         return Ok(());
     }
     let uid = uid_of(pod);
-    let status_patch = patch::status_patch(status);
+    let status = phase::with_node_host_ips(status, &ctx.node_host_ips.borrow());
+    let status_patch = patch::status_patch(&status);
     if !patch::changes(pod.status.as_ref(), &status_patch) {
         return Ok(());
     }

@@ -37,11 +37,18 @@ pub struct Config {
     pub log_interval_us: Option<u64>,
     /// Declare CAPABILITY_POD_STATUS_STREAM and push every status change.
     pub status_push: bool,
-    /// Capacity of the status broadcast channel; a watcher that falls further
-    /// behind skips the missed events (the host resyncs with GetPods).
+    /// Status updates and Events kept at most while the host is not reading
+    /// (reconnecting, or slow); beyond it the oldest are dropped (statuses
+    /// are resynced with GetPods, Events are lost).
     pub status_buffer: usize,
+    /// Answer WatchPodStatus with no response headers until its first
+    /// message, as grpc-go and grpcio servers do (tests of the host).
+    pub status_headers_with_first_message: bool,
     /// The pods' `status.hostIP` and the node's InternalIP address.
     pub host_ip: Ipv4Addr,
+    /// Set the pods' `status.hostIP`/`hostIPs`; false leaves them empty, as
+    /// a plugin that does not know the node's address (vk-host fills them).
+    pub report_host_ip: bool,
     /// Pod IPs are handed out in order from this IPv4 CIDR.
     pub pod_cidr: String,
     /// While this file exists the readiness probe answers "not ready".
@@ -70,7 +77,9 @@ impl Default for Config {
             log_interval_us: None,
             status_push: true,
             status_buffer: 4096,
+            status_headers_with_first_message: false,
             host_ip: Ipv4Addr::new(10, 0, 0, 1),
+            report_host_ip: true,
             pod_cidr: "10.244.0.0/16".into(),
             not_ready_file: None,
             pods_file: None,
@@ -411,6 +420,7 @@ mod tests {
             status_push = false
             status_buffer = 16
             host_ip = "192.168.1.2"
+            report_host_ip = false
             pod_cidr = "172.16.0.0/24"
             not_ready_file = "/tmp/not-ready"
             pods_file = "/tmp/mock-pods.json"

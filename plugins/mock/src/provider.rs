@@ -8,15 +8,14 @@ use std::time::Duration;
 
 use futures::StreamExt as _;
 use k8s_openapi::api::core::v1::{Container, Pod, PodStatus};
-use tokio::sync::broadcast;
-use tokio_stream::wrappers::BroadcastStream;
 use tracing::Instrument as _;
 use vk_plugin_sdk::proto::{
     Capability, GetMetricsResourceResponse, GetStatsSummaryResponse, NodeInfo,
 };
 use vk_plugin_sdk::{
-    ByteStream, ExecRequest, ExecSession, ExitStatus, HostClient, LogsRequest, PodKey,
-    PodStatusStream, PodStatusUpdate, PortForwardConnection, Provider, ProviderError, Readiness,
+    ByteStream, ExecRequest, ExecSession, ExitStatus, HostClient, LogsRequest, PodEvent, PodKey,
+    PodStatusFeed, PodStatusStream, PodStatusUpdate, PortForwardConnection, Provider,
+    ProviderError, Readiness,
 };
 
 use crate::clock::{self, Timestamp};
@@ -43,7 +42,8 @@ struct Inner {
     config: Config,
     pods: PodTable,
     /// `None` when `status_push` is off.
-    events: Option<broadcast::Sender<PodStatusUpdate>>,
+    /// Status updates and Events for the host (None without status_push).
+    events: Option<PodStatusFeed>,
     next_ip: AtomicU64,
     pod_cidr: PodCidr,
     /// When the plugin started: the node's start time in stats.
@@ -128,6 +128,21 @@ fn container_span(
     })
 }
 
+/// The kubelet's events for a pod's containers starting (the mock has no
+/// image to pull): `Created` and `Started`, one pair per container.
+fn started_events(entry: &Entry) -> Vec<PodEvent> {
+    let containers = entry.pod.spec.iter().flat_map(|spec| &spec.containers);
+    containers
+        .flat_map(|c| {
+            [
+                PodEvent::normal("Created", format!("Created container: {}", c.name))
+                    .about(&c.name),
+                PodEvent::normal("Started", format!("Started container {}", c.name)).about(&c.name),
+            ]
+        })
+        .collect()
+}
+
 impl MockProvider {
     /// A provider with no pods, configured by `config` (already validated by
     /// [`vk_plugin_sdk::config::load`]).
@@ -140,7 +155,7 @@ impl MockProvider {
     pub fn with_host(config: Config, host: Option<HostClient>) -> Self {
         let events = config
             .status_push
-            .then(|| broadcast::channel(config.status_buffer.max(1)).0);
+            .then(|| PodStatusFeed::new(config.status_buffer));
         Self {
             inner: Arc::new(Inner {
                 pod_cidr: config.pod_cidr(),
@@ -209,7 +224,10 @@ impl MockProvider {
                 pod: &entry.pod,
                 life: entry.life,
                 pod_ip: entry.pod_ip,
-                host_ip: self.config().host_ip,
+                host_ip: self
+                    .config()
+                    .report_host_ip
+                    .then_some(self.config().host_ip),
             },
             now,
         )
@@ -222,23 +240,22 @@ impl MockProvider {
     }
 
     fn watched(&self) -> bool {
-        self.inner
-            .events
-            .as_ref()
-            .is_some_and(|tx| tx.receiver_count() > 0)
+        self.inner.events.is_some()
     }
 
-    /// Pushes the entry's status at `now`. Called with the entry's shard
-    /// locked, so events of one pod are sent in the order its state changed.
+    /// Pushes the entry's status at `now`, and the kubelet's `Started`
+    /// events when its containers start at `now`. Called with the entry's
+    /// shard locked, so updates of one pod are sent in the order its state
+    /// changed. The feed keeps them while the host reconnects.
     fn push(&self, entry: &Entry, now: Timestamp) {
-        if let Some(events) = &self.inner.events
-            && events.receiver_count() > 0
-        {
-            // An error only means every watcher went away meanwhile.
-            let _ = events.send(PodStatusUpdate::status(
+        if let Some(events) = &self.inner.events {
+            events.send(PodStatusUpdate::status(
                 entry.key(),
                 self.status_of(entry, now),
             ));
+            if entry.life.started == now && entry.life.deleted.is_none() {
+                events.send(PodStatusUpdate::events(entry.key(), started_events(entry)));
+            }
         }
     }
 
@@ -583,17 +600,15 @@ impl Provider for MockProvider {
         let events = self.inner.events.as_ref().ok_or_else(|| {
             ProviderError::Unsupported("pod status stream (status_push = false)".into())
         })?;
-        let updates = BroadcastStream::new(events.subscribe()).filter_map(|event| async move {
-            match event {
-                Ok(update) => Some(update),
-                Err(error) => {
-                    // The host resyncs with GetPods, so skipping is safe.
-                    tracing::warn!(%error, "a status watcher fell behind; skipped events");
-                    None
-                }
-            }
-        });
-        Ok(Box::pin(updates))
+        let mut updates = events.subscribe();
+        if self.config().status_headers_with_first_message {
+            // As a grpc-go or grpcio server: the response headers go out
+            // only with the first message, so the host's call stays pending
+            // while nothing happens.
+            let first = updates.next().await;
+            return Ok(Box::pin(futures::stream::iter(first).chain(updates)));
+        }
+        Ok(updates)
     }
 
     async fn container_logs(&self, request: LogsRequest) -> Result<ByteStream, ProviderError> {

@@ -94,7 +94,8 @@ pub struct StatusInput<'a> {
     pub pod: &'a Pod,
     pub life: Lifecycle,
     pub pod_ip: Ipv4Addr,
-    pub host_ip: Ipv4Addr,
+    /// `None`: `hostIP` and `hostIPs` left empty.
+    pub host_ip: Option<Ipv4Addr>,
 }
 
 /// The pod phase once containers ended with `code`. No restarts are modelled:
@@ -232,12 +233,12 @@ pub fn pod_status(input: StatusInput<'_>, now: Timestamp) -> PodStatus {
     ];
 
     let pod_ip = pod_ip.to_string();
-    let host_ip = host_ip.to_string();
+    let host_ip = host_ip.map(|ip| ip.to_string());
     PodStatus {
         phase: Some(phase.into()),
         conditions: Some(conditions),
-        host_ip: Some(host_ip.clone()),
-        host_ips: Some(vec![HostIP { ip: host_ip }]),
+        host_ips: host_ip.clone().map(|ip| vec![HostIP { ip }]),
+        host_ip,
         pod_ip: Some(pod_ip.clone()),
         pod_ips: Some(vec![PodIP { ip: pod_ip }]),
         start_time: time(life.created),
@@ -396,7 +397,7 @@ mod tests {
                 pod,
                 life,
                 pod_ip: Ipv4Addr::new(10, 244, 0, 2),
-                host_ip: Ipv4Addr::new(10, 0, 0, 1),
+                host_ip: Some(Ipv4Addr::new(10, 0, 0, 1)),
             },
             now,
         )

@@ -77,12 +77,42 @@ fn new_mock(config: Config) -> MockProvider {
     MockProvider::new(config)
 }
 
+/// The next status update, past updates that only carry Events.
 async fn next_update(updates: &mut PodStatusStream, what: &str) -> (PodKey, PodStatus) {
+    loop {
+        let update = tokio::time::timeout(WAIT, updates.next())
+            .await
+            .unwrap_or_else(|_| panic!("expected a status update ({what}) within {WAIT:?}"))
+            .expect("the status stream stays open");
+        if let Some(status) = update.status {
+            return (update.pod, status);
+        }
+    }
+}
+
+#[tokio::test]
+async fn starting_containers_are_reported_as_the_kubelets_events_even_before_a_watcher_attaches() {
+    let mock = new_mock(Config::default());
+    // Created before the host's stream attaches (as while it reconnects).
+    mock.create_pod(pod("web", "u1")).await.expect("create");
+    let mut updates = mock.watch_pod_status().await.expect("status stream");
+    let (_, status) = next_update(&mut updates, "running").await;
+    assert_eq!(phase(&status), "Running");
     let update = tokio::time::timeout(WAIT, updates.next())
         .await
-        .unwrap_or_else(|_| panic!("expected a status update ({what}) within {WAIT:?}"))
+        .expect("the events within the wait")
         .expect("the status stream stays open");
-    (update.pod, update.status.expect("the mock pushes statuses"))
+    let reasons: Vec<_> = update
+        .events
+        .iter()
+        .map(|e| (e.reason.as_str(), e.container.as_deref()))
+        .collect();
+    assert_eq!(
+        reasons,
+        [("Created", Some("app")), ("Started", Some("app"))],
+        "{:?}",
+        update.events
+    );
 }
 
 #[tokio::test]

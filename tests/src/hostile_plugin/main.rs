@@ -2,7 +2,8 @@
 //! (it is the mock provider) and, on a test's request, calls the host's
 //! `HostCallbacks` the way a compromised plugin would: other namespaces,
 //! unreferenced objects, pods of other nodes or already deleted, other
-//! service accounts, a forged or missing per-launch secret.
+//! service accounts, a forged or missing per-launch secret; and the
+//! environment of a container (`GetContainerEnv`), its own or not.
 //!
 //! The test writes `CONTROL_DIR/<n>.request.json` ([`Attempt`]); the plugin
 //! makes the call with the raw protocol client (the SDK would not let it
@@ -17,12 +18,14 @@ use tonic::transport::Channel;
 use vk_mock_plugin::{Config, MockProvider};
 use vk_plugin_sdk::{Launch, PluginInfo};
 use vk_proto::v1::host_callbacks_client::HostCallbacksClient;
-use vk_proto::v1::{CreateServiceAccountTokenRequest, GetObjectRequest, PodRef};
+use vk_proto::v1::{
+    CreateServiceAccountTokenRequest, GetContainerEnvRequest, GetObjectRequest, PodRef,
+};
 
 /// One call a test asks for.
 #[derive(Debug, Deserialize)]
 struct Attempt {
-    /// `secret`, `config_map` or `token`.
+    /// `secret`, `config_map`, `container_env` or `token`.
     rpc: String,
     pod_namespace: String,
     pod_name: String,
@@ -37,6 +40,11 @@ struct Attempt {
     audiences: Vec<String>,
     #[serde(default)]
     expiration_seconds: i64,
+    /// The container of `container_env`.
+    #[serde(default)]
+    container: String,
+    #[serde(default)]
+    pod_ips: Vec<String>,
     /// `launch` (the real secret), `none` or `forged`.
     #[serde(default = "launch_auth")]
     auth: String,
@@ -54,6 +62,8 @@ struct Outcome {
     data: BTreeMap<String, String>,
     token: String,
     expiration_unix_seconds: i64,
+    /// The container `container_env` returned (JSON), else null.
+    container: serde_json::Value,
 }
 
 fn main() -> std::process::ExitCode {
@@ -116,6 +126,7 @@ async fn attack_on_request(control: PathBuf, channel: Channel, secret: String) {
                         data: BTreeMap::new(),
                         token: String::new(),
                         expiration_unix_seconds: 0,
+                        container: serde_json::Value::Null,
                     },
                 };
             let response = request.with_extension("").with_extension("response.json");
@@ -154,6 +165,7 @@ async fn call(mut client: HostCallbacksClient<Channel>, secret: &str, attempt: A
         data: BTreeMap::new(),
         token: String::new(),
         expiration_unix_seconds: 0,
+        container: serde_json::Value::Null,
     };
     let object = GetObjectRequest {
         pod: pod.clone(),
@@ -173,6 +185,21 @@ async fn call(mut client: HostCallbacksClient<Channel>, secret: &str, attempt: A
             .get_config_map(authorize(object))
             .await
             .map(|reply| outcome.data = reply.into_inner().data.into_iter().collect()),
+        "container_env" => client
+            .get_container_env(self::authorize(
+                GetContainerEnvRequest {
+                    pod: pod.clone(),
+                    container: attempt.container.clone(),
+                    pod_ips: attempt.pod_ips.clone(),
+                },
+                &attempt.auth,
+                secret,
+            ))
+            .await
+            .map(|reply| {
+                outcome.container = serde_json::from_slice(&reply.into_inner().container)
+                    .unwrap_or_else(|e| serde_json::Value::String(format!("not JSON: {e}")));
+            }),
         _ => client
             .create_service_account_token(self::authorize(
                 CreateServiceAccountTokenRequest {

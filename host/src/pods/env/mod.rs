@@ -1,7 +1,8 @@
 //! Container environments, resolved by the host before CreatePod and
 //! UpdatePod with the kubelet's rules, so a plugin gets final values and
 //! never needs Secrets or ConfigMaps for env (the contract is the proto's
-//! "Environment" section).
+//! "Environment" section); and for one container at a time by the
+//! `GetContainerEnv` callback (`callbacks::container_env`), for a restart.
 //!
 //! - `sources`: the one cluster read per resolution (GET by name, no cache);
 //! - `master`: the master service variables every container gets (Service

@@ -13,7 +13,7 @@ pub mod redirect;
 pub mod tcp;
 pub mod worker;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -224,11 +224,44 @@ pub struct WorkerKey {
     pub kind: ProbeKind,
 }
 
+/// The published readiness and startup results of one pod's running
+/// containers by container ID, saved beside the pod so that a restarted
+/// plugin starts from them: a container that was Ready stays Ready through
+/// a restart of the plugin or vk-host (as under a kubelet restart) instead
+/// of turning NotReady until its next probe.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ProbeCheckpoint {
+    /// Whether the readiness probe's last published result is a success.
+    #[serde(default)]
+    pub ready: BTreeMap<String, bool>,
+    /// Whether the startup probe succeeded (or failed).
+    #[serde(default)]
+    pub started: BTreeMap<String, bool>,
+}
+
+impl ProbeCheckpoint {
+    fn entries(&self) -> impl Iterator<Item = (&String, ProbeKind, bool)> {
+        let ready = self
+            .ready
+            .iter()
+            .map(|(id, v)| (id, ProbeKind::Readiness, *v));
+        let started = self
+            .started
+            .iter()
+            .map(|(id, v)| (id, ProbeKind::Startup, *v));
+        ready.chain(started)
+    }
+}
+
 /// The published results and the running workers of every pod.
 #[derive(Debug, Default)]
 pub struct Manager {
     results: Mutex<ProbeResults>,
     workers: Mutex<HashMap<WorkerKey, AbortHandle>>,
+    /// Results restored from a checkpoint, by pod uid, until the pod's
+    /// first reconcile keeps those of running instances (their workers
+    /// start from them) and drops the rest.
+    restored: Mutex<HashMap<String, Vec<(String, ProbeKind)>>>,
 }
 
 impl Manager {
@@ -257,6 +290,67 @@ impl Manager {
         self.results_guard().set(container_id, kind, success);
     }
 
+    /// Restores pod `uid`'s results saved before a restart: the status
+    /// computed before its workers start already uses them.
+    pub fn restore(&self, uid: &str, checkpoint: &ProbeCheckpoint) {
+        let mut results = self.results_guard();
+        let mut restored = Vec::new();
+        for (id, kind, success) in checkpoint.entries() {
+            results.set(id, kind, success);
+            restored.push((id.clone(), kind));
+        }
+        drop(results);
+        if !restored.is_empty() {
+            self.restored_guard().insert(uid.to_owned(), restored);
+        }
+    }
+
+    /// The readiness and startup results of pod `uid`'s probed instances,
+    /// to save.
+    pub fn checkpoint(&self, uid: &str) -> ProbeCheckpoint {
+        let keys: Vec<WorkerKey> = self
+            .workers_guard()
+            .keys()
+            .filter(|k| k.pod_uid == uid)
+            .cloned()
+            .collect();
+        let results = self.results_guard();
+        let mut checkpoint = ProbeCheckpoint::default();
+        for key in keys {
+            let Some(success) = results.get(&key.container_id, key.kind) else {
+                continue;
+            };
+            match key.kind {
+                ProbeKind::Readiness => checkpoint.ready.insert(key.container_id, success),
+                ProbeKind::Startup => checkpoint.started.insert(key.container_id, success),
+                ProbeKind::Liveness => continue,
+            };
+        }
+        checkpoint
+    }
+
+    fn restored_guard(&self) -> MutexGuard<'_, HashMap<String, Vec<(String, ProbeKind)>>> {
+        self.restored
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Drops pod `uid`'s restored results that no wanted worker took over.
+    fn settle_restored(&self, uid: &str, wanted: &[WorkerKey]) {
+        let Some(restored) = self.restored_guard().remove(uid) else {
+            return;
+        };
+        let mut results = self.results_guard();
+        for (id, kind) in restored {
+            if !wanted
+                .iter()
+                .any(|k| k.container_id == id && k.kind == kind)
+            {
+                results.remove(&id, kind);
+            }
+        }
+    }
+
     /// Keeps exactly the workers `wanted` for pod `uid`: stops the others
     /// (forgetting their results) and starts the missing ones with `start`.
     /// A worker that ended by itself (a liveness failure on hold, a startup
@@ -268,6 +362,7 @@ impl Manager {
         wanted: &[WorkerKey],
         mut start: impl FnMut(&WorkerKey) -> AbortHandle,
     ) {
+        self.settle_restored(uid, wanted);
         let mut workers = self.workers_guard();
         let stale: Vec<WorkerKey> = workers
             .keys()
@@ -290,6 +385,7 @@ impl Manager {
 
     /// Stops every worker of pod `uid` and forgets their results.
     pub fn forget_pod(&self, uid: &str) {
+        self.settle_restored(uid, &[]);
         let mut workers = self.workers_guard();
         let keys: Vec<WorkerKey> = workers
             .keys()
@@ -388,6 +484,45 @@ mod tests {
         assert!(!results.ready(&probed, "c2"), "results are per instance");
         results.set("c1", ProbeKind::Readiness, false);
         assert!(!results.ready(&probed, "c1"));
+    }
+
+    #[tokio::test]
+    async fn restored_results_count_until_reconcile_keeps_those_of_running_instances() {
+        let manager = Manager::default();
+        let checkpoint = ProbeCheckpoint {
+            ready: BTreeMap::from([("running".into(), true), ("gone".into(), true)]),
+            started: BTreeMap::from([("running".into(), true)]),
+        };
+        manager.restore("u", &checkpoint);
+        assert_eq!(manager.get("running", ProbeKind::Readiness), Some(true));
+        assert_eq!(manager.get("gone", ProbeKind::Readiness), Some(true));
+        let key = |id: &str, kind| WorkerKey {
+            pod_uid: "u".into(),
+            container_id: id.into(),
+            kind,
+        };
+        let wanted = [
+            key("running", ProbeKind::Readiness),
+            key("running", ProbeKind::Startup),
+        ];
+        manager.reconcile("u", &wanted, |_| {
+            tokio::spawn(std::future::pending::<()>()).abort_handle()
+        });
+        assert_eq!(manager.get("running", ProbeKind::Readiness), Some(true));
+        assert_eq!(
+            manager.get("gone", ProbeKind::Readiness),
+            None,
+            "not running any more"
+        );
+        assert_eq!(
+            manager.checkpoint("u"),
+            ProbeCheckpoint {
+                ready: BTreeMap::from([("running".into(), true)]),
+                started: BTreeMap::from([("running".into(), true)]),
+            }
+        );
+        manager.forget_pod("u");
+        assert_eq!(manager.get("running", ProbeKind::Readiness), None);
     }
 
     #[tokio::test]

@@ -75,14 +75,17 @@ pub struct Thresholds {
 }
 
 impl Thresholds {
-    pub fn new(kind: ProbeKind, timing: &Timing) -> Self {
+    /// Counting from `published`: the result already published for this
+    /// container instance (one saved before a plugin restart), else
+    /// [`initial`].
+    pub fn new(kind: ProbeKind, timing: &Timing, published: Option<bool>) -> Self {
         Self {
             kind,
             success_threshold: timing.success_threshold,
             failure_threshold: timing.failure_threshold,
             last: None,
             run: 0,
-            published: initial(kind),
+            published: published.or_else(|| initial(kind)),
         }
     }
 
@@ -135,13 +138,16 @@ pub fn initial(kind: ProbeKind) -> Option<bool> {
 /// a liveness probe once it published a failure (on hold until the new
 /// instance gets its own worker); readiness runs until it is aborted.
 /// `ran_for` is how long the container had been running when the worker
-/// started; `started` tells whether the startup gate is open; `probe` runs
-/// the handler once (bounded by the timeout itself); `publish` gets every
-/// change of the result.
+/// started; `published` is the result already published for this
+/// instance (saved before a plugin restart; a startup probe that succeeded
+/// then does not run again); `started` tells whether the startup gate is
+/// open; `probe` runs the handler once (bounded by the timeout itself);
+/// `publish` gets every change of the result.
 pub async fn run<P, F>(
     kind: ProbeKind,
     timing: Timing,
     ran_for: Duration,
+    published: Option<bool>,
     mut probe: P,
     started: impl Fn() -> bool,
     mut publish: impl FnMut(bool, &Outcome),
@@ -149,8 +155,12 @@ pub async fn run<P, F>(
     P: FnMut() -> F,
     F: Future<Output = Outcome>,
 {
+    if kind == ProbeKind::Startup && published == Some(true) {
+        // Started before the plugin restarted: nothing left to probe.
+        return;
+    }
     let began = tokio::time::Instant::now();
-    let mut thresholds = Thresholds::new(kind, &timing);
+    let mut thresholds = Thresholds::new(kind, &timing, published);
     let mut ticker = tokio::time::interval(timing.period);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -212,7 +222,7 @@ mod tests {
 
     #[test]
     fn failure_threshold_counts_consecutive_failures() {
-        let mut liveness = Thresholds::new(ProbeKind::Liveness, &timing(0, 1, 1, 3));
+        let mut liveness = Thresholds::new(ProbeKind::Liveness, &timing(0, 1, 1, 3), None);
         assert_eq!(liveness.record(&fail()), None);
         assert_eq!(liveness.record(&fail()), None);
         assert_eq!(liveness.record(&Outcome::Success), None, "success resets");
@@ -228,7 +238,7 @@ mod tests {
 
     #[test]
     fn readiness_needs_success_threshold_and_flips_back() {
-        let mut readiness = Thresholds::new(ProbeKind::Readiness, &timing(0, 1, 2, 1));
+        let mut readiness = Thresholds::new(ProbeKind::Readiness, &timing(0, 1, 2, 1), None);
         assert_eq!(readiness.record(&Outcome::Success), None);
         assert_eq!(readiness.record(&fail()), None, "already not ready");
         assert_eq!(readiness.record(&Outcome::Success), None);
@@ -239,7 +249,7 @@ mod tests {
 
     #[test]
     fn startup_publishes_its_first_success() {
-        let mut startup = Thresholds::new(ProbeKind::Startup, &timing(0, 1, 1, 3));
+        let mut startup = Thresholds::new(ProbeKind::Startup, &timing(0, 1, 1, 3), None);
         assert_eq!(startup.record(&Outcome::Success), Some(true));
     }
 
@@ -278,6 +288,17 @@ mod tests {
         script: Vec<Outcome>,
         until: Duration,
     ) -> (Vec<(u64, bool)>, Vec<u64>) {
+        drive_from(kind, timing, None, script, until).await
+    }
+
+    /// [`drive`] for a worker whose instance already had `published_before`.
+    async fn drive_from(
+        kind: ProbeKind,
+        timing: Timing,
+        published_before: Option<bool>,
+        script: Vec<Outcome>,
+        until: Duration,
+    ) -> (Vec<(u64, bool)>, Vec<u64>) {
         let start = tokio::time::Instant::now();
         let script = Rc::new(RefCell::new(VecDeque::from(script)));
         let runs = Rc::new(RefCell::new(Vec::new()));
@@ -294,6 +315,7 @@ mod tests {
             kind,
             timing,
             Duration::ZERO,
+            published_before,
             probe,
             || true,
             |r, _| {
@@ -303,6 +325,36 @@ mod tests {
         let _ = tokio::time::timeout(until, worker).await;
         let runs = runs.borrow().clone();
         (published, runs)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_worker_after_a_plugin_restart_keeps_the_saved_result_until_the_thresholds_say_otherwise()
+     {
+        // Ready before the restart: a success publishes nothing new...
+        let (published, runs) = drive_from(
+            ProbeKind::Readiness,
+            timing(0, 1, 1, 2),
+            Some(true),
+            vec![Outcome::Success, fail(), fail(), fail()],
+            Duration::from_millis(3500),
+        )
+        .await;
+        assert_eq!(runs, vec![0, 1, 2, 3]);
+        // ...and failures count to the failure threshold from there.
+        assert_eq!(published, vec![(2, false)]);
+        // A startup probe that succeeded before the restart never runs again.
+        let (published, runs) = drive_from(
+            ProbeKind::Startup,
+            timing(0, 1, 1, 1),
+            Some(true),
+            vec![fail()],
+            Duration::from_secs(3),
+        )
+        .await;
+        assert!(
+            published.is_empty() && runs.is_empty(),
+            "{published:?} {runs:?}"
+        );
     }
 
     #[tokio::test(start_paused = true)]

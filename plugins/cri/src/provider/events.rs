@@ -8,14 +8,14 @@ use crate::status::SyncError;
 use super::Inner;
 
 impl Inner {
-    /// Reports `event` about pod `uid` (dropped when nobody watches or the
-    /// pod is gone: events are not resynced).
+    /// Reports `event` about pod `uid` (dropped when the pod is gone; kept
+    /// for the host while its status stream reconnects).
     pub(super) fn report(&self, uid: &str, event: PodEvent) {
         let Some(pod) = self.pods().get(uid).map(|entry| PodKey::of(&entry.pod)) else {
             return;
         };
         tracing::debug!(%pod, reason = %event.reason, message = %event.message, "event");
-        let _ = self.events.send(PodStatusUpdate::events(pod, vec![event]));
+        self.events.send(PodStatusUpdate::events(pod, vec![event]));
     }
 }
 

@@ -5,6 +5,7 @@
 //! managed-by label, so after a restart it adopts its running containers.
 
 mod changes;
+mod container_env;
 mod events;
 mod hooks;
 mod log_rotation;
@@ -28,16 +29,15 @@ use k8s_cri::v1::ContainerStatus;
 use k8s_openapi::api::core::v1::{Pod, PodStatus};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use k8s_openapi::jiff::Timestamp;
-use tokio::sync::{Notify, broadcast};
-use tokio_stream::StreamExt as _;
-use tokio_stream::wrappers::BroadcastStream;
+use tokio::sync::Notify;
 use tracing::Instrument as _;
 use vk_plugin_sdk::proto::{
     Capability, GetMetricsResourceResponse, GetStatsSummaryResponse, NodeInfo,
 };
 use vk_plugin_sdk::{
     ByteStream, ExecRequest, ExecSession, ExitStatus, HostClient, LogsRequest, PodKey,
-    PodStatusStream, PodStatusUpdate, PortForwardConnection, Provider, ProviderError, Readiness,
+    PodStatusFeed, PodStatusStream, PodStatusUpdate, PortForwardConnection, Provider,
+    ProviderError, Readiness,
 };
 
 use crate::backoff::CrashLoopBackoff;
@@ -56,8 +56,9 @@ use crate::volumes::VolumeManager;
 
 pub use store::StoreError;
 
-/// Status changes buffered for slow watchers (the host resyncs anyway).
-const STATUS_BUFFER: usize = 256;
+/// Status updates and Events kept at most while the host is not reading
+/// (a reconnect, a slow host): statuses are resynced, Events are not.
+const STATUS_BUFFER: usize = PodStatusFeed::DEFAULT_CAPACITY;
 
 /// The plugin's provider. Cheap to clone; clones share everything.
 #[derive(Clone, Debug)]
@@ -80,14 +81,16 @@ struct Inner {
     exited: Mutex<HashMap<String, ContainerStatus>>,
     /// Probe workers and their published results.
     probes: probes::Manager,
-    events: broadcast::Sender<PodStatusUpdate>,
+    /// Statuses and Events for the host, kept while it reconnects.
+    events: PodStatusFeed,
     /// Wakes the relist loop early (a new pod).
     wake: Notify,
     /// The last relist reached the runtime.
     runtime_ok: AtomicBool,
     /// secret/configMap/projected/downwardAPI volume files.
     volumes: VolumeManager,
-    /// The host's callbacks (Secrets for image pull credentials).
+    /// The host's callbacks (Secrets for image pull credentials, the
+    /// current env of a container about to start).
     callbacks: Option<HostClient>,
     /// Previous CPU samples, for rates in stats.
     cpu_rates: Mutex<crate::stats::CpuRates>,
@@ -192,8 +195,15 @@ impl CriProvider {
             tracing::error!(error = %error, "a stored pod cannot be read; it is not reported");
         }
         let mut entries = HashMap::new();
+        let probes = probes::Manager::default();
         for pod in pods {
             let Ok(uid) = uid_of(&pod) else { continue };
+            match store::load_probes(&config.root_dir, &uid) {
+                Ok(checkpoint) => probes.restore(&uid, &checkpoint),
+                Err(error) => {
+                    tracing::warn!(%uid, error = %error, "the pod's probe results cannot be read; its probes start afresh");
+                }
+            }
             let deleting = pod.metadata.deletion_timestamp.is_some();
             let resources = store::load_resources(&config.root_dir, &uid).unwrap_or_else(|error| {
                 tracing::warn!(%uid, error = %error, "the pod's resources cannot be read; its spec's are taken");
@@ -230,8 +240,8 @@ impl CriProvider {
             node_memory_bytes: node_memory_bytes(),
             pods: Mutex::new(entries),
             exited: Mutex::default(),
-            probes: probes::Manager::default(),
-            events: broadcast::channel(STATUS_BUFFER).0,
+            probes,
+            events: PodStatusFeed::new(STATUS_BUFFER),
             wake: Notify::new(),
             runtime_ok: AtomicBool::new(true),
             volumes: VolumeManager::new(callbacks.clone()),
@@ -350,8 +360,9 @@ impl Inner {
             phase = ?update.status.as_ref().and_then(|s| s.phase.as_deref()),
             "status changed"
         );
-        // No watcher is fine: GetPod answers from the stored status.
-        let _ = self.events.send(update);
+        // Kept for the host if no stream is attached (GetPod also answers
+        // from the stored status).
+        self.events.send(update);
     }
 
     /// The container id (without `containerd://`) and restart count of
@@ -582,9 +593,7 @@ impl Provider for CriProvider {
     }
 
     async fn watch_pod_status(&self) -> Result<PodStatusStream, ProviderError> {
-        let events = BroadcastStream::new(self.inner.events.subscribe());
-        // A lagging watcher misses changes; the host's resync covers them.
-        Ok(Box::pin(events.filter_map(Result::ok)))
+        Ok(self.inner.events.subscribe())
     }
 
     async fn container_logs(&self, request: LogsRequest) -> Result<ByteStream, ProviderError> {

@@ -120,6 +120,8 @@ impl Inner {
                 || tracing::warn!(reason = %why, "probe cannot run; its result stays as it starts"),
             );
         }
+        // Set for an instance adopted after a restart (its saved result).
+        let published = self.probes.get(&key.container_id, kind);
         let has_startup = plan.container.startup_probe.is_some();
         let id = key.container_id.clone();
         let pod_uid = key.pod_uid.clone();
@@ -167,11 +169,27 @@ impl Inner {
                     }
                 }
                 inner.probes.set(&id, kind, success);
+                if kind != ProbeKind::Liveness {
+                    inner.save_probe_results(&pod_uid);
+                }
                 inner.wake.notify_one();
             };
-            worker::run(kind, timing, ran_for, probe, started, publish).await;
+            worker::run(kind, timing, ran_for, published, probe, started, publish).await;
         };
         tokio::spawn(task.instrument(span)).abort_handle()
+    }
+
+    /// Saves pod `uid`'s readiness and startup results beside it, for the
+    /// next instance of the plugin (a failure only costs that restart a
+    /// fresh start of the probes).
+    fn save_probe_results(&self, uid: &str) {
+        if !self.pods().contains_key(uid) {
+            return;
+        }
+        let checkpoint = self.probes.checkpoint(uid);
+        if let Err(error) = super::store::save_probes(&self.config.root_dir, uid, &checkpoint) {
+            tracing::warn!(%uid, error = %error, "cannot save the pod's probe results");
+        }
     }
 
     /// Kills every running container of `pod` whose liveness or startup

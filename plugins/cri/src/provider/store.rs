@@ -1,7 +1,8 @@
 //! The pods the plugin holds, on disk: `<root_dir>/pods/<uid>/pod.json`
 //! (0600 in 0700 directories), and beside it `resources.json`, the
 //! resources allocated to its containers and applied to their instances
-//! (in-place resize). After a restart the plugin reports these pods
+//! (in-place resize), and `probes.json`, its containers' published
+//! readiness and startup results. After a restart the plugin reports these pods
 //! (GetPods) and adopts their containers from the runtime by label.
 
 use std::io::Write as _;
@@ -11,6 +12,7 @@ use std::path::{Path, PathBuf};
 use k8s_openapi::api::core::v1::Pod;
 
 use crate::paths;
+use crate::probes::ProbeCheckpoint;
 use crate::resize::ResourceState;
 
 /// A pod file that cannot be written or read.
@@ -38,6 +40,7 @@ pub enum StoreError {
 
 const POD_FILE: &str = "pod.json";
 const RESOURCES_FILE: &str = "resources.json";
+const PROBES_FILE: &str = "probes.json";
 
 /// Creates `dir` and its missing parents with mode 0700.
 pub fn private_dir(dir: &Path) -> std::io::Result<()> {
@@ -62,14 +65,39 @@ pub fn save_resources(root_dir: &Path, uid: &str, state: &ResourceState) -> Resu
 
 /// The pod's resources as last saved; empty when none were.
 pub fn load_resources(root_dir: &Path, uid: &str) -> Result<ResourceState, StoreError> {
-    let path = paths::pod_dir(root_dir, uid).join(RESOURCES_FILE);
+    read_json(root_dir, uid, RESOURCES_FILE)
+}
+
+/// Writes the pod's published readiness and startup results to
+/// `<root_dir>/pods/<uid>/probes.json`, atomically; nothing when the pod's
+/// directory is gone (the pod was forgotten meanwhile).
+pub fn save_probes(
+    root_dir: &Path,
+    uid: &str,
+    checkpoint: &ProbeCheckpoint,
+) -> Result<(), StoreError> {
+    if !paths::pod_dir(root_dir, uid).is_dir() {
+        return Ok(());
+    }
+    write_json(root_dir, uid, PROBES_FILE, checkpoint)
+}
+
+/// The pod's probe results as last saved; empty when none were.
+pub fn load_probes(root_dir: &Path, uid: &str) -> Result<ProbeCheckpoint, StoreError> {
+    read_json(root_dir, uid, PROBES_FILE)
+}
+
+fn read_json<T: serde::de::DeserializeOwned + Default>(
+    root_dir: &Path,
+    uid: &str,
+    name: &str,
+) -> Result<T, StoreError> {
+    let path = paths::pod_dir(root_dir, uid).join(name);
     match std::fs::read(&path) {
         Ok(text) => {
             serde_json::from_slice(&text).map_err(|source| StoreError::Decode { path, source })
         }
-        Err(source) if source.kind() == std::io::ErrorKind::NotFound => {
-            Ok(ResourceState::default())
-        }
+        Err(source) if source.kind() == std::io::ErrorKind::NotFound => Ok(T::default()),
         Err(source) => Err(StoreError::Read { path, source }),
     }
 }

@@ -555,7 +555,8 @@ impl Inner {
     }
 
     /// Starts one container instance. `Ok(None)`: started; `Ok(Some)`:
-    /// not now, for this reason (back-off, image); `Err`: it failed.
+    /// not now, for this reason (back-off, image, an env that cannot be
+    /// resolved now); `Err`: it failed.
     #[allow(clippy::too_many_arguments)]
     async fn start_container(
         &self,
@@ -611,6 +612,13 @@ impl Inner {
             ),
             _ => None,
         };
+        // As the kubelet's generateContainerConfig, at every start: the
+        // environment as of now, not as of the pod's last CreatePod.
+        let current = match self.current_env(pod, container, pod_ips).await {
+            Ok(current) => current,
+            Err(waiting) => return Ok(Some(waiting)),
+        };
+        let container = current.as_ref().unwrap_or(container);
         let restart = newest.map_or(0, |n| restart_count(n) + 1);
         // Keep the newest dead instance (lastState); older ones go, with
         // their log files (the kubelet's `removeContainerLog`).
