@@ -1,12 +1,18 @@
 //! The vk-host plugin protocol, version 1: Rust types and gRPC stubs generated
 //! from `proto/provider.proto`, which is the specification. Plugin authors use
-//! these through `vk-plugin-sdk`, which re-exports them.
+//! these through `vk-plugin-sdk`, which re-exports them. Beside the
+//! protocol, the Kubernetes rules both sides apply: `names` (DNS-1123 names,
+//! label keys and values), `quantity` (the quantity grammar and exact
+//! arithmetic) and `text` (cutting text to a size).
 
 #![allow(missing_debug_implementations, clippy::large_enum_variant)]
 
 pub mod auth;
+pub mod error_chain;
+pub mod names;
 pub mod quantity;
 mod redacted;
+pub mod text;
 pub mod uds;
 
 /// `vk.provider.v1`: the `PluginIdentity`, `PodLifecycle` and `HostCallbacks`

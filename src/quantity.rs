@@ -4,7 +4,12 @@
 //! Values are rounded up as `resource.Quantity`'s `Value()` and
 //! `MilliValue()` round. Written here because the quantity crates offer
 //! float conversions or decimal arithmetic, not this exact rounding (a
-//! divisor of `1m` must give `250` for `250m`, not `251`).
+//! divisor of `1m` must give `250` for `250m`, not `251`). Also the
+//! grammar itself ([`is_quantity`]) and which resources take whole numbers
+//! only ([`whole_numbers_only`], [`is_whole`]), as the API server checks a
+//! Node's resources.
+
+use crate::names;
 
 /// Text that is not a Kubernetes quantity, or one too large to compute with.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -82,6 +87,122 @@ pub fn scaled_ceil(text: &str, scale: i32) -> Result<i128, QuantityError> {
     Ok(if negative { -magnitude } else { magnitude })
 }
 
+/// Resource names the API server takes only in whole numbers besides the
+/// extended resources (`IsIntegerResourceName`).
+const INTEGER_RESOURCES: [&str; 9] = [
+    "pods",
+    "resourcequotas",
+    "services",
+    "replicationcontrollers",
+    "secrets",
+    "configmaps",
+    "persistentvolumeclaims",
+    "services.nodeports",
+    "services.loadbalancers",
+];
+
+/// Kubernetes' quantity grammar (`ParseQuantity`): an optional sign, a
+/// decimal number, then nothing, a binary suffix (Ki..Ei), a decimal suffix
+/// (n, u, m, k, M..E) or an exponent (`e3`, `E-2`). The shape only: a
+/// quantity may still be too large for [`scaled_ceil`].
+pub fn is_quantity(text: &str) -> bool {
+    let text = text.strip_prefix(['+', '-']).unwrap_or(text);
+    let number_end = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, suffix) = text.split_at(number_end);
+    let digits = number.chars().filter(char::is_ascii_digit).count();
+    if digits == 0 || number.matches('.').count() > 1 {
+        return false;
+    }
+    if named_suffix(suffix).is_some() {
+        return true;
+    }
+    match suffix.strip_prefix(['e', 'E']) {
+        Some(exponent) => {
+            let exponent = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
+            !exponent.is_empty() && exponent.chars().all(|c| c.is_ascii_digit())
+        }
+        None => false,
+    }
+}
+
+/// True for the resources the API server requires whole numbers of:
+/// `pods` and extended resources, those with a domain that is not
+/// `*kubernetes.io/` (`IsIntegerResourceName`, `IsExtendedResourceName`).
+pub fn whole_numbers_only(resource: &str) -> bool {
+    let native = !resource.contains('/') || resource.contains("kubernetes.io/");
+    let extended = !native
+        && !resource.starts_with("requests.")
+        && names::check_qualified_name(&format!("requests.{resource}")).is_ok();
+    INTEGER_RESOURCES.contains(&resource) || extended
+}
+
+/// True when the quantity `text` (already checked by [`is_quantity`]) is a
+/// whole number: `3`, `2k`, `0.5Ki`, `1e3`, `2000m`. Exact, so a little
+/// stricter than the API server, which rounds up to milli-units first and
+/// lets `1.9999` pass.
+pub fn is_whole(text: &str) -> bool {
+    let text = text.strip_prefix(['+', '-']).unwrap_or(text);
+    let number_end = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, suffix) = text.split_at(number_end);
+    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+    // value = digits × 10^exponent × 2^binary
+    let (exponent, binary): (i64, i64) = match named_suffix(suffix) {
+        Some((exponent, binary)) => (i64::from(exponent), i64::from(binary)),
+        None => {
+            let exponent = &suffix[1..];
+            match exponent.parse::<i64>() {
+                Ok(exponent) => (exponent, 0),
+                // Too many digits to be a real exponent: whole when positive.
+                Err(_) => return !exponent.starts_with('-'),
+            }
+        }
+    };
+    let mut digits: Vec<u8> = whole
+        .bytes()
+        .chain(fraction.bytes())
+        .map(|b| b - b'0')
+        .skip_while(|d| *d == 0)
+        .collect();
+    let mut exponent = exponent.saturating_sub(i64::try_from(fraction.len()).unwrap_or(i64::MAX));
+    while digits.last() == Some(&0) {
+        digits.pop();
+        exponent = exponent.saturating_add(1);
+    }
+    if digits.is_empty() || exponent >= 0 {
+        return true;
+    }
+    // Whole when digits × 2^binary divides by 10^-exponent: 5^-exponent
+    // must divide the digits, and the 2s the binary suffix lacks too.
+    let tens = exponent.unsigned_abs();
+    let twos = tens.saturating_sub(binary.unsigned_abs());
+    for (divisor, times) in [(5, tens), (2, twos)] {
+        for _ in 0..times {
+            match divide_exactly(&digits, divisor) {
+                Some(quotient) => digits = quotient,
+                None => return false,
+            }
+        }
+    }
+    true
+}
+
+/// `digits` (decimal, most significant first) divided by `divisor`, when
+/// there is no remainder.
+fn divide_exactly(digits: &[u8], divisor: u32) -> Option<Vec<u8>> {
+    let mut quotient = Vec::with_capacity(digits.len());
+    let mut remainder = 0u32;
+    for &digit in digits {
+        let current = remainder * 10 + u32::from(digit);
+        quotient.push(u8::try_from(current / divisor).ok()?);
+        remainder = current % divisor;
+    }
+    (remainder == 0).then_some(quotient)
+}
+
 /// `mantissa × 10^exp10 × 2^exp2`, rounded away from zero when `round_up`
 /// (a positive value: ceil) or toward zero otherwise (a negative value's
 /// magnitude, so that the negated result is its ceil).
@@ -104,7 +225,74 @@ fn scale_exact(mantissa: i128, exp10: i32, exp2: u32, round_up: bool) -> Option<
 
 #[cfg(test)]
 mod tests {
-    use super::scaled_ceil;
+    use super::{is_quantity, is_whole, scaled_ceil, whole_numbers_only};
+
+    #[test]
+    fn the_quantity_grammar() {
+        for good in [
+            "1", "100", "100m", "0.5", "1.5", "512Gi", "1e3", "2E-2", "1E+3", "+4", "-1", "-.5",
+            ".5", "1.", "10k", "64M", "1E", "1Ei", "1n",
+        ] {
+            assert!(is_quantity(good), "{good}");
+        }
+        for bad in [
+            "", "Gi", ".", "1.2.3", "ten", "1Gb", "1e", "1e+", "1 Gi", "12 Gi", "5x", "+-1", "-+1",
+            "1-", "1e3.5", "--1",
+        ] {
+            assert!(!is_quantity(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn whole_numbers_for_pods_and_extended_resources() {
+        for name in ["pods", "example.com/widget", "nvidia.com/gpu"] {
+            assert!(whole_numbers_only(name), "{name}");
+        }
+        for name in [
+            "cpu",
+            "memory",
+            "ephemeral-storage",
+            "hugepages-2Mi",
+            "kubernetes.io/something",
+            "example.kubernetes.io/thing",
+            "requests.example.com/widget",
+        ] {
+            assert!(!whole_numbers_only(name), "{name}");
+        }
+        for whole in [
+            "0",
+            "3",
+            "+4",
+            "2k",
+            "1E",
+            "0.5Ki",
+            "1.5Ki",
+            "1e3",
+            "2000m",
+            "1.50e1",
+            "000",
+            "0.0",
+            "5000000u",
+            "1e999999999999999999999",
+        ] {
+            assert!(is_quantity(whole) && is_whole(whole), "{whole}");
+        }
+        for fraction in [
+            "0.5",
+            "1500m",
+            "1m",
+            "1.0001",
+            "2E-2",
+            "1n",
+            ".5",
+            "1e-1",
+            "0.00048828125Ki",
+            "1e-999999999999999999999",
+        ] {
+            assert!(is_quantity(fraction) && !is_whole(fraction), "{fraction}");
+        }
+        assert!(is_whole("0.0009765625Ki"), "2^-10 Ki is 1");
+    }
 
     #[test]
     fn values_milli_values_and_nanos() {

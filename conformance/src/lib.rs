@@ -13,9 +13,9 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 use vk_host::plugins::{
-    Deadlines, LaunchedPlugin, MessageLimit, PluginError, PluginSpec, default_runtime_dir,
-    handshake, launch,
+    Deadlines, LaunchedPlugin, MessageLimit, PluginSpec, default_runtime_dir, handshake, launch,
 };
+use vk_proto::error_chain;
 
 use crate::context::{Ctx, OPTIONAL_CAPABILITIES, capability_slug, seconds};
 use crate::pods::PodFactory;
@@ -51,17 +51,6 @@ pub struct Options {
     pub format: Format,
 }
 
-/// `error: cause: cause`, so a launch failure is one line with its reasons.
-fn chain(error: &PluginError) -> String {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        text.push_str(&format!(": {cause}"));
-        source = cause.source();
-    }
-    text
-}
-
 /// Launches the plugin, runs every check, stops the plugin.
 pub async fn run(options: &Options) -> Report {
     let path = options.plugin.display().to_string();
@@ -81,7 +70,7 @@ pub async fn run(options: &Options) -> Report {
         Ok(plugin) => plugin,
         Err(error) => {
             report.launch_failed = true;
-            report.fail("handshake", chain(&error));
+            report.fail("handshake", error_chain::line(&error));
             return report;
         }
     };
@@ -101,7 +90,7 @@ pub async fn run(options: &Options) -> Report {
         Ok(client) => client,
         Err(error) => {
             report.launch_failed = true;
-            report.fail("handshake", chain(&error));
+            report.fail("handshake", error_chain::line(&error));
             plugin.terminate(TERMINATE_GRACE).await;
             return report;
         }

@@ -9,14 +9,15 @@ use std::time::Duration;
 use clap::{Parser, ValueEnum};
 
 use k8s_openapi::api::core::v1::Taint;
+use vk_proto::names;
 
 use crate::kube::KubeOptions;
 use crate::kubelet_api::ApiOptions;
 use crate::kubelet_api::tls::{self, ServingCertSource, ServingNames};
 use crate::node::{NodeOptions, TaintChoice};
 use crate::plugins::{
-    BackoffPolicy, HealthPolicy, PluginEnv, PluginSpec, PluginUser, SupervisorConfig,
-    default_runtime_dir, reserved_env_name,
+    HealthPolicy, PluginEnv, PluginSpec, PluginUser, SupervisorConfig, default_runtime_dir,
+    reserved_env_name,
 };
 use crate::pods::PodOptions;
 
@@ -383,10 +384,7 @@ impl Cli {
                 .min(HealthPolicy::default().timeout),
             ..HealthPolicy::default()
         };
-        supervisor.backoff = BackoffPolicy {
-            max: self.plugin_max_backoff,
-            ..BackoffPolicy::default()
-        };
+        supervisor.backoff.delays.cap = self.plugin_max_backoff;
         supervisor.stop_grace = self.plugin_stop_grace;
         supervisor.plugin_user = plugin_user;
         Ok(Config {
@@ -551,10 +549,8 @@ fn parse_label(given: &str) -> Result<(String, String), ConfigError> {
     let (key, value) = given
         .split_once('=')
         .ok_or_else(|| fail("expected KEY=VALUE"))?;
-    check_qualified_name(key).map_err(|why| fail(&format!("key {why}")))?;
-    if !value.is_empty() {
-        check_label_word(value).map_err(|why| fail(&format!("value {why}")))?;
-    }
+    names::check_qualified_name(key).map_err(|why| fail(&format!("key {why}")))?;
+    names::check_label_value(value).map_err(|why| fail(&format!("value {why}")))?;
     Ok((key.to_owned(), value.to_owned()))
 }
 
@@ -576,9 +572,9 @@ fn parse_taint(given: &str) -> Result<Taint, ConfigError> {
         Some((key, value)) => (key, Some(value)),
         None => (key_value, None),
     };
-    check_qualified_name(key).map_err(|why| fail(&format!("key {why}")))?;
-    if let Some(value) = value.filter(|value| !value.is_empty()) {
-        check_label_word(value).map_err(|why| fail(&format!("value {why}")))?;
+    names::check_qualified_name(key).map_err(|why| fail(&format!("key {why}")))?;
+    if let Some(value) = value {
+        names::check_label_value(value).map_err(|why| fail(&format!("value {why}")))?;
     }
     Ok(Taint {
         key: key.to_owned(),
@@ -586,45 +582,6 @@ fn parse_taint(given: &str) -> Result<Taint, ConfigError> {
         effect: effect.to_owned(),
         time_added: None,
     })
-}
-
-/// A Kubernetes qualified name: `[prefix/]name`.
-pub(crate) fn check_qualified_name(key: &str) -> Result<(), String> {
-    let name = match key.split_once('/') {
-        Some((prefix, name)) => {
-            if prefix.is_empty() || check_node_name(prefix).is_err() {
-                return Err(format!(
-                    "prefix {prefix:?} must be a DNS subdomain (lowercase letters, digits, '-', '.')"
-                ));
-            }
-            name
-        }
-        None => key,
-    };
-    if name.is_empty() {
-        return Err("must have a name".into());
-    }
-    check_label_word(name)
-}
-
-/// A label value or name part: at most 63 characters of alphanumerics, '-',
-/// '_' and '.', starting and ending alphanumeric.
-pub(crate) fn check_label_word(word: &str) -> Result<(), String> {
-    if word.len() > 63 {
-        return Err(format!("{word:?} is longer than 63 characters"));
-    }
-    let ok_chars = word
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
-    let ok_ends = word.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && word.ends_with(|c: char| c.is_ascii_alphanumeric());
-    if ok_chars && ok_ends {
-        Ok(())
-    } else {
-        Err(format!(
-            "{word:?} may contain only letters, digits, '-', '_' and '.', and must start and end with a letter or digit"
-        ))
-    }
 }
 
 fn absolute(path: &Path) -> PathBuf {
@@ -658,32 +615,14 @@ fn hostname() -> Result<String, ConfigError> {
     Ok(name)
 }
 
-/// A node name must be a DNS subdomain (RFC 1123): lowercase alphanumerics,
-/// '-' and '.', starting and ending alphanumeric, at most 253 characters.
+/// A node name must be a DNS-1123 subdomain: lowercase alphanumerics, '-'
+/// and '.', each '.'-separated part starting and ending alphanumeric, at
+/// most 253 characters.
 fn check_node_name(name: &str) -> Result<(), ConfigError> {
-    let why = if name.is_empty() {
-        Some("must not be empty")
-    } else if name.len() > 253 {
-        Some("must be at most 253 characters")
-    } else if !name
-        .bytes()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
-    {
-        Some("may contain only lowercase letters, digits, '-' and '.'")
-    } else if !name.starts_with(|c: char| c.is_ascii_alphanumeric())
-        || !name.ends_with(|c: char| c.is_ascii_alphanumeric())
-    {
-        Some("must start and end with a letter or digit")
-    } else {
-        None
-    };
-    match why {
-        Some(why) => Err(ConfigError::NodeName {
-            name: name.to_owned(),
-            why: why.to_owned(),
-        }),
-        None => Ok(()),
-    }
+    names::check_dns1123_subdomain(name).map_err(|why| ConfigError::NodeName {
+        name: name.to_owned(),
+        why: why.to_owned(),
+    })
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! plugin supervisor, the Kubernetes node and pod controllers and the host
 //! callbacks; the kubelet HTTP API builds on them.
 
+pub mod backoff;
 pub mod callbacks;
 pub mod certificates;
 pub mod config;
@@ -10,9 +11,11 @@ pub mod kube;
 pub mod kubelet_api;
 pub mod node;
 pub mod plugins;
+pub mod pod_references;
 pub mod pods;
 mod run;
 pub mod shutdown;
+mod task_group;
 
 pub use config::Config;
 pub use run::run;

@@ -19,16 +19,7 @@ async fn main() -> ExitCode {
     match vk_host::run(config).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            let mut message = error.to_string();
-            let mut source = std::error::Error::source(&error);
-            while let Some(cause) = source {
-                // Some causes repeat their own source in their text.
-                let text = cause.to_string();
-                if !message.contains(&text) {
-                    message.push_str(&format!(": {text}"));
-                }
-                source = cause.source();
-            }
+            let message = vk_proto::error_chain::line(&error);
             tracing::error!("{message}");
             eprintln!("vk-host: {message}");
             ExitCode::FAILURE

@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 
-use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument as _;
 
@@ -13,6 +12,7 @@ use crate::callbacks::CallbackScope;
 use crate::config::Config;
 use crate::kube::{Events, KubeError, connect};
 use crate::plugins::{PluginError, Supervisor};
+use crate::task_group::TaskGroup;
 use crate::{kubelet_api, node, pods, shutdown};
 
 /// Why a run failed.
@@ -57,7 +57,7 @@ pub async fn run(config: Config) -> Result<(), RunError> {
     let api_listener = kubelet_api::bind(&config.kubelet_api).await?;
     tracing::info!(node = %config.node_name, plugin = %config.supervisor.spec.path.display(), "starting");
     // The pod controller keeps this node's pods here; the plugin's host
-    // callbacks answer only for them.
+    // callbacks answer only for them, and the kubelet API looks pods up here.
     let node_pods = pods::NodePods::default();
     let mut supervisor_config = config.supervisor;
     supervisor_config.callbacks = CallbackScope::node(
@@ -68,8 +68,8 @@ pub async fn run(config: Config) -> Result<(), RunError> {
     );
     let supervisor = Supervisor::start(supervisor_config, &root).await?;
 
-    let controllers = root.child_token();
-    let mut core: JoinSet<Result<(), RunError>> = JoinSet::new();
+    let mut core: TaskGroup<Result<(), RunError>> = TaskGroup::new(root.child_token());
+    let controllers = core.token().clone();
     // Events get their own pacing (the kubelet's --event-qps), so a plugin's
     // pod events never hold back status writes.
     let events = Events::new(
@@ -87,11 +87,15 @@ pub async fn run(config: Config) -> Result<(), RunError> {
         host_ips_tx,
         controllers.clone(),
     );
-    core.spawn(async move { Ok(node.await?) }.instrument(tracing::info_span!("node")));
+    core.spawn(
+        "node",
+        async move { Ok(node.await?) }.instrument(tracing::info_span!("node")),
+    );
     let api_state = kubelet_api::ApiState {
         node_name: config.node_name.clone(),
         client: client.clone(),
         plugin: supervisor.watch(),
+        pods: Arc::new(node_pods.clone()),
     };
     let api = kubelet_api::serve(
         api_listener,
@@ -99,7 +103,10 @@ pub async fn run(config: Config) -> Result<(), RunError> {
         api_state,
         controllers.clone(),
     );
-    core.spawn(async move { Ok(api.await?) }.instrument(tracing::info_span!("kubelet-api")));
+    core.spawn(
+        "kubelet-api",
+        async move { Ok(api.await?) }.instrument(tracing::info_span!("kubelet-api")),
+    );
     let pods = pods::run(
         client,
         events,
@@ -109,36 +116,30 @@ pub async fn run(config: Config) -> Result<(), RunError> {
         host_ips,
         controllers.clone(),
     );
-    core.spawn(async move { Ok(pods.await?) }.instrument(tracing::info_span!("pods")));
+    core.spawn(
+        "pods",
+        async move { Ok(pods.await?) }.instrument(tracing::info_span!("pods")),
+    );
 
-    let mut outcome = Ok(());
-    tokio::select! {
-        () = root.cancelled() => {}
-        Some(ended) = core.join_next() => {
-            outcome = flatten(ended);
-            if let Err(error) = &outcome {
-                tracing::error!(error = %error, "a core task failed; stopping");
-            } else {
-                tracing::error!("a core task ended unexpectedly; stopping");
-            }
+    let outcome = match core.first_unexpected_end().await {
+        None => Ok(()),
+        Some((task, Err(error))) => {
+            tracing::error!(task, error = %error, "a core task failed; stopping");
+            Err(error)
         }
-    }
-    controllers.cancel();
-    while let Some(ended) = core.join_next().await {
-        if let Err(error) = flatten(ended) {
+        Some((task, Ok(()))) => {
+            tracing::error!(task, "a core task ended unexpectedly; stopping");
+            Ok(())
+        }
+    };
+    core.stop(|_, ended| {
+        if let Err(error) = ended {
             tracing::warn!(error = %error, "while stopping");
         }
-    }
+    })
+    .await;
     root.cancel();
     supervisor.wait().await;
     tracing::info!("stopped");
     outcome
-}
-
-fn flatten(ended: Result<Result<(), RunError>, tokio::task::JoinError>) -> Result<(), RunError> {
-    match ended {
-        Ok(result) => result,
-        Err(join) if join.is_panic() => std::panic::resume_unwind(join.into_panic()),
-        Err(_) => Ok(()),
-    }
 }

@@ -126,8 +126,12 @@ pub use volumes::{VolumeFile, VolumeVersions, volume_files};
 pub use k8s_openapi;
 /// The attribute for implementing [`Provider`].
 pub use tonic::async_trait;
+/// An error and its causes on one line (`error: cause: cause`).
+pub use vk_proto::error_chain;
 /// The generated protocol types (`vk.provider.v1`), so plugins and the SDK
 /// share one prost/tonic version.
 pub use vk_proto::v1 as proto;
-/// Kubernetes' name for an architecture (`x86_64` → `amd64`), for `NodeSystemInfo`.
-pub use vk_proto::{go_arch, quantity};
+/// Kubernetes' name for an architecture (`x86_64` → `amd64`), for
+/// `NodeSystemInfo`; Kubernetes' rules for names (label values, DNS-1123
+/// names) and for quantities, as the host applies them.
+pub use vk_proto::{go_arch, names, quantity};

@@ -145,6 +145,28 @@ impl HostProcess {
         .await;
     }
 
+    /// vk-host's child named `name` (e.g. `vk-cri-plugin`), once started:
+    /// by name, since vk-host may have other, short-lived children.
+    pub async fn child_named(&self, name: &str) -> u32 {
+        let host = self.pid();
+        crate::cluster::wait_for_ok(
+            Duration::from_secs(10),
+            &format!("vk-host's {name} child"),
+            async || {
+                let children = children_of(host);
+                children
+                    .iter()
+                    .copied()
+                    .find(|child| {
+                        std::fs::read_to_string(format!("/proc/{child}/comm"))
+                            .is_ok_and(|comm| comm.trim() == name)
+                    })
+                    .ok_or(format!("children: {children:?}"))
+            },
+        )
+        .await
+    }
+
     /// The plugin process, once vk-host has started it.
     pub async fn plugin_pid(&self) -> u32 {
         let host = self.pid();

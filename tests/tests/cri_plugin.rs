@@ -1607,24 +1607,8 @@ while true; do i=0; while [ $i -lt 3000 ]; do i=$((i+1)); done; sleep 1; done\"]
     eprintln!("stats: metrics checked: {:?}", test_started.elapsed());
 
     // SIGKILL vk-host: the plugin dies with it, the container does not.
-    // The plugin by name: vk-host may have other, short-lived children.
     let host_pid = node.host.pid();
-    let plugin = wait_for_ok(
-        Duration::from_secs(10),
-        "vk-host's vk-cri-plugin child",
-        async || {
-            let children = vk_tests::processes::children_of(host_pid);
-            children
-                .iter()
-                .copied()
-                .find(|child| {
-                    std::fs::read_to_string(format!("/proc/{child}/comm"))
-                        .is_ok_and(|comm| comm.trim() == "vk-cri-plugin")
-                })
-                .ok_or(format!("children: {children:?}"))
-        },
-    )
-    .await;
+    let plugin = node.host.child_named("vk-cri-plugin").await;
     kill(Pid::from_raw(host_pid as i32), Signal::SIGKILL).expect("SIGKILL vk-host");
     drop(node);
     // The plugin dies with it (parent-death SIGTERM, end of stdin), so

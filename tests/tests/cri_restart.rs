@@ -171,23 +171,7 @@ async fn cri_pods_stay_ready_through_host_and_plugin_restarts() {
     eprintln!("restart: vk-host restarted: {:?}", test_started.elapsed());
 
     // 2. The plugin is killed; the supervisor starts a new one.
-    let host = node.host.pid();
-    let plugin = wait_for_ok(
-        Duration::from_secs(10),
-        "vk-host's vk-cri-plugin child",
-        async || {
-            let children = vk_tests::processes::children_of(host);
-            children
-                .iter()
-                .copied()
-                .find(|child| {
-                    std::fs::read_to_string(format!("/proc/{child}/comm"))
-                        .is_ok_and(|comm| comm.trim() == "vk-cri-plugin")
-                })
-                .ok_or(format!("children: {children:?}"))
-        },
-    )
-    .await;
+    let plugin = node.host.child_named("vk-cri-plugin").await;
     kill(Pid::from_raw(plugin as i32), Signal::SIGKILL).expect("SIGKILL the plugin");
     wait_for_ok(
         Duration::from_secs(60),

@@ -102,6 +102,8 @@ impl Fixture {
             node_name: node.clone(),
             client: client.clone(),
             plugin: supervisor.watch(),
+            // Empty: every lookup asks the real API server.
+            pods: Arc::new(vk_host::pods::NodePods::default()),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await

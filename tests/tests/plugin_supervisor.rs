@@ -10,6 +10,7 @@ use std::time::Duration;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use tokio_util::sync::CancellationToken;
+use vk_host::backoff::Backoff;
 use vk_host::plugins::{
     BackoffPolicy, Deadlines, HealthPolicy, MessageLimit, Phase, PluginError, PluginSpec,
     Supervisor, SupervisorConfig, handshake, launch,
@@ -165,10 +166,7 @@ async fn each_launch_failure_names_its_cause() {
 fn fast_supervisor(mode: &str, runtime: &Path) -> SupervisorConfig {
     let mut config = SupervisorConfig::new(spec(&faulty_plugin(), mode, runtime), "vk-test");
     config.backoff = BackoffPolicy {
-        initial: Duration::from_millis(100),
-        max: Duration::from_secs(5),
-        factor: 2.0,
-        jitter: 0.0,
+        delays: Backoff::new(Duration::from_millis(100), Duration::from_secs(5)),
         reset_after: Duration::from_secs(60),
     };
     config.health = HealthPolicy {

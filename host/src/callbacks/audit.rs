@@ -49,7 +49,7 @@ impl Call {
             object = ?self.object,
             pod = ?self.pod,
             %decision,
-            reason = ?super::validate::truncate_to(reason, MAX_REASON_CHARS),
+            reason = ?vk_proto::text::cut_chars(reason, MAX_REASON_CHARS),
             "host callback"
         );
     }

@@ -1,10 +1,13 @@
 //! What a pod's spec references, the facts the callback rules are decided
-//! on: the Secrets and ConfigMaps named anywhere a kubelet would read them,
-//! and the service account its tokens are for.
+//! on: the Secrets and ConfigMaps named anywhere a kubelet would read them
+//! (found by the one walk of `crate::pod_references`), the service account
+//! its tokens are for and the audiences it projects them to.
 
 use std::collections::BTreeSet;
 
-use k8s_openapi::api::core::v1::{EnvFromSource, EnvVar, PodSpec, Volume};
+use k8s_openapi::api::core::v1::PodSpec;
+
+use crate::pod_references::{self, Reference};
 
 /// The service account a pod runs as ("default" when the spec names none,
 /// as the API server's admission defaults it).
@@ -19,111 +22,19 @@ pub fn service_account(spec: &PodSpec) -> &str {
 /// (`secret`, `projected` sources, the volume plugins' secret references)
 /// and `imagePullSecrets`, for init, regular and ephemeral containers.
 pub fn secrets(spec: &PodSpec) -> BTreeSet<&str> {
-    let mut names = BTreeSet::new();
-    for (env, env_from) in environments(spec) {
-        for var in env {
-            if let Some(name) = var
-                .value_from
-                .as_ref()
-                .and_then(|from| from.secret_key_ref.as_ref())
-                .map(|r| r.name.as_str())
-            {
-                names.insert(name);
-            }
-        }
-        for source in env_from {
-            if let Some(r) = &source.secret_ref {
-                names.insert(r.name.as_str());
-            }
-        }
-    }
-    for volume in volumes(spec) {
-        if let Some(name) = volume
-            .secret
-            .as_ref()
-            .and_then(|s| s.secret_name.as_deref())
-        {
-            names.insert(name);
-        }
-        for source in projected_sources(volume) {
-            if let Some(r) = &source.secret {
-                names.insert(r.name.as_str());
-            }
-        }
-        names.extend(volume_plugin_secrets(volume));
-    }
-    for pull in spec.image_pull_secrets.iter().flatten() {
-        names.insert(pull.name.as_str());
-    }
+    let mut names: BTreeSet<&str> = pod_references::all(spec)
+        .filter_map(Reference::secret)
+        .collect();
     names.remove("");
     names
-}
-
-/// The Secrets named by a pod's inline volume-plugin sources, as the Node
-/// authorizer's graph counts them (`VisitPodSecretNames`): CSI
-/// `nodePublishSecretRef`, `azureFile.secretName` and the `secretRef` of
-/// cephfs, rbd, iscsi, flexVolume, cinder, scaleIO and storageos. Inline,
-/// these are local references: the pod's own namespace, never another.
-/// Secrets named by a PersistentVolume behind a claim (`csi.*SecretRef`,
-/// which may name other namespaces) are not counted: the host does not read
-/// PVCs or PVs, so a plugin cannot read those Secrets through it.
-fn volume_plugin_secrets(volume: &Volume) -> impl Iterator<Item = &str> {
-    let refs = [
-        volume
-            .csi
-            .as_ref()
-            .and_then(|v| v.node_publish_secret_ref.as_ref()),
-        volume.cephfs.as_ref().and_then(|v| v.secret_ref.as_ref()),
-        volume.rbd.as_ref().and_then(|v| v.secret_ref.as_ref()),
-        volume.iscsi.as_ref().and_then(|v| v.secret_ref.as_ref()),
-        volume
-            .flex_volume
-            .as_ref()
-            .and_then(|v| v.secret_ref.as_ref()),
-        volume.cinder.as_ref().and_then(|v| v.secret_ref.as_ref()),
-        volume.scale_io.as_ref().map(|v| &v.secret_ref),
-        volume
-            .storageos
-            .as_ref()
-            .and_then(|v| v.secret_ref.as_ref()),
-    ];
-    refs.into_iter()
-        .flatten()
-        .map(|r| r.name.as_str())
-        .chain(volume.azure_file.as_ref().map(|v| v.secret_name.as_str()))
 }
 
 /// Every ConfigMap the pod names: `env` (`configMapKeyRef`), `envFrom` and
 /// volumes (`configMap`, `projected` sources).
 pub fn config_maps(spec: &PodSpec) -> BTreeSet<&str> {
-    let mut names = BTreeSet::new();
-    for (env, env_from) in environments(spec) {
-        for var in env {
-            if let Some(name) = var
-                .value_from
-                .as_ref()
-                .and_then(|from| from.config_map_key_ref.as_ref())
-                .map(|r| r.name.as_str())
-            {
-                names.insert(name);
-            }
-        }
-        for source in env_from {
-            if let Some(r) = &source.config_map_ref {
-                names.insert(r.name.as_str());
-            }
-        }
-    }
-    for volume in volumes(spec) {
-        if let Some(map) = &volume.config_map {
-            names.insert(map.name.as_str());
-        }
-        for source in projected_sources(volume) {
-            if let Some(r) = &source.config_map {
-                names.insert(r.name.as_str());
-            }
-        }
-    }
+    let mut names: BTreeSet<&str> = pod_references::all(spec)
+        .filter_map(Reference::config_map)
+        .collect();
     names.remove("");
     names
 }
@@ -132,47 +43,11 @@ pub fn config_maps(spec: &PodSpec) -> BTreeSet<&str> {
 /// one that names none (the API server's default audience). Empty when the
 /// pod projects no token (e.g. `automountServiceAccountToken: false`).
 pub fn token_audiences(spec: &PodSpec) -> BTreeSet<&str> {
-    volumes(spec)
-        .flat_map(projected_sources)
+    pod_references::volumes(spec)
+        .flat_map(pod_references::projected_sources)
         .filter_map(|source| source.service_account_token.as_ref())
         .map(|token| token.audience.as_deref().unwrap_or(""))
         .collect()
-}
-
-type Environment<'a> = (&'a [EnvVar], &'a [EnvFromSource]);
-
-/// `env` and `envFrom` of every container of every kind.
-fn environments(spec: &PodSpec) -> impl Iterator<Item = Environment<'_>> {
-    let regular = spec
-        .containers
-        .iter()
-        .chain(spec.init_containers.iter().flatten())
-        .map(|c| {
-            (
-                c.env.as_deref().unwrap_or(&[]),
-                c.env_from.as_deref().unwrap_or(&[]),
-            )
-        });
-    let ephemeral = spec.ephemeral_containers.iter().flatten().map(|c| {
-        (
-            c.env.as_deref().unwrap_or(&[]),
-            c.env_from.as_deref().unwrap_or(&[]),
-        )
-    });
-    regular.chain(ephemeral)
-}
-
-fn volumes(spec: &PodSpec) -> impl Iterator<Item = &Volume> {
-    spec.volumes.iter().flatten()
-}
-
-fn projected_sources(
-    volume: &Volume,
-) -> impl Iterator<Item = &k8s_openapi::api::core::v1::VolumeProjection> {
-    volume
-        .projected
-        .iter()
-        .flat_map(|p| p.sources.iter().flatten())
 }
 
 #[cfg(test)]

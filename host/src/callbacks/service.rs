@@ -162,7 +162,7 @@ impl Service {
 /// A name as the audit line shows it: whole when it is a valid name (at
 /// most 253 characters), else cut.
 fn shown(value: &str) -> String {
-    validate::truncate_to(value, 253)
+    vk_proto::text::cut_chars(value, 253)
 }
 
 /// `ns/name` of an object asked for by a plugin, in the pod's namespace
@@ -333,7 +333,7 @@ impl HostCallbacks for Service {
             "GetContainerEnv",
             format!(
                 "env of container {}",
-                validate::truncate_to(&asked.container, 63)
+                vk_proto::text::cut_chars(&asked.container, 63)
             ),
             asked.pod.as_ref(),
         );

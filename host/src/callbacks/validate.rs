@@ -1,8 +1,11 @@
 //! The shape of a callback request, checked before it is used for anything
 //! (lookups, rules, messages): Kubernetes names where Kubernetes names are
-//! expected, bounded uids and audiences. A refusal names the field and shows
-//! at most a short, escaped prefix of what was sent.
+//! expected (the rules are `vk_proto::names`), bounded uids and audiences.
+//! A refusal names the field and shows at most a short, escaped prefix of
+//! what was sent.
 
+use vk_proto::names::{is_dns1123_label, is_dns1123_subdomain};
+use vk_proto::text;
 use vk_proto::v1::PodRef;
 
 /// The API server's shortest token lifetime (TokenRequest validation).
@@ -21,41 +24,7 @@ const SHOWN_CHARS: usize = 64;
 /// At most [`SHOWN_CHARS`] characters of `value`, with `…` when cut. Shown
 /// with `{:?}` by callers, so control characters come out escaped.
 pub fn truncated(value: &str) -> String {
-    truncate_to(value, SHOWN_CHARS)
-}
-
-/// At most `limit` characters of `value`, with `…` when cut.
-pub fn truncate_to(value: &str, limit: usize) -> String {
-    match value.char_indices().nth(limit) {
-        Some((at, _)) => format!("{}…", &value[..at]),
-        None => value.to_owned(),
-    }
-}
-
-/// A DNS-1123 label: at most 63 of `[a-z0-9-]`, alphanumeric at both ends
-/// (namespaces).
-pub fn is_dns1123_label(value: &str) -> bool {
-    value.len() <= 63 && is_label(value)
-}
-
-/// A DNS-1123 subdomain: at most 253 characters, labels joined by `.`
-/// (names of pods, Secrets, ConfigMaps, service accounts).
-pub fn is_dns1123_subdomain(value: &str) -> bool {
-    value.len() <= 253 && value.split('.').all(is_label)
-}
-
-fn is_label(value: &str) -> bool {
-    let bytes = value.as_bytes();
-    match (bytes.first(), bytes.last()) {
-        (Some(first), Some(last)) => {
-            first.is_ascii_alphanumeric()
-                && last.is_ascii_alphanumeric()
-                && bytes
-                    .iter()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
-        }
-        _ => false,
-    }
+    text::cut_chars(value, SHOWN_CHARS)
 }
 
 fn invalid(field: &str, value: &str, rule: &str) -> String {
@@ -207,19 +176,6 @@ mod tests {
             namespace: namespace.into(),
             name: name.into(),
             uid: uid.into(),
-        }
-    }
-
-    #[test]
-    fn kubernetes_names() {
-        assert!(is_dns1123_label("kube-system"));
-        assert!(!is_dns1123_label("a.b"));
-        assert!(!is_dns1123_label(&"a".repeat(64)));
-        assert!(is_dns1123_subdomain("app-secret.v2"));
-        assert!(is_dns1123_subdomain(&"a".repeat(253)));
-        assert!(!is_dns1123_subdomain(&"a".repeat(254)));
-        for bad in ["", "-a", "a-", "A", "a..b", "a\nb", "a b", "é"] {
-            assert!(!is_dns1123_subdomain(bad), "{bad:?}");
         }
     }
 

@@ -124,7 +124,7 @@ impl Events {
         let Ok(permit) = self.permits.clone().try_acquire_owned() else {
             tracing::warn!(
                 reason,
-                note = %note.chars().take(200).collect::<String>(),
+                note = %vk_proto::text::prefix_chars(&note, 200),
                 "too many events in flight; this one is dropped"
             );
             return;
@@ -139,7 +139,7 @@ impl Events {
             ),
             severity,
             reason: reason.to_owned(),
-            note: truncate(note, MAX_NOTE),
+            note: vk_proto::text::prefix_bytes(&note, MAX_NOTE).to_owned(),
         };
         let span = tracing::info_span!("event", reason, object = ?regarding.name);
         let this = self.clone();
@@ -294,17 +294,6 @@ fn build(key: &SeriesKey, regarding: ObjectReference, instance: &str, now: Times
     }
 }
 
-fn truncate(mut text: String, max: usize) -> String {
-    if text.len() > max {
-        let mut cut = max;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        text.truncate(cut);
-    }
-    text
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -419,6 +408,9 @@ mod tests {
                 .is_some_and(|n| n.starts_with("vk-1."))
         );
         assert!(event.series.is_none());
-        assert_eq!(truncate("é".repeat(600), MAX_NOTE).len(), MAX_NOTE);
+        assert_eq!(
+            vk_proto::text::prefix_bytes(&"é".repeat(600), MAX_NOTE).len(),
+            MAX_NOTE
+        );
     }
 }

@@ -6,8 +6,12 @@
 //! [`server`] accepts TLS connections ([`tls`] builds the configuration),
 //! [`auth`] checks every request, [`routes`] serves logs, pods, stats,
 //! metrics and health, and [`streaming`] exec, attach, port-forward and run.
-//! Pods not bound to this node are 404; a capability the plugin did not
-//! declare is 501 at once; a restarting plugin is 503.
+//! `state` finds a request's pod in the pod controller's copy of this
+//! node's pods (the API server only for a pod the copy lacks); every plugin
+//! call is a typed [`PluginClient`](crate::plugins::PluginClient) method;
+//! `error` is the one mapping of failures, a plugin's gRPC codes included,
+//! to HTTP statuses. Pods not bound to this node are 404; a capability the
+//! plugin did not declare is 501 at once; a restarting plugin is 503.
 
 pub mod auth;
 mod error;

@@ -7,7 +7,7 @@
 //! When the API server rejects a write as invalid (400, 413 or 422) while it
 //! carries the plugin's NodeInfo, the same round is written again at once
 //! without it (the host's defaults, Ready from plugin health), so a plugin
-//! reporting something `spec` did not catch can neither keep the Node from
+//! reporting something `desired` did not catch can neither keep the Node from
 //! registering nor freeze Ready and the Lease. That NodeInfo stays set aside
 //! (a warning and a `NodeInfoRejected` Warning event with the API server's
 //! message, once) until the plugin reports a different one.
@@ -21,25 +21,27 @@ use kube::Api;
 use tokio::sync::watch;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
+use vk_proto::error_chain;
 use vk_proto::v1::NodeInfo;
 
 use super::conditions::{owned_conditions, ready_in, stamp};
+use super::desired::{self, Desired, PluginName, bounded};
 use super::host_facts::HostFacts;
 use super::info::InfoState;
 use super::merge::new_node;
 use super::observe::NodeView;
 use super::readiness::{Readiness, readiness};
 use super::registration::{self, Created, RegistrationError, status_code};
-use super::spec::{self, Desired, PluginName, bounded};
 use super::status::{self, StatusError};
 use super::{HEARTBEAT, INFO_WAIT, NodeOptions};
+use crate::backoff::Backoff;
 use crate::kube::{Events, Severity};
 use crate::plugins::PluginStatus;
 
 /// Least time between two writes caused by NodeInfo updates.
 const INFO_WRITE_GAP: Duration = Duration::from_secs(1);
 /// Backoff after failed writes: doubling from the first to the last.
-const BACKOFF: (Duration, Duration) = (Duration::from_millis(250), Duration::from_secs(30));
+const BACKOFF: Backoff = Backoff::new(Duration::from_millis(250), Duration::from_secs(30));
 
 /// What the controller reacts to.
 #[derive(Debug)]
@@ -98,7 +100,7 @@ pub struct Controller {
     facts: HostFacts,
     /// The Node's UID, for the Lease's owner reference.
     uid: watch::Sender<Option<String>>,
-    /// The node's host IPs ([`spec::host_ips`]), for the pod controller.
+    /// The node's host IPs ([`desired::host_ips`]), for the pod controller.
     host_ips: watch::Sender<Vec<String>>,
     /// The Node as last seen (watch or own write); `None` when it is missing.
     current: Option<Node>,
@@ -162,7 +164,7 @@ impl Controller {
                     }
                     failures = failures.saturating_add(1);
                     let delay = backoff(failures);
-                    tracing::warn!(error = %error, cause = %cause(&error), ?delay, "node write failed; retrying");
+                    tracing::warn!(error = %error, cause = %error_chain::causes(&error), ?delay, "node write failed; retrying");
                     retry_at = Some(Instant::now() + delay);
                 }
             }
@@ -297,7 +299,7 @@ impl Controller {
         status_due: bool,
     ) -> Result<(), RoundError> {
         let identity = plugin.identity.clone();
-        let desired = spec::desired(spec::Inputs {
+        let desired = desired::desired(desired::Inputs {
             options: &self.options,
             facts: &self.facts,
             plugin: identity.as_deref().map(|i| PluginName {
@@ -314,7 +316,7 @@ impl Controller {
         }
         // What this write gives the Node (a rejected NodeInfo's fallback
         // round publishes the defaults right after).
-        let host_ips = spec::host_ips(&desired.addresses);
+        let host_ips = desired::host_ips(&desired.addresses);
         self.host_ips.send_if_modified(|current| {
             let changed = *current != host_ips;
             if changed {
@@ -460,19 +462,7 @@ fn is_older(seen: &Node, known: Option<&Node>) -> bool {
 }
 
 fn backoff(failures: u32) -> Duration {
-    let doublings = failures.saturating_sub(1).min(16);
-    BACKOFF.0.saturating_mul(1 << doublings).min(BACKOFF.1)
-}
-
-/// The error chain below the top message, for the log line.
-fn cause(error: &dyn std::error::Error) -> String {
-    let mut causes = Vec::new();
-    let mut next = error.source();
-    while let Some(source) = next {
-        causes.push(source.to_string());
-        next = source.source();
-    }
-    causes.join(": ")
+    BACKOFF.delay(failures)
 }
 
 #[cfg(test)]

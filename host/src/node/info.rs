@@ -3,7 +3,7 @@
 //! re-opened with backoff when it breaks. The latest NodeInfo is published on
 //! a `watch` (latest value wins, so a chatty plugin costs nothing). While the
 //! plugin restarts the last NodeInfo stays; a plugin without the capability
-//! publishes none, and the Node uses vk-host's defaults (see `spec`).
+//! publishes none, and the Node uses vk-host's defaults (see `desired`).
 
 use std::time::Duration;
 
@@ -12,6 +12,7 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use vk_proto::v1::{Capability, NodeInfo};
 
+use crate::backoff::Backoff;
 use crate::plugins::PluginClient;
 
 /// What is known of the plugin's NodeInfo.
@@ -24,7 +25,8 @@ pub struct InfoState {
     pub settled: bool,
 }
 
-const BACKOFF: (Duration, Duration) = (Duration::from_secs(1), Duration::from_secs(30));
+/// Re-opening the stream after failures.
+const BACKOFF: Backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(30));
 
 /// Runs until `token` is cancelled or the supervisor goes away.
 pub async fn follow(
@@ -106,8 +108,7 @@ fn publish(state: &watch::Sender<InfoState>, info: NodeInfo) {
 }
 
 fn backoff(failures: u32) -> Duration {
-    let doublings = failures.saturating_sub(1).min(16);
-    BACKOFF.0.saturating_mul(1 << doublings).min(BACKOFF.1)
+    BACKOFF.delay(failures)
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use super::FIELD_MANAGER;
+use crate::backoff::Backoff;
 
 /// The namespace of node Leases.
 pub const NAMESPACE: &str = "kube-node-lease";
@@ -25,7 +26,7 @@ pub const RENEW_INTERVAL: Duration = Duration::from_secs(10);
 /// Failed renewals retried at once before backing off.
 const IMMEDIATE_RETRIES: u32 = 5;
 /// Backoff after those: doubling from the first to the last.
-const BACKOFF: (Duration, Duration) = (Duration::from_millis(100), Duration::from_secs(7));
+const BACKOFF: Backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(7));
 
 /// Keeps the Lease of `node` renewed until `token` is cancelled. Waits for
 /// the Node's UID (published by the controller) before the first renewal and
@@ -172,8 +173,7 @@ fn retry_delay(failures: u32) -> Duration {
     if failures <= IMMEDIATE_RETRIES {
         return Duration::ZERO;
     }
-    let doublings = (failures - IMMEDIATE_RETRIES - 1).min(16);
-    BACKOFF.0.saturating_mul(1 << doublings).min(BACKOFF.1)
+    BACKOFF.delay(failures - IMMEDIATE_RETRIES)
 }
 
 #[cfg(test)]

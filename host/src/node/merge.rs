@@ -14,7 +14,7 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use kube::api::ObjectMeta;
 use serde_json::{Map, Value, json};
 
-use super::spec::{Desired, taint_id};
+use super::desired::{Desired, taint_id};
 
 /// Labels and taints vk-host applied: `{"labels":[keys],"taints":["key:Effect"]}`.
 pub const MANAGED_METADATA: &str = "vk-host.io/managed-metadata";

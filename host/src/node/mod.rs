@@ -5,8 +5,8 @@
 //! Tasks, each with its span: `node-status` ([`controller`]: the only writer
 //! of the Node), `node-watch` ([`observe`]: sees deletions and edits),
 //! `node-info` ([`info`]: the plugin's NodeInfo) and `node-lease`
-//! ([`lease`]). Pure decisions live in [`spec`], [`readiness`],
-//! [`conditions`] and [`merge`].
+//! ([`lease`]). Pure decisions live in [`desired`] (the Node vk-host
+//! wants), [`readiness`], [`conditions`] and [`merge`].
 //!
 //! Behaviour worth knowing (and where it differs from the kubelet or
 //! upstream virtual-kubelet):
@@ -48,6 +48,7 @@
 
 mod conditions;
 mod controller;
+mod desired;
 pub(crate) mod host_facts;
 mod info;
 mod lease;
@@ -55,7 +56,6 @@ mod merge;
 mod observe;
 mod readiness;
 mod registration;
-mod spec;
 mod status;
 
 use std::collections::BTreeMap;
@@ -66,16 +66,16 @@ use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::{Node, Taint};
 use kube::Api;
 use tokio::sync::watch;
-use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument as _;
 
 use crate::kube::Events;
 use crate::plugins::PluginWatch;
+use crate::task_group::TaskGroup;
 
+pub use desired::{KUBERNETES_VERSION, PROVIDER_TAINT_KEY, kubelet_version};
 pub use merge::{MANAGED_METADATA, MANAGED_STATUS};
 pub use readiness::{Readiness, readiness};
-pub use spec::{KUBERNETES_VERSION, PROVIDER_TAINT_KEY, kubelet_version};
 
 /// The field manager of every vk-host write to the Node and Lease.
 pub const FIELD_MANAGER: &str = "vk-host";
@@ -145,32 +145,22 @@ pub async fn run(
     let (info_tx, info) = watch::channel(info::InfoState::default());
     let (uid_tx, uid) = watch::channel(None);
 
-    let tasks_token = token.child_token();
-    let mut tasks: JoinSet<&'static str> = JoinSet::new();
-    let t = tasks_token.clone();
-    let watch_nodes = observe::observe(nodes.clone(), name.clone(), view_tx, t);
+    let mut tasks: TaskGroup<()> = TaskGroup::new(token.child_token());
+    let tasks_token = tasks.token().clone();
+    let watch_nodes = observe::observe(nodes.clone(), name.clone(), view_tx, tasks_token.clone());
     tasks.spawn(
-        async move {
-            watch_nodes.await;
-            "node-watch"
-        }
-        .instrument(tracing::info_span!("node-watch", node = %name)),
+        "node-watch",
+        watch_nodes.instrument(tracing::info_span!("node-watch", node = %name)),
     );
     let follow = info::follow(plugin.client.clone(), info_tx, tasks_token.clone());
     tasks.spawn(
-        async move {
-            follow.await;
-            "node-info"
-        }
-        .instrument(tracing::info_span!("node-info", node = %name)),
+        "node-info",
+        follow.instrument(tracing::info_span!("node-info", node = %name)),
     );
     let renew = lease::run(leases, name.clone(), uid, tasks_token.clone());
     tasks.spawn(
-        async move {
-            renew.await;
-            "node-lease"
-        }
-        .instrument(tracing::info_span!("node-lease", node = %name)),
+        "node-lease",
+        renew.instrument(tracing::info_span!("node-lease", node = %name)),
     );
     let controller = controller::Controller::new(nodes, events, options, facts, uid_tx, host_ips);
     let watches = controller::Watches {
@@ -178,35 +168,19 @@ pub async fn run(
         info,
         plugin: plugin.status,
     };
-    let status = controller.run(watches, tasks_token.clone());
+    let status = controller.run(watches, tasks_token);
     tasks.spawn(
-        async move {
-            status.await;
-            "node-status"
-        }
-        .instrument(tracing::info_span!("node-status", node = %name)),
+        "node-status",
+        status.instrument(tracing::info_span!("node-status", node = %name)),
     );
 
-    let outcome = tokio::select! {
-        () = token.cancelled() => Ok(()),
-        Some(ended) = tasks.join_next() => match ended {
-            Ok(task) if !token.is_cancelled() => Err(NodeError::TaskEnded { node: name, task }),
-            Ok(_) => Ok(()),
-            Err(join) if join.is_panic() => std::panic::resume_unwind(join.into_panic()),
-            Err(_) => Ok(()),
-        },
+    let outcome = match tasks.first_unexpected_end().await {
+        Some((task, ())) => Err(NodeError::TaskEnded { node: name, task }),
+        None => Ok(()),
     };
-    tasks_token.cancel();
     // Nothing in flight needs finishing (an API call cut short is simply
     // not made); aborting keeps shutdown prompt even while the API server
     // is slow to answer.
-    tasks.abort_all();
-    while let Some(ended) = tasks.join_next().await {
-        if let Err(join) = ended
-            && join.is_panic()
-        {
-            std::panic::resume_unwind(join.into_panic());
-        }
-    }
+    tasks.abort().await;
     outcome
 }

@@ -2,10 +2,10 @@
 //! reason and message are unit-tested. `Ready=True` only while the plugin is
 //! running and passes its probes; otherwise `False` with a reason that says
 //! what the plugin is doing and a message that says why (cut to
-//! [`MAX_TEXT`](super::spec::MAX_TEXT) bytes: the why is the plugin's own
+//! [`MAX_TEXT`](super::desired::MAX_TEXT) bytes: the why is the plugin's own
 //! text).
 
-use super::spec::bounded;
+use super::desired::bounded;
 use crate::plugins::{Phase, PluginStatus};
 
 /// What the Ready condition should say (status, reason, message).
@@ -78,7 +78,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::node::spec::MAX_TEXT;
+    use crate::node::desired::MAX_TEXT;
     use crate::plugins::PluginIdentity;
 
     fn status(phase: Phase, restarts: u64) -> PluginStatus {

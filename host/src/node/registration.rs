@@ -6,8 +6,8 @@ use k8s_openapi::api::core::v1::Node;
 use kube::api::{Api, Patch, PatchParams, PostParams};
 
 use super::FIELD_MANAGER;
+use super::desired::Desired;
 use super::merge::metadata_patch;
-use super::spec::Desired;
 
 /// Conflicting writes retried before giving up until the next round.
 const CONFLICT_ATTEMPTS: u32 = 5;

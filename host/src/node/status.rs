@@ -8,9 +8,9 @@ use k8s_openapi::api::core::v1::{Node, NodeCondition};
 use kube::api::{Api, Patch, PatchParams};
 
 use super::FIELD_MANAGER;
+use super::desired::Desired;
 use super::merge::status_patch;
 use super::registration::status_code;
-use super::spec::Desired;
 
 /// A failed status write.
 #[derive(Debug, thiserror::Error)]

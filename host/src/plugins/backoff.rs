@@ -1,31 +1,28 @@
-//! Restart delays: exponential with jitter and a cap, reset after the plugin
-//! has stayed up for a while. Pure, so it is tested without processes.
+//! Restart delays: exponential with jitter and a cap ([`Backoff`]), reset
+//! after the plugin has stayed up for a while. Pure, so it is tested
+//! without processes.
 
 use std::time::Duration;
+
+use crate::backoff::{Backoff, Jitter};
 
 /// Restart delay policy.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BackoffPolicy {
-    /// Delay before the first restart.
-    pub initial: Duration,
-    /// Largest delay.
-    pub max: Duration,
-    /// Growth factor per consecutive failure.
-    pub factor: f64,
-    /// Fraction of the delay added at random (0.0..=1.0), so many hosts do
-    /// not restart in step.
-    pub jitter: f64,
-    /// A plugin that ran this long before failing starts again from `initial`.
+    /// The delay before each restart: from 1 s, doubling per consecutive
+    /// failure, up to 60 s (`--plugin-max-backoff`), plus up to 20 % at
+    /// random so that many hosts do not restart in step.
+    pub delays: Backoff,
+    /// A plugin that ran this long before failing starts again from the
+    /// first delay.
     pub reset_after: Duration,
 }
 
 impl Default for BackoffPolicy {
     fn default() -> Self {
         Self {
-            initial: Duration::from_secs(1),
-            max: Duration::from_secs(60),
-            factor: 2.0,
-            jitter: 0.2,
+            delays: Backoff::new(Duration::from_secs(1), Duration::from_secs(60))
+                .with_jitter(Jitter::above(0.2)),
             reset_after: Duration::from_secs(120),
         }
     }
@@ -35,11 +32,7 @@ impl BackoffPolicy {
     /// The delay before restart number `attempt` (1-based), given a random
     /// `unit` in 0.0..1.0 for the jitter.
     pub fn delay(&self, attempt: u32, unit: f64) -> Duration {
-        let exponent = attempt.saturating_sub(1).min(64) as i32;
-        let base = self.initial.as_secs_f64() * self.factor.powi(exponent);
-        let capped = base.min(self.max.as_secs_f64());
-        let jittered = capped * (1.0 + self.jitter * unit.clamp(0.0, 1.0));
-        Duration::from_secs_f64(jittered.min(self.max.as_secs_f64() * (1.0 + self.jitter)))
+        self.delays.jittered(attempt, unit)
     }
 
     /// The attempt number after a failure, given how long the plugin ran.

@@ -31,7 +31,7 @@ impl StderrTail {
         if lines.len() == TAIL_LINES {
             lines.pop_front();
         }
-        lines.push_back(truncate(line, TAIL_LINE_BYTES).to_owned());
+        lines.push_back(vk_proto::text::prefix_bytes(line, TAIL_LINE_BYTES).to_owned());
     }
 
     /// Waits until the plugin's stderr has ended (it exited, and no child
@@ -49,17 +49,6 @@ impl StderrTail {
             lines.iter().cloned().collect::<Vec<_>>().join(" | ")
         }
     }
-}
-
-fn truncate(text: &str, max: usize) -> &str {
-    if text.len() <= max {
-        return text;
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
 }
 
 /// Which of the plugin's streams a line came from.

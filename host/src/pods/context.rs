@@ -13,7 +13,8 @@ use vk_proto::v1::PodRef;
 use super::key::PodKey;
 use super::queue::WorkQueue;
 use super::store::PodStore;
-use super::tracking::{Generation, Tracking};
+use super::tracked::Generation;
+use super::tracking::Tracking;
 use crate::kube::Events;
 use crate::plugins::PluginClient;
 

@@ -19,11 +19,12 @@ use kube::api::{DeleteParams, Preconditions};
 use tracing::{debug, info, warn};
 
 use super::context::{Context, bare_pod, for_plugin, pod_ref};
+use super::error::SyncError;
 use super::key::{PodKey, uid_of};
 use super::policy::{self, Reaction};
 use super::queue::Outcome;
-use super::sync::{SyncError, report_failure};
-use super::tracking::Tracked;
+use super::report::report_failure;
+use super::tracked::Tracked;
 use super::{phase, status};
 
 /// How often a deletion in progress is checked on (push events also wake
@@ -42,11 +43,10 @@ pub async fn release(
     tracked: &Tracked,
 ) -> Result<(), SyncError> {
     // An empty UID would make DeletePod act by name alone: never.
-    if !tracked.lost && !uid.is_empty() {
+    if !tracked.is_lost() && !uid.is_empty() {
         let current = ctx.current().ok_or(SyncError::PluginUnavailable)?;
         let pod = tracked
-            .last_pod
-            .as_deref()
+            .last_seen()
             .map(for_plugin)
             .unwrap_or_else(|| bare_pod(key, uid));
         match current.client.delete_pod(&pod).await {
@@ -72,12 +72,12 @@ pub async fn graceful(ctx: &Context, key: &PodKey, pod: &Pod) -> Result<Outcome,
     let tracked = ctx.tracking.get(key, uid).unwrap_or_default();
     let remaining = remaining_grace(pod);
     // The plugin's last recorded status (none if it never held the pod).
-    let last = tracked.status.as_ref();
-    if tracked.lost {
+    let last = tracked.status();
+    if tracked.is_lost() {
         finish(ctx, key, pod, last, "the plugin lost it").await?;
         return Ok(Outcome::Done);
     }
-    let never_ran = !tracked.ever_held && !phase::was_started(pod.status.as_ref());
+    let never_ran = !tracked.was_in_plugin() && !phase::was_started(pod.status.as_ref());
     let Some(current) = ctx.current() else {
         if never_ran {
             // Nothing runs that a grace period could be for.
@@ -93,16 +93,14 @@ pub async fn graceful(ctx: &Context, key: &PodKey, pod: &Pod) -> Result<Outcome,
         return Ok(Outcome::After(remaining.min(Duration::from_secs(1))));
     };
     // When DeletePod was first sent: now, if this pass sends it.
-    let delete_sent_at = tracked.delete_sent_at.unwrap_or_else(Instant::now);
-    if tracked.delete_sent != Some(current.generation) {
+    let delete_sent_at = tracked.delete_sent_at().unwrap_or_else(Instant::now);
+    if !tracked.delete_sent_to(current.generation) {
         match current.client.delete_pod(&for_plugin(pod)).await {
             Ok(()) => {
                 info!(pod = %key, %uid, "DeletePod sent");
                 let generation = current.generation;
-                ctx.tracking.update(key, uid, |t| {
-                    t.delete_sent = Some(generation);
-                    t.delete_sent_at.get_or_insert(delete_sent_at);
-                });
+                ctx.tracking
+                    .update(key, uid, |t| t.deleting(generation, delete_sent_at));
             }
             Err(error) if policy::react(&error) == Reaction::Done => {
                 // The plugin does not hold it: nothing runs.
@@ -179,14 +177,15 @@ pub async fn remove_finished(ctx: &Context, key: &PodKey, pod: &Pod) -> Result<(
     let uid = uid_of(pod);
     let tracked = ctx.tracking.get(key, uid).unwrap_or_default();
     if let Some(current) = ctx.current()
-        && !tracked.lost
-        && tracked.delete_sent != Some(current.generation)
+        && !tracked.is_lost()
+        && !tracked.delete_sent_to(current.generation)
     {
         match current.client.delete_pod(&for_plugin(pod)).await {
             Ok(()) => {
                 let generation = current.generation;
+                let now = Instant::now();
                 ctx.tracking
-                    .update(key, uid, |t| t.delete_sent = Some(generation));
+                    .update(key, uid, |t| t.deleting(generation, now));
             }
             // Retried when the API object is gone (release).
             Err(error) => debug!(pod = %key, error = %error, "DeletePod of a finished pod"),

@@ -5,7 +5,7 @@
 //! fields do not count, nor do `env`, `envFrom`, `command` and `args`:
 //! the API never changes them on an existing pod, and the plugin holds
 //! them resolved (pods/env), so its copy differs from the API's by design.
-//! A late pod IP for env is handled apart (tracking's `awaits_pod_ip`).
+//! A late pod IP for env is handled apart (`Tracked::awaits_pod_ip`).
 
 use std::collections::BTreeMap;
 

@@ -3,10 +3,15 @@
 //! plugin's pods are reconciled with the API's by UID after every (re)start.
 //!
 //! - `controller`: the watch, the dispatcher and the plugin follower;
+//!   `context`: what all the parts share;
 //! - `queue`: per-pod serialization, de-duplication and backoff;
-//! - `store`, `tracking`: the API's pods and what the host knows of each;
-//! - `sync`: one pass on one pod; `deletion`, `status`: its two big steps;
-//! - `reconcile`: status stream, start-up/restart reconciliation, resync;
+//! - `store`: the API's pods; `tracking`: what the host knows of each, one
+//!   `tracked` state per pod, changed only by named transitions;
+//! - `sync`: one pass on one pod; `deletion`: its deletion step; `status`:
+//!   writing status to the API; `error`: why a pass failed; `report`: the
+//!   Warning events of failed plugin calls;
+//! - `reconcile`: the status stream, start-up/restart reconciliation and
+//!   resync; `pushed`: recording what the plugin pushes;
 //! - `diff`, `phase`, `patch`, `policy`: the pure decisions, unit-tested
 //!   (`policy` holds every reaction to a failed plugin call or status write);
 //! - `env`: container environments resolved before CreatePod/UpdatePod.
@@ -56,28 +61,32 @@ mod controller;
 mod deletion;
 mod diff;
 pub mod env;
+mod error;
 mod key;
 mod patch;
 mod phase;
 mod plugin_events;
 mod policy;
+mod pushed;
 mod queue;
 mod reconcile;
+mod report;
 mod status;
 mod store;
 mod sync;
+mod tracked;
 mod tracking;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::watch;
-use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument as _;
 
 use crate::kube::Events;
 use crate::plugins::PluginWatch;
+use crate::task_group::TaskGroup;
 
 pub use key::PodKey;
 pub use phase::{PROVIDER_FAILED, PROVIDER_LOST};
@@ -125,7 +134,8 @@ pub async fn run(
 ) -> Result<(), PodsError> {
     // Ours alone: a task that ends early stops its siblings, not the host
     // (run() sees the error and stops the rest).
-    let token = token.child_token();
+    let mut tasks = TaskGroup::new(token.child_token());
+    let token = tasks.token().clone();
     let (current_tx, current) = watch::channel(None);
     let ctx = Arc::new(context::Context {
         node: options.node_name.clone(),
@@ -140,48 +150,30 @@ pub async fn run(
         master_service: env::MasterService::default(),
         node_host_ips,
     });
-    let mut tasks = JoinSet::new();
     tasks.spawn(
+        "watch",
         controller::watch_pods(Arc::clone(&ctx), token.clone())
-            .map_task("watch")
             .instrument(tracing::info_span!("pod_watch")),
     );
     tasks.spawn(
+        "dispatch",
         controller::dispatch(Arc::clone(&ctx), options.workers, token.clone())
-            .map_task("dispatch")
             .instrument(tracing::info_span!("pod_workers")),
     );
     tasks.spawn(
+        "node-host-ips",
         controller::follow_node_host_ips(Arc::clone(&ctx), token.clone())
-            .map_task("node-host-ips")
             .instrument(tracing::info_span!("node_host_ips")),
     );
     tasks.spawn(
-        controller::follow_plugin(Arc::clone(&ctx), plugin.client, current_tx, token.clone())
-            .map_task("plugin")
+        "plugin",
+        controller::follow_plugin(Arc::clone(&ctx), plugin.client, current_tx, token)
             .instrument(tracing::info_span!("plugin_follower")),
     );
-    let mut outcome = Ok(());
-    while let Some(ended) = tasks.join_next().await {
-        match ended {
-            Ok(task) if !token.is_cancelled() => {
-                outcome = Err(PodsError::TaskEnded { task });
-                token.cancel();
-            }
-            Ok(_) => {}
-            Err(join) if join.is_panic() => std::panic::resume_unwind(join.into_panic()),
-            Err(_) => {}
-        }
-    }
+    let outcome = match tasks.first_unexpected_end().await {
+        Some((task, ())) => Err(PodsError::TaskEnded { task }),
+        None => Ok(()),
+    };
+    tasks.stop(|_, ()| {}).await;
     outcome
 }
-
-/// Tags a task's future with its name, for the "ended unexpectedly" error.
-trait MapTask: std::future::Future<Output = ()> + Sized {
-    async fn map_task(self, name: &'static str) -> &'static str {
-        self.await;
-        name
-    }
-}
-
-impl<F: std::future::Future<Output = ()>> MapTask for F {}

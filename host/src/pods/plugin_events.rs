@@ -81,7 +81,7 @@ pub fn record(recorder: &Events, filter: &SpamFilter, pod: &Pod, events: Vec<Pod
             }
             Err(fault) => warn!(
                 pod = pod.metadata.name.as_deref().unwrap_or_default(),
-                reason = %event.reason.chars().take(LOGGED_REASON).collect::<String>().escape_debug(),
+                reason = %vk_proto::text::prefix_chars(&event.reason, LOGGED_REASON).escape_debug(),
                 "the plugin reported an event that is dropped: {fault}"
             ),
         }

@@ -16,19 +16,22 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use super::key::PodKey;
+use crate::backoff::{Backoff, Jitter};
 
 /// First retry delay after a failure.
 pub const BACKOFF_MIN: Duration = Duration::from_millis(250);
 /// Longest retry delay.
 pub const BACKOFF_MAX: Duration = Duration::from_secs(60);
 
-/// The delay before retry number `failures` (1 = first retry): doubling
-/// from [`BACKOFF_MIN`] up to [`BACKOFF_MAX`].
+/// Retry delays: doubling from [`BACKOFF_MIN`] up to [`BACKOFF_MAX`],
+/// ±10 % at random so that many pods failing together do not retry in
+/// lockstep.
+const BACKOFF: Backoff = Backoff::new(BACKOFF_MIN, BACKOFF_MAX).with_jitter(Jitter::around(0.1));
+
+/// The delay before retry number `failures` (1 = first retry), without
+/// jitter.
 pub fn backoff(failures: u32) -> Duration {
-    let exponent = failures.saturating_sub(1).min(20);
-    BACKOFF_MIN
-        .saturating_mul(1u32 << exponent)
-        .min(BACKOFF_MAX)
+    BACKOFF.delay(failures)
 }
 
 /// How one piece of work ended.
@@ -156,12 +159,12 @@ impl WorkQueue {
             Outcome::Retry => {
                 let failures = state.failures.entry(key.clone()).or_insert(0);
                 *failures = failures.saturating_add(1);
-                let delay = jitter(backoff(*failures));
+                let delay = BACKOFF.random_delay(*failures);
                 Some(now + delay)
             }
             Outcome::RetrySlowly => {
                 state.failures.insert(key.clone(), u32::MAX);
-                Some(now + jitter(BACKOFF_MAX))
+                Some(now + BACKOFF.random_delay(u32::MAX))
             }
         };
         if let Some(dirty) = state.dirty.remove(&key) {
@@ -178,11 +181,6 @@ impl WorkQueue {
     pub fn len(&self) -> usize {
         self.state().due.len()
     }
-}
-
-/// ±10 % so that many pods failing together do not retry in lockstep.
-fn jitter(delay: Duration) -> Duration {
-    delay.mul_f64(0.9 + rand::random::<f64>() * 0.2)
 }
 
 #[cfg(test)]

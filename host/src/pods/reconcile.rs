@@ -22,8 +22,8 @@ use vk_proto::v1::Capability;
 
 use super::context::{Context, Current};
 use super::key::{PodKey, uid_of};
+use super::pushed;
 use super::queue::backoff;
-use super::status;
 use crate::kube::Severity;
 
 /// Serves one plugin instance until `token` is cancelled (the instance
@@ -128,27 +128,13 @@ fn observe(ctx: &Context, current: &Current, pods: Vec<Pod>, started: Instant, a
         let expected = ctx.store.has_uid(&key, &uid);
         let now = Instant::now();
         let changed = ctx.tracking.update(&key, &uid, |t| {
-            if t.held != Some(generation) || t.sent.is_none() {
-                // What this instance runs is the base for UpdatePod.
-                t.held_at = Some(now);
-                let mut copy = pod.clone();
-                copy.status = None;
-                t.sent = Some(Arc::new(copy));
-            }
-            t.held = Some(generation);
-            t.ever_held = true;
-            t.suspect = false;
-            // A pushed status newer than this listing wins.
-            let changed = match &pod.status {
-                Some(status) if t.status.as_ref() != Some(status) => {
-                    t.record_status(status.clone(), started)
-                }
-                _ => false,
-            };
+            // What this instance runs is the base for UpdatePod.
+            t.found_in_plugin(generation, &pod, now);
             if !expected {
-                t.last_pod = Some(Arc::new(pod.clone()));
+                t.seen(Arc::new(pod.clone()));
             }
-            changed
+            // A pushed status newer than this listing wins.
+            t.record_listed_status(pod.status.as_ref(), started)
         });
         if expected {
             seen.held += 1;
@@ -171,17 +157,10 @@ fn observe(ctx: &Context, current: &Current, pods: Vec<Pod>, started: Instant, a
             }
             _ => continue,
         }
-        let missing = ctx.tracking.update_existing(&key, &uid, |t| {
-            // A pod the plugin finished may be dropped by it: not missing.
-            let missing = !t.lost
-                && t.finished().is_none()
-                && t.held == Some(generation)
-                && t.held_at.is_some_and(|at| at < started);
-            if missing {
-                t.suspect = true;
-            }
-            missing
-        });
+        // A pod the plugin finished may be dropped by it: not missing.
+        let missing = ctx
+            .tracking
+            .update_existing(&key, &uid, |t| t.missing_from_listing(generation, started));
         if missing == Some(true) {
             seen.missing += 1;
             ctx.queue.add(key);
@@ -256,7 +235,7 @@ async fn follow_stream(
                     match item {
                         Some(Ok(event)) => {
                             failures = 0;
-                            status::on_push(ctx, event);
+                            pushed::receive(ctx, event);
                         }
                         Some(Err(error)) => {
                             warn!(%error, "status stream failed; reconnecting");

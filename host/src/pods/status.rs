@@ -1,12 +1,13 @@
-//! Status back to the API: the plugin's latest status (from its push stream,
-//! GetPods resyncs, GetPod, or polling GetPodStatus for plugins that do not
-//! push) is written to the pod's status subresource with a strategic merge
-//! patch (field manager `vk-host`, UID in the patch), only when it would
-//! change what the API has. Terminal phases are never overwritten, in the
-//! API nor in what the host recorded; a status the API refuses as invalid
-//! (422) is reported once (`FailedToUpdateStatus`) and not sent again. A
-//! status without `hostIP`/`hostIPs` gets the node's (see
-//! [`phase::with_node_host_ips`]).
+//! Writing status to the API: the plugin's latest status as recorded (from
+//! its push stream, see `pushed`; GetPods resyncs; GetPod; or polling
+//! GetPodStatus here, for plugins that do not push) is written to the pod's
+//! status subresource with a strategic merge patch (field manager
+//! `vk-host`, UID in the patch), only when it would change what the API
+//! has; so are the host's own statuses (lost, deleted, failed to create).
+//! Terminal phases are never overwritten, in the API nor in what the host
+//! recorded; a status the API refuses as invalid (422) is reported once
+//! (`FailedToUpdateStatus`) and not sent again. A status without
+//! `hostIP`/`hostIPs` gets the node's (see [`phase::with_node_host_ips`]).
 
 use std::time::Duration;
 
@@ -14,16 +15,15 @@ use k8s_openapi::api::core::v1::{Pod, PodStatus};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::api::{Patch, PatchParams};
 use tracing::{debug, warn};
-use vk_proto::v1::{Capability, PodStatusEvent};
+use vk_proto::v1::Capability;
 
 use super::context::{Context, Current, pod_ref};
+use super::error::SyncError;
 use super::key::{PodKey, uid_of};
 use super::patch;
 use super::phase;
-use super::plugin_events;
 use super::policy::{self, PatchFailure};
 use super::queue::Outcome;
-use super::sync::SyncError;
 use crate::kube::Severity;
 
 /// The field manager of every write.
@@ -45,7 +45,7 @@ pub async fn write_plugin_status(
         let starting = ctx
             .tracking
             .get(key, uid)
-            .and_then(|t| t.status)
+            .and_then(|t| t.status().cloned())
             .is_none_or(|s| matches!(s.phase.as_deref(), None | Some("Pending")));
         if starting {
             // A status recorded while the call was out is newer than its reply.
@@ -59,7 +59,7 @@ pub async fn write_plugin_status(
             }
         }
     }
-    let Some(status) = ctx.tracking.get(key, uid).and_then(|t| t.status) else {
+    let Some(status) = ctx.tracking.get(key, uid).and_then(|t| t.status().cloned()) else {
         return Ok(outcome);
     };
     write(ctx, key, pod, &status).await?;
@@ -75,12 +75,7 @@ pub async fn write_lost(
     current: &Current,
 ) -> Result<(), SyncError> {
     let uid = uid_of(pod);
-    let first = ctx.tracking.update(key, uid, |t| {
-        let first = !t.lost;
-        t.lost = true;
-        t.held = None;
-        first
-    });
+    let first = ctx.tracking.update(key, uid, |t| t.lost());
     let message = format!(
         "plugin {} no longer has this pod (uid {uid}), which it ran before (lost in a plugin restart or by its backend); it is not re-created",
         current.plugin()
@@ -144,19 +139,14 @@ pub async fn write(
     if !patch::changes(pod.status.as_ref(), &status_patch) {
         return Ok(());
     }
-    // Written already, and the cache has not seen the result yet.
+    // Not written already (the cache has not seen the result yet) nor
+    // refused as invalid before (wait for the next status).
     let version = pod.metadata.resource_version.clone();
-    let repeat = ctx
+    let to_write = ctx
         .tracking
         .get(key, uid)
-        .and_then(|t| t.written)
-        .is_some_and(|(written, at)| written == status_patch && at == version);
-    // Refused as invalid before: wait for the next status.
-    let refused = ctx
-        .tracking
-        .get(key, uid)
-        .is_some_and(|t| t.rejected.as_ref() == Some(&status_patch));
-    if repeat || refused {
+        .is_none_or(|t| t.should_write(&status_patch, version.as_deref()));
+    if !to_write {
         return Ok(());
     }
     let body = serde_json::json!({
@@ -175,7 +165,7 @@ pub async fn write(
         Ok(_) => {
             debug!(pod = %key, phase = ?status.phase, "status written");
             ctx.tracking
-                .update(key, uid, |t| t.written = Some((status_patch, version)));
+                .update(key, uid, |t| t.status_written(status_patch, version));
             Ok(())
         }
         Err(kube::Error::Api(s)) => match policy::patch_failure(s.code) {
@@ -184,7 +174,7 @@ pub async fn write(
             PatchFailure::Invalid => {
                 warn!(pod = %key, error = %s.message, "the API refused the plugin's status as invalid; waiting for the next one");
                 ctx.tracking
-                    .update(key, uid, |t| t.rejected = Some(status_patch));
+                    .update(key, uid, |t| t.status_refused(status_patch));
                 ctx.events.pod(
                     pod,
                     Severity::Warning,
@@ -207,46 +197,5 @@ pub async fn write(
             what: "writing the status",
             source,
         }),
-    }
-}
-
-/// Records one pushed status event and queues the pod; records the Events
-/// it carries about a pod of this node.
-pub fn on_push(ctx: &Context, event: PodStatusEvent) {
-    let Some(reference) = event.pod else { return };
-    let key = PodKey::new(reference.namespace, reference.name);
-    let uid = reference.uid;
-    if !event.events.is_empty() {
-        match ctx.store.get(&key).filter(|pod| uid_of(pod) == uid) {
-            Some(pod) => plugin_events::record(&ctx.events, &ctx.event_filter, &pod, event.events),
-            None => {
-                debug!(pod = %key, %uid, "events about a pod not bound here (or gone); dropped")
-            }
-        }
-    }
-    if event.status.is_empty() {
-        return;
-    }
-    let status: PodStatus = match serde_json::from_slice(&event.status) {
-        Ok(status) => status,
-        Err(error) => {
-            warn!(pod = %key, %error, "the plugin pushed a status that is not a PodStatus; ignored");
-            return;
-        }
-    };
-    let now = tokio::time::Instant::now();
-    let recorded = match ctx
-        .tracking
-        .update_existing(&key, &uid, |t| t.record_status(status.clone(), now))
-    {
-        Some(recorded) => recorded,
-        // Not a pod of ours (or not yet listed): the resync sorts it out.
-        None if !ctx.store.has_uid(&key, &uid) => return,
-        None => ctx
-            .tracking
-            .update(&key, &uid, |t| t.record_status(status, now)),
-    };
-    if recorded {
-        ctx.queue.add(key);
     }
 }

@@ -10,43 +10,13 @@ use k8s_openapi::api::core::v1::{Pod, PodStatus};
 use tracing::{debug, info, warn};
 
 use super::context::{Context, Current, for_plugin, pod_ref};
+use super::error::SyncError;
 use super::key::{PodKey, uid_of};
 use super::policy::{self, Reaction};
 use super::queue::Outcome;
+use super::report::report_failure;
 use super::{deletion, diff, env, phase, status};
-use crate::kube::Severity;
 use crate::plugins::CallError;
-
-/// Why one pass failed; every variant is retried with backoff.
-#[derive(Debug, thiserror::Error)]
-pub enum SyncError {
-    #[error("the plugin is restarting")]
-    PluginUnavailable,
-    #[error(transparent)]
-    Plugin(#[from] CallError),
-    #[error("pod {key}: {source}")]
-    Env {
-        key: PodKey,
-        #[source]
-        source: env::EnvError,
-    },
-    #[error("pod {key}: {what}")]
-    Api {
-        key: PodKey,
-        what: &'static str,
-        #[source]
-        source: kube::Error,
-    },
-}
-
-impl SyncError {
-    fn outcome(&self) -> Outcome {
-        match self {
-            Self::Plugin(error) => policy::react(error).outcome(),
-            _ => Outcome::Retry,
-        }
-    }
-}
 
 /// Works on `key` once; never fails: the outcome says when to come back.
 pub async fn sync(ctx: &Context, key: &PodKey) -> Outcome {
@@ -77,8 +47,7 @@ async fn sync_pod(ctx: &Context, key: &PodKey) -> Result<Outcome, SyncError> {
         return Ok(Outcome::Done);
     };
     let uid = uid_of(&pod).to_owned();
-    ctx.tracking
-        .update(key, &uid, |t| t.last_pod = Some(Arc::clone(&pod)));
+    ctx.tracking.update(key, &uid, |t| t.seen(Arc::clone(&pod)));
 
     if phase::is_terminal(pod.status.as_ref()) {
         // Final: never re-created, never given a non-terminal status.
@@ -145,27 +114,18 @@ async fn ensure_in_plugin(
 ) -> Result<Presence, SyncError> {
     let uid = uid_of(pod);
     let tracked = ctx.tracking.get(key, uid).unwrap_or_default();
-    if tracked.lost {
+    if tracked.is_lost() {
         return Ok(Presence::Lost);
     }
-    if tracked.held != Some(current.generation) || tracked.suspect {
+    if tracked.needs_get_pod(current.generation) {
         // A status recorded while the call was out is newer than its reply.
         let asked = tokio::time::Instant::now();
         match current.client.get_pod(pod_ref(key, uid)).await {
             Ok(held) => {
                 let generation = current.generation;
+                let now = tokio::time::Instant::now();
                 ctx.tracking.update(key, uid, |t| {
-                    if t.held != Some(generation) || t.sent.is_none() {
-                        // A new instance's copy is what it runs now: compare
-                        // against that for UpdatePod.
-                        t.held_at = Some(tokio::time::Instant::now());
-                        let mut copy = held.clone();
-                        copy.status = None;
-                        t.sent = Some(Arc::new(copy));
-                    }
-                    t.held = Some(generation);
-                    t.ever_held = true;
-                    t.suspect = false;
+                    t.found_in_plugin(generation, &held, now);
                     if let Some(status) = held.status.clone() {
                         t.record_status(status, asked);
                     }
@@ -177,10 +137,11 @@ async fn ensure_in_plugin(
                 if let Some(finished) = tracked.finished() {
                     // Finished, then dropped by the plugin: nothing is lost.
                     debug!(pod = %key, %uid, "the plugin dropped the finished pod");
-                    ctx.tracking.update(key, uid, |t| t.held = None);
+                    ctx.tracking
+                        .update(key, uid, |t| t.dropped_after_finishing());
                     return Ok(Presence::Finished(Box::new(finished.clone())));
                 }
-                if tracked.ever_held || phase::was_started(pod.status.as_ref()) {
+                if tracked.was_in_plugin() || phase::was_started(pod.status.as_ref()) {
                     return Ok(Presence::Lost);
                 }
                 return create(ctx, key, pod, current).await;
@@ -207,14 +168,9 @@ async fn create(
         Ok(()) => {
             info!(pod = %key, %uid, plugin = current.plugin(), "created in the plugin");
             let generation = current.generation;
+            let now = tokio::time::Instant::now();
             ctx.tracking.update(key, uid, |t| {
-                t.held = Some(generation);
-                t.held_at = Some(tokio::time::Instant::now());
-                t.ever_held = true;
-                t.suspect = false;
-                t.sent = Some(Arc::clone(pod));
-                t.reported_failure = None;
-                t.awaits_pod_ip = resolved.awaits_pod_ip;
+                t.created(generation, Arc::clone(pod), resolved.awaits_pod_ip, now);
             });
             Ok(Presence::Held)
         }
@@ -256,11 +212,11 @@ async fn update_if_changed(
 ) -> Result<(), SyncError> {
     let uid = uid_of(pod);
     let tracked = ctx.tracking.get(key, uid).unwrap_or_default();
-    let pod_ip_arrived = tracked.awaits_pod_ip && env::has_pod_ip(pod);
+    let pod_ip_arrived = tracked.awaits_pod_ip() && env::has_pod_ip(pod);
     if !pod_ip_arrived
         && tracked
-            .sent
-            .is_some_and(|sent| !diff::needs_update(&sent, pod))
+            .sent()
+            .is_some_and(|sent| !diff::needs_update(sent, pod))
     {
         return Ok(());
     }
@@ -273,14 +229,13 @@ async fn update_if_changed(
         Ok(()) => {
             info!(pod = %key, %uid, pod_ip_arrived, "updated in the plugin");
             ctx.tracking.update(key, uid, |t| {
-                t.sent = Some(Arc::clone(pod));
-                t.awaits_pod_ip = resolved.awaits_pod_ip;
+                t.updated(Arc::clone(pod), resolved.awaits_pod_ip);
             });
             Ok(())
         }
         Err(error) if policy::react(&error) == Reaction::NotHeld => {
             // Gone since we last looked: the next pass confirms with GetPod.
-            ctx.tracking.update(key, uid, |t| t.suspect = true);
+            ctx.tracking.update(key, uid, |t| t.update_not_found());
             Err(error.into())
         }
         Err(error) if policy::react(&error) == Reaction::Unimplemented => Err(error.into()),
@@ -290,7 +245,7 @@ async fn update_if_changed(
             if policy::react(&error) == Reaction::Rejected {
                 // The plugin cannot take this change; retrying will not help.
                 ctx.tracking
-                    .update(key, uid, |t| t.sent = Some(Arc::clone(pod)));
+                    .update(key, uid, |t| t.update_refused(Arc::clone(pod)));
                 Ok(())
             } else {
                 Err(error.into())
@@ -334,7 +289,7 @@ async fn resolve_env(
             if ctx
                 .tracking
                 .get(key, uid_of(pod))
-                .is_none_or(|t| !t.ever_held)
+                .is_none_or(|t| !t.was_in_plugin())
             {
                 let waiting = env::config_error::status(pod, &error.container, &error.message);
                 status::write(ctx, key, pod, &waiting).await?;
@@ -345,26 +300,5 @@ async fn resolve_env(
             key: key.clone(),
             source,
         }),
-    }
-}
-
-/// A Warning event about a failed plugin call, unless the same message was
-/// reported for this pod within the last minute (retries do not flood the
-/// API with events).
-pub fn report_failure(ctx: &Context, key: &PodKey, pod: &Pod, reason: &str, message: &str) {
-    let now = tokio::time::Instant::now();
-    let text = format!("{reason}: {message}");
-    let report = ctx.tracking.update(key, uid_of(pod), |t| {
-        let repeat = t.reported_failure.as_ref().is_some_and(|(last, at)| {
-            *last == text && now.duration_since(*at) < std::time::Duration::from_secs(60)
-        });
-        if !repeat {
-            t.reported_failure = Some((text.clone(), now));
-        }
-        !repeat
-    });
-    if report {
-        ctx.events
-            .pod(pod, Severity::Warning, reason, message.to_owned());
     }
 }

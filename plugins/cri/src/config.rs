@@ -10,6 +10,7 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use serde::Deserialize;
 pub use vk_plugin_sdk::config::ConfigError;
 use vk_plugin_sdk::config::PluginConfig;
+use vk_plugin_sdk::names::is_label_value;
 
 use crate::log_rotation::RotationPolicy;
 
@@ -238,18 +239,6 @@ impl Config {
     pub fn crash_loop_backoff_max(&self) -> Duration {
         Duration::from_millis(self.crash_loop_backoff_max_ms)
     }
-}
-
-/// Whether `text` is a valid Kubernetes label value (empty allowed).
-pub(crate) fn is_label_value(text: &str) -> bool {
-    let alnum = |c: char| c.is_ascii_alphanumeric();
-    text.is_empty()
-        || (text.len() <= 63
-            && text.starts_with(alnum)
-            && text.ends_with(alnum)
-            && text
-                .chars()
-                .all(|c| alnum(c) || matches!(c, '-' | '_' | '.')))
 }
 
 #[cfg(test)]

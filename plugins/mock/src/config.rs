@@ -11,6 +11,7 @@ use serde::Deserialize;
 pub use vk_plugin_sdk::config::ConfigError;
 use vk_plugin_sdk::config::PluginConfig;
 use vk_plugin_sdk::proto::Capability;
+use vk_plugin_sdk::quantity::is_quantity;
 
 /// Default pod annotation that makes CreatePod fail with UNAVAILABLE.
 pub const FAIL_CREATE_ANNOTATION: &str = "mock.vk-host.io/fail-create";
@@ -351,42 +352,6 @@ impl Config {
         }
         all
     }
-}
-
-/// Whether `text` has the shape of a Kubernetes resource quantity: a decimal
-/// number with an optional binary/decimal suffix or exponent.
-fn is_quantity(text: &str) -> bool {
-    let digits_end = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '+' || c == '-'))
-        .unwrap_or(text.len());
-    let (number, suffix) = text.split_at(digits_end);
-    let number = number.strip_prefix(['+', '-']).unwrap_or(number);
-    let number_ok = !number.is_empty()
-        && number.chars().filter(|c| *c == '.').count() <= 1
-        && number.chars().any(|c| c.is_ascii_digit())
-        && number.chars().all(|c| c.is_ascii_digit() || c == '.');
-    let suffix_ok = matches!(
-        suffix,
-        "" | "Ki"
-            | "Mi"
-            | "Gi"
-            | "Ti"
-            | "Pi"
-            | "Ei"
-            | "n"
-            | "u"
-            | "m"
-            | "k"
-            | "M"
-            | "G"
-            | "T"
-            | "P"
-            | "E"
-    ) || suffix
-        .strip_prefix(['e', 'E'])
-        .map(|e| e.strip_prefix(['+', '-']).unwrap_or(e))
-        .is_some_and(|e| !e.is_empty() && e.chars().all(|c| c.is_ascii_digit()));
-    number_ok && suffix_ok
 }
 
 #[cfg(test)]

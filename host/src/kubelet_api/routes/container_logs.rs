@@ -2,18 +2,20 @@
 //! GetContainerLogs stream as a chunked response. The body pulls the next
 //! chunk from the gRPC stream only when the client has taken the previous
 //! one, so a slow reader slows the plugin (gRPC flow control) instead of
-//! growing a buffer here; a client that goes away cancels the call.
+//! growing a buffer here; a client that goes away cancels the call. A
+//! failure the plugin reports at once is an HTTP status; one that comes
+//! later (or after a quiet start, see
+//! [`PluginClient::container_logs`](crate::plugins::PluginClient::container_logs))
+//! ends the body.
 
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
 use futures::StreamExt as _;
 use http::header::CONTENT_TYPE;
 use k8s_openapi::jiff::Timestamp;
-use vk_proto::v1::{Capability, ContainerLogsRequest, PodRef};
+use vk_proto::v1::{ContainerLogsRequest, PodRef};
 
-use super::{PLUGIN_QUERY_DEADLINE, plugin_with};
 use crate::kubelet_api::{ApiError, ApiState};
 
 /// `kubectl logs` options, checked (the kubelet's rules: tailLines >= 0,
@@ -106,40 +108,13 @@ pub async fn handler(
     let options = parse_log_query(&query, Timestamp::now()).map_err(ApiError::BadRequest)?;
     crate::kubelet_api::state::check_container_name(&container)?;
     let bound = state.bound_pod(&namespace, &pod).await?;
-    let spec = bound.pod.spec.as_ref();
-    let known = spec.is_some_and(|spec| {
-        spec.containers.iter().any(|c| c.name == container)
-            || spec
-                .init_containers
-                .iter()
-                .flatten()
-                .any(|c| c.name == container)
-            || spec
-                .ephemeral_containers
-                .iter()
-                .flatten()
-                .any(|c| c.name == container)
-    });
-    if !known {
+    if !bound.has_container(&container) {
         return Err(ApiError::NotFound(format!(
             "container {container:?} not found in pod {namespace}/{pod}"
         )));
     }
-    let client = plugin_with(&state, Capability::ContainerLogs, "container logs")?;
-    let plugin = client.identity().name.clone();
     let request = log_request(bound.reference, &container, &options);
-    let mut lifecycle = client.lifecycle();
-    let call = lifecycle.get_container_logs(request);
-    let stream = match tokio::time::timeout(PLUGIN_QUERY_DEADLINE, call).await {
-        Ok(Ok(reply)) => reply.into_inner(),
-        Ok(Err(status)) => return Err(ApiError::plugin(&plugin, "GetContainerLogs", &status)),
-        Err(_) => {
-            return Err(ApiError::Unavailable(format!(
-                "plugin {plugin}: GetContainerLogs did not start within {}s",
-                PLUGIN_QUERY_DEADLINE.as_secs()
-            )));
-        }
-    };
+    let stream = state.plugin_client()?.container_logs(request).await?;
     // The limit is enforced here too: a plugin that ignores it costs the
     // client nothing more than it asked for.
     let limit = options
@@ -153,20 +128,16 @@ pub async fn handler(
                 return None;
             }
             match stream.next().await? {
-                Ok(chunk) => {
-                    let mut data: Bytes = chunk.data;
+                Ok(mut data) => {
                     let remaining = remaining.map(|left| {
                         data.truncate(left);
                         left - data.len()
                     });
                     Some((Ok::<_, std::io::Error>(data), (stream, remaining, key)))
                 }
-                Err(status) => {
-                    tracing::warn!(container = %key, code = ?status.code(), message = status.message(), "log stream from the plugin failed");
-                    let error = std::io::Error::other(format!(
-                        "log stream failed: {}",
-                        status.message()
-                    ));
+                Err(error) => {
+                    tracing::warn!(container = %key, %error, "log stream from the plugin failed");
+                    let error = std::io::Error::other(format!("log stream failed: {error}"));
                     Some((Err(error), (stream, Some(0), key)))
                 }
             }

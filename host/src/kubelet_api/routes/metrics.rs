@@ -10,32 +10,24 @@ use std::fmt::Write as _;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use http::header::CONTENT_TYPE;
-use vk_proto::v1::{
-    Capability, CpuStats, GetMetricsResourceRequest, GetMetricsResourceResponse, MemoryStats,
-};
+use vk_proto::v1::{CpuStats, GetMetricsResourceResponse, MemoryStats};
 
 use super::stats::{sum_cpu, sum_memory};
-use super::{plugin_with, with_deadline};
 use crate::kubelet_api::{ApiError, ApiState};
+use crate::plugins::CallError;
 
 const CONTENT_TYPE_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 pub async fn handler(State(state): State<ApiState>) -> Result<Response, ApiError> {
-    let client = plugin_with(
-        &state,
-        Capability::MetricsResource,
-        "resource metrics (/metrics/resource)",
-    )?;
-    let reply = client
-        .lifecycle()
-        .get_metrics_resource(with_deadline(GetMetricsResourceRequest {}))
-        .await;
+    let reply = state.plugin_client()?.get_metrics_resource().await;
     // Like the kubelet, a failed collection is still a scrape: the families
-    // are empty and resource_scrape_error is 1.
+    // are empty and resource_scrape_error is 1. A capability the plugin did
+    // not declare is 501, as on every route.
     let text = match reply {
-        Ok(reply) => render(&reply.into_inner(), false),
-        Err(status) => {
-            tracing::warn!(code = ?status.code(), message = status.message(), "GetMetricsResource failed");
+        Ok(reply) => render(&reply, false),
+        Err(error @ CallError::Unsupported { .. }) => return Err(error.into()),
+        Err(error) => {
+            tracing::warn!(%error, "GetMetricsResource failed");
             render(&GetMetricsResourceResponse::default(), true)
         }
     };
@@ -61,9 +53,19 @@ struct Family {
 
 /// The exposition text. Pure.
 pub fn render(reply: &GetMetricsResourceResponse, scrape_error: bool) -> String {
-    let seconds = |nanos: u64| format_float(nanos as f64 / 1e9);
-    let millis = |nanos: i64| (nanos > 0).then_some(nanos / 1_000_000);
-    let mut families = vec![
+    let mut families = empty_families();
+    let pods = container_samples(&mut families, reply);
+    node_samples(&mut families, reply);
+    pod_samples(&mut families, &pods);
+    families[7]
+        .samples
+        .push((vec![], if scrape_error { "1" } else { "0" }.into(), None));
+    exposition(&families)
+}
+
+/// The eight families, in the kubelet's order, without samples.
+fn empty_families() -> Vec<Family> {
+    vec![
         family(
             "container_cpu_usage_seconds_total",
             "Cumulative cpu time consumed by the container in core-seconds",
@@ -104,8 +106,15 @@ pub fn render(reply: &GetMetricsResourceResponse, scrape_error: bool) -> String 
             "1 if there was an error while getting container metrics, 0 otherwise",
             "gauge",
         ),
-    ];
-    let mut pods: BTreeMap<(String, String), PodUsage<'_>> = BTreeMap::new();
+    ]
+}
+
+/// The containers' samples; returns their usage by pod, to sum.
+fn container_samples<'a>(
+    families: &mut [Family],
+    reply: &'a GetMetricsResourceResponse,
+) -> BTreeMap<(String, String), PodUsage<'a>> {
+    let mut pods: BTreeMap<(String, String), PodUsage<'a>> = BTreeMap::new();
     for container in &reply.containers {
         let pod = container.pod.clone().unwrap_or_default();
         let labels = vec![
@@ -140,6 +149,10 @@ pub fn render(reply: &GetMetricsResourceResponse, scrape_error: bool) -> String 
                 .push((labels, container.start_time_unix_seconds.to_string(), None));
         }
     }
+    pods
+}
+
+fn node_samples(families: &mut [Family], reply: &GetMetricsResourceResponse) {
     if let Some(used) = reply.node_cpu.as_ref().and_then(|c| {
         c.usage_core_nano_seconds
             .map(|u| (u, c.timestamp_unix_nanos))
@@ -157,7 +170,11 @@ pub fn render(reply: &GetMetricsResourceResponse, scrape_error: bool) -> String 
             .samples
             .push((vec![], bytes.0.to_string(), millis(bytes.1)));
     }
-    for ((namespace, pod), (cpus, memories)) in &pods {
+}
+
+/// Whole-pod usage: the sum of its containers'.
+fn pod_samples(families: &mut [Family], pods: &BTreeMap<(String, String), PodUsage<'_>>) {
+    for ((namespace, pod), (cpus, memories)) in pods {
         let labels = vec![("namespace", namespace.clone()), ("pod", pod.clone())];
         if let Some(cpu) = sum_cpu(cpus.iter().copied())
             && let Some(used) = cpu.usage_core_nano_seconds
@@ -178,12 +195,12 @@ pub fn render(reply: &GetMetricsResourceResponse, scrape_error: bool) -> String 
             ));
         }
     }
-    families[7]
-        .samples
-        .push((vec![], if scrape_error { "1" } else { "0" }.into(), None));
+}
 
+/// Prometheus text format 0.0.4.
+fn exposition(families: &[Family]) -> String {
     let mut out = String::new();
-    for family in &families {
+    for family in families {
         let _ = writeln!(out, "# HELP {} [STABLE] {}", family.name, family.help);
         let _ = writeln!(out, "# TYPE {} {}", family.name, family.kind);
         for (labels, value, timestamp) in &family.samples {
@@ -220,6 +237,16 @@ fn escape(value: &str) -> String {
         .replace('\\', "\\\\")
         .replace('"', "\\\"")
         .replace('\n', "\\n")
+}
+
+/// Nanoseconds as seconds, in the exposition's number form.
+fn seconds(nanos: u64) -> String {
+    format_float(nanos as f64 / 1e9)
+}
+
+/// A sample timestamp in milliseconds, if the plugin gave one.
+fn millis(nanos: i64) -> Option<i64> {
+    (nanos > 0).then_some(nanos / 1_000_000)
 }
 
 /// Go's `%g`-like shortest form Prometheus accepts (`0.5`, `12`, `1e-09`).

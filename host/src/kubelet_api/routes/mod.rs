@@ -1,6 +1,8 @@
 //! The non-streaming routes of the kubelet API: container logs, the pod
-//! lists, stats, resource metrics and health; each asks the plugin only for
-//! a capability it declared (else 501, at once).
+//! lists, stats, resource metrics and health. Each calls the plugin through
+//! a typed [`PluginClient`](crate::plugins::PluginClient) method, which asks
+//! only for a capability the plugin declared (else 501, at once) and with
+//! the protocol's query deadline.
 
 mod container_logs;
 mod healthz;
@@ -8,22 +10,14 @@ mod metrics;
 mod pods;
 mod stats;
 
-use std::time::Duration;
-
 use axum::Router;
 use axum::routing::get;
-use vk_proto::v1::Capability;
 
-use super::{ApiError, ApiState};
-use crate::plugins::PluginClient;
+use super::ApiState;
 
 pub use container_logs::{LogOptions, log_request, parse_log_query};
 pub use metrics::render as render_metrics;
 pub use stats::summary_json;
-
-/// How long the plugin has to answer a unary call (or to start a stream),
-/// the protocol's deadline for queries.
-pub const PLUGIN_QUERY_DEADLINE: Duration = Duration::from_secs(10);
 
 /// The routes, with and without a trailing slash where the kubelet takes both.
 pub fn routes() -> Router<ApiState> {
@@ -41,30 +35,4 @@ pub fn routes() -> Router<ApiState> {
         .route("/metrics/resource", get(metrics::handler))
         .route("/metrics/resource/", get(metrics::handler))
         .route("/healthz", get(healthz::handler))
-}
-
-/// The running plugin's client if it declared `capability`; 501 naming the
-/// plugin and the capability if not, 503 while it restarts.
-pub fn plugin_with(
-    state: &ApiState,
-    capability: Capability,
-    what: &str,
-) -> Result<PluginClient, ApiError> {
-    let client = state.plugin_client()?;
-    if client.identity().has(capability) {
-        Ok(client)
-    } else {
-        Err(ApiError::Unimplemented(format!(
-            "plugin {} does not support {what} ({} not declared)",
-            client.identity().name,
-            capability.as_str_name()
-        )))
-    }
-}
-
-/// A plugin request with the query deadline.
-fn with_deadline<T>(message: T) -> tonic::Request<T> {
-    let mut request = tonic::Request::new(message);
-    request.set_timeout(PLUGIN_QUERY_DEADLINE);
-    request
 }

@@ -7,21 +7,13 @@ use axum::Json;
 use axum::extract::State;
 use k8s_openapi::jiff::Timestamp;
 use serde_json::{Map, Value, json};
-use vk_proto::v1::{
-    Capability, CpuStats, GetStatsSummaryRequest, GetStatsSummaryResponse, MemoryStats,
-};
+use vk_proto::v1::{CpuStats, GetStatsSummaryResponse, MemoryStats};
 
-use super::{plugin_with, with_deadline};
 use crate::kubelet_api::{ApiError, ApiState};
 
 pub async fn handler(State(state): State<ApiState>) -> Result<Json<Value>, ApiError> {
-    let client = plugin_with(&state, Capability::StatsSummary, "stats (/stats/summary)")?;
-    let reply = client
-        .lifecycle()
-        .get_stats_summary(with_deadline(GetStatsSummaryRequest {}))
-        .await
-        .map_err(|status| ApiError::plugin(&client.identity().name, "GetStatsSummary", &status))?;
-    Ok(Json(summary_json(&state.node_name, &reply.into_inner())))
+    let reply = state.plugin_client()?.get_stats_summary().await?;
+    Ok(Json(summary_json(&state.node_name, &reply)))
 }
 
 /// The kubelet's Summary for the plugin's answer. Pure.

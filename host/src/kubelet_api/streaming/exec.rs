@@ -14,12 +14,12 @@ use futures::stream::{SplitSink, SplitStream};
 use futures::{SinkExt as _, StreamExt as _};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
-use tonic::{Code, Status, Streaming};
 use tracing::debug;
 use vk_proto::v1::{ExecInput, ExecOutput, ExecStart, exec_input, exec_output};
 
 use super::channel::{self, Incoming, Outcome, Protocol, ResizeDecoder};
-use crate::plugins::PluginClient;
+use crate::kubelet_api::ApiError;
+use crate::plugins::{CallError, PluginClient, PluginStream};
 
 /// Client input messages queued towards the plugin at most.
 const INPUT_DEPTH: usize = 8;
@@ -118,15 +118,14 @@ pub async fn run(socket: WebSocket, session: Session) {
     }
 
     let outbound = async {
-        let mut lifecycle = plugin.lifecycle();
         let requests = ReceiverStream::new(input_rx);
-        let call = match kind {
-            Kind::Exec => lifecycle.exec(requests).await,
-            Kind::Attach => lifecycle.attach(requests).await,
+        let output = match kind {
+            Kind::Exec => plugin.exec(requests),
+            Kind::Attach => plugin.attach(requests),
         };
-        let outcome = match call {
-            Ok(response) => forward_output(response.into_inner(), &mut sink, stdout, stderr).await,
-            Err(status) => Some(failed(&status, plugin.identity().name.as_str())),
+        let outcome = match output {
+            Ok(output) => forward_output(output, &mut sink, stdout, stderr).await,
+            Err(error) => Some(failed(error)),
         };
         if let Some(outcome) = outcome {
             finish(&mut sink, protocol, &outcome).await;
@@ -246,22 +245,22 @@ async fn forward_input(
 /// Plugin output to the client until the exit status; `None` if the
 /// client went away.
 async fn forward_output(
-    mut output: Streaming<ExecOutput>,
+    mut output: PluginStream<ExecOutput>,
     sink: &mut Sink,
     stdout: bool,
     stderr: bool,
 ) -> Option<Outcome> {
     loop {
-        let message = match output.message().await {
-            Ok(Some(message)) => message,
-            Ok(None) => {
+        let message = match output.next().await {
+            Some(Ok(message)) => message,
+            None => {
                 return Some(Outcome::Failed {
                     code: 500,
                     reason: "InternalError",
                     message: "the plugin ended the session without an exit status".into(),
                 });
             }
-            Err(status) => return Some(failed(&status, "the plugin")),
+            Some(Err(error)) => return Some(failed(error)),
         };
         let frame = match message.output {
             Some(exec_output::Output::Stdout(data)) if stdout && !data.is_empty() => {
@@ -300,28 +299,14 @@ async fn finish(sink: &mut Sink, protocol: Protocol, outcome: &Outcome) {
         .await;
 }
 
-/// A plugin error as the client sees it.
-pub fn failed(status: &Status, plugin: &str) -> Outcome {
-    let (code, reason) = http_status(status.code());
+/// A failed plugin call as the client sees it on the error channel: the
+/// kubelet API's one mapping of plugin failures to HTTP statuses.
+pub fn failed(error: CallError) -> Outcome {
+    let error = ApiError::from(error);
+    let (code, reason) = error.status_and_reason();
     Outcome::Failed {
-        code,
+        code: code.as_u16(),
         reason,
-        message: format!("{plugin}: {}", status.message()),
-    }
-}
-
-/// gRPC code → HTTP code and `metav1.StatusReason`.
-pub fn http_status(code: Code) -> (u16, &'static str) {
-    match code {
-        Code::NotFound => (404, "NotFound"),
-        Code::InvalidArgument | Code::FailedPrecondition | Code::OutOfRange => (400, "BadRequest"),
-        Code::AlreadyExists => (409, "AlreadyExists"),
-        Code::PermissionDenied => (403, "Forbidden"),
-        Code::Unauthenticated => (401, "Unauthorized"),
-        Code::Unimplemented => (501, "NotImplemented"),
-        Code::Unavailable => (503, "ServiceUnavailable"),
-        Code::DeadlineExceeded => (504, "Timeout"),
-        Code::ResourceExhausted => (429, "TooManyRequests"),
-        _ => (500, "InternalError"),
+        message: error.to_string(),
     }
 }

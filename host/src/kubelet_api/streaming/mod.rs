@@ -26,7 +26,6 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use hyper_util::rt::TokioIo;
-use k8s_openapi::api::core::v1::Pod;
 use tracing::Instrument as _;
 use vk_proto::v1::{Capability, ExecStart, PodRef};
 
@@ -34,7 +33,7 @@ use self::channel::{Protocol, Refusal};
 use self::exec::Kind;
 use self::options::InvalidQuery;
 use super::state::check_container_name;
-use super::{ApiState, PodLookupError};
+use super::{ApiError, ApiState, PodLookupError};
 use crate::plugins::PluginClient;
 
 /// Largest WebSocket message or frame accepted from a client: kubectl
@@ -75,8 +74,9 @@ pub fn routes() -> Router<ApiState> {
 enum Refused {
     #[error(transparent)]
     Query(#[from] InvalidQuery),
+    /// The pod, the plugin or its capability (the kubelet API's one mapping).
     #[error(transparent)]
-    Pod(#[from] PodLookupError),
+    Api(#[from] ApiError),
     #[error("container {container:?} not found in pod {namespace}/{pod}")]
     NoContainer {
         namespace: String,
@@ -89,15 +89,6 @@ enum Refused {
         pod: String,
         actual: String,
         requested: String,
-    },
-    #[error(
-        "the plugin {plugin} does not support {what}: it does not declare {}",
-        .capability.as_str_name()
-    )]
-    Unsupported {
-        plugin: String,
-        what: &'static str,
-        capability: Capability,
     },
     #[error("{what} needs an upgrade to WebSocket (subprotocol {protocols})")]
     NotWebSocket {
@@ -132,25 +123,21 @@ enum Refused {
     },
 }
 
+impl From<PodLookupError> for Refused {
+    fn from(error: PodLookupError) -> Self {
+        Self::Api(error.into())
+    }
+}
+
 impl Refused {
     fn status(&self) -> (StatusCode, &'static str) {
         match self {
-            Self::Query(_)
-            | Self::Subprotocol { .. }
-            | Self::StreamProtocol { .. }
-            | Self::Pod(PodLookupError::InvalidName { .. }) => {
+            Self::Api(error) => error.status_and_reason(),
+            Self::Query(_) | Self::Subprotocol { .. } | Self::StreamProtocol { .. } => {
                 (StatusCode::BAD_REQUEST, "BadRequest")
             }
-            Self::Pod(PodLookupError::NotFound { .. } | PodLookupError::OtherNode { .. })
-            | Self::NoContainer { .. }
-            | Self::OtherUid { .. } => (StatusCode::NOT_FOUND, "NotFound"),
-            Self::Pod(PodLookupError::PluginDown) => {
-                (StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable")
-            }
-            Self::Pod(PodLookupError::Api { .. }) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, "InternalError")
-            }
-            Self::Unsupported { .. } | Self::NotWebSocket { .. } | Self::SpdyTunnel { .. } => {
+            Self::NoContainer { .. } | Self::OtherUid { .. } => (StatusCode::NOT_FOUND, "NotFound"),
+            Self::NotWebSocket { .. } | Self::SpdyTunnel { .. } => {
                 (StatusCode::NOT_IMPLEMENTED, "NotImplemented")
             }
             Self::Failed { code, reason, .. } => (
@@ -166,10 +153,7 @@ impl IntoResponse for Refused {
     /// kubectl prints as `error: <message>`.
     fn into_response(self) -> Response {
         let (code, reason) = self.status();
-        let mut message = self.to_string();
-        if let Self::Pod(PodLookupError::Api { source, .. }) = &self {
-            message = format!("{message}: {source}");
-        }
+        let message = self.to_string();
         let body = serde_json::json!({
             "kind": "Status",
             "apiVersion": "v1",
@@ -195,20 +179,12 @@ fn param<'a>(params: &'a Params, name: &str) -> &'a str {
     params.get(name).map_or("", String::as_str)
 }
 
-/// The running plugin, if it declares `capability`.
-fn plugin_for(
-    state: &ApiState,
-    capability: Capability,
-    what: &'static str,
-) -> Result<PluginClient, Refused> {
+/// The running plugin, if it declares `capability`: checked here, before
+/// the upgrade, so that a refusal is still an HTTP status (the typed call
+/// makes the same check).
+fn plugin_for(state: &ApiState, capability: Capability) -> Result<PluginClient, Refused> {
     let plugin = state.plugin_client()?;
-    if !plugin.identity().has(capability) {
-        return Err(Refused::Unsupported {
-            plugin: plugin.identity().name.clone(),
-            what,
-            capability,
-        });
-    }
+    plugin.require(capability).map_err(ApiError::from)?;
     Ok(plugin)
 }
 
@@ -231,7 +207,7 @@ async fn target(state: &ApiState, params: &Params) -> Result<PodRef, Refused> {
         });
     }
     if let Some(container) = params.get("container")
-        && !has_container(&bound.pod, container)
+        && !bound.has_container(container)
     {
         return Err(Refused::NoContainer {
             namespace: namespace.to_owned(),
@@ -240,21 +216,6 @@ async fn target(state: &ApiState, params: &Params) -> Result<PodRef, Refused> {
         });
     }
     Ok(bound.reference)
-}
-
-fn has_container(pod: &Pod, name: &str) -> bool {
-    let Some(spec) = &pod.spec else { return false };
-    spec.containers.iter().any(|c| c.name == name)
-        || spec
-            .init_containers
-            .iter()
-            .flatten()
-            .any(|c| c.name == name)
-        || spec
-            .ephemeral_containers
-            .iter()
-            .flatten()
-            .any(|c| c.name == name)
 }
 
 /// The WebSocket upgrade and the negotiated protocol (`None`: the client
@@ -338,7 +299,7 @@ async fn remote_command(
     };
     let query = options::parse_query(query.as_deref());
     let options = options::stream_options(&query, kind == Kind::Exec)?;
-    let plugin = plugin_for(&state, capability, what)?;
+    let plugin = plugin_for(&state, capability)?;
     let pod = target(&state, &params).await?;
     let (upgrade, protocol) = websocket(upgrade, what, channel::REMOTE_COMMAND)?;
     let container = param(&params, "container").to_owned();
@@ -390,7 +351,7 @@ async fn forward_spdy(
     mut request: Request,
 ) -> Result<Response, Refused> {
     let what = "port-forward";
-    let plugin = plugin_for(&state, Capability::PortForward, what)?;
+    let plugin = plugin_for(&state, Capability::PortForward)?;
     let pod = target(&state, &params).await?;
     let protocol =
         spdy::negotiate(request.headers(), port_forward::spdy::PROTOCOLS).map_err(|offered| {
@@ -443,7 +404,7 @@ async fn forward_websocket(
     } else {
         None
     };
-    let plugin = plugin_for(&state, Capability::PortForward, what)?;
+    let plugin = plugin_for(&state, Capability::PortForward)?;
     let pod = target(&state, &params).await?;
     let (upgrade, _protocol) = websocket(upgrade, what, channel::PORT_FORWARD)?;
     let ports = ports.unwrap_or_default();
@@ -475,7 +436,7 @@ async fn run_command(
     query: Option<String>,
 ) -> Result<Response, Refused> {
     let command = options::run_command(&options::parse_query(query.as_deref()))?;
-    let plugin = plugin_for(&state, Capability::Exec, "run")?;
+    let plugin = plugin_for(&state, Capability::Exec)?;
     let pod = target(&state, &params).await?;
     let container = param(&params, "container").to_owned();
     let result = run::limited(

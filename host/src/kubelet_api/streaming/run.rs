@@ -83,19 +83,15 @@ pub async fn run(
         })),
     };
     let name = plugin.identity().name.clone();
-    let mut output = match plugin
-        .lifecycle()
-        .exec(futures::stream::once(async { start }))
-        .await
-    {
-        Ok(response) => response.into_inner(),
-        Err(status) => return RunResult::Failed(failed(&status, &name)),
+    let mut output = match plugin.exec(futures::stream::once(async move { start })) {
+        Ok(output) => output,
+        Err(error) => return RunResult::Failed(failed(error)),
     };
     let (mut stdout, mut stderr) = (BytesMut::new(), BytesMut::new());
     loop {
         let message = match output.next().await {
             Some(Ok(message)) => message,
-            Some(Err(status)) => return RunResult::Failed(failed(&status, &name)),
+            Some(Err(error)) => return RunResult::Failed(failed(error)),
             None => {
                 return RunResult::Failed(Outcome::Failed {
                     code: 500,

@@ -10,7 +10,7 @@ use k8s_openapi::api::core::v1::{Container, EnvFromSource, EnvVar, Pod, PodSpec}
 use super::expand::expand;
 use super::fields::{self, FieldValue};
 use super::resources;
-use super::sources::Sources;
+use super::sources::{ObjectData, Sources};
 
 /// A pod with its environment resolved. Its `Debug` names the pod only:
 /// the env holds values read from Secrets.
@@ -214,6 +214,9 @@ impl Context<'_> {
         self.pod.metadata.namespace.as_deref().unwrap_or_default()
     }
 
+    /// One container's environment: `envFrom` sources in order, then `env`
+    /// entries (each may refer to those before it), then the master service
+    /// variables it did not define.
     fn environment(
         &self,
         container_name: &str,
@@ -226,121 +229,149 @@ impl Context<'_> {
             container: container_name.to_owned(),
             message,
         };
-        let namespace = self.namespace();
         let mut out = Environment {
             service: &self.sources.master_service,
             ..Environment::default()
         };
         for source in env_from {
-            let prefix = source.prefix.as_deref().unwrap_or_default();
-            let (kind, name, optional, found) = if let Some(r) = &source.config_map_ref {
-                let found = self.sources.config_maps.get(&r.name).cloned().flatten();
-                ("configMap", &r.name, r.optional == Some(true), found)
-            } else if let Some(r) = &source.secret_ref {
-                let found = self.sources.secrets.get(&r.name).cloned().flatten();
-                ("secret", &r.name, r.optional == Some(true), found)
-            } else {
-                continue;
-            };
-            let Some(data) = found else {
-                if optional {
-                    continue;
-                }
-                return Err(fail(format!(
-                    "{} \"{name}\" not found",
-                    kind.to_lowercase()
-                )));
-            };
-            let mut invalid = Vec::new();
-            for (key, value) in data {
-                let full = format!("{prefix}{key}");
-                if is_env_var_name(&full) {
-                    out.literal(&full, value);
-                } else {
-                    invalid.push(full);
-                }
-            }
-            if !invalid.is_empty() {
-                invalid.sort();
-                skipped_keys.push(format!(
-                    "Keys [{}] from the EnvFrom {kind} {namespace}/{name} were skipped since they are considered invalid environment variable names.",
-                    invalid.join(", ")
-                ));
-            }
+            self.add_env_from(&mut out, source, skipped_keys)
+                .map_err(fail)?;
         }
         for var in env {
-            let value = match (&var.value, &var.value_from) {
-                (Some(value), _) if !value.is_empty() => expand(value, |name| out.lookup(name)),
-                (_, Some(from)) => {
-                    if let Some(field) = &from.field_ref {
-                        match fields::value(&field.field_path, self.pod, self.host_ips)
-                            .map_err(fail)?
-                        {
-                            FieldValue::Known(value) => value,
-                            FieldValue::AwaitsPodIp => {
-                                out.awaits_pod_ip = true;
-                                out.set(var.clone());
-                                continue;
-                            }
-                        }
-                    } else if let Some(resource) = &from.resource_field_ref {
-                        resources::value(
-                            resource,
-                            self.spec,
-                            container,
-                            self.sources.allocatable.as_ref(),
-                        )
-                        .map_err(fail)?
-                    } else if let Some(r) = &from.config_map_key_ref {
-                        let optional = r.optional == Some(true);
-                        match self
-                            .sources
-                            .config_maps
-                            .get(&r.name)
-                            .and_then(Option::as_ref)
-                        {
-                            None if optional => continue,
-                            None => {
-                                return Err(fail(format!("configmap \"{}\" not found", r.name)));
-                            }
-                            Some(data) => match data.get(&r.key) {
-                                Some(value) => value.clone(),
-                                None if optional => continue,
-                                None => {
-                                    return Err(fail(format!(
-                                        "couldn't find key {} in ConfigMap {namespace}/{}",
-                                        r.key, r.name
-                                    )));
-                                }
-                            },
-                        }
-                    } else if let Some(r) = &from.secret_key_ref {
-                        let optional = r.optional == Some(true);
-                        match self.sources.secrets.get(&r.name).and_then(Option::as_ref) {
-                            None if optional => continue,
-                            None => return Err(fail(format!("secret \"{}\" not found", r.name))),
-                            Some(data) => match data.get(&r.key) {
-                                Some(value) => value.clone(),
-                                None if optional => continue,
-                                None => {
-                                    return Err(fail(format!(
-                                        "couldn't find key {} in Secret {namespace}/{}",
-                                        r.key, r.name
-                                    )));
-                                }
-                            },
-                        }
-                    } else {
-                        String::new()
-                    }
+            match self.value(var, container, &out).map_err(fail)? {
+                Value::Set(value) => out.literal(&var.name, value),
+                Value::AwaitsPodIp => {
+                    out.awaits_pod_ip = true;
+                    out.set(var.clone());
                 }
-                _ => String::new(),
-            };
-            out.literal(&var.name, value);
+                Value::Skipped => {}
+            }
         }
         out.add_service();
         Ok(out)
     }
+
+    /// Sets every key of one `envFrom` source; keys that are not valid
+    /// variable names are skipped and noted in `skipped_keys`.
+    fn add_env_from(
+        &self,
+        out: &mut Environment<'_>,
+        source: &EnvFromSource,
+        skipped_keys: &mut Vec<String>,
+    ) -> Result<(), String> {
+        let prefix = source.prefix.as_deref().unwrap_or_default();
+        let (kind, name, optional, found) = if let Some(r) = &source.config_map_ref {
+            let found = self.sources.config_maps.get(&r.name).cloned().flatten();
+            ("configMap", &r.name, r.optional == Some(true), found)
+        } else if let Some(r) = &source.secret_ref {
+            let found = self.sources.secrets.get(&r.name).cloned().flatten();
+            ("secret", &r.name, r.optional == Some(true), found)
+        } else {
+            return Ok(());
+        };
+        let Some(data) = found else {
+            if optional {
+                return Ok(());
+            }
+            return Err(format!("{} \"{name}\" not found", kind.to_lowercase()));
+        };
+        let mut invalid = Vec::new();
+        for (key, value) in data {
+            let full = format!("{prefix}{key}");
+            if is_env_var_name(&full) {
+                out.literal(&full, value);
+            } else {
+                invalid.push(full);
+            }
+        }
+        if !invalid.is_empty() {
+            invalid.sort();
+            skipped_keys.push(format!(
+                "Keys [{}] from the EnvFrom {kind} {}/{name} were skipped since they are considered invalid environment variable names.",
+                invalid.join(", "),
+                self.namespace()
+            ));
+        }
+        Ok(())
+    }
+
+    /// What one `env` entry sets; `out` holds the variables defined before
+    /// it, which `$(NAME)` in its value refers to.
+    fn value(
+        &self,
+        var: &EnvVar,
+        container: &Container,
+        out: &Environment<'_>,
+    ) -> Result<Value, String> {
+        let from = match (&var.value, &var.value_from) {
+            (Some(value), _) if !value.is_empty() => {
+                return Ok(Value::Set(expand(value, |name| out.lookup(name))));
+            }
+            (_, Some(from)) => from,
+            _ => return Ok(Value::Set(String::new())),
+        };
+        if let Some(field) = &from.field_ref {
+            return Ok(
+                match fields::value(&field.field_path, self.pod, self.host_ips)? {
+                    FieldValue::Known(value) => Value::Set(value),
+                    FieldValue::AwaitsPodIp => Value::AwaitsPodIp,
+                },
+            );
+        }
+        if let Some(resource) = &from.resource_field_ref {
+            return resources::value(
+                resource,
+                self.spec,
+                container,
+                self.sources.allocatable.as_ref(),
+            )
+            .map(Value::Set);
+        }
+        if let Some(r) = &from.config_map_key_ref {
+            let kind = ("configmap", "ConfigMap");
+            return self.key(&self.sources.config_maps, kind, &r.name, &r.key, r.optional);
+        }
+        if let Some(r) = &from.secret_key_ref {
+            let kind = ("secret", "Secret");
+            return self.key(&self.sources.secrets, kind, &r.name, &r.key, r.optional);
+        }
+        Ok(Value::Set(String::new()))
+    }
+
+    /// One key of a ConfigMap or Secret; `kind` names it as the kubelet's
+    /// "not found" and "couldn't find key" messages do.
+    fn key(
+        &self,
+        objects: &HashMap<String, ObjectData>,
+        kind: (&str, &str),
+        name: &str,
+        key: &str,
+        optional: Option<bool>,
+    ) -> Result<Value, String> {
+        let optional = optional == Some(true);
+        match objects.get(name).and_then(Option::as_ref) {
+            None if optional => Ok(Value::Skipped),
+            None => Err(format!("{} \"{name}\" not found", kind.0)),
+            Some(data) => match data.get(key) {
+                Some(value) => Ok(Value::Set(value.clone())),
+                None if optional => Ok(Value::Skipped),
+                None => Err(format!(
+                    "couldn't find key {key} in {} {}/{name}",
+                    kind.1,
+                    self.namespace()
+                )),
+            },
+        }
+    }
+}
+
+/// What one `env` entry sets.
+enum Value {
+    Set(String),
+    /// Kept as its `fieldRef` until the pod has an IP.
+    AwaitsPodIp,
+    /// An optional reference to something missing: nothing is set.
+    Skipped,
 }
 
 /// The API server's rule for env names (RelaxedEnvironmentVariableValidation,

@@ -4,7 +4,9 @@
 //! "Environment" section); and for one container at a time by the
 //! `GetContainerEnv` callback (`callbacks::container_env`), for a restart.
 //!
-//! - `sources`: the one cluster read per resolution (GET by name, no cache);
+//! - `sources`: what the env reads, decided from the pod alone (the
+//!   references come from `crate::pod_references`), then the one cluster
+//!   read per resolution (GET by name, no cache);
 //! - `master`: the master service variables every container gets (Service
 //!   `default/kubernetes`, cached briefly);
 //! - `build`: the pure assembly (envFrom then env, sources, expansion);
@@ -49,7 +51,9 @@ pub async fn resolve(
     master: &MasterService,
     pod: &Pod,
 ) -> Result<Resolved, EnvError> {
-    let mut sources = sources::fetch(client, node, pod)
+    let needed = sources::needed(pod);
+    let namespace = pod.metadata.namespace.as_deref().unwrap_or_default();
+    let mut sources = sources::fetch(client, node, namespace, &needed)
         .await
         .map_err(EnvError::Api)?;
     sources.master_service = master.vars(client).await.map_err(EnvError::Api)?;

@@ -27,7 +27,7 @@ impl Inner {
         container: &Container,
         pod_ips: &[String],
     ) -> Result<Option<Container>, SyncError> {
-        let Some(host) = self.callbacks.as_ref() else {
+        let Some(host) = self.host.callbacks.as_ref() else {
             return Ok(None);
         };
         let key = PodKey::of(pod);

@@ -15,7 +15,9 @@ impl Inner {
             return;
         };
         tracing::debug!(%pod, reason = %event.reason, message = %event.message, "event");
-        self.events.send(PodStatusUpdate::events(pod, vec![event]));
+        self.host
+            .feed
+            .send(PodStatusUpdate::events(pod, vec![event]));
     }
 }
 

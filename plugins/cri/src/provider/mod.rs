@@ -8,6 +8,7 @@ mod changes;
 mod container_env;
 mod events;
 mod hooks;
+mod listing;
 mod log_rotation;
 mod probing;
 mod pulling;
@@ -15,21 +16,21 @@ mod refresh;
 mod resize;
 mod sandbox;
 mod setup_retry;
+mod starting;
 mod stats;
+mod stopping;
 mod store;
 mod streams;
 mod sync;
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use k8s_cri::v1::ContainerStatus;
 use k8s_openapi::api::core::v1::{Pod, PodStatus};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use k8s_openapi::jiff::Timestamp;
-use tokio::sync::Notify;
 use tracing::Instrument as _;
 use vk_plugin_sdk::proto::{
     Capability, GetMetricsResourceResponse, GetStatsSummaryResponse, NodeInfo,
@@ -40,7 +41,6 @@ use vk_plugin_sdk::{
     ProviderError, Readiness,
 };
 
-use crate::backoff::CrashLoopBackoff;
 use crate::config::Config;
 use crate::cri::Runtime;
 use crate::labels::PodIdentity;
@@ -66,34 +66,51 @@ pub struct CriProvider {
     inner: Arc<Inner>,
 }
 
-/// What the provider and its relist loop share.
+/// What the provider and its loops share, in parts owned by the concern
+/// that uses them.
 #[derive(Debug)]
 struct Inner {
     config: Config,
     runtime: Runtime,
-    dns: DnsSettings,
-    node_ips: Vec<IpAddr>,
-    node_memory_bytes: i64,
+    /// The node the pods run on.
+    node: NodeFacts,
+    /// The pods held, by uid.
     pods: Mutex<HashMap<String, PodEntry>>,
-    crash_backoff: Mutex<CrashLoopBackoff>,
-    pull_backoff: Mutex<CrashLoopBackoff>,
-    /// Final statuses of exited containers (they never change), by id.
-    exited: Mutex<HashMap<String, ContainerStatus>>,
+    /// The relist loop's wake-up, runtime health and exited-container
+    /// cache ([`sync`], [`listing`]).
+    relist: sync::RelistState,
+    /// When containers and images may be tried again ([`starting`],
+    /// [`pulling`]).
+    backoffs: starting::StartBackoffs,
     /// Probe workers and their published results.
     probes: probes::Manager,
-    /// Statuses and Events for the host, kept while it reconnects.
-    events: PodStatusFeed,
-    /// Wakes the relist loop early (a new pod).
-    wake: Notify,
-    /// The last relist reached the runtime.
-    runtime_ok: AtomicBool,
     /// secret/configMap/projected/downwardAPI volume files.
     volumes: VolumeManager,
+    /// What goes to the host and what is asked of it.
+    host: HostLink,
+    /// Previous CPU samples, for rates in stats.
+    cpu_rates: Mutex<crate::stats::CpuRates>,
+}
+
+/// The node the pods run on.
+#[derive(Debug)]
+struct NodeFacts {
+    /// The node's IPs: hostNetwork pods' IPs, and the host IPs in statuses.
+    ips: Vec<IpAddr>,
+    /// The node's memory (0 when unknown): OOM scores, allocatable, stats.
+    memory_bytes: i64,
+    /// Cluster DNS and the host's resolv.conf, for sandboxes.
+    dns: DnsSettings,
+}
+
+/// The plugin's two ways to the host.
+#[derive(Debug)]
+struct HostLink {
+    /// Statuses and Events for the host, kept while it reconnects.
+    feed: PodStatusFeed,
     /// The host's callbacks (Secrets for image pull credentials, the
     /// current env of a container about to start).
     callbacks: Option<HostClient>,
-    /// Previous CPU samples, for rates in stats.
-    cpu_rates: Mutex<crate::stats::CpuRates>,
 }
 
 /// One pod held by the plugin.
@@ -225,27 +242,25 @@ impl CriProvider {
         }
         tracing::info!(pods = entries.len(), "loaded the pods held before");
         let inner = Arc::new(Inner {
-            node_ips: config.node_ips.clone(),
-            crash_backoff: Mutex::new(CrashLoopBackoff::new(
+            node: NodeFacts {
+                ips: config.node_ips.clone(),
+                memory_bytes: node_memory_bytes(),
+                dns,
+            },
+            backoffs: starting::StartBackoffs::new(
                 config.crash_loop_backoff_base(),
                 config.crash_loop_backoff_max(),
-            )),
-            pull_backoff: Mutex::new(CrashLoopBackoff::new(
-                config.crash_loop_backoff_base(),
-                config.crash_loop_backoff_max(),
-            )),
+            ),
             config,
             runtime,
-            dns,
-            node_memory_bytes: node_memory_bytes(),
             pods: Mutex::new(entries),
-            exited: Mutex::default(),
+            relist: sync::RelistState::default(),
             probes,
-            events: PodStatusFeed::new(STATUS_BUFFER),
-            wake: Notify::new(),
-            runtime_ok: AtomicBool::new(true),
             volumes: VolumeManager::new(callbacks.clone()),
-            callbacks,
+            host: HostLink {
+                feed: PodStatusFeed::new(STATUS_BUFFER),
+                callbacks,
+            },
             cpu_rates: Mutex::default(),
         });
         // Adopted pods report what the runtime shows before the first GetPods.
@@ -342,7 +357,7 @@ impl Inner {
                 snapshot,
                 sync_errors: &entry.sync_errors,
                 probes: &probe_results,
-                node_ips: &self.node_ips,
+                node_ips: &self.node.ips,
                 previous: Some(&entry.status),
                 terminal,
                 resources: &entry.resources,
@@ -362,7 +377,7 @@ impl Inner {
         );
         // Kept for the host if no stream is attached (GetPod also answers
         // from the stored status).
-        self.events.send(update);
+        self.host.feed.send(update);
     }
 
     /// The container id (without `containerd://`) and restart count of
@@ -477,7 +492,7 @@ impl Provider for CriProvider {
             snapshot: &PodSnapshot::default(),
             sync_errors: &BTreeMap::new(),
             probes: &ProbeResults::default(),
-            node_ips: &inner.node_ips,
+            node_ips: &inner.node.ips,
             previous: pod.status.as_ref(),
             terminal: false,
             resources: &resources,
@@ -497,7 +512,7 @@ impl Provider for CriProvider {
             },
         );
         tracing::info!(pod = %key, %uid, "pod accepted");
-        inner.wake.notify_one();
+        inner.relist.wake.notify_one();
         Ok(())
     }
 
@@ -522,7 +537,7 @@ impl Provider for CriProvider {
         store::save(&inner.config.root_dir, &uid, &stored)
             .map_err(|e| ProviderError::internal("storing the pod", e))?;
         // A new ephemeral container (`kubectl debug`) or image starts now.
-        inner.wake.notify_one();
+        inner.relist.wake.notify_one();
         Ok(())
     }
 
@@ -582,7 +597,7 @@ impl Provider for CriProvider {
     }
 
     async fn probe(&self) -> Readiness {
-        if self.inner.runtime_ok.load(Ordering::Relaxed) {
+        if self.inner.relist.runtime_ok.load(Ordering::Relaxed) {
             Readiness::Ready
         } else {
             Readiness::NotReady(format!(
@@ -593,7 +608,7 @@ impl Provider for CriProvider {
     }
 
     async fn watch_pod_status(&self) -> Result<PodStatusStream, ProviderError> {
-        Ok(self.inner.events.subscribe())
+        Ok(self.inner.host.feed.subscribe())
     }
 
     async fn container_logs(&self, request: LogsRequest) -> Result<ByteStream, ProviderError> {

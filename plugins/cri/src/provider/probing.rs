@@ -172,7 +172,7 @@ impl Inner {
                 if kind != ProbeKind::Liveness {
                     inner.save_probe_results(&pod_uid);
                 }
-                inner.wake.notify_one();
+                inner.relist.wake.notify_one();
             };
             worker::run(kind, timing, ran_for, published, probe, started, publish).await;
         };

@@ -66,7 +66,8 @@ impl Inner {
             .and_then(|e| e.pull_failures.get(&image).copied());
         let now = now();
         let decision = self
-            .pull_backoff
+            .backoffs
+            .pull
             .lock()
             .map(|mut b| b.try_start(&key, failed_at.unwrap_or(now), now))
             .unwrap_or(StartDecision::Start);
@@ -129,7 +130,7 @@ impl Inner {
     /// be read or used is skipped with a warning event, as the kubelet
     /// does (the pull may still succeed without it).
     async fn pull_credentials(&self, uid: &str, image: &str) -> Vec<AuthConfig> {
-        let Some(host) = &self.callbacks else {
+        let Some(host) = &self.host.callbacks else {
             return Vec::new();
         };
         let (pod, names) = {

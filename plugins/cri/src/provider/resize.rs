@@ -9,13 +9,13 @@
 //! them), are kept in the pod's `resources.json`.
 
 use k8s_cri::v1::UpdateContainerResourcesRequest;
-use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::core::v1::{Container, Pod};
 
 use super::{Inner, restart_grace_seconds, store};
 use crate::cri::grpc_error_text;
 use crate::resize::{
-    Admission, Allocatable, Change, Requests, ResourceState, admit, container_resizes,
-    pod_requests, resizable,
+    Admission, Allocatable, Change, ContainerResize, Requests, ResourceState, admit,
+    container_resizes, pod_requests, resizable,
 };
 use crate::snapshot::PodSnapshot;
 use crate::spec::resources::linux_resources;
@@ -27,8 +27,8 @@ impl Inner {
         let cpus = std::thread::available_parallelism().map_or(1, usize::from);
         Allocatable {
             milli_cpu: i64::try_from(cpus).unwrap_or(1).saturating_mul(1000),
-            memory_bytes: if self.node_memory_bytes > 0 {
-                self.node_memory_bytes
+            memory_bytes: if self.node.memory_bytes > 0 {
+                self.node.memory_bytes
             } else {
                 i64::MAX
             },
@@ -61,45 +61,8 @@ impl Inner {
     /// Admits a resize of `pod` and applies the allocation to its running
     /// containers; the names of those killed to be started again with it.
     pub(super) async fn resize(&self, uid: &str, pod: &Pod, snapshot: &PodSnapshot) -> Vec<String> {
-        let others = self.allocated_elsewhere(uid);
-        let node = self.allocatable();
-        let resizes = {
-            let mut pods = self.pods();
-            let Some(entry) = pods.get_mut(uid) else {
-                return Vec::new();
-            };
-            let state = &mut entry.resources;
-            let mut changed = false;
-            match admit(pod, &state.allocated, node, others) {
-                Admission::Unchanged => state.pending = None,
-                Admission::Allocate(allocated) => {
-                    if !state.allocated.is_empty() {
-                        tracing::info!("pod resize admitted");
-                    }
-                    state.allocated = allocated;
-                    state.pending = None;
-                    changed = true;
-                }
-                Admission::Pending(pending) => {
-                    if state.pending.as_ref() != Some(&pending) {
-                        tracing::info!(reason = pending.reason, message = %pending.message, "pod resize not admitted");
-                    }
-                    state.pending = Some(pending);
-                }
-            }
-            // Instances the runtime no longer has are forgotten.
-            let known = state.actuated.len();
-            state
-                .actuated
-                .retain(|id, _| snapshot.containers.iter().any(|c| &c.id == id));
-            changed |= state.actuated.len() != known;
-            let resizes = container_resizes(pod, snapshot, state);
-            if changed {
-                let state = state.clone();
-                drop(pods);
-                self.save_resources(uid, &state);
-            }
-            resizes
+        let Some(resizes) = self.admit_resize(uid, pod, snapshot) else {
+            return Vec::new();
         };
         if resizes.is_empty() {
             self.set_resize_error(uid, None);
@@ -131,46 +94,10 @@ impl Inner {
                     .await;
                     restarted.push(resize.name);
                 }
-                Change::Update => {
-                    let linux = match linux_resources(pod, &container, self.node_memory_bytes) {
-                        Ok(linux) => linux,
-                        Err(error) => {
-                            errors.push(format!("container {}: {error}", resize.name));
-                            continue;
-                        }
-                    };
-                    let outcome = self
-                        .runtime
-                        .runtime
-                        .clone()
-                        .update_container_resources(UpdateContainerResourcesRequest {
-                            container_id: resize.id.clone(),
-                            linux: Some(linux.clone()),
-                            ..UpdateContainerResourcesRequest::default()
-                        })
-                        .await;
-                    match outcome {
-                        Ok(_) => {
-                            tracing::info!(
-                                container = %resize.name,
-                                id = %resize.id,
-                                cpu_shares = linux.cpu_shares,
-                                cpu_quota = linux.cpu_quota,
-                                memory_limit = linux.memory_limit_in_bytes,
-                                "container resources updated"
-                            );
-                            applied.push((resize.id, resize.resources));
-                        }
-                        Err(status) => {
-                            tracing::warn!(container = %resize.name, error = %status.message(), "UpdateContainerResources failed");
-                            errors.push(format!(
-                                "updating the resources of container {}: {}",
-                                resize.name,
-                                grpc_error_text(&status)
-                            ));
-                        }
-                    }
-                }
+                Change::Update => match self.update_resources(pod, &container, &resize).await {
+                    Ok(()) => applied.push((resize.id, resize.resources)),
+                    Err(error) => errors.push(error),
+                },
             }
         }
         if !applied.is_empty() {
@@ -186,6 +113,95 @@ impl Inner {
         }
         self.set_resize_error(uid, (!errors.is_empty()).then(|| errors.join("; ")));
         restarted
+    }
+
+    /// Admits the spec's resources (kept when they changed) and forgets
+    /// instances the runtime no longer has; the running containers to bring
+    /// to their allocation, `None` when the pod is gone.
+    fn admit_resize(
+        &self,
+        uid: &str,
+        pod: &Pod,
+        snapshot: &PodSnapshot,
+    ) -> Option<Vec<ContainerResize>> {
+        let others = self.allocated_elsewhere(uid);
+        let node = self.allocatable();
+        let mut pods = self.pods();
+        let state = &mut pods.get_mut(uid)?.resources;
+        let mut changed = false;
+        match admit(pod, &state.allocated, node, others) {
+            Admission::Unchanged => state.pending = None,
+            Admission::Allocate(allocated) => {
+                if !state.allocated.is_empty() {
+                    tracing::info!("pod resize admitted");
+                }
+                state.allocated = allocated;
+                state.pending = None;
+                changed = true;
+            }
+            Admission::Pending(pending) => {
+                if state.pending.as_ref() != Some(&pending) {
+                    tracing::info!(reason = pending.reason, message = %pending.message, "pod resize not admitted");
+                }
+                state.pending = Some(pending);
+            }
+        }
+        // Instances the runtime no longer has are forgotten.
+        let known = state.actuated.len();
+        state
+            .actuated
+            .retain(|id, _| snapshot.containers.iter().any(|c| &c.id == id));
+        changed |= state.actuated.len() != known;
+        let resizes = container_resizes(pod, snapshot, state);
+        if changed {
+            let state = state.clone();
+            drop(pods);
+            self.save_resources(uid, &state);
+        }
+        Some(resizes)
+    }
+
+    /// `UpdateContainerResources` of the running instance to `container`'s
+    /// resources (its allocation); what failed, for the resize condition.
+    async fn update_resources(
+        &self,
+        pod: &Pod,
+        container: &Container,
+        resize: &ContainerResize,
+    ) -> Result<(), String> {
+        let linux = linux_resources(pod, container, self.node.memory_bytes)
+            .map_err(|error| format!("container {}: {error}", resize.name))?;
+        let outcome = self
+            .runtime
+            .runtime
+            .clone()
+            .update_container_resources(UpdateContainerResourcesRequest {
+                container_id: resize.id.clone(),
+                linux: Some(linux.clone()),
+                ..UpdateContainerResourcesRequest::default()
+            })
+            .await;
+        match outcome {
+            Ok(_) => {
+                tracing::info!(
+                    container = %resize.name,
+                    id = %resize.id,
+                    cpu_shares = linux.cpu_shares,
+                    cpu_quota = linux.cpu_quota,
+                    memory_limit = linux.memory_limit_in_bytes,
+                    "container resources updated"
+                );
+                Ok(())
+            }
+            Err(status) => {
+                tracing::warn!(container = %resize.name, error = %status.message(), "UpdateContainerResources failed");
+                Err(format!(
+                    "updating the resources of container {}: {}",
+                    resize.name,
+                    grpc_error_text(&status)
+                ))
+            }
+        }
     }
 
     fn set_resize_error(&self, uid: &str, error: Option<String>) {

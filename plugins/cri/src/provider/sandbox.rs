@@ -1,20 +1,39 @@
-//! Replacing a dead sandbox ([`crate::sandbox_change`]): the pod's running
-//! containers are stopped (preStop, the pod's grace period; regular ones
-//! together, then sidecars last first), the dead
-//! sandboxes stopped (their network released), and for a re-creation the
-//! exited init container instances removed so the init sequence runs again;
-//! the sync then runs a new sandbox, as the kubelet does after
-//! `SandboxChanged`.
+//! The pod's sandbox: one is run when the pod has none ready
+//! ([`ReadySandbox`], what its containers are created in), and a dead one
+//! is replaced ([`crate::sandbox_change`]): the pod's running containers
+//! are stopped (preStop, the pod's grace period; regular ones together,
+//! then sidecars last first), the dead sandboxes stopped (their network
+//! released), and for a re-creation the exited init container instances
+//! removed so the init sequence runs again; the sync then runs a new
+//! sandbox, as the kubelet does after `SandboxChanged`.
 
-use k8s_cri::v1::{ContainerState, PodSandboxState, RemoveContainerRequest, StopPodSandboxRequest};
+use std::os::unix::fs::DirBuilderExt as _;
+use std::path::PathBuf;
+
+use k8s_cri::v1::{
+    ContainerState, PodSandboxConfig, PodSandboxState, PodSandboxStatusRequest,
+    RemoveContainerRequest, RunPodSandboxRequest, StopPodSandboxRequest,
+};
 use k8s_openapi::api::core::v1::Pod;
 use vk_plugin_sdk::PodEvent;
 
-use super::sync::SyncFailure;
+use super::sync::{SyncFailure, runtime_error};
 use super::{Inner, restart_grace_seconds};
 use crate::labels::{ContainerAnnotations, ContainerRole};
 use crate::sandbox_change::{SandboxChange, sandbox_change};
 use crate::snapshot::{PodSnapshot, state};
+use crate::spec::{SandboxContext, sandbox_config};
+
+/// The pod's ready sandbox, which its containers are created in.
+#[derive(Debug)]
+pub(super) struct ReadySandbox {
+    pub(super) id: String,
+    pub(super) config: PodSandboxConfig,
+    /// The pod's IPs (the node's for hostNetwork).
+    pub(super) ips: Vec<String>,
+    /// Run by this sync.
+    pub(super) created: bool,
+}
 
 impl Inner {
     /// Acts on a dead sandbox of `pod` and says what it found: after
@@ -74,5 +93,91 @@ impl Inner {
             }
         }
         Ok(change)
+    }
+
+    /// The pod's ready sandbox, run now when there is none.
+    pub(super) async fn ensure_sandbox(
+        &self,
+        pod: &Pod,
+        snapshot: &PodSnapshot,
+    ) -> Result<ReadySandbox, SyncFailure> {
+        let context = SandboxContext {
+            instance_name: &self.config.instance_name,
+            pod_logs_dir: &self.config.pod_logs_dir,
+            cgroup_root: &self.config.cgroup_root,
+            dns: &self.node.dns,
+        };
+        let host_network = pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.host_network)
+            .unwrap_or(false);
+        let ips_of = |status: &k8s_cri::v1::PodSandboxStatus| -> Vec<String> {
+            if host_network {
+                return self.node.ips.iter().map(ToString::to_string).collect();
+            }
+            status
+                .network
+                .iter()
+                .flat_map(|n| {
+                    std::iter::once(n.ip.clone())
+                        .chain(n.additional_ips.iter().map(|i| i.ip.clone()))
+                })
+                .filter(|ip| !ip.is_empty())
+                .collect()
+        };
+        if let Some(sandbox) = snapshot
+            .newest_sandbox()
+            .filter(|_| snapshot.sandbox_ready())
+        {
+            let attempt = sandbox.metadata.as_ref().map_or(0, |m| m.attempt);
+            let config = sandbox_config(pod, attempt, &context)?;
+            return Ok(ReadySandbox {
+                id: sandbox.id.clone(),
+                config,
+                ips: ips_of(sandbox),
+                created: false,
+            });
+        }
+        let attempt = snapshot
+            .newest_sandbox()
+            .map_or(0, |s| s.metadata.as_ref().map_or(0, |m| m.attempt) + 1);
+        let config = sandbox_config(pod, attempt, &context)?;
+        let log_dir = PathBuf::from(&config.log_directory);
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o755)
+            .create(&log_dir)
+            .map_err(|source| SyncFailure::Io {
+                what: format!("creating the pod log directory {}", log_dir.display()),
+                source,
+            })?;
+        let mut runtime = self.runtime.runtime.clone();
+        let id = runtime
+            .run_pod_sandbox(RunPodSandboxRequest {
+                config: Some(config.clone()),
+                runtime_handler: String::new(),
+            })
+            .await
+            .map_err(runtime_error("RunPodSandbox"))?
+            .into_inner()
+            .pod_sandbox_id;
+        tracing::info!(sandbox = %id, attempt, "sandbox running");
+        let status = runtime
+            .pod_sandbox_status(PodSandboxStatusRequest {
+                pod_sandbox_id: id.clone(),
+                verbose: false,
+            })
+            .await
+            .map_err(runtime_error("PodSandboxStatus"))?
+            .into_inner()
+            .status
+            .unwrap_or_default();
+        Ok(ReadySandbox {
+            ips: ips_of(&status),
+            id,
+            config,
+            created: true,
+        })
     }
 }

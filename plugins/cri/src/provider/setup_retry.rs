@@ -14,10 +14,15 @@
 
 use std::time::Duration;
 
+use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::jiff::Timestamp;
 use vk_plugin_sdk::PodEvent;
 
+use super::sandbox::ReadySandbox;
+use super::sync::SyncFailure;
 use super::{Inner, now};
+use crate::paths;
+use crate::snapshot::PodSnapshot;
 use crate::status::SyncError;
 
 /// A set-up step of a pod.
@@ -69,6 +74,46 @@ impl SetupFailure {
 }
 
 impl Inner {
+    /// Sets up the pod for `waiting`, the containers about to start: as
+    /// the kubelet (WaitForAttachAndMount), volumes before the sandbox;
+    /// until both are set up (`None`) the containers wait in
+    /// ContainerCreating.
+    pub(super) async fn set_up_pod(
+        &self,
+        uid: &str,
+        pod: &Pod,
+        snapshot: &PodSnapshot,
+        waiting: &[&str],
+    ) -> Result<Option<ReadySandbox>, SyncFailure> {
+        if !self.may_try(uid, SetupStep::Volumes) {
+            return Ok(None);
+        }
+        let pod_dir = paths::pod_dir(&self.config.root_dir, uid);
+        if let Err(error) = self.volumes.set_up(uid, pod, &pod_dir).await {
+            self.setup_failed(uid, SetupStep::Volumes, error.to_string(), waiting);
+            return Ok(None);
+        }
+        self.setup_succeeded(uid, SetupStep::Volumes);
+        let creating = snapshot
+            .newest_sandbox()
+            .filter(|_| snapshot.sandbox_ready())
+            .is_none();
+        if creating && !self.may_try(uid, SetupStep::Sandbox) {
+            return Ok(None);
+        }
+        let sandbox = match self.ensure_sandbox(pod, snapshot).await {
+            Ok(sandbox) => sandbox,
+            Err(failure) if creating => {
+                let message = format!("Failed to create pod sandbox: {}", failure.kubelet_text());
+                self.setup_failed(uid, SetupStep::Sandbox, message, waiting);
+                return Ok(None);
+            }
+            Err(failure) => return Err(failure),
+        };
+        self.setup_succeeded(uid, SetupStep::Sandbox);
+        Ok(Some(sandbox))
+    }
+
     /// Whether `step` of pod `uid` may be tried now: always, unless its
     /// last attempt failed less than its delay ago.
     pub(super) fn may_try(&self, uid: &str, step: SetupStep) -> bool {

@@ -237,10 +237,10 @@ impl Inner {
             ("cpu".to_owned(), cpus.to_string()),
             ("pods".to_owned(), "110".to_owned()),
         ]);
-        if self.node_memory_bytes > 0 {
+        if self.node.memory_bytes > 0 {
             capacity.insert(
                 "memory".to_owned(),
-                format!("{}Ki", self.node_memory_bytes / 1024),
+                format!("{}Ki", self.node.memory_bytes / 1024),
             );
         }
         let os_image = read("/etc/os-release")

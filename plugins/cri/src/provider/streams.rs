@@ -9,7 +9,7 @@ use k8s_cri::v1::{
     PodSandboxState, PodSandboxStateValue, PortForwardRequest,
 };
 use vk_plugin_sdk::{
-    ExecRequest, ExecSession, ExitStatus, PodKey, PortForwardConnection, ProviderError,
+    ExecRequest, ExecSession, ExitStatus, PodKey, PortForwardConnection, ProviderError, error_chain,
 };
 
 use super::{CriProvider, Inner};
@@ -20,21 +20,10 @@ impl From<StreamError> for ProviderError {
     fn from(error: StreamError) -> Self {
         match error {
             StreamError::Remote(message) => ProviderError::FailedPrecondition(message),
-            other => ProviderError::Unavailable(error_chain(&other)),
+            // The causes on the same line, for the message kubectl shows.
+            other => ProviderError::Unavailable(error_chain::line(&other)),
         }
     }
-}
-
-/// The error and its causes on one line, for the message kubectl shows.
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut message = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    message
 }
 
 fn cri_error(call: &'static str) -> impl Fn(tonic::Status) -> ProviderError {

@@ -5,8 +5,8 @@
 
 use k8s_openapi::api::core::v1::{ContainerStatus, Pod, PodCondition};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
-use k8s_openapi::jiff::Timestamp;
 
+use super::StatusInput;
 use super::phase::{FAILED, SUCCEEDED, any_regular_started};
 use crate::resize::{POD_RESIZE_IN_PROGRESS, POD_RESIZE_PENDING, ResizeCondition};
 use crate::restart::is_sidecar;
@@ -55,21 +55,25 @@ impl Verdict {
     }
 }
 
-/// The conditions of `pod`, then the `resize` ones (True). `previous`
-/// gives the conditions to preserve and the transition times of unchanged
-/// ones; `now` stamps the changed (a resize condition whose reason changed,
-/// as the kubelet's `updatedPodResizeCondition`).
-#[allow(clippy::too_many_arguments)]
+/// The conditions of the pod in `phase`, then the `resize` ones (True).
+/// The previous status gives the conditions to preserve and the transition
+/// times of unchanged ones; `input.now` stamps the changed (a resize
+/// condition whose reason changed, as the kubelet's
+/// `updatedPodResizeCondition`).
 pub fn pod_conditions(
-    pod: &Pod,
+    input: &StatusInput<'_>,
     phase: &str,
-    sandbox_ready: bool,
     init_statuses: &[ContainerStatus],
     statuses: &[ContainerStatus],
-    previous: &[PodCondition],
     resize: &[ResizeCondition],
-    now: Timestamp,
 ) -> Vec<PodCondition> {
+    let pod = input.pod;
+    let sandbox_ready = input.snapshot.sandbox_ready();
+    let previous = input
+        .previous
+        .and_then(|p| p.conditions.as_deref())
+        .unwrap_or_default();
+    let now = input.now;
     let containers_ready = containers_ready(pod, phase, init_statuses, statuses);
     let ready = pod_ready(pod, &containers_ready, previous);
     let verdicts = [

@@ -5,8 +5,6 @@
 //! init list and get `started`/`ready` from their probes like regular
 //! containers.
 
-use std::collections::BTreeMap;
-
 use k8s_cri::v1::{ContainerState as CriState, ContainerStatus as CriStatus};
 use k8s_openapi::api::core::v1::{
     Container, ContainerState, ContainerStateRunning, ContainerStateTerminated,
@@ -14,11 +12,11 @@ use k8s_openapi::api::core::v1::{
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
-use super::SyncError;
+use super::StatusInput;
 use crate::probes::ProbeResults;
-use crate::resize::{ResourceState, allocated_requests, status_resources};
+use crate::resize::{allocated_requests, status_resources};
 use crate::restart::{is_sidecar, should_restart_container};
-use crate::snapshot::{PodSnapshot, restart_count, state, timestamp};
+use crate::snapshot::{restart_count, state, timestamp};
 
 /// Waiting reasons before a container has any instance.
 pub const CONTAINER_CREATING: &str = "ContainerCreating";
@@ -35,20 +33,24 @@ pub enum Kind {
     Ephemeral,
 }
 
-/// The statuses of `containers` (the pod's init or regular list).
-/// `pod_done`: the pod is finished, so its sidecars are not restarted.
-#[allow(clippy::too_many_arguments)]
+/// The statuses of `containers` (the pod's init or regular list, or its
+/// ephemeral containers), given their `previous` ones. A finished pod
+/// (`input.terminal`) does not restart its sidecars.
 pub fn container_statuses(
-    pod: &Pod,
+    input: &StatusInput<'_>,
     containers: &[Container],
     kind: Kind,
-    snapshot: &PodSnapshot,
-    sync_errors: &BTreeMap<String, SyncError>,
-    probes: &ProbeResults,
     previous: &[ContainerStatus],
-    pod_done: bool,
-    resources: &ResourceState,
 ) -> Vec<ContainerStatus> {
+    let StatusInput {
+        pod,
+        snapshot,
+        sync_errors,
+        probes,
+        terminal: pod_done,
+        resources,
+        ..
+    } = *input;
     let has_init = pod
         .spec
         .as_ref()

@@ -63,44 +63,29 @@ pub fn pod_status(input: &StatusInput<'_>) -> PodStatus {
     let previous = input.previous.cloned().unwrap_or_default();
     let spec = pod.spec.clone().unwrap_or_default();
     let init_statuses = container_statuses(
-        pod,
+        input,
         spec.init_containers.as_deref().unwrap_or_default(),
         Kind::Init,
-        input.snapshot,
-        input.sync_errors,
-        input.probes,
         previous
             .init_container_statuses
             .as_deref()
             .unwrap_or_default(),
-        input.terminal,
-        input.resources,
     );
     let statuses = container_statuses(
-        pod,
+        input,
         &spec.containers,
         Kind::Regular,
-        input.snapshot,
-        input.sync_errors,
-        input.probes,
         previous.container_statuses.as_deref().unwrap_or_default(),
-        input.terminal,
-        input.resources,
     );
     let ephemeral: Vec<Container> = ephemeral_containers(pod).map(as_container).collect();
     let ephemeral_statuses = container_statuses(
-        pod,
+        input,
         &ephemeral,
         Kind::Ephemeral,
-        input.snapshot,
-        input.sync_errors,
-        input.probes,
         previous
             .ephemeral_container_statuses
             .as_deref()
             .unwrap_or_default(),
-        input.terminal,
-        input.resources,
     );
     let mut phase = phase::pod_phase(pod, &init_statuses, &statuses, input.terminal);
     if let Some(old) = previous.phase.as_deref().filter(|p| is_terminal(p)) {
@@ -108,14 +93,11 @@ pub fn pod_status(input: &StatusInput<'_>) -> PodStatus {
         phase = if old == SUCCEEDED { SUCCEEDED } else { FAILED };
     }
     let conditions = conditions::pod_conditions(
-        pod,
+        input,
         phase,
-        input.snapshot.sandbox_ready(),
         &init_statuses,
         &statuses,
-        previous.conditions.as_deref().unwrap_or_default(),
         &resize_conditions(pod, input.snapshot, input.resources),
-        input.now,
     );
     let pod_ips = pod_ips(input).or(previous.pod_ips.clone());
     let host_ips: Vec<HostIP> = input

@@ -11,21 +11,21 @@ use bytes::Bytes;
 use futures::StreamExt as _;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
-use tonic::{Status, Streaming};
 use vk_proto::v1::{
     PodRef, PortForwardInput, PortForwardOutput, PortForwardStart, port_forward_input,
 };
 
-use crate::plugins::PluginClient;
+use crate::kubelet_api::ApiError;
+use crate::plugins::{CallError, PluginClient, PluginStream};
 
 /// Opens one connection to `port` in the pod through the plugin; the
 /// client's bytes arrive on `input`, whose end half-closes the connection.
-async fn open(
+fn open(
     plugin: &PluginClient,
     pod: &PodRef,
     port: u16,
     input: mpsc::Receiver<Bytes>,
-) -> Result<Streaming<PortForwardOutput>, Status> {
+) -> Result<PluginStream<PortForwardOutput>, CallError> {
     let start = PortForwardInput {
         input: Some(port_forward_input::Input::Start(PortForwardStart {
             pod: Some(pod.clone()),
@@ -33,27 +33,22 @@ async fn open(
         })),
     };
     let requests =
-        futures::stream::once(async { start }).chain(ReceiverStream::new(input).map(|data| {
+        futures::stream::once(async move { start }).chain(ReceiverStream::new(input).map(|data| {
             PortForwardInput {
                 input: Some(port_forward_input::Input::Data(data)),
             }
         }));
-    Ok(plugin
-        .lifecycle()
-        .port_forward(requests)
-        .await?
-        .into_inner())
+    plugin.port_forward(requests)
 }
 
 /// What the client reads on the error stream when the plugin fails a
 /// connection, in the kubelet's wording.
-fn failure_message(plugin: &PluginClient, pod: &PodRef, port: u16, status: &Status) -> String {
+fn failure_message(pod: &PodRef, port: u16, error: CallError) -> String {
     format!(
-        "error forwarding port {port} to pod {}/{}, uid {}: {}: {}",
+        "error forwarding port {port} to pod {}/{}, uid {}: {}",
         pod.namespace,
         pod.name,
         pod.uid,
-        plugin.identity().name,
-        status.message()
+        ApiError::from(error)
     )
 }

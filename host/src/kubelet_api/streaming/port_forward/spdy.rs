@@ -19,7 +19,7 @@ use tracing::{Instrument as _, debug};
 use vk_proto::v1::PodRef;
 
 use crate::kubelet_api::streaming::spdy::{self, Headers, Stream, StreamId, status};
-use crate::plugins::PluginClient;
+use crate::plugins::{CallError, PluginClient};
 
 /// The stream protocols served, in order of preference.
 pub const PROTOCOLS: &[&str] = &["portforward.k8s.io"];
@@ -218,13 +218,13 @@ async fn forward(data: Stream, error: Stream, port: u16, pod: PodRef, plugin: Pl
         ..
     } = data;
     let copy = async {
-        let mut from_pod = super::open(&plugin, &pod, port, input).await?;
-        while let Some(message) = from_pod.message().await? {
+        let mut from_pod = super::open(&plugin, &pod, port, input)?;
+        while let Some(message) = from_pod.next().await.transpose()? {
             if !message.data.is_empty() && output.write(message.data).await.is_err() {
                 break;
             }
         }
-        Ok::<(), tonic::Status>(())
+        Ok::<(), CallError>(())
     };
     let outcome = tokio::select! {
         outcome = copy => outcome,
@@ -234,7 +234,7 @@ async fn forward(data: Stream, error: Stream, port: u16, pod: PodRef, plugin: Pl
         }
     };
     if let Err(failure) = outcome {
-        let message = super::failure_message(&plugin, &pod, port, &failure);
+        let message = super::failure_message(&pod, port, failure);
         debug!(%message, "port-forward connection failed");
         let _ = error.writer.write(message.into()).await;
     }

@@ -115,24 +115,24 @@ async fn forward_port(
             return;
         }
     }
-    let failure = match super::open(&plugin, &pod, port, input).await {
+    let failure = match super::open(&plugin, &pod, port, input) {
         Ok(mut stream) => loop {
-            match stream.message().await {
-                Ok(Some(message)) if message.data.is_empty() => {}
-                Ok(Some(message)) => {
+            match stream.next().await {
+                Some(Ok(message)) if message.data.is_empty() => {}
+                Some(Ok(message)) => {
                     let frame = channel::frame(data_channel, &message.data);
                     if output.send(frame).await.is_err() {
                         return;
                     }
                 }
-                Ok(None) => break None,
-                Err(status) => break Some(status),
+                None => break None,
+                Some(Err(error)) => break Some(error),
             }
         },
-        Err(status) => Some(status),
+        Err(error) => Some(error),
     };
-    if let Some(status) = failure {
-        let message = super::failure_message(&plugin, &pod, port, &status);
+    if let Some(error) = failure {
+        let message = super::failure_message(&pod, port, error);
         let _ = output
             .send(channel::frame(error_channel, message.as_bytes()))
             .await;
