@@ -9,7 +9,7 @@ use futures::StreamExt as _;
 use k8s_openapi::api::core::v1::{Container, Pod, PodSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use tokio_util::sync::CancellationToken;
-use vk_host::plugins::{PluginClient, PluginSpec, Supervisor, SupervisorConfig};
+use vk_host::plugin_process::{PluginClient, PluginSpec, Supervisor, SupervisorConfig};
 use vk_mock_plugin::{Config, MockProvider};
 use vk_plugin_sdk::Provider as _;
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use k8s_openapi::api::core::v1::Pod;
 use tonic::{Code, Status};
-use vk_host::plugins::{CallError, PluginClient, PluginIdentity};
+use vk_host::plugin_process::{CallError, PluginClient, PluginIdentity};
 use vk_proto::v1::Capability;
 
 use crate::pods::{self, PodFactory};

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use tokio::time::Instant;
-use vk_host::plugins::{
+use vk_host::plugin_process::{
     Deadlines, LaunchedPlugin, MessageLimit, PluginSpec, default_runtime_dir, handshake, launch,
 };
 use vk_proto::error_chain;

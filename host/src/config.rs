@@ -11,11 +11,11 @@ use clap::{Parser, ValueEnum};
 use k8s_openapi::api::core::v1::Taint;
 use vk_proto::names;
 
-use crate::kube::KubeOptions;
+use crate::apiserver::KubeOptions;
 use crate::kubelet_api::ApiOptions;
 use crate::kubelet_api::tls::{self, ServingCertSource, ServingNames};
 use crate::node::{NodeOptions, TaintChoice};
-use crate::plugins::{
+use crate::plugin_process::{
     HealthPolicy, PluginEnv, PluginSpec, PluginUser, SupervisorConfig, default_runtime_dir,
     reserved_env_name,
 };
@@ -274,7 +274,7 @@ pub enum ConfigError {
     #[error("--tls-san {given:?}: not an IP address or a DNS name")]
     TlsSan { given: String },
     #[error(transparent)]
-    PluginUser(#[from] crate::plugins::UserError),
+    PluginUser(#[from] crate::plugin_process::UserError),
     #[error(transparent)]
     Tls(#[from] crate::kubelet_api::tls::TlsError),
 }

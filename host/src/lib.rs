@@ -3,14 +3,14 @@
 //! plugin supervisor, the Kubernetes node and pod controllers and the host
 //! callbacks; the kubelet HTTP API builds on them.
 
+pub mod apiserver;
 pub mod backoff;
 pub mod callbacks;
 pub mod certificates;
 pub mod config;
-pub mod kube;
 pub mod kubelet_api;
 pub mod node;
-pub mod plugins;
+pub mod plugin_process;
 pub mod pod_references;
 pub mod pods;
 mod run;

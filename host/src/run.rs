@@ -8,10 +8,10 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument as _;
 
+use crate::apiserver::{Events, KubeError, connect};
 use crate::callbacks::CallbackScope;
 use crate::config::Config;
-use crate::kube::{Events, KubeError, connect};
-use crate::plugins::{PluginError, Supervisor};
+use crate::plugin_process::{PluginError, Supervisor};
 use crate::task_group::TaskGroup;
 use crate::{kubelet_api, node, pods, shutdown};
 
@@ -73,14 +73,14 @@ pub async fn run(config: Config) -> Result<(), RunError> {
     // Events get their own pacing (the kubelet's --event-qps), so a plugin's
     // pod events never hold back status writes.
     let events = Events::new(
-        crate::kube::connect(&config.events).await?,
+        crate::apiserver::connect(&config.events).await?,
         &config.node_name,
     );
     // The node's host IPs, from the node controller to the pod controller.
     let (host_ips_tx, host_ips) = tokio::sync::watch::channel(Vec::new());
     let node = node::run(
         // Lease and status never wait behind pod work in the paced client.
-        crate::kube::connect_unpaced(&config.kube).await?,
+        crate::apiserver::connect_unpaced(&config.kube).await?,
         events.clone(),
         config.node,
         supervisor.watch(),

@@ -19,7 +19,7 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use tokio_util::sync::CancellationToken;
 use vk_host::kubelet_api::{ApiState, streaming};
-use vk_host::plugins::{PluginSpec, Supervisor, SupervisorConfig};
+use vk_host::plugin_process::{PluginSpec, Supervisor, SupervisorConfig};
 use vk_tests::cluster::{Cluster, Identity, node_name};
 use vk_tests::port_forward::KubectlPortForward;
 use vk_tests::processes::workspace_binary;

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use vk_host::plugins::{Deadlines, MessageLimit, PluginSpec, handshake, launch};
+use vk_host::plugin_process::{Deadlines, MessageLimit, PluginSpec, handshake, launch};
 use vk_tests::processes::{faulty_plugin, peak_rss_kib};
 
 #[tokio::test]

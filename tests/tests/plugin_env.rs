@@ -12,7 +12,7 @@ use std::time::Duration;
 use k8s_openapi::api::core::v1::Node;
 use kube::Api;
 use nix::sys::signal::Signal;
-use vk_host::plugins::ENV_ALLOWLIST;
+use vk_host::plugin_process::ENV_ALLOWLIST;
 use vk_tests::cluster::{Cluster, node_name};
 use vk_tests::processes::{HostProcess, workspace_binary};
 use vk_tests::virtual_node::free_port;

@@ -11,7 +11,7 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use tokio_util::sync::CancellationToken;
 use vk_host::backoff::Backoff;
-use vk_host::plugins::{
+use vk_host::plugin_process::{
     BackoffPolicy, Deadlines, HealthPolicy, MessageLimit, Phase, PluginError, PluginSpec,
     Supervisor, SupervisorConfig, handshake, launch,
 };
@@ -180,7 +180,7 @@ fn fast_supervisor(mode: &str, runtime: &Path) -> SupervisorConfig {
 }
 
 async fn wait_ready_with_new_pid(
-    status: &mut tokio::sync::watch::Receiver<vk_host::plugins::PluginStatus>,
+    status: &mut tokio::sync::watch::Receiver<vk_host::plugin_process::PluginStatus>,
     old_pid: u32,
 ) -> u32 {
     wait_for(

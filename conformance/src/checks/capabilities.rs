@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Code, Status};
-use vk_host::plugins::ProbeOutcome;
+use vk_host::plugin_process::ProbeOutcome;
 use vk_proto::v1::{
     Capability, ContainerLogsRequest, ExecInput, ExecStart, GetMetricsResourceRequest,
     GetNodeInfoRequest, GetStatsSummaryRequest, PodRef, PortForwardInput, PortForwardStart,

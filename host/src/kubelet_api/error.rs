@@ -10,7 +10,7 @@ use http::StatusCode;
 use tonic::Code;
 
 use super::PodLookupError;
-use crate::plugins::CallError;
+use crate::plugin_process::CallError;
 
 /// Why a request was not served; the message is the response body.
 #[derive(Debug, thiserror::Error)]

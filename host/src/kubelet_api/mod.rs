@@ -8,7 +8,7 @@
 //! metrics and health, and [`streaming`] exec, attach, port-forward and run.
 //! `state` finds a request's pod in the pod controller's copy of this
 //! node's pods (the API server only for a pod the copy lacks); every plugin
-//! call is a typed [`PluginClient`](crate::plugins::PluginClient) method;
+//! call is a typed [`PluginClient`](crate::plugin_process::PluginClient) method;
 //! `error` is the one mapping of failures, a plugin's gRPC codes included,
 //! to HTTP statuses. Pods not bound to this node are 404; a capability the
 //! plugin did not declare is 501 at once; a restarting plugin is 503.

@@ -10,7 +10,7 @@ use vk_proto::names::{is_dns1123_label, is_dns1123_subdomain};
 use vk_proto::v1::PodRef;
 
 use crate::callbacks::NodePodSource;
-use crate::plugins::{PluginClient, PluginWatch};
+use crate::plugin_process::{PluginClient, PluginWatch};
 
 /// Shared by all routes (cheap to clone).
 #[derive(Clone)]

@@ -34,9 +34,9 @@ use super::readiness::{Readiness, readiness};
 use super::registration::{self, Created, RegistrationError, status_code};
 use super::status::{self, StatusError};
 use super::{HEARTBEAT, INFO_WAIT, NodeOptions};
+use crate::apiserver::{Events, Severity};
 use crate::backoff::Backoff;
-use crate::kube::{Events, Severity};
-use crate::plugins::PluginStatus;
+use crate::plugin_process::PluginStatus;
 
 /// Least time between two writes caused by NodeInfo updates.
 const INFO_WRITE_GAP: Duration = Duration::from_secs(1);

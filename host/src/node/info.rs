@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 use vk_proto::v1::{Capability, NodeInfo};
 
 use crate::backoff::Backoff;
-use crate::plugins::PluginClient;
+use crate::plugin_process::PluginClient;
 
 /// What is known of the plugin's NodeInfo.
 #[derive(Debug, Clone, Default, PartialEq)]

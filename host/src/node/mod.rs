@@ -69,8 +69,8 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument as _;
 
-use crate::kube::Events;
-use crate::plugins::PluginWatch;
+use crate::apiserver::Events;
+use crate::plugin_process::PluginWatch;
 use crate::task_group::TaskGroup;
 
 pub use desired::{KUBERNETES_VERSION, PROVIDER_TAINT_KEY, kubelet_version};
@@ -123,7 +123,7 @@ pub enum NodeError {
 
 /// Registers the Node and keeps it, its Lease and its status fresh until
 /// `token` is cancelled. `client` should be one without client-side pacing
-/// ([`crate::kube::connect_unpaced`]): a Lease renewal queued behind pod
+/// ([`crate::apiserver::connect_unpaced`]): a Lease renewal queued behind pod
 /// work for longer than 40 s lets the node go Unknown. Events still go
 /// through `events` (paced; they can wait). The node's host IPs go to
 /// `host_ips` whenever they change.

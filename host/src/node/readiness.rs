@@ -6,7 +6,7 @@
 //! text).
 
 use super::desired::bounded;
-use crate::plugins::{Phase, PluginStatus};
+use crate::plugin_process::{Phase, PluginStatus};
 
 /// What the Ready condition should say (status, reason, message).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,7 +79,7 @@ mod tests {
 
     use super::*;
     use crate::node::desired::MAX_TEXT;
-    use crate::plugins::PluginIdentity;
+    use crate::plugin_process::PluginIdentity;
 
     fn status(phase: Phase, restarts: u64) -> PluginStatus {
         PluginStatus {

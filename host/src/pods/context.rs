@@ -15,17 +15,17 @@ use super::queue::WorkQueue;
 use super::store::PodStore;
 use super::tracked::Generation;
 use super::tracking::Tracking;
-use crate::kube::Events;
-use crate::plugins::PluginClient;
+use crate::apiserver::Events;
+use crate::plugin_process::PluginClient;
 
 /// The running plugin instance and its generation.
 #[derive(Debug, Clone)]
-pub struct Current {
+pub struct PluginInstance {
     pub generation: Generation,
     pub client: PluginClient,
 }
 
-impl Current {
+impl PluginInstance {
     pub fn plugin(&self) -> &str {
         &self.client.identity().name
     }
@@ -41,7 +41,7 @@ pub struct Context {
     pub store: Arc<PodStore>,
     pub tracking: Tracking,
     pub queue: Arc<WorkQueue>,
-    pub plugin: watch::Receiver<Option<Current>>,
+    pub plugin: watch::Receiver<Option<PluginInstance>>,
     pub status_resync: Duration,
     /// The master service variables every container gets, cached briefly.
     pub master_service: crate::pods::env::MasterService,
@@ -61,7 +61,7 @@ impl std::fmt::Debug for Context {
 
 impl Context {
     /// The plugin instance running now, `None` while it restarts.
-    pub fn current(&self) -> Option<Current> {
+    pub fn current(&self) -> Option<PluginInstance> {
         self.plugin.borrow().clone()
     }
 

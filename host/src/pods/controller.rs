@@ -22,12 +22,12 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::{Instrument as _, error, info, warn};
 
-use super::context::{Context, Current};
+use super::context::{Context, PluginInstance};
 use super::key::PodKey;
 use super::queue::{Outcome, WorkQueue};
 use super::reconcile;
 use super::sync;
-use crate::plugins::PluginClient;
+use crate::plugin_process::PluginClient;
 
 /// Watches the node's pods until `token` is cancelled.
 pub async fn watch_pods(ctx: Arc<Context>, token: CancellationToken) {
@@ -178,7 +178,7 @@ fn log_panic(ended: Result<(), tokio::task::JoinError>) {
 pub async fn follow_plugin(
     ctx: Arc<Context>,
     mut clients: watch::Receiver<Option<PluginClient>>,
-    current: watch::Sender<Option<Current>>,
+    current: watch::Sender<Option<PluginInstance>>,
     token: CancellationToken,
 ) {
     let mut generation = 0u64;
@@ -189,7 +189,7 @@ pub async fn follow_plugin(
         let instance = token.child_token();
         if let Some(client) = client {
             generation += 1;
-            let serving = Current { generation, client };
+            let serving = PluginInstance { generation, client };
             info!(generation, plugin = serving.plugin(), "plugin instance up");
             current.send_replace(Some(serving.clone()));
             let span = tracing::info_span!("plugin_instance", generation);

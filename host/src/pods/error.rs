@@ -6,7 +6,7 @@ use super::env;
 use super::key::PodKey;
 use super::policy;
 use super::queue::Outcome;
-use crate::plugins::CallError;
+use crate::plugin_process::CallError;
 
 /// Why one pass failed; every variant is retried with backoff.
 #[derive(Debug, thiserror::Error)]

@@ -84,8 +84,8 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument as _;
 
-use crate::kube::Events;
-use crate::plugins::PluginWatch;
+use crate::apiserver::Events;
+use crate::plugin_process::PluginWatch;
 use crate::task_group::TaskGroup;
 
 pub use key::PodKey;

@@ -6,7 +6,7 @@
 //! the API server either: per pod, client-go's spam filter applies (a burst
 //! of 25 events, then one per 5 minutes), before any check or log line.
 //!
-//! [`Events`]: crate::kube::Events
+//! [`Events`]: crate::apiserver::Events
 
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -17,7 +17,7 @@ use k8s_openapi::api::core::v1::Pod;
 use tracing::{debug, warn};
 use vk_proto::v1::{PodEvent, PodEventType};
 
-use crate::kube::{Events, Severity};
+use crate::apiserver::{Events, Severity};
 
 /// The API's limit on an event reason.
 const MAX_REASON: usize = 128;

@@ -1,6 +1,6 @@
 //! What the pod controller does after a failed call, in one place: a plugin
 //! call's error (read through the protocol's retry table in
-//! `plugins::retry`) and a status patch the API refused. Pure functions,
+//! `plugin_process::retry`) and a status patch the API refused. Pure functions,
 //! unit-tested; `sync`, `deletion` and `status` only act on the answers.
 
 use std::time::Duration;
@@ -9,7 +9,7 @@ use tokio::time::Instant;
 use tonic::Code;
 
 use super::queue::Outcome;
-use crate::plugins::{CallError, Retry};
+use crate::plugin_process::{CallError, Retry};
 
 /// How long after the host released a name (DeletePod of the pod that had
 /// it) ALREADY_EXISTS from CreatePod of a new pod of that name is taken for

@@ -20,15 +20,15 @@ use tokio_util::sync::CancellationToken;
 use tracing::{Instrument as _, info, warn};
 use vk_proto::v1::Capability;
 
-use super::context::{Context, Current};
+use super::context::{Context, PluginInstance};
 use super::key::{PodKey, uid_of};
 use super::pushed;
 use super::queue::backoff;
-use crate::kube::Severity;
+use crate::apiserver::Severity;
 
 /// Serves one plugin instance until `token` is cancelled (the instance
 /// ended or the host stops).
-pub async fn run_generation(ctx: Arc<Context>, current: Current, token: CancellationToken) {
+pub async fn run_generation(ctx: Arc<Context>, current: PluginInstance, token: CancellationToken) {
     let resync_now = Arc::new(tokio::sync::Notify::new());
     // Both end with `token`; run together, a panic in either reaches the
     // follower, which logs it.
@@ -46,7 +46,7 @@ pub async fn run_generation(ctx: Arc<Context>, current: Current, token: Cancella
 /// cancelled.
 async fn reconcile(
     ctx: &Context,
-    current: &Current,
+    current: &PluginInstance,
     token: &CancellationToken,
     resync_now: &tokio::sync::Notify,
 ) {
@@ -105,7 +105,13 @@ struct Seen {
 }
 
 /// Applies a listing of the plugin's pods taken at `started`.
-fn observe(ctx: &Context, current: &Current, pods: Vec<Pod>, started: Instant, all: bool) -> Seen {
+fn observe(
+    ctx: &Context,
+    current: &PluginInstance,
+    pods: Vec<Pod>,
+    started: Instant,
+    all: bool,
+) -> Seen {
     let mut seen = Seen::default();
     let mut listed = HashSet::new();
     let generation = current.generation;
@@ -180,7 +186,7 @@ fn observe(ctx: &Context, current: &Current, pods: Vec<Pod>, started: Instant, a
 
 /// Logs the start-up reconciliation and, after a plugin restart, records it
 /// as a Node event.
-fn report(ctx: &Context, current: &Current, seen: &Seen) {
+fn report(ctx: &Context, current: &PluginInstance, seen: &Seen) {
     let expected = ctx.store.len();
     info!(
         generation = current.generation,
@@ -211,7 +217,7 @@ fn report(ctx: &Context, current: &Current, seen: &Seen) {
 /// `token` is cancelled; after a reconnect a resync catches what was missed.
 async fn follow_stream(
     ctx: &Context,
-    current: &Current,
+    current: &PluginInstance,
     token: &CancellationToken,
     resync_now: &tokio::sync::Notify,
 ) {

@@ -6,7 +6,7 @@ use k8s_openapi::api::core::v1::Pod;
 
 use super::context::Context;
 use super::key::{PodKey, uid_of};
-use crate::kube::Severity;
+use crate::apiserver::Severity;
 
 /// A Warning event `reason`: `message` about `pod`, unless the same was
 /// reported for it within the last minute.

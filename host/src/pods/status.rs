@@ -17,14 +17,14 @@ use kube::api::{Patch, PatchParams};
 use tracing::{debug, warn};
 use vk_proto::v1::Capability;
 
-use super::context::{Context, Current, pod_ref};
+use super::context::{Context, PluginInstance, pod_ref};
 use super::error::SyncError;
 use super::key::{PodKey, uid_of};
 use super::patch;
 use super::phase;
 use super::policy::{self, PatchFailure};
 use super::queue::Outcome;
-use crate::kube::Severity;
+use crate::apiserver::Severity;
 
 /// The field manager of every write.
 pub const FIELD_MANAGER: &str = "vk-host";
@@ -37,7 +37,7 @@ pub async fn write_plugin_status(
     ctx: &Context,
     key: &PodKey,
     pod: &Pod,
-    current: &Current,
+    current: &PluginInstance,
 ) -> Result<Outcome, SyncError> {
     let uid = uid_of(pod);
     let mut outcome = Outcome::Done;
@@ -72,7 +72,7 @@ pub async fn write_lost(
     ctx: &Context,
     key: &PodKey,
     pod: &Pod,
-    current: &Current,
+    current: &PluginInstance,
 ) -> Result<(), SyncError> {
     let uid = uid_of(pod);
     let first = ctx.tracking.update(key, uid, |t| t.lost());

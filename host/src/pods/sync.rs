@@ -9,14 +9,14 @@ use std::sync::Arc;
 use k8s_openapi::api::core::v1::{Pod, PodStatus};
 use tracing::{debug, info, warn};
 
-use super::context::{Context, Current, for_plugin, pod_ref};
+use super::context::{Context, PluginInstance, for_plugin, pod_ref};
 use super::error::SyncError;
 use super::key::{PodKey, uid_of};
 use super::policy::{self, Reaction};
 use super::queue::Outcome;
 use super::report::report_failure;
 use super::{deletion, diff, env, phase, status};
-use crate::plugins::CallError;
+use crate::plugin_process::CallError;
 
 /// Works on `key` once; never fails: the outcome says when to come back.
 pub async fn sync(ctx: &Context, key: &PodKey) -> Outcome {
@@ -110,7 +110,7 @@ async fn ensure_in_plugin(
     ctx: &Context,
     key: &PodKey,
     pod: &Arc<Pod>,
-    current: &Current,
+    current: &PluginInstance,
 ) -> Result<Presence, SyncError> {
     let uid = uid_of(pod);
     let tracked = ctx.tracking.get(key, uid).unwrap_or_default();
@@ -157,7 +157,7 @@ async fn create(
     ctx: &Context,
     key: &PodKey,
     pod: &Arc<Pod>,
-    current: &Current,
+    current: &PluginInstance,
 ) -> Result<Presence, SyncError> {
     let uid = uid_of(pod);
     let resolved = match resolve_env(ctx, key, pod).await? {
@@ -208,7 +208,7 @@ async fn update_if_changed(
     ctx: &Context,
     key: &PodKey,
     pod: &Arc<Pod>,
-    current: &Current,
+    current: &PluginInstance,
 ) -> Result<(), SyncError> {
     let uid = uid_of(pod);
     let tracked = ctx.tracking.get(key, uid).unwrap_or_default();

@@ -6,7 +6,7 @@
 //! under `root_dir` ([`provider`]); what it needs about containers after a
 //! restart is in the labels and annotations of the sandboxes and containers
 //! it made ([`labels`]). The decisions are pure functions over data, tested
-//! without a runtime: pod spec to CRI configuration ([`spec`]), CRI state
+//! without a runtime: pod spec to CRI configuration ([`runtime_config`]), CRI state
 //! to pod status ([`status`]), and whether and when to restart a container
 //! ([`restart`], [`backoff`]). [`cri`] connects to the runtime; [`hooks`]
 //! runs postStart and preStop handlers; [`termination`] reads termination
@@ -16,8 +16,10 @@ pub mod backoff;
 pub mod config;
 pub mod credentials;
 pub mod cri;
+pub mod dead_sandbox;
 pub mod ephemeral;
 pub mod hooks;
+pub mod image_change;
 pub mod images;
 pub mod labels;
 pub mod log_rotation;
@@ -29,10 +31,8 @@ pub mod qos;
 pub mod quantity;
 pub mod resize;
 pub mod restart;
-pub mod sandbox_change;
+pub mod runtime_config;
 pub mod snapshot;
-pub mod spec;
-pub mod spec_change;
 pub mod stats;
 pub mod status;
 pub mod streaming;

@@ -21,8 +21,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::quantity;
 use crate::restart::is_sidecar;
+use crate::runtime_config::resources::CgroupValues;
 use crate::snapshot::{PodSnapshot, state};
-use crate::spec::resources::CgroupValues;
 
 pub const POD_RESIZE_PENDING: &str = "PodResizePending";
 pub const POD_RESIZE_IN_PROGRESS: &str = "PodResizeInProgress";

@@ -5,7 +5,7 @@
 //! growing a buffer here; a client that goes away cancels the call. A
 //! failure the plugin reports at once is an HTTP status; one that comes
 //! later (or after a quiet start, see
-//! [`PluginClient::container_logs`](crate::plugins::PluginClient::container_logs))
+//! [`PluginClient::container_logs`](crate::plugin_process::PluginClient::container_logs))
 //! ends the body.
 
 use axum::body::Body;

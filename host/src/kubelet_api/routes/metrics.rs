@@ -14,7 +14,7 @@ use vk_proto::v1::{CpuStats, GetMetricsResourceResponse, MemoryStats};
 
 use super::stats::{sum_cpu, sum_memory};
 use crate::kubelet_api::{ApiError, ApiState};
-use crate::plugins::CallError;
+use crate::plugin_process::CallError;
 
 const CONTENT_TYPE_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
 

@@ -1,6 +1,6 @@
 //! The non-streaming routes of the kubelet API: container logs, the pod
 //! lists, stats, resource metrics and health. Each calls the plugin through
-//! a typed [`PluginClient`](crate::plugins::PluginClient) method, which asks
+//! a typed [`PluginClient`](crate::plugin_process::PluginClient) method, which asks
 //! only for a capability the plugin declared (else 501, at once) and with
 //! the protocol's query deadline.
 

@@ -19,7 +19,7 @@ use vk_proto::v1::{ExecInput, ExecOutput, ExecStart, exec_input, exec_output};
 
 use super::channel::{self, Incoming, Outcome, Protocol, ResizeDecoder};
 use crate::kubelet_api::ApiError;
-use crate::plugins::{CallError, PluginClient, PluginStream};
+use crate::plugin_process::{CallError, PluginClient, PluginStream};
 
 /// Client input messages queued towards the plugin at most.
 const INPUT_DEPTH: usize = 8;

@@ -34,7 +34,7 @@ use self::exec::Kind;
 use self::options::InvalidQuery;
 use super::state::check_container_name;
 use super::{ApiError, ApiState, PodLookupError};
-use crate::plugins::PluginClient;
+use crate::plugin_process::PluginClient;
 
 /// Largest WebSocket message or frame accepted from a client: kubectl
 /// writes stdin in 32 KiB pieces; anything far larger would only be

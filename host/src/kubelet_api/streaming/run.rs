@@ -11,7 +11,7 @@ use vk_proto::v1::{ExecInput, ExecStart, PodRef, exec_input, exec_output};
 
 use super::channel::Outcome;
 use super::exec::failed;
-use crate::plugins::PluginClient;
+use crate::plugin_process::PluginClient;
 
 /// The most output `/run` keeps (the CRI's ExecSync limit); more fails the
 /// request rather than growing without bound.

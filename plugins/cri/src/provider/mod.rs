@@ -4,10 +4,10 @@
 //! as the kubelet's PLEG and pod workers do. Everything it made carries the
 //! managed-by label, so after a restart it adopts its running containers.
 
-mod changes;
 mod container_env;
 mod events;
 mod hooks;
+mod image_restart;
 mod listing;
 mod log_rotation;
 mod probing;
@@ -48,9 +48,9 @@ use crate::logs::{self, LogOptions};
 use crate::paths;
 use crate::probes::{self, ProbeResults};
 use crate::resize::{Admission, Requests, ResourceState, admit};
+use crate::runtime_config::dns::{DnsSettings, ResolvConf};
+use crate::runtime_config::mounts::volume_host_paths;
 use crate::snapshot::PodSnapshot;
-use crate::spec::dns::{DnsSettings, ResolvConf};
-use crate::spec::mounts::volume_host_paths;
 use crate::status::{StatusInput, SyncError, pod_status};
 use crate::volumes::VolumeManager;
 
@@ -349,7 +349,7 @@ impl Inner {
             let Some(entry) = pods.get_mut(uid) else {
                 return;
             };
-            let terminal = crate::spec_change::actions(&entry.pod, snapshot, &probe_results, &[])
+            let terminal = crate::image_change::actions(&entry.pod, snapshot, &probe_results, &[])
                 .kill_pod
                 && !snapshot.containers.is_empty();
             let status = pod_status(&StatusInput {

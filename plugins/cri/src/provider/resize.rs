@@ -17,8 +17,8 @@ use crate::resize::{
     Admission, Allocatable, Change, ContainerResize, Requests, ResourceState, admit,
     container_resizes, pod_requests, resizable,
 };
+use crate::runtime_config::resources::linux_resources;
 use crate::snapshot::PodSnapshot;
-use crate::spec::resources::linux_resources;
 
 impl Inner {
     /// The node's allocatable CPU and memory: its capacity (no

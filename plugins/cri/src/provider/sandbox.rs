@@ -1,6 +1,6 @@
 //! The pod's sandbox: one is run when the pod has none ready
 //! ([`ReadySandbox`], what its containers are created in), and a dead one
-//! is replaced ([`crate::sandbox_change`]): the pod's running containers
+//! is replaced ([`crate::dead_sandbox`]): the pod's running containers
 //! are stopped (preStop, the pod's grace period; regular ones together,
 //! then sidecars last first), the dead sandboxes stopped (their network
 //! released), and for a re-creation the exited init container instances
@@ -19,10 +19,10 @@ use vk_plugin_sdk::PodEvent;
 
 use super::sync::{SyncFailure, runtime_error};
 use super::{Inner, restart_grace_seconds};
+use crate::dead_sandbox::{SandboxChange, sandbox_change};
 use crate::labels::{ContainerAnnotations, ContainerRole};
-use crate::sandbox_change::{SandboxChange, sandbox_change};
+use crate::runtime_config::{SandboxContext, sandbox_config};
 use crate::snapshot::{PodSnapshot, state};
-use crate::spec::{SandboxContext, sandbox_config};
 
 /// The pod's ready sandbox, which its containers are created in.
 #[derive(Debug)]

@@ -25,9 +25,9 @@ use crate::ephemeral;
 use crate::hooks::POST_START_HOOK_ERROR;
 use crate::labels::{self, ContainerRole, PodIdentity};
 use crate::paths;
+use crate::runtime_config::mounts::volume_host_paths;
+use crate::runtime_config::{ContainerContext, container_config};
 use crate::snapshot::{PodSnapshot, restart_count, state, timestamp};
-use crate::spec::mounts::volume_host_paths;
-use crate::spec::{ContainerContext, container_config};
 use crate::status::SyncError;
 
 /// When a container may be started again, per container (CrashLoopBackOff)

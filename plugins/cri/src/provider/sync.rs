@@ -22,12 +22,12 @@ use tracing::Instrument as _;
 use super::setup_retry::SetupStep;
 use super::starting::StartFailure;
 use super::{Inner, events, grace_seconds, now};
+use crate::dead_sandbox::{SandboxChange, sandbox_change};
 use crate::ephemeral;
+use crate::image_change;
 use crate::labels::{self, ContainerRole, PodIdentity};
 use crate::restart::PodActions;
-use crate::sandbox_change::{SandboxChange, sandbox_change};
 use crate::snapshot::PodSnapshot;
-use crate::spec_change;
 use crate::status::SyncError;
 
 /// Why one step of a sync failed (logged; a later relist tries again, after
@@ -41,7 +41,7 @@ pub(super) enum SyncFailure {
         status: tonic::Status,
     },
     #[error("{0}")]
-    Build(#[from] crate::spec::BuildError),
+    Build(#[from] crate::runtime_config::BuildError),
     #[error("postStart hook: {0}")]
     PostStartHook(String),
     #[error("{0}")]
@@ -226,7 +226,7 @@ impl Inner {
         } else {
             snapshot
         };
-        let actions = spec_change::actions(pod, snapshot, &self.probes.results(), &restarting);
+        let actions = image_change::actions(pod, snapshot, &self.probes.results(), &restarting);
         if actions.kill_pod {
             return self.finish_pod(uid, pod, snapshot).await;
         }

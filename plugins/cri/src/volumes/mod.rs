@@ -25,7 +25,7 @@ use k8s_openapi::api::core::v1::{Pod, ProjectedVolumeSource, Volume, VolumeProje
 use vk_plugin_sdk::{HostClient, VolumeFile, volume_files};
 
 use crate::paths;
-use crate::spec::mounts::written_volume_plugin;
+use crate::runtime_config::mounts::written_volume_plugin;
 
 /// A volume that cannot be set up yet; the pod's containers wait.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -16,7 +16,7 @@ use vk_proto::v1::{
 };
 
 use crate::kubelet_api::ApiError;
-use crate::plugins::{CallError, PluginClient, PluginStream};
+use crate::plugin_process::{CallError, PluginClient, PluginStream};
 
 /// Opens one connection to `port` in the pod through the plugin; the
 /// client's bytes arrive on `input`, whose end half-closes the connection.

@@ -19,7 +19,7 @@ use tracing::{Instrument as _, debug};
 use vk_proto::v1::PodRef;
 
 use crate::kubelet_api::streaming::spdy::{self, Headers, Stream, StreamId, status};
-use crate::plugins::{CallError, PluginClient};
+use crate::plugin_process::{CallError, PluginClient};
 
 /// The stream protocols served, in order of preference.
 pub const PROTOCOLS: &[&str] = &["portforward.k8s.io"];

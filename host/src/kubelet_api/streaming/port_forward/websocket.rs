@@ -20,7 +20,7 @@ use tracing::debug;
 use vk_proto::v1::PodRef;
 
 use crate::kubelet_api::streaming::channel::{self, Incoming, Protocol};
-use crate::plugins::PluginClient;
+use crate::plugin_process::PluginClient;
 
 /// Client data messages queued per port at most.
 const INPUT_DEPTH: usize = 8;

@@ -250,60 +250,13 @@ pub async fn launch_with(
         }
     }
 
-    let mut command = tokio::process::Command::new(&spec.path);
-    command
-        .args(&spec.args)
-        .env_clear()
-        .envs(
-            ENV_ALLOWLIST
-                .iter()
-                .filter_map(|name| std::env::var_os(name).map(|value| (*name, value))),
-        )
-        // After the allowlist, before the launch variables, which always win.
-        .envs(spec.env.iter())
-        .env(env::MAGIC_COOKIE, vk_proto::MAGIC_COOKIE)
-        .env(env::PLUGIN_SOCKET, &plugin_socket)
-        .env(env::HOST_SOCKET, &host_socket)
-        .env(env::PROTOCOL_VERSIONS, versions_text())
-        .env(env::SECRET_FILE, &secret_file)
-        .env(env::NAME_HINT, spec.display_name())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .kill_on_drop(true);
-    if let Some(config) = &spec.config {
-        command.env(env::CONFIG, config);
-    }
-    if let Some(user) = user {
-        // std clears the supplementary groups (setgroups(0)) before setuid
-        // when it changes the uid as root, so the plugin keeps none of the
-        // host's groups.
-        command.uid(user.uid).gid(user.gid);
-    }
-    process::die_with_parent(&mut command);
+    let mut command = plugin_command(spec, &plugin_socket, &host_socket, &secret_file, user);
     let mut child = command
         .spawn()
         .map_err(|source| spawn_error(&spec.path, source))?;
 
     let name: Arc<str> = spec.display_name().into();
-    let stderr_tail = StderrTail::default();
-    if let Some(stdout) = child.stdout.take() {
-        tokio::spawn(output::forward(
-            stdout,
-            output::Stream::Stdout,
-            Arc::clone(&name),
-            stderr_tail.clone(),
-        ));
-    }
-    if let Some(stderr) = child.stderr.take() {
-        tokio::spawn(output::forward(
-            stderr,
-            output::Stream::Stderr,
-            Arc::clone(&name),
-            stderr_tail.clone(),
-        ));
-    }
+    let stderr_tail = forward_output(&mut child, &name);
     tracing::info!(
         plugin = %name,
         pid = ?child.id(),
@@ -321,6 +274,75 @@ pub async fn launch_with(
         callbacks_stop,
         _dir: dir,
     })
+}
+
+/// The plugin's command: its arguments, the environment of the launch
+/// contract (allowlist, then the operator's variables, then the launch
+/// variables, which always win), piped stdio, its own process group, and
+/// `user`'s uid and gid when given.
+fn plugin_command(
+    spec: &PluginSpec,
+    plugin_socket: &Path,
+    host_socket: &Path,
+    secret_file: &Path,
+    user: Option<&PluginUser>,
+) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new(&spec.path);
+    command
+        .args(&spec.args)
+        .env_clear()
+        .envs(
+            ENV_ALLOWLIST
+                .iter()
+                .filter_map(|name| std::env::var_os(name).map(|value| (*name, value))),
+        )
+        // After the allowlist, before the launch variables, which always win.
+        .envs(spec.env.iter())
+        .env(env::MAGIC_COOKIE, vk_proto::MAGIC_COOKIE)
+        .env(env::PLUGIN_SOCKET, plugin_socket)
+        .env(env::HOST_SOCKET, host_socket)
+        .env(env::PROTOCOL_VERSIONS, versions_text())
+        .env(env::SECRET_FILE, secret_file)
+        .env(env::NAME_HINT, spec.display_name())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true);
+    if let Some(config) = &spec.config {
+        command.env(env::CONFIG, config);
+    }
+    if let Some(user) = user {
+        // std clears the supplementary groups (setgroups(0)) before setuid
+        // when it changes the uid as root, so the plugin keeps none of the
+        // host's groups.
+        command.uid(user.uid).gid(user.gid);
+    }
+    process::die_with_parent(&mut command);
+    command
+}
+
+/// Forwards the plugin's stdout and stderr into the host's log, labelled
+/// `name`; the tail of stderr is kept for error messages.
+fn forward_output(child: &mut tokio::process::Child, name: &Arc<str>) -> StderrTail {
+    let stderr_tail = StderrTail::default();
+    if let Some(stdout) = child.stdout.take() {
+        tokio::spawn(output::forward(
+            stdout,
+            output::Stream::Stdout,
+            Arc::clone(name),
+            stderr_tail.clone(),
+        ));
+    }
+    if let Some(stderr) = child.stderr.take() {
+        tokio::spawn(output::forward(
+            stderr,
+            output::Stream::Stderr,
+            Arc::clone(name),
+            stderr_tail.clone(),
+        ));
+    }
+    stderr_tail
 }
 
 fn versions_text() -> String {

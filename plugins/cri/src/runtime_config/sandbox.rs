@@ -130,7 +130,7 @@ fn sysctl_with_dots(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::dns::ResolvConf;
+    use crate::runtime_config::dns::ResolvConf;
     use crate::test_pods::pod_from_json;
     use k8s_cri::v1::NamespaceMode;
     use serde_json::json;

@@ -1,4 +1,4 @@
-//! Restarts for a changed spec ([`crate::spec_change`]): a running
+//! Restarts for a changed spec ([`crate::image_change`]): a running
 //! container whose image the spec no longer names is stopped (preStop,
 //! then the pod's grace period) with the kubelet's `Killing` event; the
 //! sync then starts it again with the new image.
@@ -6,8 +6,8 @@
 use k8s_openapi::api::core::v1::Pod;
 
 use super::{Inner, restart_grace_seconds};
+use crate::image_change::running_changed;
 use crate::snapshot::PodSnapshot;
-use crate::spec_change::running_changed;
 
 impl Inner {
     /// Stops every container of `pod` running an outdated image; the

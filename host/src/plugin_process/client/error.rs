@@ -6,7 +6,7 @@ use std::sync::Arc;
 use tonic::{Code, Status};
 use vk_proto::v1::Capability;
 
-use crate::plugins::retry::{CallKind, Retry, classify};
+use crate::plugin_process::retry::{CallKind, Retry, classify};
 
 /// A failed plugin call.
 #[derive(Debug, thiserror::Error)]
