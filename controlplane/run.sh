@@ -334,7 +334,8 @@ exec 1>/dev/null
 
 # SIGUSR1 restarts kube-apiserver alone (same flags, port and etcd data), as
 # an apiserver upgrade or crash would: tests of clients that must survive it.
-# STATE_DIR/apiserver-restarts counts the restarts completed (ready again).
+# STATE_DIR/apiserver-restarts counts the restarts completed (ready again);
+# STATE_DIR/apiserver-outage-seconds, if there, keeps it down that long first.
 restart_apiserver() {
     local i
     for i in "${!names[@]}"; do
@@ -346,6 +347,12 @@ restart_apiserver() {
         wait "${pids[i]}" 2>/dev/null || true
         unset 'pids[i]' 'names[i]'
     done
+    local outage=0
+    [[ -f "$state/apiserver-outage-seconds" ]] && outage=$(cat "$state/apiserver-outage-seconds")
+    if (( outage > 0 )); then
+        log "kube-apiserver stays down for ${outage}s on request"
+        sleep "$outage"
+    fi
     start kube-apiserver kube-apiserver "${apiserver_args[@]}"
     local until=$(( $(date +%s) + ready_timeout ))
     until readyz; do

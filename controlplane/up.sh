@@ -24,6 +24,10 @@ fi
 "$cp_dir/ensure.sh" >&2
 
 mkdir -p "$state/logs"
+# The READY line of an earlier run must not be taken for this one's: the
+# background job below truncates the file only once it runs, which on a busy
+# machine can be after the first look.
+rm -f "$state/logs/ready"
 start=$(date +%s%N)
 # setsid: its own session and process group, detached from this terminal, so
 # down.sh can stop the whole group and Ctrl-C here does not reach it.

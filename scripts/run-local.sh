@@ -88,6 +88,7 @@ else
         plugin_config=(--plugin-config "$state/mock-plugin.toml")
     fi
     : >"$host_log"
+    host_started="$(date -u +%s)"
     target/debug/vk-host --plugin "$plugin" "${plugin_config[@]}" --node-name "$node" \
         --kubeconfig "$state/vk-host.kubeconfig" "${api_flags[@]}" "$@" >>"$host_log" 2>&1 &
     host=$!
@@ -140,9 +141,18 @@ wait_for() {
 is_ready() {
     [[ "$("$kubectl" get "$1" -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}')" == True ]]
 }
+# Ready as reported by the vk-host this run started: the Node of an earlier
+# run stays Ready in the API for a while after that vk-host is gone.
+node_ready_now() {
+    is_ready "node/$node" || return 1
+    [[ -z ${host_started:-} ]] && return 0
+    local beat
+    beat="$("$kubectl" get "node/$node" -o 'jsonpath={.status.conditions[?(@.type=="Ready")].lastHeartbeatTime}')"
+    [[ -n $beat ]] && (($(date -u -d "$beat" +%s) >= host_started))
+}
 
 wait_for "node $node to be registered" "$kubectl" get "node/$node"
-wait_for "node $node to be Ready" is_ready "node/$node"
+wait_for "node $node to be Ready" node_ready_now
 # The controller manager creates each namespace's `default` ServiceAccount
 # shortly after the namespace: on a fresh control plane the pod would be
 # refused without it.

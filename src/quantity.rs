@@ -75,7 +75,7 @@ pub fn scaled_ceil(text: &str, scale: i32) -> Result<i128, QuantityError> {
         None => {
             let exponent = suffix.strip_prefix(['e', 'E']).ok_or_else(error)?;
             let exponent: i32 = exponent.parse().map_err(|_| error())?;
-            if exponent.abs() > 40 {
+            if exponent.unsigned_abs() > 40 {
                 return Err(error());
             }
             (exponent, 0)
@@ -324,6 +324,135 @@ mod tests {
         for text in ["", "abc", "1.2.3", "1Xi", "1e", ".", "1e99", "-", "1 "] {
             let error = scaled_ceil(text, 0).expect_err(text);
             assert_eq!(error.text, text);
+        }
+    }
+}
+
+/// Property tests: any text is a quantity or an error, never a panic; the
+/// values at different scales agree with each other (ceil(q·10^(s+1)) is
+/// within 9 below ten times ceil(q·10^s)), and [`is_whole`] agrees with
+/// the exact value wherever nano-units represent it.
+#[cfg(test)]
+mod proptests {
+    use proptest::prelude::*;
+
+    use super::{is_quantity, is_whole, named_suffix, scaled_ceil};
+
+    const SUFFIXES: &[&str] = &[
+        "", "n", "u", "m", "k", "M", "G", "T", "P", "E", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei",
+    ];
+
+    /// The exponent of `e<n>`, edges included.
+    fn exponent() -> impl Strategy<Value = i64> {
+        prop_oneof![
+            -45i64..45,
+            any::<i32>().prop_map(i64::from),
+            proptest::sample::select(vec![
+                i64::from(i32::MIN),
+                i64::from(i32::MAX),
+                i64::from(i32::MIN) - 1,
+                i64::from(i32::MAX) + 1,
+                i64::MIN,
+                i64::MAX,
+            ]),
+        ]
+    }
+
+    /// Text in the quantity grammar, with numbers of any size.
+    fn quantity() -> impl Strategy<Value = String> {
+        let suffix = prop_oneof![
+            proptest::sample::select(SUFFIXES).prop_map(str::to_owned),
+            (
+                proptest::sample::select(&["e", "E"][..]),
+                proptest::sample::select(&["", "+"][..]),
+                exponent()
+            )
+                .prop_map(|(e, plus, n)| if n >= 0 {
+                    format!("{e}{plus}{n}")
+                } else {
+                    format!("{e}{n}")
+                }),
+        ];
+        (
+            proptest::sample::select(&["", "+", "-"][..]),
+            "[0-9]{0,34}",
+            proptest::option::of("[0-9]{0,34}"),
+            suffix,
+        )
+            .prop_filter_map(
+                "a number needs a digit",
+                |(sign, whole, fraction, suffix)| {
+                    let number = match fraction {
+                        Some(fraction) => format!("{whole}.{fraction}"),
+                        None => whole,
+                    };
+                    number
+                        .contains(|c: char| c.is_ascii_digit())
+                        .then(|| format!("{sign}{number}{suffix}"))
+                },
+            )
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![quantity(), any::<String>(), "[-+.0-9eEkKMGiumn ]{0,12}"]
+    }
+
+    /// Found by the properties below: the exponent's absolute value
+    /// overflowed (a panic in debug builds).
+    #[test]
+    fn the_smallest_exponent_is_out_of_range_not_a_panic() {
+        for text in ["0e-2147483648", "1e-2147483648", "-1E-2147483648"] {
+            assert!(scaled_ceil(text, 0).is_err(), "{text}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+        // Failures are kept as named unit tests, not in files.
+        failure_persistence: None,
+        ..ProptestConfig::with_cases(256)
+    })]
+
+        #[test]
+        fn any_text_is_a_quantity_or_an_error(text in text(), scale in -30i32..30) {
+            let value = scaled_ceil(&text, scale);
+            if let Err(error) = &value {
+                prop_assert_eq!(&error.text, &text);
+            }
+            // What computes is in the grammar.
+            prop_assert!(value.is_err() || is_quantity(&text), "{text:?} computed as {value:?}");
+            if is_quantity(&text) {
+                let _ = is_whole(&text);
+            }
+        }
+
+        #[test]
+        fn scales_agree_with_each_other(text in quantity(), scale in -12i32..12) {
+            prop_assert!(is_quantity(&text), "{}", text);
+            if let (Ok(a), Ok(b)) = (scaled_ceil(&text, scale), scaled_ceil(&text, scale + 1))
+                && let Some(ten_a) = a.checked_mul(10)
+            {
+                let low = ten_a.saturating_sub(9);
+                prop_assert!(low <= b && b <= ten_a, "{text:?}: {a} at 10^{scale}, {b} at 10^{}", scale + 1);
+            }
+        }
+
+        #[test]
+        fn whole_numbers_are_those_with_no_nano_fraction(text in quantity()) {
+            // Exact in nano-units: at most 9 fraction digits below the suffix.
+            let unsigned = text.strip_prefix(['+', '-']).unwrap_or(&text);
+            let number_end = unsigned
+                .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+                .unwrap_or(unsigned.len());
+            let (number, suffix) = unsigned.split_at(number_end);
+            let fraction = number.split_once('.').map_or(0, |(_, f)| f.len());
+            let exp10 = named_suffix(suffix).map(|(e, _)| i64::from(e)).or_else(|| suffix[1..].parse().ok());
+            let exact = exp10.is_some_and(|e| e.saturating_sub(fraction as i64) >= -9);
+            if let (true, Ok(value), Ok(nanos)) = (exact, scaled_ceil(&text, 0), scaled_ceil(&text, 9))
+                && let Some(whole_nanos) = value.checked_mul(1_000_000_000)
+            {
+                prop_assert_eq!(is_whole(&text), nanos == whole_nanos, "{}", text);
+            }
         }
     }
 }

@@ -427,3 +427,214 @@ mod tests {
         );
     }
 }
+
+/// Property tests: any bytes from a peer decode to frames or one error,
+/// never a panic, and the decoder reserves no more than the frame header
+/// announces within [`MAX_FRAME_LEN`]; every frame we send reads back the
+/// same however the wire splits it.
+#[cfg(test)]
+mod proptests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Decodes everything `decoder` can from `wire`, checking the bound on
+    /// what it reserves; stops at the first error.
+    fn decode_all(decoder: &mut FrameDecoder, wire: &mut BytesMut) -> Result<Vec<Frame>, String> {
+        let mut frames = Vec::new();
+        loop {
+            let before = wire.capacity();
+            let announced = (wire.len() >= HEADER_LEN).then(|| {
+                usize::from(wire[5]) << 16 | usize::from(wire[6]) << 8 | usize::from(wire[7])
+            });
+            match decoder.decode(wire) {
+                Ok(Some(frame)) => frames.push(frame),
+                Ok(None) => {
+                    // Room for the frame announced (and the allocator's
+                    // doubling), never for a length past the cap.
+                    let bound = before
+                        .max(2 * (HEADER_LEN + announced.unwrap_or(0)))
+                        .max(128 * 1024);
+                    if wire.capacity() > bound {
+                        return Err(format!(
+                            "{} bytes reserved for {announced:?}",
+                            wire.capacity()
+                        ));
+                    }
+                    return Ok(frames);
+                }
+                Err(FrameError::TooLarge { length }) => {
+                    if length <= MAX_FRAME_LEN || wire.capacity() != before {
+                        return Err(format!(
+                            "{length} refused after reserving {}",
+                            wire.capacity()
+                        ));
+                    }
+                    return Ok(frames);
+                }
+                Err(_) => return Ok(frames),
+            }
+        }
+    }
+
+    /// Bytes shaped like frames: a header of either kind with any flags and
+    /// length, then some payload; or anything at all.
+    fn wire() -> impl Strategy<Value = Vec<u8>> {
+        let frame = (
+            any::<bool>(),
+            prop_oneof![Just(3u16), any::<u16>()],
+            0u16..12,
+            any::<u8>(),
+            prop_oneof![0u32..64, any::<u32>().prop_map(|n| n & 0x00ff_ffff)],
+            proptest::collection::vec(any::<u8>(), 0..64),
+        )
+            .prop_map(|(control, version, kind, flags, length, payload)| {
+                let first = if control {
+                    CONTROL_BIT | u32::from(version & 0x7fff) << 16 | u32::from(kind)
+                } else {
+                    u32::from(version)
+                };
+                let mut bytes = first.to_be_bytes().to_vec();
+                bytes.extend((u32::from(flags) << 24 | length).to_be_bytes());
+                bytes.extend(payload);
+                bytes
+            });
+        prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..256),
+            proptest::collection::vec(frame, 0..6).prop_map(|frames| frames.concat()),
+        ]
+    }
+
+    fn headers() -> impl Strategy<Value = Vec<(String, String)>> {
+        proptest::collection::vec(("[a-zA-Z0-9-]{1,12}|\\PC{1,8}", any::<String>()), 0..6)
+    }
+
+    /// Every frame kind we send, and the frame the peer reads (header names
+    /// arrive in lowercase).
+    fn frame() -> impl Strategy<Value = (Frame, Frame)> {
+        let stream = 0..=STREAM_ID_MASK;
+        let same = |frame: Frame| (frame.clone(), frame);
+        prop_oneof![
+            (
+                stream.clone(),
+                any::<bool>(),
+                proptest::collection::vec(any::<u8>(), 0..2048)
+            )
+                .prop_map(move |(stream, fin, data)| same(Frame::Data {
+                    stream,
+                    fin,
+                    data: data.into()
+                })),
+            (stream.clone(), any::<bool>(), headers(), 0..3u8).prop_map(
+                |(stream, fin, pairs, kind)| {
+                    let lower: Vec<(String, String)> = pairs
+                        .iter()
+                        .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
+                        .collect();
+                    let [sent, read] = [pairs, lower].map(|pairs| {
+                        let pairs: Vec<(&str, &str)> = pairs
+                            .iter()
+                            .map(|(k, v)| (k.as_str(), v.as_str()))
+                            .collect();
+                        let headers = Headers::from_pairs(&pairs);
+                        match kind {
+                            0 => Frame::SynStream {
+                                stream,
+                                fin,
+                                headers,
+                            },
+                            1 => Frame::SynReply {
+                                stream,
+                                fin,
+                                headers,
+                            },
+                            _ => Frame::Headers {
+                                stream,
+                                fin,
+                                headers,
+                            },
+                        }
+                    });
+                    (sent, read)
+                }
+            ),
+            (stream.clone(), any::<u32>())
+                .prop_map(move |(stream, status)| same(Frame::RstStream { stream, status })),
+            any::<u32>().prop_map(move |id| same(Frame::Ping { id })),
+            (stream, any::<u32>()).prop_map(move |(last_good_stream, status)| {
+                same(Frame::GoAway {
+                    last_good_stream,
+                    status,
+                })
+            }),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+        // Failures are kept as named unit tests, not in files.
+        failure_persistence: None,
+        ..ProptestConfig::with_cases(256)
+    })]
+
+        #[test]
+        fn any_bytes_decode_to_frames_or_one_error(
+            wire in wire(),
+            cuts in proptest::collection::vec(any::<proptest::sample::Index>(), 0..4),
+        ) {
+            // Fed as a socket would deliver it: in pieces.
+            let mut cuts: Vec<usize> = cuts.iter().map(|i| i.index(wire.len() + 1)).collect();
+            cuts.sort_unstable();
+            let mut decoder = FrameDecoder::new();
+            let mut buffer = BytesMut::new();
+            let mut start = 0;
+            for end in cuts.into_iter().chain([wire.len()]) {
+                buffer.extend_from_slice(&wire[start..end]);
+                start = end;
+                if let Err(why) = decode_all(&mut decoder, &mut buffer) {
+                    prop_assert!(false, "{}", why);
+                }
+            }
+        }
+
+        #[test]
+        fn a_length_past_the_cap_is_refused_before_any_allocation(
+            length in (MAX_FRAME_LEN + 1)..(1 << 24),
+            control in any::<bool>(),
+        ) {
+            let first: u32 = if control { CONTROL_BIT | 3 << 16 | u32::from(SYN_STREAM) } else { 1 };
+            let mut wire = BytesMut::with_capacity(HEADER_LEN);
+            wire.put_u32(first);
+            wire.put_u32(u32::try_from(length).expect("24 bits"));
+            let result = FrameDecoder::new().decode(&mut wire);
+            prop_assert!(matches!(result, Err(FrameError::TooLarge { .. })), "{:?}", result);
+            prop_assert_eq!(wire.capacity(), HEADER_LEN);
+        }
+
+        #[test]
+        fn frames_we_send_read_back_the_same_however_split(
+            frames in proptest::collection::vec(frame(), 0..8),
+            cuts in proptest::collection::vec(any::<proptest::sample::Index>(), 0..8),
+        ) {
+            let mut encoder = FrameEncoder::new();
+            let mut wire = BytesMut::new();
+            for (sent, _) in &frames {
+                encoder.encode(sent.clone(), &mut wire).expect("encodes");
+            }
+            let mut cuts: Vec<usize> = cuts.iter().map(|i| i.index(wire.len() + 1)).collect();
+            cuts.sort_unstable();
+            let (mut decoder, mut buffer, mut decoded, mut start) =
+                (FrameDecoder::new(), BytesMut::new(), Vec::new(), 0);
+            for end in cuts.into_iter().chain([wire.len()]) {
+                buffer.extend_from_slice(&wire[start..end]);
+                start = end;
+                while let Some(frame) = decoder.decode(&mut buffer).expect("decodes") {
+                    decoded.push(frame);
+                }
+            }
+            prop_assert!(buffer.is_empty());
+            let read: Vec<Frame> = frames.into_iter().map(|(_, read)| read).collect();
+            prop_assert_eq!(decoded, read);
+        }
+    }
+}

@@ -224,3 +224,132 @@ mod tests {
         assert!(error.to_string().contains("pairs"), "{error}");
     }
 }
+
+/// Property tests: any header block from a peer, compressed or not,
+/// decodes or is refused without a panic, to no more than it holds; a block
+/// that inflates past the limit is refused; ours read back the same.
+#[cfg(test)]
+mod proptests {
+    use flate2::{Compress, Compression, FlushCompress};
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// `raw` compressed as a peer would: zlib with the SPDY dictionary,
+    /// sync-flushed.
+    fn compress(raw: &[u8]) -> Vec<u8> {
+        let mut deflate = Compress::new(Compression::fast(), true);
+        deflate
+            .set_dictionary(&DICTIONARY)
+            .expect("a fresh stream takes a dictionary");
+        let mut out = Vec::with_capacity(raw.len() / 2 + 64);
+        let mut input = raw;
+        loop {
+            if out.len() == out.capacity() {
+                out.reserve(out.capacity().max(64));
+            }
+            let before = deflate.total_in();
+            deflate
+                .compress_vec(input, &mut out, FlushCompress::Sync)
+                .expect("compresses");
+            let read = usize::try_from(deflate.total_in() - before).expect("small");
+            input = &input[read..];
+            if input.is_empty() && out.len() < out.capacity() {
+                return out;
+            }
+        }
+    }
+
+    /// An uncompressed block shaped like a real one: a count, then
+    /// length-prefixed texts whose lengths may lie.
+    fn raw_block() -> impl Strategy<Value = Vec<u8>> {
+        let text = prop_oneof![
+            any::<String>().prop_map(|t| {
+                let mut bytes = length(t.len()).to_be_bytes().to_vec();
+                bytes.extend(t.into_bytes());
+                bytes
+            }),
+            proptest::collection::vec(any::<u8>(), 0..12),
+        ];
+        (
+            prop_oneof![0u32..8, any::<u32>()],
+            proptest::collection::vec(text, 0..12),
+        )
+            .prop_map(|(count, texts)| {
+                let mut bytes = count.to_be_bytes().to_vec();
+                bytes.extend(texts.concat());
+                bytes
+            })
+    }
+
+    fn size(headers: &Headers) -> usize {
+        headers.0.iter().map(|(k, v)| k.len() + v.len()).sum()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+        // Failures are kept as named unit tests, not in files.
+        failure_persistence: None,
+        ..ProptestConfig::with_cases(256)
+    })]
+
+        #[test]
+        fn any_bytes_are_a_compression_error_or_headers(
+            blocks in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..128), 1..4),
+        ) {
+            let mut decoder = HeaderDecoder::new();
+            for block in blocks {
+                if let Ok(headers) = decoder.decode(&block) {
+                    prop_assert!(headers.0.len() <= MAX_PAIRS as usize);
+                }
+            }
+        }
+
+        #[test]
+        fn any_decompressed_block_parses_to_no_more_than_it_holds(raw in raw_block()) {
+            let from_parse = parse(Bytes::from(raw.clone()));
+            let from_wire = HeaderDecoder::new().decode(&compress(&raw));
+            match (&from_parse, &from_wire) {
+                (Ok(parsed), Ok(decoded)) => {
+                    prop_assert_eq!(parsed, decoded);
+                    prop_assert!(parsed.0.len() <= MAX_PAIRS as usize);
+                    prop_assert!(size(parsed) <= raw.len());
+                    prop_assert!(parsed.0.iter().all(|(k, _)| !k.is_empty() && *k == k.to_ascii_lowercase()));
+                }
+                (Err(FrameError::Malformed(_)), Err(FrameError::Malformed(_))) => {}
+                _ => prop_assert!(false, "{:?} vs {:?}", from_parse, from_wire),
+            }
+        }
+
+        #[test]
+        fn a_block_inflating_past_the_limit_is_refused(extra in 1usize..(3 * MAX_DECODED)) {
+            // A valid-looking block (one pair) whose value fills the rest.
+            let value = MAX_DECODED + extra;
+            let mut raw = BytesMut::new();
+            raw.put_u32(1);
+            raw.put_u32(1);
+            raw.put_slice(b"x");
+            raw.put_u32(length(value));
+            raw.put_bytes(b'a', value);
+            let error = HeaderDecoder::new().decode(&compress(&raw)).expect_err("refused");
+            prop_assert!(error.to_string().contains("decompresses to more than"), "{}", error);
+        }
+
+        #[test]
+        fn blocks_we_send_read_back_the_same(
+            blocks in proptest::collection::vec(
+                proptest::collection::vec(("[a-z0-9-]{1,16}", any::<String>()), 0..8),
+                1..6,
+            ),
+        ) {
+            let (mut encoder, mut decoder) = (HeaderEncoder::new(), HeaderDecoder::new());
+            for pairs in blocks {
+                let pairs: Vec<(&str, &str)> =
+                    pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                let headers = Headers::from_pairs(&pairs);
+                let block = encoder.encode(&headers).expect("encodes");
+                prop_assert_eq!(decoder.decode(&block).expect("decodes"), headers);
+            }
+        }
+    }
+}

@@ -561,6 +561,17 @@ impl Cluster {
     /// serves again. Use it on a private [`Cluster::start`] instance: every
     /// test sharing the cluster would see the outage.
     pub async fn restart_apiserver(&self) {
+        self.apiserver_outage(Duration::ZERO).await;
+    }
+
+    /// Stops kube-apiserver, keeps it down for `outage` (whole seconds;
+    /// clients' connections are refused meanwhile), then starts it as
+    /// [`restart_apiserver`](Self::restart_apiserver) does and waits until it
+    /// serves again. Use it on a private [`Cluster::start`] instance.
+    pub async fn apiserver_outage(&self, outage: Duration) {
+        let request = self.state_dir.join("apiserver-outage-seconds");
+        std::fs::write(&request, outage.as_secs().to_string())
+            .unwrap_or_else(|e| panic!("writing {}: {e}", request.display()));
         let counter = self.state_dir.join("apiserver-restarts");
         let count = || {
             std::fs::read_to_string(&counter)
@@ -575,7 +586,7 @@ impl Cluster {
         )
         .unwrap_or_else(|e| panic!("signalling the control-plane supervisor: {e}"));
         wait_for(
-            Duration::from_secs(90),
+            Duration::from_secs(90) + outage,
             &format!(
                 "kube-apiserver of {} to restart and be ready (see {}/logs)",
                 self.server,

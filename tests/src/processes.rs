@@ -109,10 +109,12 @@ impl HostProcess {
             .open(&log)
             .expect("host log file");
         let mut command = tokio::process::Command::new(workspace_binary("vk-host"));
+        command.args(args);
+        // A private runtime directory unless the test shares one.
+        if !args.iter().any(|arg| arg.as_ref() == "--runtime-dir") {
+            command.arg("--runtime-dir").arg(dir.path().join("run"));
+        }
         command
-            .args(args)
-            .arg("--runtime-dir")
-            .arg(dir.path().join("run"))
             .env("RUST_LOG", "info")
             .env("NO_COLOR", "1")
             .envs(env.iter().copied())

@@ -11,7 +11,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, BufReader};
-use vk_tests::cluster::{Cluster, Identity, unique_name};
+use vk_tests::cluster::{Cluster, Identity, unique_name, wait_for};
 use vk_tests::processes::rss_kib;
 use vk_tests::virtual_node::{NodeSetup, VirtualNode, routable_ip};
 
@@ -159,6 +159,14 @@ async fn kubectl_logs_with_each_option_and_follow() {
         recent.len(),
         all_lines.len()
     );
+
+    // A sinceTime past what a timestamp holds is taken as now, as a time
+    // in the future is: not an error.
+    let future = run(logs(&["--since-time", "9999-12-31T23:59:59Z"]))
+        .await
+        .success()
+        .stdout;
+    assert!(future.lines().count() < all_lines.len(), "{future}");
 
     let previous = run(logs(&["--previous"])).await.failure();
     assert!(
@@ -566,4 +574,103 @@ async fn a_v1_client_certificate_is_refused_with_a_warning_naming_the_peer() {
         line.contains("WARN") && line.contains("peer=127.0.0.1:"),
         "one warning naming the peer: {line}"
     );
+}
+
+/// The soft open-file limit of `pid`, from `/proc/<pid>/limits`.
+fn open_file_limit(pid: u32) -> Option<usize> {
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).ok()?;
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    line.trim_start_matches("Max open files")
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// More idle TCP connections than vk-host's connection cap, from the API
+/// server's own address (loopback) and renewed all along, as an attacker
+/// would hold them: `kubectl logs` through the API server still works,
+/// because connections without a client certificate cannot take the room
+/// kept for those with one, and idle ones are closed to make room.
+#[tokio::test]
+async fn idle_connections_beyond_the_cap_do_not_lock_out_the_api_server() {
+    use std::collections::VecDeque;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+    let cluster = Cluster::shared();
+    let node = VirtualNode::start(
+        cluster,
+        NodeSetup::mock("kapi-flood")
+            .plugin_config("log_interval_ms = 100\n")
+            .with_kubelet_api(cluster),
+    )
+    .await;
+    let ns = node.namespace.clone();
+    node.run_pod(cluster, "talker").await;
+    let pid = node.host.pid();
+    // vk-host's cap: 4096, or half its open-file limit (this process's, which
+    // it inherits, so this process can open more than that).
+    let cap = open_file_limit(pid).map_or(4096, |soft| (soft / 2).clamp(64, 4096));
+    let target = cap + 200;
+    let url = node.kubelet_url().expect("kubelet API");
+    let address: std::net::SocketAddr = url
+        .trim_start_matches("https://")
+        .parse()
+        .expect("host:port");
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let opened = Arc::new(AtomicUsize::new(0));
+    let flooder = tokio::spawn({
+        let (stop, opened) = (Arc::clone(&stop), Arc::clone(&opened));
+        async move {
+            let mut open: VecDeque<tokio::net::TcpStream> = VecDeque::new();
+            while !stop.load(Ordering::Relaxed) {
+                // Renewed: the ones vk-host closed are opened again; none
+                // ever sends a byte.
+                open.retain(|stream| {
+                    let mut byte = [0u8; 1];
+                    match stream.try_read(&mut byte) {
+                        Err(e) => e.kind() == std::io::ErrorKind::WouldBlock,
+                        Ok(n) => n > 0,
+                    }
+                });
+                for _ in 0..50 {
+                    if open.len() >= target {
+                        break;
+                    }
+                    if let Ok(stream) = tokio::net::TcpStream::connect(address).await {
+                        open.push_back(stream);
+                        opened.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    });
+    let sockets = || std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |dir| dir.count());
+    wait_for(
+        Duration::from_secs(120),
+        &format!("{target} connections opened, vk-host holding many"),
+        async || (opened.load(Ordering::Relaxed) >= target && sockets() >= cap / 4).then_some(()),
+    )
+    .await;
+    println!(
+        "cap {cap}: {} connections opened, vk-host has {} open files",
+        opened.load(Ordering::Relaxed),
+        sockets()
+    );
+    let logs = cluster
+        .kubectl(&["logs", "talker", "-n", &ns, "--tail", "1"])
+        .await;
+    println!(
+        "during the flood ({} opened): {:?} {:?}",
+        opened.load(Ordering::Relaxed),
+        logs.stdout,
+        logs.stderr
+    );
+    stop.store(true, Ordering::Relaxed);
+    flooder.await.expect("flooder");
+    let out = logs.success().stdout;
+    assert!(out.contains(&format!("{ns}/talker/main line ")), "{out}");
 }

@@ -594,11 +594,11 @@ async fn refusals_before_the_upgrade() {
         .await;
     assert_eq!(code, 400, "{status}");
 
-    // A request that is not a WebSocket upgrade.
+    // A request that asks for no upgrade: 400, as the kubelet answers it.
     let (code, body) = fixture
         .http("POST", &fixture.exec_path("command=ls&output=1"))
         .await;
-    assert_eq!(code, 501, "{body}");
+    assert_eq!(code, 400, "{body}");
     assert!(body.contains("WebSocket"), "{body}");
     // Exec over SPDY is not served; the answer says what is.
     let (code, body) = fixture

@@ -374,3 +374,132 @@ async fn a_ten_megabyte_stderr_line_does_not_grow_host_memory() {
     host.signal_and_wait(Signal::SIGTERM, Duration::from_secs(20))
         .await;
 }
+
+/// A normal shutdown is never reported as a failure: ten SIGTERMs, ten clean
+/// logs (a race in run.rs's select logged "a core task ended unexpectedly"
+/// on half of them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_never_logs_a_core_task_as_ended_unexpectedly() {
+    let args = host_args(&faulty_plugin(), "healthy");
+    for round in 1..=10 {
+        let mut host = HostProcess::start(&args, &[]);
+        host.wait_for_log("pods of this node listed", Duration::from_secs(30))
+            .await;
+        let status = host
+            .signal_and_wait(Signal::SIGTERM, Duration::from_secs(20))
+            .await;
+        let log = host.log();
+        assert!(
+            status.success(),
+            "round {round}: vk-host exits 0 after SIGTERM: {status}\n{log}"
+        );
+        for failure in ["ended unexpectedly", "a core task failed"] {
+            assert!(
+                !log.contains(failure),
+                "round {round}: a normal SIGTERM shutdown logged {failure:?}:\n{log}"
+            );
+        }
+        assert!(log.contains("stopped"), "round {round}:\n{log}");
+    }
+}
+
+/// Processes launched as plugins with `runtime` as their runtime directory
+/// (their plugin socket is inside it), by their environment.
+fn plugins_in(runtime: &Path) -> Vec<u32> {
+    let prefix = format!("{}={}/", vk_proto::env::PLUGIN_SOCKET, runtime.display());
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let mut pids: Vec<u32> = entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/environ")).is_ok_and(|environ| {
+                environ
+                    .split(|b| *b == 0)
+                    .any(|var| var.starts_with(prefix.as_bytes()))
+            })
+        })
+        .collect();
+    pids.sort_unstable();
+    pids
+}
+
+/// Kills the plugins of a runtime directory when dropped, so that a failing
+/// test leaves none behind (one that ignores SIGTERM would run for good).
+struct PluginReaper(std::path::PathBuf);
+
+impl Drop for PluginReaper {
+    fn drop(&mut self) {
+        for pid in plugins_in(&self.0) {
+            let _ = kill(Pid::from_raw(pid as i32), Signal::SIGKILL);
+        }
+    }
+}
+
+/// A host restarted at once after `kill -9` never runs its plugin beside the
+/// old host's, which outlives it (this one ignores the SIGTERM the kernel
+/// sends it): the new host stops it first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_host_restarted_at_once_after_sigkill_never_runs_its_plugin_beside_the_old_one() {
+    let runtime = tempfile::tempdir().expect("runtime dir");
+    let _reaper = PluginReaper(runtime.path().to_owned());
+    let mut args = host_args(&faulty_plugin(), "ignore-sigterm");
+    args.extend(
+        [
+            "--runtime-dir",
+            runtime.path().to_str().expect("utf-8 path"),
+            "--plugin-stop-grace",
+            "1s",
+        ]
+        .map(str::to_owned),
+    );
+    let mut old = HostProcess::start(&args, &[]);
+    old.wait_for_log("plugin handshake complete", Duration::from_secs(20))
+        .await;
+    let old_plugin = old.plugin_pid().await;
+
+    // The most plugin processes of this node seen at once, every 50 ms.
+    let most = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sampling = CancellationToken::new();
+    let sampler = tokio::spawn({
+        let most = std::sync::Arc::clone(&most);
+        let sampling = sampling.clone();
+        let runtime = runtime.path().to_owned();
+        async move {
+            loop {
+                let now = plugins_in(&runtime);
+                {
+                    let mut most = most.lock().expect("samples");
+                    if now.len() > most.len() {
+                        *most = now;
+                    }
+                }
+                tokio::select! {
+                    () = sampling.cancelled() => return,
+                    () = tokio::time::sleep(Duration::from_millis(50)) => {}
+                }
+            }
+        }
+    });
+    old.signal_and_wait(Signal::SIGKILL, Duration::from_secs(10))
+        .await;
+    let mut new = HostProcess::start(&args, &[]);
+    new.wait_for_log("plugin handshake complete", Duration::from_secs(30))
+        .await;
+    let new_plugin = new.plugin_pid().await;
+    // A few more samples with the new plugin up.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    sampling.cancel();
+    sampler.await.expect("sampler");
+
+    let most = most.lock().expect("samples").clone();
+    assert!(
+        most.len() <= 1,
+        "plugin processes of one node ran at once: {most:?} (old host's {old_plugin}, new host's {new_plugin}); new host's log:\n{}",
+        new.log()
+    );
+    assert!(!process_alive(old_plugin), "the old host's plugin is gone");
+    assert!(process_alive(new_plugin), "the new host's plugin runs");
+    new.signal_and_wait(Signal::SIGTERM, Duration::from_secs(20))
+        .await;
+}

@@ -12,6 +12,7 @@ use kube::Api;
 use kube::api::{ListParams, PostParams};
 use serde_json::{Value, json};
 use vk_tests::cluster::{Cluster, wait_for_ok};
+use vk_tests::processes::peak_rss_kib;
 use vk_tests::virtual_node::{NodeSetup, VirtualNode};
 
 struct Node {
@@ -374,5 +375,69 @@ async fn a_missing_config_map_holds_the_pod_until_it_is_created() {
             .iter()
             .any(|(name, value)| name == "KUBERNETES_SERVICE_HOST" && value.is_some()),
         "every container gets KUBERNETES_SERVICE_HOST: {master:?}"
+    );
+}
+
+/// A 60 KiB pod whose variables repeat one another (30 variables of 100
+/// `$(A)` each, A being 40 KiB) would expand to 120 MiB: it waits with
+/// CreateContainerConfigError saying the environment is too large, as a
+/// pod whose env cannot be built does (a referenced ConfigMap may shrink),
+/// never reaches the plugin, and vk-host's memory stays bounded.
+#[tokio::test]
+async fn an_environment_that_expands_past_the_limit_is_refused_on_the_pod() {
+    let cluster = Cluster::shared();
+    let node = Node::start(cluster, "env-huge").await;
+    let ns = node.node.namespace.clone();
+    let pods: Api<Pod> = Api::namespaced(cluster.client().await, &ns);
+    let mut env = vec![json!({"name": "A", "value": "x".repeat(40 * 1024)})];
+    env.extend((0..30).map(|i| json!({"name": format!("B{i}"), "value": "$(A)".repeat(100)})));
+    let spec = json!({"containers": [{"name": "main", "image": "busybox", "env": env}]});
+    pods.create(&PostParams::default(), &pod(&node.node, "amplified", spec))
+        .await
+        .expect("create pod");
+
+    let status = wait_for_ok(
+        Duration::from_secs(60),
+        "pod amplified waiting with CreateContainerConfigError: environment too large",
+        async || {
+            let pod = pods.get("amplified").await.map_err(|e| e.to_string())?;
+            let status = pod.status.clone().unwrap_or_default();
+            let waiting = status
+                .container_statuses
+                .iter()
+                .flatten()
+                .find(|c| c.name == "main")
+                .and_then(|c| c.state.clone())
+                .and_then(|s| s.waiting);
+            let matches = status.phase.as_deref() == Some("Pending")
+                && waiting.as_ref().is_some_and(|w| {
+                    w.reason.as_deref() == Some("CreateContainerConfigError")
+                        && w.message
+                            .as_deref()
+                            .is_some_and(|m| m.contains("environment is too large"))
+                });
+            if matches {
+                Ok(status)
+            } else {
+                Err(format!(
+                    "status {status:?}; host log:\n{}",
+                    node.node.log_tail()
+                ))
+            }
+        },
+    )
+    .await;
+    println!("refused: {:?}", status.container_statuses);
+    // A few more passes of the retry, then the peak.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert!(
+        node.held("amplified").is_none(),
+        "not created in the plugin"
+    );
+    let peak = peak_rss_kib(node.node.host.pid()).expect("vk-host VmHWM");
+    println!("vk-host peak RSS {peak} KiB");
+    assert!(
+        peak < 200 * 1024,
+        "vk-host's peak RSS is {peak} KiB: the environment was expanded beyond the limit"
     );
 }

@@ -7,53 +7,20 @@
 //! its UpdatePod count), so "the plugin got it" is observed in the plugin
 //! process itself, not inferred from the host's log.
 
-use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::collections::HashMap;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt as _;
 use k8s_openapi::api::core::v1::Pod;
 use kube::Api;
-use kube::api::ListParams;
+use kube::api::{ListParams, Patch, PatchParams};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use serde_json::Value;
 use vk_tests::cluster::{Cluster, Identity, wait_for_ok};
+use vk_tests::mock_node::{MockNode as Node, consistent, phase, plugin_pods, ready, reason, uid};
 use vk_tests::virtual_node::{NodeSetup, VirtualNode};
-
-/// A virtual node whose mock plugin lists its pods in a file.
-struct Node {
-    node: VirtualNode,
-    pods_file: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl Node {
-    async fn start(cluster: &Cluster, prefix: &str, extra_config: &str) -> Self {
-        let dir = tempfile::tempdir().expect("tempdir for the plugin's pod listing");
-        let pods_file = dir.path().join("pods.json");
-        let config = format!(
-            "pods_file = {:?}\n{extra_config}",
-            pods_file.display().to_string()
-        );
-        let node =
-            VirtualNode::start(cluster, NodeSetup::mock(prefix).plugin_config(&config)).await;
-        Self {
-            node,
-            pods_file,
-            _dir: dir,
-        }
-    }
-
-    fn ns(&self) -> &str {
-        &self.node.namespace
-    }
-
-    /// What the plugin holds now: uid -> entry.
-    fn plugin_pods(&self) -> HashMap<String, Value> {
-        plugin_pods(&self.pods_file)
-    }
-}
 
 /// Waits until the plugin holds `count` pods (its listing trails by up to
 /// 100 ms).
@@ -87,17 +54,6 @@ async fn wait_listed(path: &Path, pod_uid: &str) -> HashMap<String, Value> {
     .await
 }
 
-fn plugin_pods(path: &Path) -> HashMap<String, Value> {
-    let Ok(text) = std::fs::read_to_string(path) else {
-        return HashMap::new();
-    };
-    let listing: Vec<Value> = serde_json::from_str(&text).unwrap_or_default();
-    listing
-        .into_iter()
-        .filter_map(|pod| Some((pod["uid"].as_str()?.to_owned(), pod)))
-        .collect()
-}
-
 async fn apply(cluster: &Cluster, yaml: &str) {
     cluster
         .kubectl_stdin(Identity::Admin, &["apply", "-f", "-"], Some(yaml))
@@ -107,31 +63,6 @@ async fn apply(cluster: &Cluster, yaml: &str) {
 
 fn pods_api(client: kube::Client, ns: &str) -> Api<Pod> {
     Api::namespaced(client, ns)
-}
-
-fn phase(pod: &Pod) -> &str {
-    pod.status
-        .as_ref()
-        .and_then(|s| s.phase.as_deref())
-        .unwrap_or("")
-}
-
-fn ready(pod: &Pod) -> bool {
-    pod.status
-        .as_ref()
-        .and_then(|s| s.conditions.as_ref())
-        .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
-}
-
-fn uid(pod: &Pod) -> String {
-    pod.metadata.uid.clone().unwrap_or_default()
-}
-
-fn reason(pod: &Pod) -> &str {
-    pod.status
-        .as_ref()
-        .and_then(|s| s.reason.as_deref())
-        .unwrap_or("")
 }
 
 /// Waits until pod `name` satisfies `check`; returns it.
@@ -553,50 +484,6 @@ async fn a_failed_create_is_reported_and_succeeds_once_the_fault_is_gone() {
     wait_plugin_holds(&node, 1).await;
 }
 
-/// Every API pod has exactly one plugin pod (and runs) or is terminal with
-/// a reason; no plugin pod lacks its API pod.
-fn consistent(api_pods: &[Pod], held: &HashMap<String, Value>) -> Result<(usize, usize), String> {
-    let mut lost = 0;
-    let mut running = 0;
-    let api_uids: HashMap<String, &Pod> = api_pods.iter().map(|p| (uid(p), p)).collect();
-    for pod in api_pods {
-        let name = pod.metadata.name.clone().unwrap_or_default();
-        if pod.metadata.deletion_timestamp.is_some() {
-            return Err(format!("{name} is still being deleted"));
-        }
-        let in_plugin = held.contains_key(&uid(pod));
-        match phase(pod) {
-            "Failed" | "Succeeded" => {
-                if reason(pod).is_empty() {
-                    return Err(format!("{name} is {} without a reason", phase(pod)));
-                }
-                lost += 1;
-            }
-            "Running" if in_plugin => running += 1,
-            other => {
-                return Err(format!(
-                    "{name} is {other:?} (reason {:?}), in the plugin: {in_plugin}",
-                    reason(pod)
-                ));
-            }
-        }
-    }
-    let mut names: BTreeMap<String, usize> = BTreeMap::new();
-    for (plugin_uid, entry) in held {
-        let name = entry["name"].as_str().unwrap_or_default().to_owned();
-        *names.entry(name.clone()).or_default() += 1;
-        if !api_uids.contains_key(plugin_uid) {
-            return Err(format!(
-                "the plugin holds {name} ({plugin_uid}) which the API does not have"
-            ));
-        }
-    }
-    if let Some((name, n)) = names.iter().find(|(_, n)| **n > 1) {
-        return Err(format!("the plugin holds {n} pods named {name}"));
-    }
-    Ok((running, lost))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plugin_killed_during_pod_churn_leaves_no_pod_unaccounted_for() {
     let cluster = Cluster::shared();
@@ -743,6 +630,48 @@ async fn the_host_recovers_from_an_apiserver_restart_without_losing_a_pod() {
         uids_before.iter().filter(|u| api_uids.contains(u)).count(),
         8,
         "8 of the 10 early pods remain, under their original UIDs"
+    );
+}
+
+/// After a 55 s API server outage the pods are Ready again within seconds of
+/// the server answering, however long the outage: the pod watch neither
+/// waits out a backoff grown during the outage nor a second one for the
+/// `Expired` that follows (it was 42–89 s: out of Service endpoints).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pods_are_ready_again_within_seconds_of_a_long_apiserver_outage() {
+    let cluster = Cluster::start().expect("a private control plane");
+    let node = Node::start(&cluster, "pods-outage", "").await;
+    let ns = node.ns().to_owned();
+    apply(&cluster, &many_pods(&node.node, "p", 10)).await;
+    let api = pods_api(cluster.client().await, &ns);
+    wait_all_ready(&node, &api, 10, Duration::from_secs(90)).await;
+
+    cluster.apiserver_outage(Duration::from_secs(55)).await;
+    let answered = Instant::now();
+    // What the node lifecycle controller does, on its own schedule, to the
+    // pods of a node whose lease expired during the outage; done at once
+    // here, so that the host has something to put right.
+    let api = pods_api(cluster.client().await, &ns);
+    let not_ready = Patch::Strategic(serde_json::json!({
+        "status": {"conditions": [{
+            "type": "Ready",
+            "status": "False",
+            "reason": "NodeStatusUnknown",
+            "message": "Kubelet stopped posting node status.",
+        }]}
+    }));
+    for i in 0..10 {
+        api.patch_status(&format!("p-{i}"), &PatchParams::default(), &not_ready)
+            .await
+            .expect("marking a pod not ready as the node lifecycle controller does");
+    }
+    wait_all_ready(&node, &api, 10, Duration::from_secs(150)).await;
+    let recovered = answered.elapsed();
+    eprintln!("all 10 pods Ready again {recovered:?} after the API server answered");
+    assert!(
+        recovered < Duration::from_secs(20),
+        "pods Ready again only {recovered:?} after the API server answered; host log tail:\n{}",
+        node.node.log_tail()
     );
 }
 
@@ -1006,6 +935,228 @@ async fn a_deleted_pod_held_by_a_finalizer_shows_its_final_phase() {
         .await
         .success();
     wait_gone(&api, "held", Duration::from_secs(10)).await;
+}
+
+/// The Events about pod `name`: (reason, message, count).
+async fn events_of(cluster: &Cluster, ns: &str, name: &str) -> Vec<(String, String, i64)> {
+    let selector = format!("involvedObject.name={name}");
+    let out = cluster
+        .kubectl(&[
+            "get",
+            "events",
+            "-n",
+            ns,
+            "--field-selector",
+            &selector,
+            "-o",
+            "json",
+        ])
+        .await
+        .success();
+    out.json()["items"]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .map(|e| {
+                    (
+                        e["reason"].as_str().unwrap_or_default().to_owned(),
+                        e["message"].as_str().unwrap_or_default().to_owned(),
+                        e["count"].as_i64().unwrap_or(1),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The mock stops the containers (exit 0), pushes that status and forgets
+/// the pod within DeletePod: that last word is the pod's final status, not
+/// containers "that could not be located".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_pod_keeps_the_final_status_the_plugin_reported() {
+    let cluster = Cluster::shared();
+    let node = Node::start(cluster, "pods-laststatus", "").await;
+    let api = pods_api(cluster.client().await, node.ns());
+    apply(
+        cluster,
+        &node
+            .node
+            .pod_yaml("stopped", "  finalizers:\n  - vk-host.io/test-hold"),
+    )
+    .await;
+    wait_running(&node, &api, "stopped").await;
+    cluster
+        .kubectl(&["delete", "pod", "stopped", "-n", node.ns(), "--wait=false"])
+        .await
+        .success();
+    let pod = wait_pod(
+        &api,
+        "stopped",
+        Duration::from_secs(30),
+        "deleted, held by its finalizer, in a terminal phase",
+        |p| p.metadata.deletion_timestamp.is_some() && matches!(phase(p), "Succeeded" | "Failed"),
+    )
+    .await;
+    let containers = pod
+        .status
+        .as_ref()
+        .and_then(|s| s.container_statuses.clone())
+        .unwrap_or_default();
+    let terminated: Vec<_> = containers
+        .iter()
+        .map(|c| {
+            let t = c.state.as_ref().and_then(|s| s.terminated.as_ref());
+            (
+                c.name.as_str(),
+                t.map(|t| t.exit_code),
+                t.and_then(|t| t.reason.clone()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        (phase(&pod), terminated),
+        (
+            "Succeeded",
+            vec![("main", Some(0), Some("Completed".to_owned()))]
+        ),
+        "the plugin stopped the container with exit 0; host log tail:\n{}",
+        node.node.log_tail()
+    );
+    assert!(!ready(&pod), "a finished pod is not Ready");
+    cluster
+        .kubectl(&[
+            "patch",
+            "pod",
+            "stopped",
+            "-n",
+            node.ns(),
+            "--type=json",
+            "-p",
+            r#"[{"op": "remove", "path": "/metadata/finalizers"}]"#,
+        ])
+        .await
+        .success();
+    wait_gone(&api, "stopped", Duration::from_secs(10)).await;
+}
+
+/// `activeDeadlineSeconds` as the kubelet enforces it: the pod fails with
+/// its reason and message, stays in the API, and its containers are
+/// stopped in the plugin.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pod_past_its_active_deadline_fails_and_is_stopped_in_the_plugin() {
+    let cluster = Cluster::shared();
+    let node = Node::start(cluster, "pods-deadline", "").await;
+    let api = pods_api(cluster.client().await, node.ns());
+    let yaml = node
+        .node
+        .pod_yaml("bounded", "")
+        .replace("spec:\n", "spec:\n  activeDeadlineSeconds: 4\n");
+    apply(cluster, &yaml).await;
+    let running = wait_running(&node, &api, "bounded").await;
+    wait_listed(&node.pods_file, &uid(&running)).await;
+    let pod = wait_pod(
+        &api,
+        "bounded",
+        Duration::from_secs(60),
+        "Failed with reason DeadlineExceeded",
+        |p| phase(p) == "Failed",
+    )
+    .await;
+    let message = pod
+        .status
+        .as_ref()
+        .and_then(|s| s.message.as_deref())
+        .unwrap_or_default();
+    assert_eq!(
+        (reason(&pod), message),
+        (
+            "DeadlineExceeded",
+            "Pod was active on the node longer than the specified deadline"
+        )
+    );
+    assert!(!ready(&pod), "a failed pod is not Ready");
+    assert!(
+        pod.metadata.deletion_timestamp.is_none(),
+        "the pod object stays, as the kubelet leaves it"
+    );
+    // DeletePod: the mock forgets a pod it stopped.
+    wait_plugin_holds(&node, 0).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let pod = api.get("bounded").await.expect("the failed pod stays");
+    assert_eq!(
+        (phase(&pod), reason(&pod)),
+        ("Failed", "DeadlineExceeded"),
+        "the plugin's later status does not replace it"
+    );
+}
+
+/// A plugin that cannot stop a pod: a `FailedKillPod` Warning event with its
+/// message, and DeletePod asked again after a growing back-off, not at
+/// every resync (10 s) and not every quarter second.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_that_keeps_failing_delete_pod_is_reported_and_asked_less_and_less() {
+    const REFUSAL: &str = "the backend refuses to stop this pod";
+    let cluster = Cluster::shared();
+    let node = Node::start(cluster, "pods-killfail", "").await;
+    let api = pods_api(cluster.client().await, node.ns());
+    apply(
+        cluster,
+        &node.node.pod_yaml(
+            "stuck",
+            &format!("  annotations:\n    mock.vk-host.io/fail-delete: \"{REFUSAL}\""),
+        ),
+    )
+    .await;
+    let pod = wait_running(&node, &api, "stuck").await;
+    cluster
+        .kubectl(&[
+            "delete",
+            "pod",
+            "stuck",
+            "-n",
+            node.ns(),
+            "--force",
+            "--grace-period=0",
+        ])
+        .await
+        .success();
+    let deleted = Instant::now();
+    wait_gone(&api, "stuck", Duration::from_secs(10)).await;
+    wait_for_ok(
+        Duration::from_secs(30),
+        "a FailedKillPod Warning event with the plugin's message",
+        async || {
+            let events = events_of(cluster, node.ns(), "stuck").await;
+            if events
+                .iter()
+                .any(|(reason, message, _)| reason == "FailedKillPod" && message.contains(REFUSAL))
+            {
+                Ok(())
+            } else {
+                Err(format!("events: {events:?}"))
+            }
+        },
+    )
+    .await;
+    // 30 s of a plugin that keeps failing: a back-off from 2 s asks at
+    // 0, 2, 6, 14 and 30 s; a quarter second doubling plus every resync
+    // asked about 10 times.
+    tokio::time::sleep(Duration::from_secs(30).saturating_sub(deleted.elapsed())).await;
+    let log = node.node.host.log();
+    let asked = log
+        .lines()
+        .filter(|line| line.contains("DeletePod failed") && line.contains(REFUSAL))
+        .count();
+    assert!(
+        (1..=6).contains(&asked),
+        "DeletePod failed {asked} times in 30 s; host log tail:\n{}",
+        node.node.log_tail()
+    );
+    assert!(
+        node.plugin_pods().contains_key(&uid(&pod)),
+        "the plugin still holds the pod it could not stop"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

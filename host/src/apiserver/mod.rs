@@ -1,10 +1,13 @@
 //! The host's one door to the Kubernetes API: client construction (kubeconfig
-//! lookup, client-side QPS/burst) and Events, shared by the node and pod controllers.
+//! lookup, client-side QPS/burst), Events and watches that recover within
+//! seconds of an outage, shared by the node and pod controllers.
 
 mod client;
 mod events;
 mod rate_limit;
+mod watch;
 
 pub use client::{KubeError, KubeOptions, connect, connect_unpaced};
 pub use events::{Events, Severity};
 pub use rate_limit::RateLimitLayer;
+pub use watch::watch;

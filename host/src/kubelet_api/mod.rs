@@ -3,8 +3,9 @@
 //! kubelet's webhook authentication and authorization, each request carried
 //! to the plugin over the protocol.
 //!
-//! [`server`] accepts TLS connections ([`tls`] builds the configuration),
-//! [`auth`] checks every request, [`routes`] serves logs, pods, stats,
+//! [`server`] accepts TLS connections ([`tls`] builds the configuration;
+//! `admission` decides who may hold a connection, keeping room for peers
+//! with a client certificate), [`auth`] checks every request, [`routes`] serves logs, pods, stats,
 //! metrics and health, and [`streaming`] exec, attach, port-forward and run.
 //! `state` finds a request's pod in the pod controller's copy of this
 //! node's pods (the API server only for a pod the copy lacks); every plugin
@@ -13,6 +14,7 @@
 //! to HTTP statuses. Pods not bound to this node are 404; a capability the
 //! plugin did not declare is 501 at once; a restarting plugin is 503.
 
+mod admission;
 pub mod auth;
 mod error;
 pub mod routes;

@@ -5,7 +5,9 @@
 //! cancellation no new connection is taken and open ones get a bounded grace.
 //!
 //! Unauthenticated clients cannot hold resources for long: open connections
-//! are capped (excess ones are closed at once, with a rate-limited warning),
+//! are capped, with room kept for peers with a client certificate and idle
+//! unverified connections closed to make room (see `admission`; excess
+//! ones are closed at once, with a rate-limited warning),
 //! a connection that has not begun a request within [`FIRST_REQUEST_TIMEOUT`]
 //! of its handshake is closed, HTTP/1.1 has a header-read timeout for every
 //! request (idle keep-alive included), and HTTP/2 pings its peer and closes
@@ -21,13 +23,13 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower::ServiceExt as _;
 use tracing::Instrument as _;
 
+use super::admission::{Admission, Admitted, Ticket};
 use super::auth::PeerInfo;
 use super::auth::authn::user_from_certificate;
 use super::tls::refused_version;
@@ -126,9 +128,10 @@ pub async fn accept_loop(
 ) {
     let acceptor = TlsAcceptor::from(tls);
     let connections = TaskTracker::new();
-    let limit = connection_limit();
-    let slots = Arc::new(Semaphore::new(limit));
+    let admission = Admission::new(connection_limit());
+    let limit = admission.limit();
     let mut refusals = RefusalLog::new();
+    let mut evictions = RefusalLog::new();
     let version_refusals = Arc::new(Mutex::new(RefusalLog::new()));
     loop {
         let (stream, remote) = tokio::select! {
@@ -143,7 +146,21 @@ pub async fn accept_loop(
                 }
             },
         };
-        let Ok(permit) = Arc::clone(&slots).try_acquire_owned() else {
+        let ticket = match admission.admit(remote.ip()) {
+            Admitted::Yes { ticket, evicted } => {
+                if evicted && let Some(closed) = evictions.refused(Instant::now()) {
+                    tracing::warn!(
+                        limit,
+                        closed,
+                        peer = %remote,
+                        "kubelet API connections without a client certificate at their limit; closing the oldest idle ones"
+                    );
+                }
+                Some(ticket)
+            }
+            Admitted::No => None,
+        };
+        let Some(ticket) = ticket else {
             // Closed at once (dropped): the cap keeps descriptors for the
             // rest of the process.
             drop(stream);
@@ -163,7 +180,7 @@ pub async fn accept_loop(
         let _ = socket2::SockRef::from(&stream).set_tcp_keepalive(&tcp_keepalive());
         connections.spawn(
             serve_connection(
-                permit,
+                ticket,
                 stream,
                 remote,
                 acceptor.clone(),
@@ -186,8 +203,37 @@ pub async fn accept_loop(
     }
 }
 
+/// Serves one connection until it ends, or until it is closed to make room
+/// (only while it is unverified and has not begun a request).
 async fn serve_connection(
-    _permit: OwnedSemaphorePermit,
+    mut ticket: Ticket,
+    stream: TcpStream,
+    remote: SocketAddr,
+    acceptor: TlsAcceptor,
+    router: Router,
+    token: CancellationToken,
+    version_refusals: Arc<Mutex<RefusalLog>>,
+) {
+    let close = ticket.close.clone();
+    let serve = serve_admitted(
+        &mut ticket,
+        stream,
+        remote,
+        acceptor,
+        router,
+        token,
+        version_refusals,
+    );
+    tokio::select! {
+        () = serve => {}
+        () = close.cancelled() => {
+            tracing::debug!("closed to make room: unverified and idle");
+        }
+    }
+}
+
+async fn serve_admitted(
+    ticket: &mut Ticket,
     stream: TcpStream,
     remote: SocketAddr,
     acceptor: TlsAcceptor,
@@ -227,6 +273,10 @@ async fn serve_connection(
             return;
         }
     };
+    if tls.get_ref().1.peer_certificates().is_some() {
+        // Verified against the client CA during the handshake.
+        ticket.verified();
+    }
     let certificate_user = tls
         .get_ref()
         .1
@@ -238,7 +288,7 @@ async fn serve_connection(
         remote,
         certificate_user,
     };
-    let started = Arc::new(AtomicBool::new(false));
+    let started = Arc::clone(&ticket.started);
     let seen = Arc::clone(&started);
     let service = router.map_request(move |mut request: http::Request<Incoming>| {
         seen.store(true, Ordering::Relaxed);

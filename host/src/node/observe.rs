@@ -8,7 +8,6 @@ use futures::StreamExt as _;
 use k8s_openapi::api::core::v1::Node;
 use kube::Api;
 use kube::runtime::watcher::{self, Event};
-use kube::runtime::{WatchStreamExt as _, watcher as watch_nodes};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
@@ -26,8 +25,8 @@ pub enum NodeView {
     Present(Arc<Node>),
 }
 
-/// Runs until `token` is cancelled. Watch errors are retried by kube's
-/// watcher with its default backoff.
+/// Runs until `token` is cancelled. Watch errors are retried with a fresh
+/// list, within seconds once the API server answers (`apiserver::watch`).
 pub async fn observe(
     api: Api<Node>,
     name: String,
@@ -35,7 +34,7 @@ pub async fn observe(
     token: CancellationToken,
 ) {
     let config = watcher::Config::default().fields(&format!("metadata.name={name}"));
-    let stream = watch_nodes(api, config).default_backoff();
+    let stream = crate::apiserver::watch(api, config);
     futures::pin_mut!(stream);
     let mut listed: Option<Node> = None;
     loop {

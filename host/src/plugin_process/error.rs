@@ -71,4 +71,20 @@ pub enum PluginError {
     HandshakeRefused { path: PathBuf, message: String },
     #[error("plugin {path} gave an invalid handshake reply: {why}")]
     InvalidHandshake { path: PathBuf, why: String },
+    #[error("cannot use {path}, which keeps one plugin per node, for node {node}")]
+    NodeLock {
+        node: String,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "another vk-host for node {node} still holds {path} after {waited:?}: one node is \
+         served by one host (stop the other, or give this one another --node-name)"
+    )]
+    NodeTaken {
+        node: String,
+        path: PathBuf,
+        waited: Duration,
+    },
 }

@@ -1,10 +1,12 @@
 //! Plugin processes: launch with a private directory, secret and allowlisted
 //! environment; handshake; a typed client with deadlines and size limits;
-//! health probes; restart with backoff; graceful stop.
+//! health probes; restart with backoff; graceful stop; one plugin per node
+//! even across a host killed and restarted at once (`fence`).
 
 mod backoff;
 mod client;
 mod error;
+mod fence;
 mod handshake;
 mod health;
 mod launch;

@@ -15,6 +15,7 @@ use tracing::Instrument as _;
 use super::backoff::BackoffPolicy;
 use super::client::{Deadlines, MessageLimit, PluginClient, PluginIdentity};
 use super::error::PluginError;
+use super::fence::NodeFence;
 use super::handshake::handshake;
 use super::health::{HealthPolicy, HealthTracker, Verdict};
 use super::launch::{LaunchedPlugin, PluginSpec, launch_with};
@@ -117,7 +118,15 @@ impl Supervisor {
         config: SupervisorConfig,
         parent: &CancellationToken,
     ) -> Result<Self, PluginError> {
-        let first = start_once(&config).await?;
+        // Held until the supervisor ends: no other host's plugin for this
+        // node runs meanwhile, nor one a killed host left behind.
+        let mut fence = NodeFence::acquire(
+            &config.spec.runtime_dir,
+            &config.node_name,
+            config.stop_grace,
+        )
+        .await?;
+        let first = start_once(&config, &mut fence).await?;
         let identity = Arc::new(first.client.identity().clone());
         let (status_tx, status) = watch::channel(PluginStatus {
             phase: Phase::Ready,
@@ -129,7 +138,7 @@ impl Supervisor {
         let stop = parent.child_token();
         let span = tracing::info_span!("plugin", name = %config.spec.display_name());
         let task = tokio::spawn(
-            supervise(config, first, status_tx, client_tx, stop.clone()).instrument(span),
+            supervise(config, fence, first, status_tx, client_tx, stop.clone()).instrument(span),
         );
         Ok(Self {
             status,
@@ -170,9 +179,15 @@ impl Supervisor {
     }
 }
 
-async fn start_once(config: &SupervisorConfig) -> Result<Running, PluginError> {
+async fn start_once(
+    config: &SupervisorConfig,
+    fence: &mut NodeFence,
+) -> Result<Running, PluginError> {
     let mut plugin =
         launch_with(&config.spec, &config.callbacks, config.plugin_user.as_ref()).await?;
+    if let Some(pid) = plugin.pid() {
+        fence.record(pid);
+    }
     match handshake(
         &mut plugin,
         &config.node_name,
@@ -201,6 +216,7 @@ enum End {
 
 async fn supervise(
     config: SupervisorConfig,
+    mut fence: NodeFence,
     first: Running,
     status: watch::Sender<PluginStatus>,
     client: watch::Sender<Option<PluginClient>>,
@@ -232,7 +248,7 @@ async fn supervise(
                 attempt = config
                     .backoff
                     .next_attempt(attempt, running.started.elapsed());
-                match restart(&config, &mut attempt, reason, &status, &stop).await {
+                match restart(&config, &mut fence, &mut attempt, reason, &status, &stop).await {
                     Some(next) => {
                         status.send_modify(|s| {
                             s.phase = Phase::Ready;
@@ -304,6 +320,7 @@ async fn watch_running(
 /// `None` when stopped meanwhile.
 async fn restart(
     config: &SupervisorConfig,
+    fence: &mut NodeFence,
     attempt: &mut u32,
     mut reason: String,
     status: &watch::Sender<PluginStatus>,
@@ -327,7 +344,7 @@ async fn restart(
             s.phase = Phase::Starting;
             s.restarts += 1;
         });
-        match start_once(config).await {
+        match start_once(config, fence).await {
             Ok(running) => {
                 tracing::info!(pid = ?running.plugin.pid(), "plugin restarted");
                 return Some(running);

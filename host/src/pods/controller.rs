@@ -15,8 +15,7 @@ use std::sync::Arc;
 use futures::StreamExt as _;
 use k8s_openapi::api::core::v1::Pod;
 use kube::Api;
-use kube::runtime::WatchStreamExt as _;
-use kube::runtime::watcher::{self, watcher};
+use kube::runtime::watcher;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -29,11 +28,13 @@ use super::reconcile;
 use super::sync;
 use crate::plugin_process::PluginClient;
 
-/// Watches the node's pods until `token` is cancelled.
+/// Watches the node's pods until `token` is cancelled. After an error the
+/// watch lists them again (within seconds of the API server answering),
+/// and every pod is queued then.
 pub async fn watch_pods(ctx: Arc<Context>, token: CancellationToken) {
     let api: Api<Pod> = Api::all(ctx.client.clone());
     let config = watcher::Config::default().fields(&format!("spec.nodeName={}", ctx.node));
-    let mut events = watcher(api, config).default_backoff().boxed();
+    let mut events = crate::apiserver::watch(api, config).boxed();
     let mut listed = false;
     loop {
         let event = tokio::select! {
@@ -51,7 +52,11 @@ pub async fn watch_pods(ctx: Arc<Context>, token: CancellationToken) {
                     info!(pods = ctx.store.len(), "pods of this node listed");
                 }
             }
-            Some(Err(error)) => warn!(%error, "pod watch failed; retrying"),
+            Some(Err(error)) => {
+                // Until the list that follows, the copy may be of the past.
+                ctx.store.mark_stale();
+                warn!(%error, "pod watch failed; listing the pods again");
+            }
             None => return,
         }
     }

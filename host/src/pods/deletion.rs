@@ -9,6 +9,15 @@
 //! nothing running (never created, or finished) are removed at once, also
 //! while the plugin restarts. A pod gone from the API
 //! (force delete) is deleted in the plugin.
+//!
+//! The final status is the last one the plugin reported: a status pushed
+//! while DeletePod was out (a plugin that stops the containers and forgets
+//! the pod at once) is read after the call, and a pod the plugin no longer
+//! holds gets a moment for that push to arrive. A DeletePod that fails is
+//! reported (`FailedKillPod` Warning event, as the kubelet names it, at most
+//! once a minute per message) and asked again after a back-off that doubles
+//! per failure up to 5 minutes (see `policy::delete_retry_delay`), whatever
+//! else queues the pod meanwhile.
 
 use std::time::Duration;
 
@@ -17,8 +26,9 @@ use tokio::time::Instant;
 use k8s_openapi::api::core::v1::{Pod, PodStatus};
 use kube::api::{DeleteParams, Preconditions};
 use tracing::{debug, info, warn};
+use vk_proto::v1::Capability;
 
-use super::context::{Context, bare_pod, for_plugin, pod_ref};
+use super::context::{Context, PluginInstance, bare_pod, for_plugin, pod_ref};
 use super::error::SyncError;
 use super::key::{PodKey, uid_of};
 use super::policy::{self, Reaction};
@@ -33,37 +43,97 @@ const POLL: Duration = Duration::from_millis(500);
 /// How long after its grace period a running plugin has to report the
 /// containers it killed.
 const KILL_REPORT_MARGIN: Duration = Duration::from_secs(2);
+/// How long after DeletePod a pod the plugin no longer holds waits for the
+/// plugin's last status on its status stream (pushed before the plugin
+/// forgot the pod, it may trail DeletePod's reply a little).
+const LAST_STATUS_SETTLE: Duration = Duration::from_secs(2);
+/// The kubelet's event reason for containers it failed to stop.
+pub const FAILED_KILL_POD: &str = "FailedKillPod";
+
+/// What came of asking the plugin to stop a pod.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// DeletePod was accepted.
+    Sent,
+    /// The plugin does not hold the pod (NOT_FOUND): nothing runs.
+    NotHeld,
+    /// DeletePod failed now or before: ask again after this long.
+    Later(Duration),
+}
+
+/// DeletePod of `pod` to `current`, unless an earlier failure's back-off
+/// still runs. A failure is logged, reported (`FailedKillPod`, at most once
+/// a minute per message) and backs off; UNIMPLEMENTED is returned as the
+/// error (the caller fails or forgets the pod).
+pub async fn ask_to_stop(
+    ctx: &Context,
+    key: &PodKey,
+    pod: &Pod,
+    current: &PluginInstance,
+) -> Result<Stop, SyncError> {
+    let uid = uid_of(pod);
+    let now = Instant::now();
+    if let Some(wait) = ctx.tracking.get(key, uid).and_then(|t| t.delete_wait(now)) {
+        return Ok(Stop::Later(wait));
+    }
+    let generation = current.generation;
+    let error = match current.client.delete_pod(pod).await {
+        Ok(()) => {
+            ctx.tracking
+                .update(key, uid, |t| t.deleting(generation, now));
+            return Ok(Stop::Sent);
+        }
+        Err(error) => error,
+    };
+    match policy::react(&error) {
+        Reaction::Done => {
+            ctx.tracking
+                .update(key, uid, |t| t.deleting(generation, now));
+            Ok(Stop::NotHeld)
+        }
+        Reaction::Unimplemented => Err(error.into()),
+        _ => {
+            let wait = ctx
+                .tracking
+                .update(key, uid, |t| t.delete_failed(Instant::now()));
+            warn!(pod = %key, %uid, %error, retry_in = ?wait, "DeletePod failed; asking again after the back-off");
+            report_failure(ctx, key, pod, FAILED_KILL_POD, &error.to_string());
+            Ok(Stop::Later(wait))
+        }
+    }
+}
 
 /// The API object of `key`/`uid` is gone: DeletePod in the plugin (NOT_FOUND
-/// counts as done), then forget the pod.
+/// counts as done), then forget the pod. `Some(wait)`: DeletePod failed (now
+/// or before); come back after `wait`.
 pub async fn release(
     ctx: &Context,
     key: &PodKey,
     uid: &str,
     tracked: &Tracked,
-) -> Result<(), SyncError> {
+) -> Result<Option<Duration>, SyncError> {
     // An empty UID would make DeletePod act by name alone: never.
     if !tracked.is_lost() && !uid.is_empty() {
         let current = ctx.current().ok_or(SyncError::PluginUnavailable)?;
         let pod = tracked
             .last_seen()
+            .filter(|pod| uid_of(pod) == uid)
             .map(for_plugin)
             .unwrap_or_else(|| bare_pod(key, uid));
-        match current.client.delete_pod(&pod).await {
-            Ok(()) => info!(pod = %key, %uid, "deleted in the plugin (gone from the API)"),
-            Err(error) => match policy::react(&error) {
-                Reaction::Done => {}
-                Reaction::Unimplemented => {
-                    warn!(pod = %key, %uid, %error, "the plugin cannot delete pods; forgetting this one");
-                }
-                _ => return Err(error.into()),
-            },
+        match ask_to_stop(ctx, key, &pod, &current).await {
+            Ok(Stop::Sent) => info!(pod = %key, %uid, "deleted in the plugin (gone from the API)"),
+            Ok(Stop::NotHeld) => {}
+            Ok(Stop::Later(wait)) => return Ok(Some(wait)),
+            Err(SyncError::Plugin(error)) if policy::react(&error) == Reaction::Unimplemented => {
+                warn!(pod = %key, %uid, %error, "the plugin cannot delete pods; forgetting this one");
+            }
+            Err(error) => return Err(error),
         }
         // A new pod of this name may meet the old one for a while.
         ctx.tracking.released(key);
     }
     ctx.tracking.forget(key, uid);
-    Ok(())
+    Ok(None)
 }
 
 /// A pod with a deletion timestamp that is not terminal.
@@ -92,54 +162,61 @@ pub async fn graceful(ctx: &Context, key: &PodKey, pod: &Pod) -> Result<Outcome,
         // keep an eye on the grace period.
         return Ok(Outcome::After(remaining.min(Duration::from_secs(1))));
     };
-    // When DeletePod was first sent: now, if this pass sends it.
-    let delete_sent_at = tracked.delete_sent_at().unwrap_or_else(Instant::now);
     if !tracked.delete_sent_to(current.generation) {
-        match current.client.delete_pod(&for_plugin(pod)).await {
-            Ok(()) => {
-                info!(pod = %key, %uid, "DeletePod sent");
-                let generation = current.generation;
-                ctx.tracking
-                    .update(key, uid, |t| t.deleting(generation, delete_sent_at));
-            }
-            Err(error) if policy::react(&error) == Reaction::Done => {
+        match ask_to_stop(ctx, key, &for_plugin(pod), &current).await? {
+            Stop::Sent => info!(pod = %key, %uid, "DeletePod sent"),
+            Stop::NotHeld => {
                 // The plugin does not hold it: nothing runs.
                 finish(ctx, key, pod, last, "not in the plugin").await?;
                 return Ok(Outcome::Done);
             }
-            Err(error) if policy::react(&error) == Reaction::Unimplemented => {
-                // sync fails the pod; a failed pod is removed at once.
-                return Err(error.into());
-            }
-            Err(error) => {
-                report_failure(ctx, key, pod, "ProviderDeleteFailed", &error.to_string());
+            Stop::Later(wait) => {
                 if remaining.is_zero() {
                     finish(ctx, key, pod, last, "grace period over").await?;
                     return Ok(Outcome::Done);
                 }
-                return Err(error.into());
+                return Ok(Outcome::After(wait.min(remaining)));
             }
         }
     }
-    // The freshest status there is (not recorded: see `Tracked::record_status`
-    // for the rules; it only decides this deletion).
-    let (finished, latest) = match current.client.get_pod(pod_ref(key, uid)).await {
+    // When DeletePod was first sent (now, if this pass sent it).
+    let delete_sent_at = ctx
+        .tracking
+        .get(key, uid)
+        .and_then(|t| t.delete_sent_at())
+        .unwrap_or_else(Instant::now);
+    // The freshest status there is: GetPod's reply is not recorded (see
+    // `Tracked::record_status` for the rules; it only decides this
+    // deletion); what the plugin pushed while the calls were out is.
+    let held = current.client.get_pod(pod_ref(key, uid)).await;
+    let recorded = ctx.tracking.get(key, uid).and_then(|t| t.status().cloned());
+    let (finished, latest) = match held {
         Ok(held) => {
             let done = held
                 .status
                 .as_ref()
                 .is_some_and(|status| phase::all_terminated(&held, status));
-            // A terminal status recorded before stays (see `record_status`).
-            let finished_before = last.filter(|s| phase::is_terminal(Some(s))).cloned();
-            (
-                done,
-                finished_before.or(held.status).or_else(|| last.cloned()),
-            )
+            (done, phase::latest_of(recorded, held.status))
         }
-        Err(error) if policy::react(&error) == Reaction::NotHeld => (true, last.cloned()),
+        Err(error) if policy::react(&error) == Reaction::NotHeld => {
+            let reported_end = recorded
+                .as_ref()
+                .is_some_and(|status| phase::all_terminated(pod, status));
+            let settle =
+                (delete_sent_at + LAST_STATUS_SETTLE).saturating_duration_since(Instant::now());
+            if !reported_end
+                && !settle.is_zero()
+                && current.client.identity().has(Capability::PodStatusStream)
+            {
+                // Its last status may still be on the way; its arrival
+                // queues the pod again.
+                return Ok(Outcome::After(settle.min(POLL)));
+            }
+            (true, recorded)
+        }
         Err(error) => {
             debug!(pod = %key, error = %error, "checking on a deletion");
-            (false, last.cloned())
+            (false, recorded)
         }
     };
     let latest = latest.as_ref();
@@ -180,15 +257,10 @@ pub async fn remove_finished(ctx: &Context, key: &PodKey, pod: &Pod) -> Result<(
         && !tracked.is_lost()
         && !tracked.delete_sent_to(current.generation)
     {
-        match current.client.delete_pod(&for_plugin(pod)).await {
-            Ok(()) => {
-                let generation = current.generation;
-                let now = Instant::now();
-                ctx.tracking
-                    .update(key, uid, |t| t.deleting(generation, now));
-            }
-            // Retried when the API object is gone (release).
-            Err(error) => debug!(pod = %key, error = %error, "DeletePod of a finished pod"),
+        // A failure is reported and retried when the API object is gone
+        // (release).
+        if let Err(error) = ask_to_stop(ctx, key, &for_plugin(pod), &current).await {
+            debug!(pod = %key, error = %error, "DeletePod of a finished pod");
         }
     }
     remove(ctx, key, pod, "finished").await

@@ -7,7 +7,8 @@
 //! - `queue`: per-pod serialization, de-duplication and backoff;
 //! - `store`: the API's pods; `tracking`: what the host knows of each, one
 //!   `tracked` state per pod, changed only by named transitions;
-//! - `sync`: one pass on one pod; `deletion`: its deletion step; `status`:
+//! - `sync`: one pass on one pod; `deletion`: its deletion step;
+//!   `deadline`: `activeDeadlineSeconds`; `status`:
 //!   writing status to the API; `error`: why a pass failed; `report`: the
 //!   Warning events of failed plugin calls;
 //! - `reconcile`: the status stream, start-up/restart reconciliation and
@@ -39,7 +40,18 @@
 //!   last status from the plugin was terminal is not lost: that status is
 //!   written (and a terminal status recorded is never replaced by one that
 //!   is not).
-//! - A deleted pod gets a terminal status before its object is removed.
+//! - A deleted pod gets a terminal status before its object is removed:
+//!   the last one the plugin reported.
+//! - A pod past its `activeDeadlineSeconds` (from its start time) becomes
+//!   `Failed`, reason `DeadlineExceeded`, as the kubelet does; its object
+//!   stays and the plugin is asked to stop it (DeletePod).
+//! - A DeletePod that fails gives a `FailedKillPod` Warning event (at most
+//!   once a minute per message) and is asked again after 2 s, doubling to
+//!   5 minutes: resyncs do not ask sooner.
+//! - The pod watch lists the pods again after any error, about 2 s apart
+//!   at most while the API server does not answer (`apiserver::watch`), so
+//!   pods are put right within seconds of an outage of any length; every
+//!   pod is queued after that list, and the status resync waits for it.
 //! - A status the API refuses as invalid (422) gets one
 //!   `FailedToUpdateStatus` Warning and is not sent again.
 //! - No events for successful creates and updates: every request shares the
@@ -58,6 +70,7 @@
 
 mod context;
 mod controller;
+mod deadline;
 mod deletion;
 mod diff;
 pub mod env;

@@ -362,3 +362,162 @@ mod tests {
         assert!(!changes(Some(&again), &patch));
     }
 }
+
+/// Property tests: whatever status a plugin reports and whatever the API
+/// holds, the patch and its simulation never panic, applying a patch grows
+/// the status by no more than the patch, and a patch once applied changes
+/// nothing more (the host does not write the same status forever).
+#[cfg(test)]
+mod proptests {
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    use super::*;
+
+    /// JSON of any shape, with the keys the merge treats specially.
+    fn value() -> impl Strategy<Value = Value> {
+        let key = prop_oneof![
+            proptest::sample::select(
+                &[
+                    "conditions",
+                    "podIPs",
+                    "hostIPs",
+                    "type",
+                    "ip",
+                    "$patch",
+                    "state",
+                    "phase",
+                    "a"
+                ][..]
+            )
+            .prop_map(str::to_owned),
+            "[a-z$]{0,4}",
+        ];
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            proptest::sample::select(&["", "replace", "delete", "Ready", "x"][..])
+                .prop_map(Value::from),
+        ];
+        leaf.prop_recursive(4, 48, 6, move |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                proptest::collection::vec((key.clone(), inner), 0..6)
+                    .prop_map(|entries| Value::Object(entries.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// A pod status a plugin might report (or the API hold): the fields
+    /// the patch treats specially, duplicates and empty values included.
+    fn status() -> impl Strategy<Value = PodStatus> {
+        let text = || proptest::option::of(proptest::sample::select(&["", "a", "b"][..]));
+        let condition = (
+            proptest::sample::select(
+                &["Ready", "PodScheduled", "PodResizePending", "PodResizeInProgress", "DisruptionTarget", ""][..],
+            ),
+            proptest::sample::select(&["True", "False", "Unknown"][..]),
+            text(),
+            text(),
+        )
+            .prop_map(|(type_, status, reason, message)| {
+                json!({"type": type_, "status": status, "reason": reason, "message": message})
+            });
+        let ips = || {
+            proptest::option::of(proptest::collection::vec(
+                proptest::sample::select(&["10.0.0.1", "10.0.0.2", "fd00::1"][..])
+                    .prop_map(|ip| json!({"ip": ip})),
+                0..3,
+            ))
+        };
+        let state = proptest::sample::select(vec![
+            json!({}),
+            json!({"running": {}}),
+            json!({"waiting": {"reason": "ContainerCreating"}}),
+            json!({"terminated": {"exitCode": 137, "reason": "Error"}}),
+        ]);
+        let container = (
+            proptest::sample::select(&["main", "side"][..]),
+            any::<bool>(),
+            0i32..3,
+            state.clone(),
+            proptest::option::of(state),
+        )
+            .prop_map(|(name, ready, restarts, state, last)| {
+                json!({"name": name, "image": "i", "imageID": "", "ready": ready,
+                       "restartCount": restarts, "state": state, "lastState": last})
+            });
+        (
+            proptest::option::of(proptest::sample::select(
+                &["Pending", "Running", "Succeeded", "Failed", ""][..],
+            )),
+            text(),
+            text(),
+            proptest::option::of(proptest::sample::select(&["10.0.0.1", "10.0.0.2"][..])),
+            ips(),
+            ips(),
+            proptest::option::of(proptest::collection::vec(condition, 0..5)),
+            proptest::option::of(proptest::collection::vec(container.clone(), 0..3)),
+            proptest::option::of(proptest::collection::vec(container, 0..2)),
+            proptest::option::of(proptest::sample::select(&["BestEffort", "Guaranteed"][..])),
+        )
+            .prop_map(
+                |(
+                    phase,
+                    reason,
+                    message,
+                    pod_ip,
+                    pod_ips,
+                    host_ips,
+                    conditions,
+                    containers,
+                    init,
+                    qos,
+                )| {
+                    serde_json::from_value(json!({
+                    "phase": phase, "reason": reason, "message": message, "podIP": pod_ip,
+                    "podIPs": pod_ips, "hostIPs": host_ips, "conditions": conditions,
+                    "containerStatuses": containers, "initContainerStatuses": init, "qosClass": qos,
+                }))
+                .expect("a PodStatus")
+                },
+            )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+        // Failures are kept as named unit tests, not in files.
+        failure_persistence: None,
+        ..ProptestConfig::with_cases(256)
+    })]
+
+        #[test]
+        fn applying_any_patch_to_any_value_grows_it_by_at_most_the_patch(
+            current in value(),
+            patch in value(),
+        ) {
+            let after = apply(&current, &patch);
+            let size = |v: &Value| v.to_string().len();
+            prop_assert!(size(&after) <= size(&current) + size(&patch));
+            let _ = without_empty(after);
+        }
+
+        #[test]
+        fn a_status_patch_once_applied_changes_nothing_more(
+            plugin in status(),
+            api in proptest::option::of(status()),
+        ) {
+            let patch = status_patch(&plugin);
+            let current = api
+                .as_ref()
+                .map(|s| serde_json::to_value(s).expect("json"))
+                .unwrap_or_else(|| json!({}));
+            let after = apply(&current, &patch);
+            let stored: PodStatus = serde_json::from_value(after.clone())
+                .map_err(|e| TestCaseError::fail(format!("{e}: {after}")))?;
+            prop_assert!(!changes(Some(&stored), &patch), "patch {} applied to {} gives {}", patch, current, after);
+            prop_assert!(stored.qos_class == api.and_then(|s| s.qos_class));
+        }
+    }
+}

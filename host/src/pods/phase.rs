@@ -227,6 +227,52 @@ pub fn deleted(pod: &Pod, plugin: Option<&PodStatus>, message: &str, now: Time) 
     status
 }
 
+/// What the API should say about a pod the host itself failed (its active
+/// deadline passed): `status` (the plugin's latest; its containers as
+/// reported) with phase `Failed`, `reason` and `message`, no container ready,
+/// and Ready and ContainersReady false (`PodFailed`), as the kubelet writes it.
+pub fn failed_by_host(
+    status: Option<&PodStatus>,
+    reason: &str,
+    message: &str,
+    now: Time,
+) -> PodStatus {
+    let mut status = status.cloned().unwrap_or_default();
+    status.phase = Some("Failed".into());
+    status.reason = Some(reason.to_owned());
+    status.message = Some(message.to_owned());
+    for container in status.container_statuses.iter_mut().flatten() {
+        container.ready = false;
+    }
+    let conditions = status.conditions.get_or_insert_with(Vec::new);
+    for type_ in ["Ready", "ContainersReady"] {
+        let not_ready = PodCondition {
+            type_: type_.into(),
+            status: "False".into(),
+            reason: Some("PodFailed".into()),
+            last_transition_time: Some(now.clone()),
+            ..PodCondition::default()
+        };
+        match conditions.iter_mut().find(|c| c.type_ == type_) {
+            Some(condition) if condition.status == "False" => {}
+            Some(condition) => *condition = not_ready,
+            None => conditions.push(not_ready),
+        }
+    }
+    status
+}
+
+/// The latest status of a pod being deleted, from what was `recorded` (the
+/// plugin's pushes) and GetPod's `fresh` reply: a terminal status recorded
+/// stays (as `Tracked::record_status` keeps it), else the fresh one, else
+/// the recorded one.
+pub fn latest_of(recorded: Option<PodStatus>, fresh: Option<PodStatus>) -> Option<PodStatus> {
+    match recorded {
+        Some(recorded) if is_terminal(Some(&recorded)) => Some(recorded),
+        recorded => fresh.or(recorded),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -416,5 +462,71 @@ mod tests {
         assert!(terminated.started_at.is_some());
         assert!(is_terminal(Some(&provider_failed(true, "bad"))));
         assert!(!is_terminal(Some(&provider_failed(false, "retry"))));
+    }
+
+    #[test]
+    fn a_pod_the_host_fails_keeps_the_plugins_containers_and_is_not_ready() {
+        let now = Time(k8s_openapi::jiff::Timestamp::UNIX_EPOCH);
+        let running = pod(serde_json::json!({"phase": "Running", "podIP": "10.0.0.2",
+            "conditions": [{"type": "Ready", "status": "True"},
+                           {"type": "PodScheduled", "status": "True"}],
+            "containerStatuses": [state("a", serde_json::json!({"running": {}}))]}))
+        .status
+        .expect("status");
+        let failed = failed_by_host(Some(&running), "DeadlineExceeded", "too long", now);
+        assert_eq!(failed.phase.as_deref(), Some("Failed"));
+        assert_eq!(failed.reason.as_deref(), Some("DeadlineExceeded"));
+        assert_eq!(failed.message.as_deref(), Some("too long"));
+        assert_eq!(failed.pod_ip.as_deref(), Some("10.0.0.2"));
+        let containers = failed.container_statuses.expect("containers");
+        assert!(
+            containers[0]
+                .state
+                .as_ref()
+                .expect("state")
+                .running
+                .is_some()
+        );
+        let conditions = failed.conditions.expect("conditions");
+        let status_of = |type_: &str| {
+            conditions
+                .iter()
+                .find(|c| c.type_ == type_)
+                .map(|c| c.status.as_str())
+        };
+        assert_eq!(status_of("Ready"), Some("False"));
+        assert_eq!(status_of("ContainersReady"), Some("False"));
+        assert_eq!(status_of("PodScheduled"), Some("True"));
+        // Nothing reported yet: still Failed, with the reason.
+        let bare = failed_by_host(
+            None,
+            "DeadlineExceeded",
+            "too long",
+            Time(k8s_openapi::jiff::Timestamp::UNIX_EPOCH),
+        );
+        assert!(is_terminal(Some(&bare)));
+    }
+
+    #[test]
+    fn a_terminal_status_the_plugin_reported_outlives_a_fresher_one() {
+        let status = |phase: &str| PodStatus {
+            phase: Some(phase.into()),
+            ..PodStatus::default()
+        };
+        let cases = [
+            (Some("Succeeded"), Some("Running"), Some("Succeeded")),
+            (Some("Running"), Some("Pending"), Some("Pending")),
+            (Some("Running"), None, Some("Running")),
+            (None, Some("Running"), Some("Running")),
+            (None, None, None),
+        ];
+        for (recorded, fresh, expected) in cases {
+            let latest = latest_of(recorded.map(status), fresh.map(status));
+            assert_eq!(
+                latest.and_then(|s| s.phase),
+                expected.map(String::from),
+                "{recorded:?} {fresh:?}"
+            );
+        }
     }
 }

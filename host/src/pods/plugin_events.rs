@@ -4,13 +4,17 @@
 //! about pods bound to this node, with the uid it names, in the pod's own
 //! namespace, under `reportingController: vk-host`. A plugin cannot flood
 //! the API server either: per pod, client-go's spam filter applies (a burst
-//! of 25 events, then one per 5 minutes), before any check or log line.
+//! of 25 events, then one per 5 minutes), before any check or log line;
+//! nor the host's log: the warnings about what it pushes wrong (an invalid
+//! event, a status that is not a PodStatus) are logged at most once per
+//! [`FAULT_WARN_INTERVAL`] each, with how many were suppressed.
 //!
 //! [`Events`]: crate::apiserver::Events
 
 use std::num::NonZeroU32;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use k8s_openapi::api::core::v1::Pod;
@@ -27,12 +31,51 @@ const SPAM_BURST: u32 = 25;
 const SPAM_PERIOD: Duration = Duration::from_secs(300);
 /// A reason is shown in a log line up to this many characters.
 const LOGGED_REASON: usize = 64;
+/// Warnings about one kind of fault in what the plugin pushes are logged at
+/// most this often (as the kubelet API's warnings about refused connections).
+pub const FAULT_WARN_INTERVAL: Duration = Duration::from_secs(10);
 
-/// Per-pod limits on the events a plugin reports.
+/// Per-pod limits on the events a plugin reports, and the plugin's limits
+/// on warnings about what it pushes wrong.
 #[derive(Debug)]
 pub struct SpamFilter {
     limiter: DefaultKeyedRateLimiter<String>,
     checks: AtomicUsize,
+    /// Events dropped as invalid.
+    invalid_events: FaultLog,
+    /// Pushed statuses that are not a PodStatus (`pushed`).
+    pub invalid_statuses: FaultLog,
+}
+
+/// Counts one kind of fault and says when to warn about it: at most once
+/// per [`FAULT_WARN_INTERVAL`], the warning saying how many were suppressed
+/// since the one before.
+#[derive(Debug, Default)]
+pub struct FaultLog {
+    state: Mutex<FaultCount>,
+}
+
+#[derive(Debug, Default)]
+struct FaultCount {
+    suppressed: u64,
+    last_warning: Option<Instant>,
+}
+
+impl FaultLog {
+    /// Records one fault at `now`: `Some(suppressed)` when it is to be
+    /// logged (with how many were not since the last warning), else `None`.
+    pub fn warn_now(&self, now: Instant) -> Option<u64> {
+        let mut count = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let due = count
+            .last_warning
+            .is_none_or(|last| now.saturating_duration_since(last) >= FAULT_WARN_INTERVAL);
+        if !due {
+            count.suppressed += 1;
+            return None;
+        }
+        count.last_warning = Some(now);
+        Some(std::mem::take(&mut count.suppressed))
+    }
 }
 
 impl Default for SpamFilter {
@@ -43,6 +86,8 @@ impl Default for SpamFilter {
         Self {
             limiter: RateLimiter::keyed(quota),
             checks: AtomicUsize::new(0),
+            invalid_events: FaultLog::default(),
+            invalid_statuses: FaultLog::default(),
         }
     }
 }
@@ -79,11 +124,18 @@ pub fn record(recorder: &Events, filter: &SpamFilter, pod: &Pod, events: Vec<Pod
                     None => recorder.pod(pod, severity, &event.reason, note),
                 }
             }
-            Err(fault) => warn!(
-                pod = pod.metadata.name.as_deref().unwrap_or_default(),
-                reason = %vk_proto::text::prefix_chars(&event.reason, LOGGED_REASON).escape_debug(),
-                "the plugin reported an event that is dropped: {fault}"
-            ),
+            Err(fault) => match filter.invalid_events.warn_now(Instant::now()) {
+                Some(suppressed) => warn!(
+                    pod = pod.metadata.name.as_deref().unwrap_or_default(),
+                    reason = %vk_proto::text::prefix_chars(&event.reason, LOGGED_REASON).escape_debug(),
+                    suppressed,
+                    "the plugin reported an event that is dropped: {fault}"
+                ),
+                None => debug!(
+                    pod = pod.metadata.name.as_deref().unwrap_or_default(),
+                    "the plugin reported an event that is dropped: {fault}"
+                ),
+            },
         }
     }
 }
@@ -203,6 +255,21 @@ mod tests {
             let fault = check(&pod, &bad).expect_err("refused");
             assert!(fault.starts_with(field), "{fault}");
         }
+    }
+
+    #[test]
+    fn fault_warnings_are_logged_once_per_interval_with_a_count() {
+        let log = FaultLog::default();
+        let start = Instant::now();
+        assert_eq!(log.warn_now(start), Some(0));
+        // A hundred a second for ten seconds: none logged...
+        let suppressed = (1..1000)
+            .filter_map(|i| log.warn_now(start + Duration::from_millis(i * 10)))
+            .count();
+        assert_eq!(suppressed, 0);
+        // ...then one that says how many were not.
+        assert_eq!(log.warn_now(start + FAULT_WARN_INTERVAL), Some(999));
+        assert_eq!(log.warn_now(start + FAULT_WARN_INTERVAL), None);
     }
 
     #[test]

@@ -9,12 +9,24 @@ use tokio::time::Instant;
 use tonic::Code;
 
 use super::queue::Outcome;
+use crate::backoff::Backoff;
 use crate::plugin_process::{CallError, Retry};
 
 /// How long after the host released a name (DeletePod of the pod that had
 /// it) ALREADY_EXISTS from CreatePod of a new pod of that name is taken for
 /// the plugin still tearing the old one down, and retried without a report.
 pub const NAME_RELEASE_GRACE: Duration = Duration::from_secs(60);
+
+/// The back-off of a DeletePod that fails: 2 s, doubling per failure in a
+/// row, at most 5 minutes (the kubelet's longest back-off). A plugin that
+/// cannot stop a pod is asked at that pace, not at every resync.
+const DELETE_RETRY: Backoff = Backoff::new(Duration::from_secs(2), Duration::from_secs(300));
+
+/// How long to wait before asking DeletePod again after `failures` failures
+/// in a row.
+pub fn delete_retry_delay(failures: u32) -> Duration {
+    DELETE_RETRY.delay(failures)
+}
 
 /// The pod controller's reaction to a failed plugin call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

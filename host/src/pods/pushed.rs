@@ -2,7 +2,10 @@
 //! recorded (see `Tracked::record_status` for which replaces which) and its
 //! pod queued, so a worker writes it to the API (`status`); the Events it
 //! carries are checked and recorded (`plugin_events`). Nothing here calls
-//! the API or the plugin.
+//! the API or the plugin. A status that is not a PodStatus is ignored with a
+//! warning, at most one per `plugin_events::FAULT_WARN_INTERVAL`.
+
+use std::time::Instant;
 
 use k8s_openapi::api::core::v1::PodStatus;
 use tracing::{debug, warn};
@@ -32,7 +35,18 @@ pub fn receive(ctx: &Context, event: PodStatusEvent) {
     let status: PodStatus = match serde_json::from_slice(&event.status) {
         Ok(status) => status,
         Err(error) => {
-            warn!(pod = %key, %error, "the plugin pushed a status that is not a PodStatus; ignored");
+            // A plugin may push garbage in a loop: rate-limited, counted.
+            match ctx.event_filter.invalid_statuses.warn_now(Instant::now()) {
+                Some(suppressed) => warn!(
+                    pod = %key,
+                    %error,
+                    suppressed,
+                    "the plugin pushed a status that is not a PodStatus; ignored"
+                ),
+                None => {
+                    debug!(pod = %key, %error, "the plugin pushed a status that is not a PodStatus; ignored")
+                }
+            }
             return;
         }
     };

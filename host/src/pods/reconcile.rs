@@ -1,6 +1,7 @@
 //! Per plugin instance: follow its status push stream (reconnecting when it
 //! ends), reconcile its pods with the API's by UID once the API's pods are
-//! fully listed, and resync every `status_resync` with one GetPods call.
+//! fully listed, and resync every `status_resync` with one GetPods call
+//! (skipped while the pod watch lists again after a failure).
 //!
 //! Reconciling sorts the plugin's pods into: held and expected (status
 //! recorded), held but unknown to the API (deleted in the plugin through
@@ -17,7 +18,7 @@ use futures::StreamExt as _;
 use k8s_openapi::api::core::v1::Pod;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
-use tracing::{Instrument as _, info, warn};
+use tracing::{Instrument as _, debug, info, warn};
 use vk_proto::v1::Capability;
 
 use super::context::{Context, PluginInstance};
@@ -75,6 +76,13 @@ async fn reconcile(
             () = token.cancelled() => return,
             () = tokio::time::sleep(ctx.status_resync) => {}
             () = resync_now.notified() => {}
+        }
+        if !ctx.store.is_fresh() {
+            // The API's pods as they were before a watch failure (an API
+            // server outage): comparing the plugin's with them would act on
+            // the past. The list that ends the failure queues every pod.
+            debug!("status resync skipped: the pod watch is listing again");
+            continue;
         }
         let started = Instant::now();
         match current.client.get_pods().await {

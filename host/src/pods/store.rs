@@ -4,6 +4,7 @@
 //! absent after it), so their plugin pods are deleted too.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 use k8s_openapi::api::core::v1::Pod;
@@ -19,6 +20,9 @@ pub struct PodStore {
     /// Pods of the re-list in progress.
     relist: std::sync::Mutex<Option<HashMap<PodKey, Arc<Pod>>>>,
     synced: watch::Sender<bool>,
+    /// False from a watch error until the next complete list: meanwhile the
+    /// copy may be of the past (an API server outage).
+    fresh: AtomicBool,
 }
 
 impl Default for PodStore {
@@ -27,6 +31,7 @@ impl Default for PodStore {
             pods: RwLock::default(),
             relist: std::sync::Mutex::default(),
             synced: watch::channel(false).0,
+            fresh: AtomicBool::new(false),
         }
     }
 }
@@ -57,6 +62,17 @@ impl PodStore {
         let mut synced = self.synced.subscribe();
         // An error means the store is gone, and so is everyone waiting.
         let _ = synced.wait_for(|s| *s).await;
+    }
+
+    /// The watch failed: what is held may be stale until the next list.
+    pub fn mark_stale(&self) {
+        self.fresh.store(false, Ordering::Relaxed);
+    }
+
+    /// Whether the copy is complete and has not been stale since the last
+    /// list (see [`Self::mark_stale`]).
+    pub fn is_fresh(&self) -> bool {
+        self.fresh.load(Ordering::Relaxed)
     }
 
     #[cfg(test)]
@@ -108,6 +124,7 @@ impl PodStore {
                 // Keys gone while the watch was down: their pods were deleted.
                 changed.extend(old.into_keys().filter(|key| !pods.contains_key(key)));
                 drop(pods);
+                self.fresh.store(true, Ordering::Relaxed);
                 self.synced.send_replace(true);
                 changed
             }
@@ -164,6 +181,27 @@ mod tests {
             vec![PodKey::new("ns", "a"), PodKey::new("ns", "b")]
         );
         assert!(store.get(&PodKey::new("ns", "b")).is_none());
+    }
+
+    #[test]
+    fn a_failed_watch_leaves_the_copy_stale_until_the_next_list() {
+        let store = PodStore::default();
+        assert!(!store.is_fresh(), "nothing listed yet");
+        store.apply(Event::Init);
+        store.apply(Event::InitApply(pod("a", "1")));
+        store.apply(Event::InitDone);
+        assert!(store.is_fresh());
+        store.mark_stale();
+        store.apply(Event::Init);
+        store.apply(Event::InitApply(pod("a", "1")));
+        assert!(!store.is_fresh(), "a list in progress is not yet fresh");
+        let changed = store.apply(Event::InitDone);
+        assert!(store.is_fresh());
+        assert_eq!(
+            changed,
+            vec![PodKey::new("ns", "a")],
+            "every pod is queued again"
+        );
     }
 
     #[test]

@@ -2,14 +2,17 @@
 //! release plugin pods whose API object is gone, then for the API's pod
 //! create it in the plugin (only after GetPod said NOT_FOUND), update it when
 //! a part the plugin cares about changed, mark it lost when the plugin
-//! dropped it, drive its deletion, and write its status back.
+//! dropped it, drive its deletion, fail it when its active deadline passes
+//! (`deadline`), and write its status back.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use k8s_openapi::api::core::v1::{Pod, PodStatus};
 use tracing::{debug, info, warn};
 
 use super::context::{Context, PluginInstance, for_plugin, pod_ref};
+use super::deadline::{self, Deadline};
 use super::error::SyncError;
 use super::key::{PodKey, uid_of};
 use super::policy::{self, Reaction};
@@ -30,6 +33,14 @@ pub async fn sync(ctx: &Context, key: &PodKey) -> Outcome {
                 SyncError::PluginUnavailable => debug!(pod = %key, "plugin restarting; later"),
                 error => warn!(pod = %key, error = %error, "pod sync failed; retrying"),
             }
+            // A reply over the message limit does not heal by retrying: the
+            // pod says so too, not only this log.
+            if let SyncError::Plugin(call) = &error
+                && call.code() == Some(tonic::Code::OutOfRange)
+                && let Some(pod) = ctx.store.get(key)
+            {
+                report_failure(ctx, key, &pod, "ProviderCallFailed", &call.to_string());
+            }
             error.outcome()
         }
     }
@@ -40,12 +51,20 @@ async fn sync_pod(ctx: &Context, key: &PodKey) -> Result<Outcome, SyncError> {
     // Plugin pods under this key whose API object is gone (deleted, force
     // deleted, or replaced by a new pod of the same name): delete them.
     let current_uid = api_pod.as_ref().map(|pod| uid_of(pod).to_owned());
+    let mut again = None;
     for (uid, tracked) in ctx.tracking.stale(key, current_uid.as_deref()) {
-        deletion::release(ctx, key, &uid, &tracked).await?;
+        let wait = deletion::release(ctx, key, &uid, &tracked).await?;
+        again = sooner(again, wait);
     }
     let Some(pod) = api_pod else {
-        return Ok(Outcome::Done);
+        return Ok(come_back(Outcome::Done, again));
     };
+    let outcome = sync_api_pod(ctx, key, pod).await?;
+    Ok(come_back(outcome, again))
+}
+
+/// Works on the API's pod (after its stale predecessors were released).
+async fn sync_api_pod(ctx: &Context, key: &PodKey, pod: Arc<Pod>) -> Result<Outcome, SyncError> {
     let uid = uid_of(&pod).to_owned();
     ctx.tracking.update(key, &uid, |t| t.seen(Arc::clone(&pod)));
 
@@ -53,24 +72,57 @@ async fn sync_pod(ctx: &Context, key: &PodKey) -> Result<Outcome, SyncError> {
         // Final: never re-created, never given a non-terminal status.
         if pod.metadata.deletion_timestamp.is_some() {
             deletion::remove_finished(ctx, key, &pod).await?;
+        } else if deadline::failed_by_deadline(&pod) {
+            // Failed by the host: its containers must stop.
+            return deadline::stop(ctx, key, &pod).await;
         }
         return Ok(Outcome::Done);
     }
     if pod.metadata.deletion_timestamp.is_some() {
         return deletion::graceful(ctx, key, &pod).await;
     }
+    let recorded = ctx
+        .tracking
+        .get(key, &uid)
+        .and_then(|t| t.status().cloned());
+    let deadline =
+        match deadline::check(&pod, recorded.as_ref(), k8s_openapi::jiff::Timestamp::now()) {
+            Deadline::Passed => return deadline::enforce(ctx, key, &pod).await,
+            Deadline::In(left) => Some(left),
+            Deadline::None => None,
+        };
     let current = ctx.current().ok_or(SyncError::PluginUnavailable)?;
-    match ensure_in_plugin(ctx, key, &pod, &current).await? {
-        Presence::Held => status::write_plugin_status(ctx, key, &pod, &current).await,
+    let outcome = match ensure_in_plugin(ctx, key, &pod, &current).await? {
+        Presence::Held => status::write_plugin_status(ctx, key, &pod, &current).await?,
         Presence::Finished(finished) => {
             status::write(ctx, key, &pod, &finished).await?;
-            Ok(Outcome::Done)
+            return Ok(Outcome::Done);
         }
         Presence::Lost => {
             status::write_lost(ctx, key, &pod, &current).await?;
-            Ok(Outcome::Done)
+            return Ok(Outcome::Done);
         }
-        Presence::NotCreated(outcome) => Ok(outcome),
+        Presence::NotCreated(outcome) => outcome,
+    };
+    // Back when the deadline passes, if nothing else brings it back first.
+    Ok(come_back(outcome, deadline))
+}
+
+/// The earlier of two optional waits.
+fn sooner(a: Option<Duration>, b: Option<Duration>) -> Option<Duration> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// `outcome`, but back after `wait` at the latest when it would not come
+/// back sooner (a failure's retry comes back on its own).
+fn come_back(outcome: Outcome, wait: Option<Duration>) -> Outcome {
+    match (outcome, wait) {
+        (Outcome::Done, Some(wait)) => Outcome::After(wait),
+        (Outcome::After(after), Some(wait)) => Outcome::After(after.min(wait)),
+        (outcome, _) => outcome,
     }
 }
 
@@ -300,5 +352,29 @@ async fn resolve_env(
             key: key.clone(),
             source,
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sooner_wait_wins() {
+        let s = Duration::from_secs;
+        assert_eq!(come_back(Outcome::Done, None), Outcome::Done);
+        assert_eq!(come_back(Outcome::Done, Some(s(5))), Outcome::After(s(5)));
+        assert_eq!(
+            come_back(Outcome::After(s(1)), Some(s(5))),
+            Outcome::After(s(1))
+        );
+        assert_eq!(
+            come_back(Outcome::After(s(9)), Some(s(5))),
+            Outcome::After(s(5))
+        );
+        assert_eq!(come_back(Outcome::Retry, Some(s(5))), Outcome::Retry);
+        assert_eq!(sooner(None, Some(s(2))), Some(s(2)));
+        assert_eq!(sooner(Some(s(3)), Some(s(2))), Some(s(2)));
+        assert_eq!(sooner(None, None), None);
     }
 }

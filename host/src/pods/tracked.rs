@@ -12,6 +12,7 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 use super::phase::is_terminal;
+use super::policy::delete_retry_delay;
 
 /// One plugin instance: a new number after every plugin (re)start.
 pub type Generation = u64;
@@ -53,6 +54,9 @@ pub struct Tracked {
     /// ...and when DeletePod was first sent: the plugin's grace period runs
     /// from there, as a kubelet's runs from when it starts killing.
     delete_sent_at: Option<Instant>,
+    /// DeletePod failures in a row, and when it may be asked again.
+    delete_failures: u32,
+    delete_retry_at: Option<Instant>,
     /// The last status patch written and the resourceVersion of the pod it
     /// was computed against: until the cache moves past that version the
     /// same patch is not sent again.
@@ -160,6 +164,19 @@ impl Tracked {
     pub fn deleting(&mut self, generation: Generation, at: Instant) {
         self.delete_sent_to = Some(generation);
         self.delete_sent_at.get_or_insert(at);
+        self.delete_failures = 0;
+        self.delete_retry_at = None;
+    }
+
+    /// DeletePod failed at `now`: it is asked again only after a back-off
+    /// that doubles per failure in a row (see
+    /// [`delete_retry_delay`]), whatever queues the pod meanwhile. Returns
+    /// the back-off.
+    pub fn delete_failed(&mut self, now: Instant) -> Duration {
+        self.delete_failures = self.delete_failures.saturating_add(1);
+        let wait = delete_retry_delay(self.delete_failures);
+        self.delete_retry_at = Some(now + wait);
+        wait
     }
 
     /// A status of the plugin's taken at `taken` arrived: recorded unless a
@@ -264,6 +281,14 @@ impl Tracked {
     /// When DeletePod was first sent.
     pub fn delete_sent_at(&self) -> Option<Instant> {
         self.delete_sent_at
+    }
+
+    /// How long DeletePod must still wait at `now` after failing (see
+    /// [`Self::delete_failed`]); `None`: ask now.
+    pub fn delete_wait(&self, now: Instant) -> Option<Duration> {
+        self.delete_retry_at
+            .map(|at| at.saturating_duration_since(now))
+            .filter(|wait| !wait.is_zero())
     }
 
     /// Whether `patch`, computed against the pod at resourceVersion
@@ -485,6 +510,28 @@ mod tests {
         assert!(tracked.delete_sent_to(2));
         assert!(!tracked.delete_sent_to(1));
         assert_eq!(tracked.delete_sent_at(), Some(t0));
+    }
+
+    #[test]
+    fn a_failing_delete_is_asked_again_after_a_growing_bounded_back_off() {
+        let t0 = Instant::now();
+        let mut tracked = Tracked::default();
+        assert_eq!(tracked.delete_wait(t0), None, "never failed: ask now");
+        let mut now = t0;
+        let mut waits = Vec::new();
+        for _ in 0..12 {
+            let wait = tracked.delete_failed(now);
+            // Whatever queues the pod meanwhile (a resync) waits too.
+            assert_eq!(tracked.delete_wait(now + wait / 2), Some(wait - wait / 2));
+            now += wait;
+            assert_eq!(tracked.delete_wait(now), None, "due after {wait:?}");
+            waits.push(wait.as_secs());
+        }
+        assert_eq!(waits, [2, 4, 8, 16, 32, 64, 128, 256, 300, 300, 300, 300]);
+        // Accepted at last: the next failure starts from the beginning.
+        tracked.deleting(1, now);
+        assert_eq!(tracked.delete_wait(now), None);
+        assert_eq!(tracked.delete_failed(now), Duration::from_secs(2));
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //! language would be, because the SDK would not let it misbehave.
 //!
 //! Modes: `healthy`, `exit-early`, `never-bind`, `wrong-version`, `not-grpc`,
-//! `huge-stderr`, `huge-reply`, `ignore-sigterm`, `broken-contract`.
+//! `huge-stderr`, `huge-reply` (GetPods), `huge-status` (GetPodStatus),
+//! `ignore-sigterm`, `broken-contract`, `malformed-statuses` (pushes 100
+//! statuses a second that are not a PodStatus).
 
 use std::collections::HashMap;
 use std::pin::Pin;
@@ -30,8 +32,10 @@ enum Mode {
     NotGrpc,
     HugeStderr,
     HugeReply,
+    HugeStatus,
     IgnoreSigterm,
     BrokenContract,
+    MalformedStatuses,
 }
 
 impl Mode {
@@ -44,6 +48,8 @@ impl Mode {
             "not-grpc" => Self::NotGrpc,
             "huge-stderr" => Self::HugeStderr,
             "huge-reply" => Self::HugeReply,
+            "huge-status" => Self::HugeStatus,
+            "malformed-statuses" => Self::MalformedStatuses,
             "ignore-sigterm" => Self::IgnoreSigterm,
             "broken-contract" => Self::BrokenContract,
             _ => return None,
@@ -51,7 +57,8 @@ impl Mode {
     }
 }
 
-/// Size of the `huge-reply` GetPods answer: twice the host's default limit.
+/// Size of the `huge-reply` GetPods and `huge-status` GetPodStatus answers:
+/// twice the host's default limit.
 const HUGE_REPLY_BYTES: usize = 2 * vk_proto::DEFAULT_MAX_MESSAGE_BYTES;
 
 #[tokio::main]
@@ -141,11 +148,16 @@ impl PluginIdentity for Identity {
         } else {
             1
         };
+        let capabilities = if self.mode == Mode::MalformedStatuses {
+            vec![Capability::PodStatusStream as i32]
+        } else {
+            Vec::new()
+        };
         Ok(Response::new(HandshakeResponse {
             protocol_version,
             name: "faulty".into(),
             version: "0.0.0".into(),
-            capabilities: Vec::new(),
+            capabilities,
         }))
     }
 
@@ -262,6 +274,11 @@ impl PodLifecycle for Lifecycle {
         if !self.pods.lock().expect("pods lock").contains_key(&key) {
             return Err(Status::not_found(key));
         }
+        if self.mode == Mode::HugeStatus {
+            return Ok(Response::new(GetPodStatusResponse {
+                status: Bytes::from(vec![b' '; HUGE_REPLY_BYTES]),
+            }));
+        }
         Ok(Response::new(GetPodStatusResponse {
             status: Bytes::from_static(br#"{"phase":"Running"}"#),
         }))
@@ -287,7 +304,23 @@ impl PodLifecycle for Lifecycle {
         &self,
         _: Request<WatchPodStatusRequest>,
     ) -> Result<Response<Self::WatchPodStatusStream>, Status> {
-        unimplemented()
+        if self.mode != Mode::MalformedStatuses {
+            return unimplemented();
+        }
+        let malformed = PodStatusEvent {
+            pod: Some(PodRef {
+                namespace: "default".into(),
+                name: "flood".into(),
+                uid: "flood-uid".into(),
+            }),
+            status: Bytes::from_static(br#"{"phase": 7}"#),
+            events: Vec::new(),
+        };
+        let flood = futures::stream::unfold(malformed, |malformed| async move {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            Some((Ok(malformed.clone()), malformed))
+        });
+        Ok(Response::new(Box::pin(flood)))
     }
 
     type GetContainerLogsStream = ServerStream<LogChunk>;

@@ -386,3 +386,111 @@ mod tests {
         assert!(long.push(open.as_bytes()).is_err());
     }
 }
+
+/// Property tests: any binary message decodes or is refused without a
+/// panic, and the resize decoder never holds more than its limit, however
+/// the client splits or pads its JSON.
+#[cfg(test)]
+mod proptests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn protocol() -> impl Strategy<Value = Protocol> {
+        proptest::sample::select(&[Protocol::V5, Protocol::V4, Protocol::V1][..])
+    }
+
+    fn message() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..64),
+            proptest::collection::vec(any::<u8>(), 0..4).prop_map(|mut m| {
+                m.insert(0, CLOSE_SIGNAL);
+                m
+            }),
+        ]
+    }
+
+    /// Pieces of resize JSON and of everything else.
+    fn chunk() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..32),
+            "[{}\\[\\]\":,0-9 WidthHeight-]{0,40}".prop_map(String::into_bytes),
+            (any::<u32>(), any::<u32>())
+                .prop_map(|(w, h)| { format!("{{\"Width\":{w},\"Height\":{h}}}").into_bytes() }),
+            (0usize..6000).prop_map(|n| " ".repeat(n).into_bytes()),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+        // Failures are kept as named unit tests, not in files.
+        failure_persistence: None,
+        ..ProptestConfig::with_cases(256)
+    })]
+
+        #[test]
+        fn any_message_decodes_to_its_channel_and_the_rest(
+            protocol in protocol(),
+            message in message(),
+        ) {
+            match decode(protocol, Bytes::from(message.clone())) {
+                Ok(Incoming::Empty) => prop_assert!(message.is_empty()),
+                Ok(Incoming::Data { channel, payload }) => {
+                    prop_assert_eq!(channel, message[0]);
+                    prop_assert_eq!(&payload[..], &message[1..]);
+                    prop_assert!(protocol != Protocol::V5 || channel != CLOSE_SIGNAL);
+                }
+                Ok(Incoming::Close { channel }) => {
+                    prop_assert_eq!(protocol, Protocol::V5);
+                    prop_assert_eq!(&message[..], &[CLOSE_SIGNAL, channel][..]);
+                }
+                Err(_) => {
+                    prop_assert_eq!(protocol, Protocol::V5);
+                    prop_assert_eq!(message[0], CLOSE_SIGNAL);
+                    prop_assert_ne!(message.len(), 2);
+                }
+            }
+        }
+
+        #[test]
+        fn the_resize_decoder_holds_at_most_its_limit(
+            chunks in proptest::collection::vec(chunk(), 0..12),
+        ) {
+            let mut decoder = ResizeDecoder::default();
+            for chunk in chunks {
+                if decoder.push(&chunk).is_err() {
+                    // The session ends on the first error.
+                    break;
+                }
+                prop_assert!(decoder.partial.len() <= RESIZE_BUFFER_LIMIT);
+            }
+        }
+
+        #[test]
+        fn resize_objects_split_anywhere_decode_to_the_sizes_sent(
+            sizes in proptest::collection::vec((any::<u32>(), any::<u32>()), 0..8),
+            cuts in proptest::collection::vec(any::<proptest::sample::Index>(), 0..8),
+            spaces in 0usize..3,
+        ) {
+            let pad = " ".repeat(spaces);
+            let json: String = sizes
+                .iter()
+                .map(|(w, h)| format!("{pad}{{\"Width\":{w},{pad}\"Height\":{h}}}{pad}"))
+                .collect();
+            let mut cuts: Vec<usize> = cuts.iter().map(|i| i.index(json.len() + 1)).collect();
+            cuts.sort_unstable();
+            let mut decoder = ResizeDecoder::default();
+            let mut decoded = Vec::new();
+            let mut start = 0;
+            for end in cuts.into_iter().chain([json.len()]) {
+                decoded.extend(decoder.push(&json.as_bytes()[start..end]).expect("valid JSON"));
+                start = end;
+            }
+            let expected: Vec<TerminalSize> = sizes
+                .iter()
+                .map(|&(width, height)| TerminalSize { width, height })
+                .collect();
+            prop_assert_eq!(decoded, expected);
+        }
+    }
+}

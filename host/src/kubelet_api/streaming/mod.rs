@@ -9,6 +9,8 @@
 //! the API server forwards `kubectl port-forward`; exec and attach over SPDY
 //! are refused with 501 after the same checks (the API server reaches them
 //! over WebSocket because the Node declares `ExtendWebSocketsToKubelet`).
+//! A request that asks for no upgrade at all is a 400, as the kubelet
+//! answers it.
 
 mod channel;
 mod exec;
@@ -22,7 +24,7 @@ use std::collections::HashMap;
 use axum::Router;
 use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
 use axum::extract::{FromRequestParts as _, Path, RawQuery, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use hyper_util::rt::TokioIo;
@@ -90,6 +92,13 @@ enum Refused {
         actual: String,
         requested: String,
     },
+    #[error(
+        "Upgrade request required: {what} needs an upgrade to WebSocket (subprotocol {protocols})"
+    )]
+    NoUpgrade {
+        what: &'static str,
+        protocols: &'static str,
+    },
     #[error("{what} needs an upgrade to WebSocket (subprotocol {protocols})")]
     NotWebSocket {
         what: &'static str,
@@ -133,9 +142,10 @@ impl Refused {
     fn status(&self) -> (StatusCode, &'static str) {
         match self {
             Self::Api(error) => error.status_and_reason(),
-            Self::Query(_) | Self::Subprotocol { .. } | Self::StreamProtocol { .. } => {
-                (StatusCode::BAD_REQUEST, "BadRequest")
-            }
+            Self::Query(_)
+            | Self::NoUpgrade { .. }
+            | Self::Subprotocol { .. }
+            | Self::StreamProtocol { .. } => (StatusCode::BAD_REQUEST, "BadRequest"),
             Self::NoContainer { .. } | Self::OtherUid { .. } => (StatusCode::NOT_FOUND, "NotFound"),
             Self::NotWebSocket { .. } | Self::SpdyTunnel { .. } => {
                 (StatusCode::NOT_IMPLEMENTED, "NotImplemented")
@@ -218,15 +228,26 @@ async fn target(state: &ApiState, params: &Params) -> Result<PodRef, Refused> {
     Ok(bound.reference)
 }
 
+/// Whether the request asks for some upgrade: an `Upgrade` header
+/// (HTTP/1.1), or HTTP/2's extended CONNECT.
+fn asks_upgrade(method: &Method, headers: &HeaderMap) -> bool {
+    method == Method::CONNECT || headers.contains_key(header::UPGRADE)
+}
+
 /// The WebSocket upgrade and the negotiated protocol (`None`: the client
-/// offered no subprotocol).
+/// offered no subprotocol). `asked`: whether the request asks for an
+/// upgrade at all ([`asks_upgrade`]).
 fn websocket(
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    asked: bool,
     what: &'static str,
     supported: &[Protocol],
 ) -> Result<(WebSocketUpgrade, Option<Protocol>), Refused> {
     let protocols = names(supported);
     let Ok(upgrade) = upgrade else {
+        if !asked {
+            return Err(Refused::NoUpgrade { what, protocols });
+        }
         return Err(Refused::NotWebSocket { what, protocols });
     };
     let offered: Vec<String> = upgrade
@@ -268,9 +289,12 @@ async fn exec(
     State(state): State<ApiState>,
     Path(params): Path<Params>,
     RawQuery(query): RawQuery,
+    method: Method,
+    headers: HeaderMap,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
-    remote_command(Kind::Exec, state, params, query, upgrade)
+    let asked = asks_upgrade(&method, &headers);
+    remote_command(Kind::Exec, state, params, query, (upgrade, asked))
         .await
         .unwrap_or_else(IntoResponse::into_response)
 }
@@ -279,9 +303,12 @@ async fn attach(
     State(state): State<ApiState>,
     Path(params): Path<Params>,
     RawQuery(query): RawQuery,
+    method: Method,
+    headers: HeaderMap,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
-    remote_command(Kind::Attach, state, params, query, upgrade)
+    let asked = asks_upgrade(&method, &headers);
+    remote_command(Kind::Attach, state, params, query, (upgrade, asked))
         .await
         .unwrap_or_else(IntoResponse::into_response)
 }
@@ -291,7 +318,7 @@ async fn remote_command(
     state: ApiState,
     params: Params,
     query: Option<String>,
-    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    (upgrade, asked): (Result<WebSocketUpgrade, WebSocketUpgradeRejection>, bool),
 ) -> Result<Response, Refused> {
     let (what, capability) = match kind {
         Kind::Exec => ("exec", Capability::Exec),
@@ -301,7 +328,7 @@ async fn remote_command(
     let options = options::stream_options(&query, kind == Kind::Exec)?;
     let plugin = plugin_for(&state, capability)?;
     let pod = target(&state, &params).await?;
-    let (upgrade, protocol) = websocket(upgrade, what, channel::REMOTE_COMMAND)?;
+    let (upgrade, protocol) = websocket(upgrade, asked, what, channel::REMOTE_COMMAND)?;
     let container = param(&params, "container").to_owned();
     let span = tracing::info_span!(
         "stream",
@@ -338,9 +365,10 @@ async fn port_forward(
     let result = if spdy::is_upgrade(request.headers()) {
         forward_spdy(state, params, request).await
     } else {
+        let asked = asks_upgrade(request.method(), request.headers());
         let (mut parts, _body) = request.into_parts();
         let upgrade = WebSocketUpgrade::from_request_parts(&mut parts, &state).await;
-        forward_websocket(state, params, query, upgrade).await
+        forward_websocket(state, params, query, (upgrade, asked)).await
     };
     result.unwrap_or_else(IntoResponse::into_response)
 }
@@ -389,7 +417,7 @@ async fn forward_websocket(
     state: ApiState,
     params: Params,
     query: Option<String>,
-    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    (upgrade, asked): (Result<WebSocketUpgrade, WebSocketUpgradeRejection>, bool),
 ) -> Result<Response, Refused> {
     let what = "port-forward";
     // As the kubelet: ports come from the query only in the plain
@@ -406,7 +434,7 @@ async fn forward_websocket(
     };
     let plugin = plugin_for(&state, Capability::PortForward)?;
     let pod = target(&state, &params).await?;
-    let (upgrade, _protocol) = websocket(upgrade, what, channel::PORT_FORWARD)?;
+    let (upgrade, _protocol) = websocket(upgrade, asked, what, channel::PORT_FORWARD)?;
     let ports = ports.unwrap_or_default();
     let span = tracing::info_span!(
         "stream",
@@ -469,5 +497,36 @@ async fn run_command(
                 .unwrap_or("failed")
                 .to_owned(),
         }),
+    }
+}
+
+#[cfg(test)]
+mod upgrade_tests {
+    use axum::http::HeaderValue;
+
+    use super::*;
+
+    #[test]
+    fn a_request_without_an_upgrade_is_a_bad_request() {
+        let mut headers = HeaderMap::new();
+        assert!(!asks_upgrade(&Method::POST, &headers));
+        assert!(!asks_upgrade(&Method::GET, &headers));
+        assert!(asks_upgrade(&Method::CONNECT, &headers), "HTTP/2 WebSocket");
+        let refused = Refused::NoUpgrade {
+            what: "exec",
+            protocols: names(channel::REMOTE_COMMAND),
+        };
+        assert_eq!(refused.status(), (StatusCode::BAD_REQUEST, "BadRequest"));
+        // An upgrade to something else (SPDY) stays "not implemented".
+        headers.insert(header::UPGRADE, HeaderValue::from_static("SPDY/3.1"));
+        assert!(asks_upgrade(&Method::POST, &headers));
+        let refused = Refused::NotWebSocket {
+            what: "exec",
+            protocols: names(channel::REMOTE_COMMAND),
+        };
+        assert_eq!(
+            refused.status(),
+            (StatusCode::NOT_IMPLEMENTED, "NotImplemented")
+        );
     }
 }

@@ -255,3 +255,100 @@ mod tests {
         assert!(run_command(&query("")).is_err());
     }
 }
+
+/// Property tests: any query string decodes without a panic into no more
+/// than it held, escapes round-trip, and what the routes accept obeys
+/// their rules.
+#[cfg(test)]
+mod proptests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// `%XX` for every byte but letters and digits.
+    fn encode(text: &str) -> String {
+        text.bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() {
+                    char::from(b).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect()
+    }
+
+    /// Query text made of the characters that matter to the decoder.
+    fn raw_query() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            "([a-z]{0,6}(=[a-z0-9%+,é ]{0,12})?&?){0,8}",
+            "(%[0-9a-fA-FzZ]{0,2}|[+&=]|\\PC){0,40}",
+        ]
+    }
+
+    fn pairs() -> impl Strategy<Value = Vec<(String, String)>> {
+        let name = prop_oneof![
+            proptest::sample::select(
+                &["command", "input", "output", "error", "tty", "port", "cmd"][..]
+            )
+            .prop_map(str::to_owned),
+            any::<String>(),
+        ];
+        let value = prop_oneof![
+            proptest::sample::select(&["1", "0", "true", "True", ""][..]).prop_map(str::to_owned),
+            "[0-9]{1,6}(,[0-9]{0,6}){0,80}",
+            any::<String>(),
+        ];
+        proptest::collection::vec((name, value), 0..12)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+        // Failures are kept as named unit tests, not in files.
+        failure_persistence: None,
+        ..ProptestConfig::with_cases(256)
+    })]
+
+        #[test]
+        fn any_query_string_decodes_into_at_most_three_bytes_per_byte(raw in raw_query()) {
+            let pairs = parse_query(Some(&raw));
+            prop_assert!(pairs.len() <= raw.matches('&').count() + 1);
+            let decoded: usize = pairs.iter().map(|(k, v)| k.len() + v.len()).sum();
+            // `%ff` (3 bytes) becomes U+FFFD (3 bytes); nothing grows more.
+            prop_assert!(decoded <= 3 * raw.len(), "{decoded} bytes from {}", raw.len());
+        }
+
+        #[test]
+        fn escaped_names_and_values_round_trip(
+            given in proptest::collection::vec((any::<String>(), any::<String>()), 0..8),
+        ) {
+            let raw: Vec<String> = given
+                .iter()
+                .map(|(name, value)| format!("{}={}", encode(name), encode(value)))
+                .collect();
+            prop_assert_eq!(parse_query(Some(&raw.join("&"))), given);
+        }
+
+        #[test]
+        fn what_the_routes_accept_obeys_their_rules(query in pairs(), needs_command in any::<bool>()) {
+            if let Ok(options) = stream_options(&query, needs_command) {
+                prop_assert!(options.stdin || options.stdout || options.stderr);
+                prop_assert!(!(options.tty && options.stderr));
+                prop_assert_eq!(options.command.is_empty(), !needs_command);
+            }
+            if let Ok(ports) = ports(&query) {
+                prop_assert!(!ports.is_empty() && ports.len() <= MAX_PORTS);
+                prop_assert!(!ports.contains(&0));
+                let mut unique = ports.clone();
+                unique.sort_unstable();
+                unique.dedup();
+                prop_assert_eq!(unique.len(), ports.len());
+            }
+            if let Ok(argv) = run_command(&query) {
+                prop_assert!(!argv.is_empty());
+                prop_assert!(argv.iter().all(|arg| !arg.is_empty() && !arg.contains(char::is_whitespace)));
+            }
+        }
+    }
+}

@@ -109,3 +109,127 @@ impl PluginClient {
         }))
     }
 }
+
+/// Property tests of how the host reads a plugin's pod JSON (GetPod,
+/// GetPodStatus, GetPods and the status stream all decode with
+/// `serde_json::from_slice` into the Kubernetes types): any bytes, any
+/// JSON and any nesting depth give a pod or an error, never a panic or a
+/// stack overflow.
+#[cfg(test)]
+mod proptests {
+    use k8s_openapi::api::core::v1::{Pod, PodStatus};
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    /// A pod as a plugin would send it.
+    fn valid_pod() -> Vec<u8> {
+        serde_json::to_vec(&json!({
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "p", "namespace": "ns", "uid": "u", "labels": {"a": "b"}},
+            "spec": {"containers": [{"name": "main", "image": "busybox"}]},
+            "status": {"phase": "Running", "podIP": "10.0.0.2",
+                "conditions": [{"type": "Ready", "status": "True"}],
+                "containerStatuses": [{"name": "main", "image": "busybox", "imageID": "",
+                    "ready": true, "restartCount": 0, "state": {"running": {"startedAt": "2026-01-01T00:00:00Z"}}}]},
+        }))
+        .expect("json")
+    }
+
+    /// JSON of any shape with the keys of a pod.
+    fn pod_shaped() -> impl Strategy<Value = Value> {
+        let key = proptest::sample::select(
+            &[
+                "metadata",
+                "name",
+                "uid",
+                "spec",
+                "status",
+                "containers",
+                "phase",
+                "conditions",
+                "containerStatuses",
+                "state",
+                "running",
+                "terminated",
+                "exitCode",
+                "startedAt",
+                "restartCount",
+                "labels",
+                "resources",
+                "limits",
+                "cpu",
+                "podIPs",
+                "ip",
+            ][..],
+        );
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            any::<String>().prop_map(Value::from),
+            Just(Value::from("2026-01-01T00:00:00Z")),
+            Just(Value::from("500m")),
+        ];
+        leaf.prop_recursive(6, 64, 6, move |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::vec((key.clone(), inner), 0..6).prop_map(|entries| {
+                    Value::Object(
+                        entries
+                            .into_iter()
+                            .map(|(k, v)| (k.to_owned(), v))
+                            .collect(),
+                    )
+                }),
+            ]
+        })
+    }
+
+    fn decode_all(bytes: &[u8]) {
+        let _ = serde_json::from_slice::<Pod>(bytes);
+        let _ = serde_json::from_slice::<PodStatus>(bytes);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+        // Failures are kept as named unit tests, not in files.
+        failure_persistence: None,
+        ..ProptestConfig::with_cases(256)
+    })]
+
+        #[test]
+        fn any_bytes_are_a_pod_or_an_error(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            decode_all(&bytes);
+        }
+
+        #[test]
+        fn any_pod_shaped_json_is_a_pod_or_an_error(json in pod_shaped()) {
+            decode_all(&serde_json::to_vec(&json).expect("json"));
+        }
+
+        #[test]
+        fn a_damaged_pod_is_a_pod_or_an_error(
+            edits in proptest::collection::vec((any::<proptest::sample::Index>(), any::<u8>()), 1..8),
+            cut in any::<proptest::sample::Index>(),
+        ) {
+            let mut bytes = valid_pod();
+            for (at, byte) in edits {
+                let at = at.index(bytes.len());
+                bytes[at] = byte;
+            }
+            bytes.truncate(cut.index(bytes.len() + 1));
+            decode_all(&bytes);
+        }
+
+        #[test]
+        fn deep_nesting_is_never_a_stack_overflow(depth in 0usize..20_000, field in 0usize..3) {
+            let (open, close) = [("[", "]"), ("{\"metadata\":", "}"), ("{\"status\":{\"conditions\":", "}}")][field];
+            // Refused past 128 levels, or skipped as unknown fields
+            // (iteratively): either way the thread's stack is safe.
+            let bytes = format!("{}1{}", open.repeat(depth), close.repeat(depth));
+            decode_all(bytes.as_bytes());
+        }
+    }
+}

@@ -1,16 +1,64 @@
 //! The pure part of env resolution: from a pod and the objects fetched for
 //! it, the pod as the plugin receives it (every container's `env` final,
 //! `envFrom` empty, `command`/`args` expanded), or the first missing object
-//! or key with the kubelet's message.
+//! or key with the kubelet's message, or that the environment is larger
+//! than [`MAX_ENV_BYTES`] (checked while it is built, so a pod that asks for
+//! gigabytes costs the host no more than the limit).
 
 use std::collections::HashMap;
 
 use k8s_openapi::api::core::v1::{Container, EnvFromSource, EnvVar, Pod, PodSpec};
 
-use super::expand::expand;
+use super::expand::{TooLong, expand_within};
 use super::fields::{self, FieldValue};
 use super::resources;
 use super::sources::{ObjectData, Sources};
+
+/// The most a pod's resolved environment may take: every container's
+/// variables (names and values), command and args once `$(VAR)` references
+/// are expanded, counted as they are encoded in the pod's JSON. Half the
+/// protocol's message limit: the other half is room for the rest of the pod
+/// (the API server keeps a pod object under 3 MiB), so a pod within it
+/// always fits in CreatePod. Linux itself runs no process with more than
+/// a few MiB of environment and arguments (`ARG_MAX`).
+pub const MAX_ENV_BYTES: usize = vk_proto::DEFAULT_MAX_MESSAGE_BYTES / 2;
+
+/// What one variable costs in the pod's JSON besides its name and value
+/// (`{"name":"","value":""},`).
+const ENTRY_BYTES: usize = 24;
+
+/// The message of a pod whose environment passes [`MAX_ENV_BYTES`].
+fn too_large() -> String {
+    format!(
+        "the pod's environment is too large: its containers' env, command and args would take more than {} MiB once $(VAR) references are expanded (vk-host's limit, half the plugin protocol's message limit); reference fewer or smaller variables",
+        MAX_ENV_BYTES / (1024 * 1024)
+    )
+}
+
+/// Bytes `text` takes as a JSON string (serde_json's escapes), quotes
+/// excluded.
+fn json_len(text: &str) -> usize {
+    let escapes: usize = text
+        .bytes()
+        .map(|b| match b {
+            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 1,
+            0..=0x1f => 5,
+            _ => 0,
+        })
+        .sum();
+    text.len() + escapes
+}
+
+/// What `var` costs in the pod's JSON.
+fn entry_bytes(var: &EnvVar) -> usize {
+    let value = match (&var.value, &var.value_from) {
+        (Some(value), _) => json_len(value),
+        // A `fieldRef` kept until the pod has an IP: its path and keys.
+        (None, Some(_)) => 64,
+        (None, None) => 0,
+    };
+    ENTRY_BYTES + json_len(&var.name) + value
+}
 
 /// A pod with its environment resolved. Its `Debug` names the pod only:
 /// the env holds values read from Secrets.
@@ -51,6 +99,8 @@ pub fn build(pod: &Pod, sources: &Sources) -> Result<Resolved, ConfigError> {
     let mut out = pod.clone();
     let mut awaits_pod_ip = false;
     let mut skipped_keys = Vec::new();
+    // What is left of MAX_ENV_BYTES for the containers still to resolve.
+    let mut left = MAX_ENV_BYTES;
     let empty = PodSpec::default();
     let spec = pod.spec.as_ref().unwrap_or(&empty);
     let host_ips = host_ips(pod, sources);
@@ -73,10 +123,16 @@ pub fn build(pod: &Pod, sources: &Sources) -> Result<Resolved, ConfigError> {
                 container.env.as_deref().unwrap_or(&[]),
                 container.env_from.as_deref().unwrap_or(&[]),
                 &mut skipped_keys,
+                left,
             )?;
             awaits_pod_ip |= env.awaits_pod_ip;
-            container.command = container.command.take().map(|c| env.expand_all(c));
-            container.args = container.args.take().map(|a| env.expand_all(a));
+            let mut used = env.size;
+            let refuse = |TooLong| config_error(&container.name, too_large());
+            let command = env.expand_all(container.command.take(), &mut used);
+            container.command = command.map_err(refuse)?;
+            let args = env.expand_all(container.args.take(), &mut used);
+            container.args = args.map_err(refuse)?;
+            left -= used;
             container.env = env.into_vars(container.env.is_some());
             container.env_from = None;
         }
@@ -92,10 +148,16 @@ pub fn build(pod: &Pod, sources: &Sources) -> Result<Resolved, ConfigError> {
                 container.env.as_deref().unwrap_or(&[]),
                 container.env_from.as_deref().unwrap_or(&[]),
                 &mut skipped_keys,
+                left,
             )?;
             awaits_pod_ip |= env.awaits_pod_ip;
-            container.command = container.command.take().map(|c| env.expand_all(c));
-            container.args = container.args.take().map(|a| env.expand_all(a));
+            let mut used = env.size;
+            let refuse = |TooLong| config_error(&container.name, too_large());
+            let command = env.expand_all(container.command.take(), &mut used);
+            container.command = command.map_err(refuse)?;
+            let args = env.expand_all(container.args.take(), &mut used);
+            container.args = args.map_err(refuse)?;
+            left -= used;
             container.env = env.into_vars(container.env.is_some());
             container.env_from = None;
         }
@@ -105,6 +167,13 @@ pub fn build(pod: &Pod, sources: &Sources) -> Result<Resolved, ConfigError> {
         awaits_pod_ip,
         skipped_keys,
     })
+}
+
+fn config_error(container: &str, message: String) -> ConfigError {
+    ConfigError {
+        container: container.to_owned(),
+        message,
+    }
 }
 
 /// The node addresses `status.hostIP(s)` resolve to: the pod's own once
@@ -144,6 +213,10 @@ struct Environment<'a> {
     vars: Vec<EnvVar>,
     index: HashMap<String, usize>,
     awaits_pod_ip: bool,
+    /// What `vars` take in the pod's JSON ([`entry_bytes`])...
+    size: usize,
+    /// ...which may not pass this (what is left of [`MAX_ENV_BYTES`]).
+    limit: usize,
     /// The master service variables: referable in `$(...)`, and appended
     /// unless the container defines the name itself (the kubelet's order
     /// and precedence).
@@ -151,7 +224,16 @@ struct Environment<'a> {
 }
 
 impl Environment<'_> {
-    fn set(&mut self, var: EnvVar) {
+    fn set(&mut self, var: EnvVar) -> Result<(), TooLong> {
+        let replaced = self
+            .index
+            .get(&var.name)
+            .map(|&at| entry_bytes(&self.vars[at]));
+        let size = self.size - replaced.unwrap_or(0) + entry_bytes(&var);
+        if size > self.limit {
+            return Err(TooLong);
+        }
+        self.size = size;
         match self.index.get(&var.name) {
             Some(&at) => self.vars[at] = var,
             None => {
@@ -159,14 +241,21 @@ impl Environment<'_> {
                 self.vars.push(var);
             }
         }
+        Ok(())
     }
 
-    fn literal(&mut self, name: &str, value: String) {
+    fn literal(&mut self, name: &str, value: String) -> Result<(), TooLong> {
         self.set(EnvVar {
             name: name.to_owned(),
             value: Some(value),
             value_from: None,
-        });
+        })
+    }
+
+    /// How long the value of `name` may be (its current one is replaced).
+    fn room_for(&self, name: &str) -> usize {
+        let replaced = self.index.get(name).map(|&at| entry_bytes(&self.vars[at]));
+        (self.limit + replaced.unwrap_or(0)).saturating_sub(self.size)
     }
 
     /// The value of a defined, resolved variable, else of a master service
@@ -187,19 +276,37 @@ impl Environment<'_> {
     }
 
     /// Appends the master service variables the container did not define.
-    fn add_service(&mut self) {
+    fn add_service(&mut self) -> Result<(), TooLong> {
         for (name, value) in self.service {
             if !self.index.contains_key(name) {
-                self.literal(name, value.clone());
+                self.literal(name, value.clone())?;
             }
         }
+        Ok(())
     }
 
-    fn expand_all(&self, texts: Vec<String>) -> Vec<String> {
-        texts
-            .iter()
-            .map(|text| expand(text, |name| self.lookup(name)))
-            .collect()
+    /// `texts` (a command or args) expanded; `used` counts what the
+    /// container has taken so far, and may not pass `limit`.
+    fn expand_all(
+        &self,
+        texts: Option<Vec<String>>,
+        used: &mut usize,
+    ) -> Result<Option<Vec<String>>, TooLong> {
+        let Some(texts) = texts else {
+            return Ok(None);
+        };
+        let mut out = Vec::with_capacity(texts.len());
+        for text in &texts {
+            let room = self.limit.saturating_sub(*used);
+            let expanded = expand_within(text, |name| self.lookup(name), room)?;
+            // Quotes and a comma.
+            *used += json_len(&expanded) + 3;
+            if *used > self.limit {
+                return Err(TooLong);
+            }
+            out.push(expanded);
+        }
+        Ok(Some(out))
     }
 
     /// The final list; `None` when empty and the spec had none (the pod
@@ -216,7 +323,7 @@ impl Context<'_> {
 
     /// One container's environment: `envFrom` sources in order, then `env`
     /// entries (each may refer to those before it), then the master service
-    /// variables it did not define.
+    /// variables it did not define; at most `limit` bytes of it.
     fn environment(
         &self,
         container_name: &str,
@@ -224,13 +331,13 @@ impl Context<'_> {
         env: &[EnvVar],
         env_from: &[EnvFromSource],
         skipped_keys: &mut Vec<String>,
+        limit: usize,
     ) -> Result<Environment<'_>, ConfigError> {
-        let fail = |message: String| ConfigError {
-            container: container_name.to_owned(),
-            message,
-        };
+        let fail = |message: String| config_error(container_name, message);
+        let refuse = |TooLong| config_error(container_name, too_large());
         let mut out = Environment {
             service: &self.sources.master_service,
+            limit,
             ..Environment::default()
         };
         for source in env_from {
@@ -239,15 +346,15 @@ impl Context<'_> {
         }
         for var in env {
             match self.value(var, container, &out).map_err(fail)? {
-                Value::Set(value) => out.literal(&var.name, value),
+                Value::Set(value) => out.literal(&var.name, value).map_err(refuse)?,
                 Value::AwaitsPodIp => {
                     out.awaits_pod_ip = true;
-                    out.set(var.clone());
+                    out.set(var.clone()).map_err(refuse)?;
                 }
                 Value::Skipped => {}
             }
         }
-        out.add_service();
+        out.add_service().map_err(refuse)?;
         Ok(out)
     }
 
@@ -279,7 +386,7 @@ impl Context<'_> {
         for (key, value) in data {
             let full = format!("{prefix}{key}");
             if is_env_var_name(&full) {
-                out.literal(&full, value);
+                out.literal(&full, value).map_err(|TooLong| too_large())?;
             } else {
                 invalid.push(full);
             }
@@ -305,7 +412,9 @@ impl Context<'_> {
     ) -> Result<Value, String> {
         let from = match (&var.value, &var.value_from) {
             (Some(value), _) if !value.is_empty() => {
-                return Ok(Value::Set(expand(value, |name| out.lookup(name))));
+                return expand_within(value, |name| out.lookup(name), out.room_for(&var.name))
+                    .map(Value::Set)
+                    .map_err(|TooLong| too_large());
             }
             (_, Some(from)) => from,
             _ => return Ok(Value::Set(String::new())),
@@ -580,6 +689,78 @@ mod tests {
                 literal("URL", "http://10.1.0.7:80")
             ]
         );
+    }
+
+    fn refused_as_too_large(containers: serde_json::Value) -> ConfigError {
+        let error =
+            build(&pod(containers, serde_json::json!({})), &sources()).expect_err("over the limit");
+        assert!(
+            error
+                .message
+                .starts_with("the pod's environment is too large"),
+            "{error:?}"
+        );
+        error
+    }
+
+    #[test]
+    fn references_that_multiply_are_stopped_at_the_limit() {
+        // 1 KiB, then 64 KiB, 4 MiB, 256 MiB, 16 GiB... from a 1.5 KiB spec.
+        let repeat = |name: &str| format!("$({name})").repeat(64);
+        let containers = serde_json::json!([{"name": "c", "env": [
+            {"name": "A", "value": "x".repeat(1024)},
+            {"name": "B", "value": repeat("A")},
+            {"name": "C", "value": repeat("B")},
+            {"name": "D", "value": repeat("C")},
+            {"name": "E", "value": repeat("D")},
+        ]}]);
+        assert_eq!(refused_as_too_large(containers).container, "c");
+        // In a command too, and with the variables themselves small.
+        let containers = serde_json::json!([{"name": "c",
+            "env": [{"name": "A", "value": "x".repeat(1024 * 1024)}],
+            "command": vec!["$(A)"; 8],
+        }]);
+        assert_eq!(refused_as_too_large(containers).container, "c");
+    }
+
+    #[test]
+    fn the_limit_is_for_the_whole_pod_as_json() {
+        // Each container is well under the limit; together they are not.
+        let one_mib = "y".repeat(1024 * 1024);
+        let containers: Vec<serde_json::Value> = (0..9)
+            .map(|i| serde_json::json!({"name": format!("c{i}"), "env": [{"name": "X", "value": one_mib}]}))
+            .collect();
+        let error = refused_as_too_large(serde_json::Value::Array(containers.clone()));
+        assert_eq!(
+            error.container, "c7",
+            "the container that passes it is named"
+        );
+        let fits = serde_json::Value::Array(containers[..7].to_vec());
+        build(&pod(fits, serde_json::json!({})), &sources()).expect("7 MiB fits");
+        // A control character takes six bytes in JSON (\u0001).
+        let controls = "\u{1}".repeat(MAX_ENV_BYTES / 6 + 1);
+        refused_as_too_large(
+            serde_json::json!([{"name": "c", "env": [{"name": "X", "value": controls}]}]),
+        );
+        // A variable redefined is counted once.
+        let half = "z".repeat(MAX_ENV_BYTES / 2);
+        build(
+            &pod(
+                serde_json::json!([{"name": "c", "env": [
+                    {"name": "X", "value": half}, {"name": "X", "value": half}, {"name": "X", "value": half},
+                ]}]),
+                serde_json::json!({}),
+            ),
+            &sources(),
+        )
+        .expect("one value of half the limit");
+    }
+
+    #[test]
+    fn json_lengths_count_escapes() {
+        assert_eq!(json_len("abc"), 3);
+        assert_eq!(json_len("a\"b\\c\n"), 9);
+        assert_eq!(json_len("\u{1}é"), 6 + 2);
     }
 
     #[test]
