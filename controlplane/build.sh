@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Build the pinned control-plane binaries (kube-apiserver, kube-controller-manager,
-# kube-scheduler, kubectl, etcd) from their Go modules into the cache:
+# Build the control-plane binaries (kube-apiserver, kube-controller-manager,
+# kube-scheduler, kubectl, etcd) of one Kubernetes version from their Go
+# modules into the cache:
 #   ${VK_CACHE_DIR:-$HOME/.cache/vk-host}/controlplane/<k8s>-etcd<etcd>/bin/
-# Reuses them when the stamp file says they were built at these versions.
+# The version is VK_K8S_VERSION if set (one of versions.env's
+# K8S_SUPPORTED_VERSIONS), else the default K8S_VERSION; ensure.sh builds
+# them all. Reuses them when the stamp file says they were built at these versions.
 # Prints the bin directory on stdout (last line); progress goes to stderr.
 set -euo pipefail
 

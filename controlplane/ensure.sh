@@ -2,6 +2,10 @@
 # Make sure everything the local control plane needs is on this machine:
 # openssl and curl (Debian packages, installed with apt-get when missing) and
 # the pinned binaries (controlplane/build.sh, a no-op when they are cached).
+#   controlplane/ensure.sh              every supported version (versions.env; CI)
+#   controlplane/ensure.sh VERSION...   only those (e.g. v1.35.4 or v1.35)
+#   controlplane/ensure.sh --selected   only the selected one (VK_K8S_VERSION, else
+#                                       the default): what up.sh, bench.sh and chaos.sh use
 # Idempotent; the test script runs it before cargo test.
 set -euo pipefail
 
@@ -21,4 +25,13 @@ if (( ${#missing[@]} )); then
     DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >&2
 fi
 
-"$cp_dir/build.sh" >/dev/null
+versions=("$@")
+if [[ "${1:-}" == --selected ]]; then
+    versions=("$K8S_VERSION")
+elif (( ${#versions[@]} == 0 )); then
+    versions=("${cp_supported_versions[@]}")
+fi
+for v in "${versions[@]}"; do
+    v="$(cp_resolve_version "$v")"
+    VK_K8S_VERSION="$v" "$cp_dir/build.sh" >/dev/null
+done

@@ -17,6 +17,10 @@
 #   killing this script with SIGKILL does not leave components behind either.
 # - VK_CP_EPHEMERAL=1 deletes the etcd data on exit (tests); otherwise the data
 #   and the PKI are kept and reused by the next run (development).
+# - VK_K8S_VERSION selects the Kubernetes version (see common.sh; default in
+#   versions.env). VK_CP_FEATURE_GATES (e.g. ExtendWebSocketsToKubelet=false) is
+#   passed as --feature-gates to kube-apiserver, kube-controller-manager and
+#   kube-scheduler, as a cluster sets its gates on every component.
 set -euo pipefail
 
 # shellcheck source=common.sh
@@ -230,6 +234,14 @@ start etcd etcd \
     --auto-compaction-mode periodic --auto-compaction-retention 5m \
     --unsafe-no-fsync --log-level warn
 
+# Extra --feature-gates for every component (a gate the version does not know
+# makes the component exit at start; run.sh then reports its log).
+feature_gates=()
+if [[ -n "${VK_CP_FEATURE_GATES:-}" ]]; then
+    feature_gates=(--feature-gates "$VK_CP_FEATURE_GATES")
+    log "feature gates: $VK_CP_FEATURE_GATES"
+fi
+
 issuer="https://kubernetes.default.svc.cluster.local"
 apiserver_args=(
     --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$apiserver_port" \
@@ -252,7 +264,8 @@ apiserver_args=(
     --requestheader-username-headers X-Remote-User --requestheader-group-headers X-Remote-Group \
     --requestheader-extra-headers-prefix X-Remote-Extra- \
     --proxy-client-cert-file "$pki/front-proxy-client.crt" --proxy-client-key-file "$pki/front-proxy-client.key" \
-    --profiling=false --event-ttl 1h
+    --profiling=false --event-ttl 1h \
+    "${feature_gates[@]}"
 )
 start kube-apiserver kube-apiserver "${apiserver_args[@]}"
 
@@ -288,7 +301,7 @@ start kube-controller-manager kube-controller-manager \
     --service-account-private-key-file "$pki/sa.key" --root-ca-file "$pki/ca.crt" \
     --cluster-signing-cert-file "$pki/ca.crt" --cluster-signing-key-file "$pki/ca.key" \
     --service-cluster-ip-range 10.96.0.0/16 \
-    --profiling=false
+    --profiling=false "${feature_gates[@]}"
 
 start kube-scheduler kube-scheduler \
     --kubeconfig "$state/scheduler.kubeconfig" \
@@ -296,7 +309,7 @@ start kube-scheduler kube-scheduler \
     --authorization-kubeconfig "$state/scheduler.kubeconfig" \
     --bind-address 127.0.0.1 --secure-port "$scheduler_port" \
     --cert-dir "$state/scheduler-certs" \
-    --leader-elect=false --profiling=false
+    --leader-elect=false --profiling=false "${feature_gates[@]}"
 
 # -k: their self-signed serving certs; no credentials are sent, /healthz is public.
 healthz() { curl -fsSk --max-time 2 "https://127.0.0.1:$1/healthz" >/dev/null 2>&1; }
@@ -318,6 +331,8 @@ check_alive
     echo "CONTROLLER_MANAGER_PORT=$kcm_port"
     echo "SCHEDULER_PORT=$scheduler_port"
     echo "BIN_DIR=$cp_bin"
+    echo "K8S_VERSION=$K8S_VERSION"
+    echo "FEATURE_GATES=${VK_CP_FEATURE_GATES:-}"
     echo "SUPERVISOR_PID=$$"
     for i in "${!pids[@]}"; do
         echo "PID_$(echo "${names[i]}" | tr 'a-z-' 'A-Z_')=${pids[i]}"
@@ -327,7 +342,7 @@ mv "$state/cluster.env.tmp" "$state/cluster.env"
 
 t1=$(date +%s%N)
 ms() { echo $(( ($2 - $1) / 1000000 )); }
-log "ready in $(ms "$t0" "$t1") ms (PKI $(ms "$t0" "$t_pki") ms, apiserver /readyz after $(ms "$t0" "$t_readyz") ms): https://127.0.0.1:$apiserver_port (state $state)"
+log "Kubernetes $K8S_VERSION ready in $(ms "$t0" "$t1") ms (PKI $(ms "$t0" "$t_pki") ms, apiserver /readyz after $(ms "$t0" "$t_readyz") ms): https://127.0.0.1:$apiserver_port (state $state)"
 echo READY
 # Nothing more goes to stdout: whoever read READY may close the pipe.
 exec 1>/dev/null

@@ -3,6 +3,8 @@
 #   controlplane/up.sh [STATE_DIR]      (default: <repo>/.cluster/dev, git-ignored)
 # Builds the binaries first if needed, waits until the apiserver is ready, and
 # prints the line to paste:  export KUBECONFIG=STATE_DIR/admin.kubeconfig
+# VK_K8S_VERSION selects the Kubernetes version (e.g. v1.35.4; default and
+# supported ones in versions.env), VK_CP_FEATURE_GATES extra --feature-gates.
 # Idempotent: if the control plane in STATE_DIR is already running it only
 # prints that line. Stop it with controlplane/down.sh [STATE_DIR].
 # The PKI and etcd data are kept across down/up; delete STATE_DIR to start afresh.
@@ -21,7 +23,7 @@ if [[ -f "$state/supervisor.pid" && -f "$state/cluster.env" ]] && kill -0 "$(cat
     exit 0
 fi
 
-"$cp_dir/ensure.sh" >&2
+"$cp_dir/ensure.sh" "$K8S_VERSION" >&2
 
 mkdir -p "$state/logs"
 # The READY line of an earlier run must not be taken for this one's: the
@@ -41,7 +43,7 @@ until grep -qx READY "$state/logs/ready" 2>/dev/null; do
     fi
     sleep 0.1
 done
-echo "control plane ready in $(( ($(date +%s%N) - start) / 1000000 )) ms; logs in $state/logs; stop with controlplane/down.sh${1:+ $1}" >&2
+echo "control plane (Kubernetes $K8S_VERSION) ready in $(( ($(date +%s%N) - start) / 1000000 )) ms; logs in $state/logs; stop with controlplane/down.sh${1:+ $1}" >&2
 echo "  admin:   $state/admin.kubeconfig" >&2
 echo "  vk-host: $state/vk-host.kubeconfig (user vk-host, RBAC in controlplane/manifests/vk-host-rbac.yaml)" >&2
 echo "  kubelet serving CA: $state/pki/kubelet-ca.crt + .key; cluster CA: $state/pki/ca.crt" >&2

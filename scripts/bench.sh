@@ -11,8 +11,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bench="${1:-protocol}"
 shift || true
 case "$bench" in
-    pods) controlplane/ensure.sh ;;
-    cri-pods) controlplane/ensure.sh; scripts/cri-env.sh install ;;
+    pods) controlplane/ensure.sh --selected ;;
+    cri-pods) controlplane/ensure.sh --selected; scripts/cri-env.sh install ;;
 esac
 cargo build --release -p vk-bench -p vk-mock-plugin -p vk-host -p vk-cri-plugin
 exec target/release/vk-bench "$bench" "$@"

@@ -21,6 +21,6 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export VK_CHAOS_ROUNDS="${VK_CHAOS_ROUNDS:-20}"
 export VK_CHAOS_MINUTES="${VK_CHAOS_MINUTES:-15}"
 export VK_CHAOS_PODS="${VK_CHAOS_PODS:-20}"
-controlplane/ensure.sh
+controlplane/ensure.sh --selected
 cargo build --workspace --bins
 exec cargo test -p vk-tests --test chaos -- --nocapture

@@ -102,7 +102,9 @@ stop_host() {
     local status=$?
     trap - EXIT INT TERM
     [[ -n "${follower:-}" ]] && kill "$follower" 2>/dev/null
-    if $started_here && kill -0 "$host" 2>/dev/null; then
+    # Said whenever this run started vk-host: a Ctrl-C in the terminal also
+    # reaches vk-host (same process group), which may be gone already.
+    if $started_here; then
         say "stopping vk-host (pid $host)"
         kill -TERM "$host" 2>/dev/null || true
         for _ in $(seq 1 150); do kill -0 "$host" 2>/dev/null || break; sleep 0.1; done

@@ -4,7 +4,15 @@
 //!
 //! [`Cluster::shared`] starts one control plane per test binary; each test
 //! takes its own namespace ([`Cluster::create_namespace`]) and node name
-//! ([`node_name`]). [`Cluster::start`] starts a private one, stopped on drop.
+//! ([`node_name`]). [`Cluster::start`] starts a private one, stopped on drop;
+//! [`Cluster::start_version`] and [`Cluster::start_with`] one of another
+//! supported Kubernetes version or with extra feature gates.
+//!
+//! Version: `VK_K8S_VERSION` (e.g. `v1.35.4` or `v1.35`) selects one of the
+//! supported versions for the whole test process, as it does for the
+//! `controlplane/*.sh` scripts; unset, the default of `versions.env`.
+//! `VK_CP_FEATURE_GATES` (e.g. `ExtendWebSocketsToKubelet=false`) adds
+//! `--feature-gates` to every component of every cluster the process starts.
 //!
 //! Process lifetime: `controlplane/run.sh` supervises the components in its
 //! own process group. Its stdin is a pipe whose write end only this process
@@ -27,7 +35,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, OnceLock, mpsc};
 use std::time::{Duration, Instant};
 
-pub use binaries::{Binaries, TOOLS, controlplane_dir, repo_dir};
+pub use binaries::{Binaries, TOOLS, VERSION_ENV, Versions, controlplane_dir, repo_dir};
 pub use names::{node_name, unique_name};
 pub use wait::{wait_for, wait_for_ok};
 
@@ -42,7 +50,7 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(15);
 pub enum ClusterError {
     /// The pinned binaries are not in the cache (or are of another version).
     #[error(
-        "control-plane binaries {versions} are not built in {bin_dir}; run {script} (needs Go; takes minutes on a cold cache)",
+        "control-plane binaries {versions} are not built in {bin_dir}; run {script} {version} (needs Go; takes minutes on a cold cache)",
         bin_dir = .bin_dir.display(),
         script = .script.display()
     )]
@@ -53,6 +61,18 @@ pub enum ClusterError {
         bin_dir: PathBuf,
         /// The script that builds them.
         script: PathBuf,
+        /// The Kubernetes version, the script's argument.
+        version: String,
+    },
+    /// `VK_K8S_VERSION` or a test asked for a version that is not supported.
+    #[error(
+        "Kubernetes version '{wanted}' is not supported; supported: {supported} (controlplane/versions.env; select one with VK_K8S_VERSION)"
+    )]
+    UnsupportedVersion {
+        /// The version asked for.
+        wanted: String,
+        /// The supported versions, comma-separated.
+        supported: String,
     },
     /// `controlplane/versions.env` lacks a key.
     #[error("{key} is missing from {path}", path = .path.display())]
@@ -150,6 +170,18 @@ impl KubectlOutput {
     }
 }
 
+/// How to start a private control plane ([`Cluster::start_with`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClusterOptions {
+    /// A supported Kubernetes version (`v1.35.4` or `v1.35`); `None`: the one
+    /// `VK_K8S_VERSION` selects, or the default.
+    pub k8s_version: Option<String>,
+    /// `--feature-gates` for kube-apiserver, kube-controller-manager and
+    /// kube-scheduler, e.g. `ExtendWebSocketsToKubelet=false`; `None`: whatever
+    /// `VK_CP_FEATURE_GATES` says (usually nothing).
+    pub feature_gates: Option<String>,
+}
+
 /// One running control plane. Dropping it stops every process and removes its
 /// state directory; the [`shared`](Cluster::shared) one stops when the test
 /// process exits.
@@ -192,23 +224,44 @@ impl Cluster {
     /// Starts a private control plane with its own ports and state directory.
     /// It is stopped, and its state removed, when the value is dropped.
     pub fn start() -> Result<Cluster, ClusterError> {
-        let binaries = Binaries::locate()?;
+        Self::start_with(&ClusterOptions::default())
+    }
+
+    /// Starts a private control plane of a supported Kubernetes version
+    /// (`v1.35.4`, or its minor `v1.35`), whatever `VK_K8S_VERSION` says.
+    pub fn start_version(version: &str) -> Result<Cluster, ClusterError> {
+        Self::start_with(&ClusterOptions {
+            k8s_version: Some(version.to_string()),
+            ..ClusterOptions::default()
+        })
+    }
+
+    /// Starts a private control plane as `options` say.
+    pub fn start_with(options: &ClusterOptions) -> Result<Cluster, ClusterError> {
+        let binaries = match &options.k8s_version {
+            Some(version) => Binaries::for_version(version)?,
+            None => Binaries::locate()?,
+        };
         binaries.check()?;
         let root = clusters_root();
         leftovers::sweep(&root);
         // Ports are picked at random and can, rarely, be taken between the
         // check and the bind; one retry makes that a non-event.
-        match Self::start_once(&binaries, &root) {
+        match Self::start_once(&binaries, options, &root) {
             Err(ClusterError::StartFailed { log, .. })
                 if log.contains("address already in use") =>
             {
-                Self::start_once(&binaries, &root)
+                Self::start_once(&binaries, options, &root)
             }
             other => other,
         }
     }
 
-    fn start_once(binaries: &Binaries, root: &Path) -> Result<Cluster, ClusterError> {
+    fn start_once(
+        binaries: &Binaries,
+        options: &ClusterOptions,
+        root: &Path,
+    ) -> Result<Cluster, ClusterError> {
         let io = |what: String| move |source| ClusterError::Io { what, source };
         let name = format!(
             "{}-{}-{}",
@@ -227,9 +280,15 @@ impl Cluster {
 
         let script = controlplane_dir().join("run.sh");
         let started = Instant::now();
-        let mut child = Command::new("bash")
+        let mut command = Command::new("bash");
+        if let Some(gates) = &options.feature_gates {
+            command.env("VK_CP_FEATURE_GATES", gates);
+        }
+        let mut child = command
             .arg(&script)
             .arg(&state_dir)
+            // run.sh resolves the same version to the same binaries.
+            .env(VERSION_ENV, &binaries.k8s_version)
             .env("VK_CP_WATCH_STDIN", "1")
             .env("VK_CP_EPHEMERAL", "1")
             .env("VK_CP_OWNER_PID", std::process::id().to_string())
@@ -286,8 +345,9 @@ impl Cluster {
         cluster.server = cluster.env.get("SERVER").cloned().unwrap_or_default();
         // Captured by the test harness and shown when a test fails: where to look.
         eprintln!(
-            "vk-tests: control plane {} ready in {} ms; state and logs in {}",
+            "vk-tests: control plane {} (Kubernetes {}) ready in {} ms; state and logs in {}",
             cluster.server,
+            cluster.binaries.k8s_version,
             started.elapsed().as_millis(),
             cluster.state_dir.display()
         );
@@ -304,12 +364,12 @@ impl Cluster {
         &self.state_dir
     }
 
-    /// The pinned binaries in use.
+    /// The binaries in use (their version: `binaries().k8s_version`).
     pub fn binaries(&self) -> &Binaries {
         &self.binaries
     }
 
-    /// The real `kubectl` of the pinned version.
+    /// The real `kubectl` of this control plane's version.
     pub fn kubectl_path(&self) -> PathBuf {
         self.binaries.path("kubectl")
     }
@@ -437,7 +497,14 @@ impl Cluster {
     /// A `kubectl` command with `--kubeconfig` set for `who`, for calls that
     /// need more than [`kubectl_as`](Self::kubectl_as) (streams, `-f -`, ...).
     pub fn kubectl_command(&self, who: Identity) -> tokio::process::Command {
-        let mut command = tokio::process::Command::new(self.kubectl_path());
+        self.kubectl_command_using(&self.kubectl_path(), who)
+    }
+
+    /// [`kubectl_command`](Self::kubectl_command) with another `kubectl`
+    /// executable, e.g. another minor's (`Binaries::for_version("v1.35")?
+    /// .path("kubectl")`): kubectl's version skew against this API server.
+    pub fn kubectl_command_using(&self, kubectl: &Path, who: Identity) -> tokio::process::Command {
+        let mut command = tokio::process::Command::new(kubectl);
         command
             .arg("--kubeconfig")
             .arg(self.kubeconfig(who))
@@ -464,12 +531,31 @@ impl Cluster {
         args: &[&str],
         input: Option<&str>,
     ) -> KubectlOutput {
+        self.kubectl_using(&self.kubectl_path(), who, args, input.map(str::as_bytes))
+            .await
+    }
+
+    /// Runs the `kubectl` executable at `kubectl` (e.g. another minor's) as
+    /// `who`, feeding `input` on stdin; stdout is read as UTF-8, lossily.
+    pub async fn kubectl_using(
+        &self,
+        kubectl: &Path,
+        who: Identity,
+        args: &[&str],
+        input: Option<&[u8]>,
+    ) -> KubectlOutput {
+        // The path only when it is not this cluster's own kubectl.
+        let program = if kubectl == self.kubectl_path() {
+            "kubectl".to_string()
+        } else {
+            kubectl.display().to_string()
+        };
         let command_line = format!(
-            "kubectl --kubeconfig {} {}",
+            "{program} --kubeconfig {} {}",
             self.kubeconfig(who).display(),
             args.join(" ")
         );
-        let mut command = self.kubectl_command(who);
+        let mut command = self.kubectl_command_using(kubectl, who);
         command
             .args(args)
             .stdin(if input.is_some() {
@@ -485,7 +571,7 @@ impl Cluster {
         if let (Some(input), Some(mut stdin)) = (input, child.stdin.take()) {
             use tokio::io::AsyncWriteExt;
             stdin
-                .write_all(input.as_bytes())
+                .write_all(input)
                 .await
                 .unwrap_or_else(|e| panic!("writing stdin of `{command_line}`: {e}"));
         }

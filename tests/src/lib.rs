@@ -8,4 +8,5 @@ pub mod mock_node;
 pub mod port_forward;
 pub mod processes;
 pub mod registry;
+pub mod spdy_client;
 pub mod virtual_node;

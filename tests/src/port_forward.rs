@@ -33,8 +33,23 @@ impl KubectlPortForward {
         timeout: Duration,
         context: impl Fn() -> String,
     ) -> Self {
+        let kubectl = cluster.kubectl_path();
+        Self::start_using(&kubectl, cluster, namespace, pod, ports, timeout, context).await
+    }
+
+    /// [`start`](Self::start) with another `kubectl` executable, e.g.
+    /// another minor's (kubectl's version skew).
+    pub async fn start_using(
+        kubectl: &std::path::Path,
+        cluster: &Cluster,
+        namespace: &str,
+        pod: &str,
+        ports: &[(u16, u16)],
+        timeout: Duration,
+        context: impl Fn() -> String,
+    ) -> Self {
         let mut kubectl = cluster
-            .kubectl_command(Identity::Admin)
+            .kubectl_command_using(kubectl, Identity::Admin)
             .args(["port-forward", "-n", namespace])
             .arg(format!("pod/{pod}"))
             .args(["--address", "127.0.0.1"])

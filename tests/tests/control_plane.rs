@@ -1,5 +1,6 @@
 //! The local control plane itself: real etcd, kube-apiserver,
-//! kube-controller-manager, kube-scheduler and kubectl at the pinned versions.
+//! kube-controller-manager, kube-scheduler and kubectl at the selected version
+//! (the default of `controlplane/versions.env`, or `VK_K8S_VERSION`).
 //! These prove the harness every other end-to-end test stands on: objects round
 //! trip through kubectl and kube-rs, the controllers run, TokenRequest works,
 //! the vk-host identity has exactly its role, instances are independent, and
@@ -22,7 +23,9 @@ use k8s_openapi::api::core::v1::{
 use kube::Api;
 use kube::api::{DeleteParams, ListParams, ObjectMeta, Patch, PatchParams, PostParams};
 use serde_json::json;
-use vk_tests::cluster::{Cluster, Identity, node_name, process_alive, unique_name, wait_for};
+use vk_tests::cluster::{
+    Cluster, ClusterOptions, Identity, node_name, process_alive, unique_name, wait_for,
+};
 
 const WAIT: Duration = Duration::from_secs(60);
 
@@ -535,6 +538,51 @@ async fn two_control_planes_run_side_by_side() {
     tokio::task::spawn_blocking(move || drop(second))
         .await
         .expect("stop task");
+}
+
+/// `ClusterOptions::feature_gates` (`VK_CP_FEATURE_GATES`) reaches the
+/// components: the API server's metrics report the gate off; a gate the
+/// version does not know fails the start, and the error says which.
+#[tokio::test]
+async fn feature_gates_reach_the_components() {
+    let gated = ClusterOptions {
+        feature_gates: Some("ExtendWebSocketsToKubelet=false".to_string()),
+        ..ClusterOptions::default()
+    };
+    let cluster = tokio::task::spawn_blocking(move || Cluster::start_with(&gated))
+        .await
+        .expect("start task")
+        .unwrap_or_else(|e| panic!("a control plane with a feature gate: {e}"));
+    let metrics = cluster
+        .kubectl(&["get", "--raw", "/metrics"])
+        .await
+        .success();
+    let gate: Vec<&str> = metrics
+        .stdout
+        .lines()
+        .filter(|line| {
+            line.starts_with("kubernetes_feature_enabled{")
+                && line.contains("name=\"ExtendWebSocketsToKubelet\"")
+        })
+        .collect();
+    assert!(
+        gate.len() == 1 && gate[0].ends_with(" 0"),
+        "kube-apiserver reports ExtendWebSocketsToKubelet off: {gate:?}"
+    );
+    tokio::task::spawn_blocking(move || drop(cluster))
+        .await
+        .expect("stop task");
+
+    let unknown = ClusterOptions {
+        feature_gates: Some("NoSuchGateAnywhere=true".to_string()),
+        ..ClusterOptions::default()
+    };
+    let error = tokio::task::spawn_blocking(move || Cluster::start_with(&unknown))
+        .await
+        .expect("start task")
+        .expect_err("an unknown feature gate is refused")
+        .to_string();
+    assert!(error.contains("NoSuchGateAnywhere"), "{error}");
 }
 
 #[tokio::test]

@@ -1,8 +1,11 @@
 //! The kubelet API's streaming routes (`/exec`, `/attach`, `/portForward`,
 //! `/run`): first served in process over plain HTTP, against a real mock
 //! plugin process and a real kube-apiserver (for the bound-pod rule), with a
-//! tokio-tungstenite client speaking the channel protocols v4 and v5; then
-//! end to end, the real vk-host behind the real kube-apiserver with kubectl.
+//! tokio-tungstenite client speaking the channel protocols v4 and v5 and a
+//! SPDY/3.1 client speaking v4, v3, v2 and channel.k8s.io as an API server
+//! before 1.36 does; then end to end, the real vk-host behind the real
+//! kube-apiserver with kubectl, checking which upgrade reached the node
+//! (SPDY/3.1 or WebSocket, by the API server's version and feature gates).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -21,8 +24,10 @@ use tokio_util::sync::CancellationToken;
 use vk_host::kubelet_api::{ApiState, streaming};
 use vk_host::plugin_process::{PluginSpec, Supervisor, SupervisorConfig};
 use vk_tests::cluster::{Cluster, Identity, node_name};
+use vk_tests::cri_node::{self, BUSYBOX, start_loopback_cri};
 use vk_tests::port_forward::KubectlPortForward;
 use vk_tests::processes::workspace_binary;
+use vk_tests::spdy_client::{self, RemoteCommand, StreamSet, Upgrade};
 use vk_tests::virtual_node::{NodeSetup, VirtualNode, free_port};
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -180,6 +185,22 @@ impl Fixture {
             "Connection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: {protocol}\r\n"
         );
         self.request("POST", path, &headers, true).await
+    }
+
+    /// An upgrade to SPDY/3.1 offering `protocols`, as an API server
+    /// sends it.
+    async fn spdy(&self, path: &str, protocols: &[&str]) -> Upgrade {
+        tokio::time::timeout(TIMEOUT, spdy_client::upgrade(self.address, path, protocols))
+            .await
+            .expect("the SPDY upgrade timed out")
+    }
+
+    /// An exec or attach session over SPDY with `protocol`, its streams
+    /// open.
+    async fn spdy_session(&self, path: &str, protocol: &str, streams: StreamSet) -> RemoteCommand {
+        let connection = self.spdy(path, &[protocol]).await.switched();
+        assert_eq!(connection.protocol, protocol);
+        RemoteCommand::open(connection, streams).await
     }
 
     async fn request(
@@ -464,6 +485,232 @@ async fn tty_resize_and_attach() {
     fixture.stop().await;
 }
 
+/// The streams an exec asks for: `output=1&error=1` (and `input=1`).
+const OUT_ERR: StreamSet = StreamSet {
+    stdin: false,
+    stdout: true,
+    stderr: true,
+    resize: false,
+};
+const IN_OUT_ERR: StreamSet = StreamSet {
+    stdin: true,
+    ..OUT_ERR
+};
+
+/// Exec over SPDY/3.1 with v4.channel.k8s.io, as every API server before
+/// 1.36 reaches a kubelet: stdin to `cat` ended by a half-close, separate
+/// stdout and stderr, the exit code in the error stream's Status, and the
+/// connection closed by the server at the end.
+#[tokio::test]
+async fn exec_over_spdy_v4() {
+    let fixture = Fixture::start("").await;
+    let v4 = "v4.channel.k8s.io";
+
+    let mut session = fixture
+        .spdy_session(
+            &fixture.exec_path("command=cat&input=1&output=1&error=1"),
+            v4,
+            IN_OUT_ERR,
+        )
+        .await;
+    session.stdin(b"hello ").await;
+    session.stdin(b"world\n").await;
+    session.close_stdin().await;
+    let transcript = session.read_to_end(TIMEOUT).await;
+    assert_eq!(transcript.stdout(), "hello world\n");
+    assert!(transcript.stderr.is_empty(), "{transcript:?}");
+    assert_eq!(transcript.status()["status"], "Success");
+    assert!(
+        session.connection.wait_closed(TIMEOUT).await,
+        "the server did not close the connection after the session"
+    );
+
+    let mut session = fixture
+        .spdy_session(
+            &fixture.exec_path("command=sh&command=-c&command=exit+3&output=1&error=1"),
+            v4,
+            OUT_ERR,
+        )
+        .await;
+    let status = session.read_to_end(TIMEOUT).await.status();
+    assert_eq!(status["status"], "Failure");
+    assert_eq!(status["reason"], "NonZeroExitCode");
+    assert_eq!(status["details"]["causes"][0]["reason"], "ExitCode");
+    assert_eq!(status["details"]["causes"][0]["message"], "3");
+
+    let mut session = fixture
+        .spdy_session(
+            &fixture.exec_path("command=echo-stderr&command=oops&output=1&error=1"),
+            v4,
+            OUT_ERR,
+        )
+        .await;
+    let transcript = session.read_to_end(TIMEOUT).await;
+    assert_eq!(transcript.stderr(), "oops\n");
+    assert!(transcript.stdout.is_empty(), "{transcript:?}");
+    assert_eq!(transcript.status()["status"], "Success");
+
+    // The uid form of the path, and the client's order of preference: v5
+    // is WebSocket only, so v4 is agreed; v3 before v4 gets v3.
+    let path = format!(
+        "/exec/{}/{POD}/{}/{CONTAINER}?command=echo&command=uid&output=1",
+        fixture.namespace, fixture.uid
+    );
+    let connection = fixture
+        .spdy(&path, &["v5.channel.k8s.io", v4, "v3.channel.k8s.io"])
+        .await
+        .switched();
+    assert_eq!(connection.protocol, v4);
+    let mut session = RemoteCommand::open(
+        connection,
+        StreamSet {
+            stdout: true,
+            ..StreamSet::default()
+        },
+    )
+    .await;
+    assert_eq!(session.read_to_end(TIMEOUT).await.stdout(), "uid\n");
+    let connection = fixture
+        .spdy(&path, &["v3.channel.k8s.io", v4])
+        .await
+        .switched();
+    assert_eq!(connection.protocol, "v3.channel.k8s.io");
+
+    fixture.stop().await;
+}
+
+/// The protocols before v4, as the kubelet serves them: the error stream
+/// carries the failure message as text and nothing on success; v2 and
+/// channel.k8s.io have no resize stream (a TTY gets no size).
+#[tokio::test]
+async fn exec_over_spdy_v3_v2_and_v1() {
+    let fixture = Fixture::start("").await;
+    let exit3 = fixture.exec_path("command=sh&command=-c&command=exit+3&output=1&error=1");
+    let hello = fixture.exec_path("command=echo&command=hello&output=1&error=1");
+    for protocol in ["v3.channel.k8s.io", "v2.channel.k8s.io", "channel.k8s.io"] {
+        let mut session = fixture.spdy_session(&exit3, protocol, OUT_ERR).await;
+        let transcript = session.read_to_end(TIMEOUT).await;
+        assert_eq!(
+            transcript.error_text(),
+            "command terminated with non-zero exit code: exit code 3",
+            "{protocol}"
+        );
+
+        let mut session = fixture.spdy_session(&hello, protocol, OUT_ERR).await;
+        let transcript = session.read_to_end(TIMEOUT).await;
+        assert_eq!(transcript.stdout(), "hello\n", "{protocol}");
+        assert!(transcript.error.is_empty(), "{protocol}: {transcript:?}");
+
+        // stdin with a half-close, under every protocol.
+        let mut session = fixture
+            .spdy_session(
+                &fixture.exec_path("command=cat&input=1&output=1&error=1"),
+                protocol,
+                IN_OUT_ERR,
+            )
+            .await;
+        session.stdin(b"line\n").await;
+        session.close_stdin().await;
+        let transcript = session.read_to_end(TIMEOUT).await;
+        assert_eq!(transcript.stdout(), "line\n", "{protocol}");
+    }
+
+    // A TTY without a resize stream (v2): the command starts without a size.
+    let mut session = fixture
+        .spdy_session(
+            &fixture.exec_path("command=stty&command=size&output=1&tty=1"),
+            "v2.channel.k8s.io",
+            StreamSet {
+                stdout: true,
+                ..StreamSet::default()
+            },
+        )
+        .await;
+    let transcript = session.read_to_end(TIMEOUT).await;
+    assert_eq!(transcript.stdout(), "0 0\n");
+    assert!(transcript.error.is_empty(), "{transcript:?}");
+    fixture.stop().await;
+}
+
+/// A TTY over SPDY: the first size on the resize stream is the command's
+/// terminal size, later sizes (split across writes) are forwarded; attach
+/// echoes stdin until it is half-closed; no stderr stream with a TTY.
+#[tokio::test]
+async fn tty_resize_and_attach_over_spdy() {
+    let fixture = Fixture::start("").await;
+    let v4 = "v4.channel.k8s.io";
+    let tty = StreamSet {
+        stdin: true,
+        stdout: true,
+        stderr: false,
+        resize: true,
+    };
+
+    let mut session = fixture
+        .spdy_session(
+            &fixture.exec_path("command=stty&command=size&input=1&output=1&error=1&tty=1"),
+            v4,
+            tty,
+        )
+        .await;
+    session.resize_raw(br#"{"Width":132,"Height":43}"#).await;
+    let transcript = session.read_to_end(TIMEOUT).await;
+    assert_eq!(transcript.stdout(), "43 132\n");
+    assert_eq!(transcript.status()["status"], "Success");
+
+    let mut session = fixture
+        .spdy_session(
+            &fixture.exec_path("command=cat&input=1&output=1&tty=1"),
+            v4,
+            tty,
+        )
+        .await;
+    session.resize_raw(br#"{"Width":80,"#).await;
+    session.resize_raw(br#""Height":24}{"Width":100,"#).await;
+    session.stdin(b"typed\r\n").await;
+    session.resize_raw(br#""Height":40}"#).await;
+    session.close_stdin().await;
+    let transcript = session.read_to_end(TIMEOUT).await;
+    assert_eq!(transcript.stdout(), "typed\r\n");
+    assert_eq!(transcript.status()["status"], "Success");
+
+    let attach = format!(
+        "/attach/{}/{POD}/{CONTAINER}?input=1&output=1&error=1",
+        fixture.namespace
+    );
+    let mut session = fixture.spdy_session(&attach, v4, IN_OUT_ERR).await;
+    session.stdin(b"attached\n").await;
+    session.close_stdin().await;
+    let transcript = session.read_to_end(TIMEOUT).await;
+    assert_eq!(transcript.stdout(), "attached\n");
+    assert_eq!(transcript.status()["status"], "Success");
+
+    // Attach without stdin shows the container's output until we leave.
+    let attach = format!("/attach/{}/{POD}/{CONTAINER}?output=1", fixture.namespace);
+    let mut session = fixture
+        .spdy_session(
+            &attach,
+            v4,
+            StreamSet {
+                stdout: true,
+                ..StreamSet::default()
+            },
+        )
+        .await;
+    let stdout = session.stdout.as_mut().expect("stdout");
+    let mut seen = Vec::new();
+    while !String::from_utf8_lossy(&seen).contains(" line ") {
+        let data = tokio::time::timeout(TIMEOUT, stdout.data.recv())
+            .await
+            .expect("attach output")
+            .expect("the stdout stream ended");
+        seen.extend_from_slice(&data);
+    }
+    drop(session);
+
+    fixture.stop().await;
+}
+
 #[tokio::test]
 async fn port_forward_websocket_form() {
     let fixture = Fixture::start("").await;
@@ -509,20 +756,36 @@ async fn port_forward_websocket_form() {
     assert_eq!(echoed, [b"ping 8080".to_vec(), b"ping 9090".to_vec()]);
     ws.close(None).await.expect("close");
 
-    // kubectl port-forward's SPDY-in-WebSocket is refused clearly.
-    let (code, status) = fixture
-        .refused(
-            &format!("/portForward/{}/{POD}", fixture.namespace),
-            "SPDY/3.1+portforward.k8s.io",
-        )
-        .await;
-    assert_eq!(code, 501, "{status}");
-    assert!(
-        status["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("SPDY")),
-        "{status}"
-    );
+    // kubectl port-forward's SPDY tunnelled in a WebSocket, as a 1.36+ API
+    // server passes it on: the same pairs of streams as over SPDY/3.1.
+    let connection = spdy_client::tunnel(
+        fixture.address,
+        &format!("/portForward/{}/{POD}", fixture.namespace),
+    )
+    .await;
+    assert_eq!(connection.protocol, spdy_client::TUNNEL_PROTOCOL);
+    let open = |kind: &'static str| {
+        connection.client.open(vk_spdy::Headers::from_pairs(&[
+            ("streamtype", kind),
+            ("port", "8080"),
+            ("requestid", "0"),
+        ]))
+    };
+    let _error = open("error").await.expect("the error stream");
+    let mut data = open("data").await.expect("the data stream");
+    data.writer
+        .write(bytes::Bytes::from_static(b"ping tunnel"))
+        .await
+        .expect("write");
+    let mut echoed = Vec::new();
+    while echoed.len() < b"ping tunnel".len() {
+        let piece = tokio::time::timeout(TIMEOUT, data.data.recv())
+            .await
+            .expect("the echo through the tunnel")
+            .expect("the data stream ended");
+        echoed.extend_from_slice(&piece);
+    }
+    assert_eq!(echoed, b"ping tunnel");
     fixture.stop().await;
 }
 
@@ -600,15 +863,59 @@ async fn refusals_before_the_upgrade() {
         .await;
     assert_eq!(code, 400, "{body}");
     assert!(body.contains("WebSocket"), "{body}");
-    // Exec over SPDY is not served; the answer says what is.
-    let (code, body) = fixture
-        .spdy_upgrade(
-            &fixture.exec_path("command=ls&output=1"),
-            "v4.channel.k8s.io",
-        )
-        .await;
+    // The same checks over SPDY, as an API server before 1.36 sends them.
+    let v4 = "v4.channel.k8s.io";
+    let spdy_refusal =
+        async |path: &str, protocols: &[&str]| match fixture.spdy(path, protocols).await {
+            Upgrade::Refused {
+                status,
+                headers,
+                body,
+            } => (status, headers, body),
+            Upgrade::Switched(_) => panic!("{path} was upgraded; expected a refusal"),
+        };
+    let (code, _, body) = spdy_refusal(&fixture.exec_path("command=ls"), &[v4]).await;
+    assert_eq!(code, 400, "{body}");
+    assert!(
+        body.contains("at least 1 of stdin, stdout, stderr"),
+        "{body}"
+    );
+    let (code, _, body) = spdy_refusal(
+        &format!("/exec/{ns}/{POD}/sidecar?command=ls&output=1"),
+        &[v4],
+    )
+    .await;
+    assert_eq!(code, 404, "{body}");
+    assert!(body.contains("sidecar"), "{body}");
+    let (code, _, body) =
+        spdy_refusal(&format!("/attach/{ns}/{POD}/{CONTAINER}?output=1"), &[v4]).await;
     assert_eq!(code, 501, "{body}");
-    assert!(body.contains("not SPDY"), "{body}");
+    assert!(body.contains("CAPABILITY_ATTACH"), "{body}");
+    // No stream protocol offered: 400; none served: 403, naming those that
+    // are, as the kubelet's handshake answers.
+    let (code, _, body) = spdy_refusal(&fixture.exec_path("command=ls&output=1"), &[]).await;
+    assert_eq!(code, 400, "{body}");
+    assert!(body.contains("X-Stream-Protocol-Version"), "{body}");
+    let (code, headers, body) = spdy_refusal(
+        &fixture.exec_path("command=ls&output=1"),
+        &["v5.channel.k8s.io"],
+    )
+    .await;
+    assert_eq!(code, 403, "{body}");
+    let accepted: Vec<&str> = headers
+        .get_all("X-Accepted-Stream-Protocol-Versions")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .collect();
+    assert_eq!(
+        accepted,
+        [
+            "v4.channel.k8s.io",
+            "v3.channel.k8s.io",
+            "v2.channel.k8s.io",
+            "channel.k8s.io"
+        ]
+    );
     // Port-forward over SPDY still needs the plugin's capability.
     let (code, body) = fixture
         .spdy_upgrade(&format!("/portForward/{ns}/{POD}"), "portforward.k8s.io")
@@ -636,8 +943,9 @@ async fn port_forward_spdy_upgrade_negotiates_the_protocol() {
         "{head}"
     );
 
+    // As the kubelet's handshake: a protocol it does not serve is a 403.
     let (code, body) = fixture.spdy_upgrade(&path, "v9.portforward.example").await;
-    assert_eq!(code, 400, "{body}");
+    assert_eq!(code, 403, "{body}");
     assert!(
         body.contains("v9.portforward.example") && body.contains("portforward.k8s.io"),
         "{body}"
@@ -759,9 +1067,138 @@ async fn a_slow_reader_pushes_back_to_the_writer() {
     fixture.stop().await;
 }
 
+/// Which upgrade an API server sends the node for kubectl's exec, attach
+/// and port-forward.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Transport {
+    /// Every API server before 1.36; a 1.36+ one when the Node does not
+    /// declare `ExtendWebSocketsToKubelet` or its gates are off.
+    Spdy,
+    /// kubectl's WebSocket proxied as it is.
+    WebSocket,
+}
+
+impl Transport {
+    /// What vk-host logs for a `what` session over this transport.
+    fn log_line(self, what: &str) -> String {
+        match (self, what) {
+            (Self::Spdy, "port-forward") => {
+                "port-forward session over SPDY/3.1 (portforward.k8s.io)".into()
+            }
+            (Self::WebSocket, "port-forward") => {
+                "port-forward session over WebSocket (SPDY/3.1+portforward.k8s.io)".into()
+            }
+            (Self::Spdy, _) => format!("{what} session over SPDY/3.1 (v4.channel.k8s.io)"),
+            (Self::WebSocket, _) => format!("{what} session over WebSocket (v5.channel.k8s.io)"),
+        }
+    }
+
+    fn other(self) -> Self {
+        match self {
+            Self::Spdy => Self::WebSocket,
+            Self::WebSocket => Self::Spdy,
+        }
+    }
+
+    /// The transport the running API server uses towards `node`, from its
+    /// version's feature gates (its `kubernetes_feature_enabled` metrics)
+    /// and what the Node object declares, as kube-apiserver decides: it
+    /// proxies kubectl's WebSocket as it is when `ExtendWebSocketsToKubelet`
+    /// and `NodeDeclaredFeatures` are on and the Node declares
+    /// `ExtendWebSocketsToKubelet` (1.36+), or when it does not translate
+    /// WebSocket at all (`TranslateStreamCloseWebsocketRequests` off);
+    /// otherwise it speaks SPDY/3.1 to the node.
+    async fn expected(cluster: &Cluster, node: &VirtualNode) -> Self {
+        let version = cluster
+            .kubectl(&["version", "-o", "json"])
+            .await
+            .success()
+            .json()["serverVersion"]["gitVersion"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let metrics = cluster
+            .kubectl(&["get", "--raw", "/metrics"])
+            .await
+            .success()
+            .stdout;
+        let gates: Vec<&str> = metrics
+            .lines()
+            .filter(|line| line.starts_with("kubernetes_feature_enabled{"))
+            .collect();
+        assert!(
+            !gates.is_empty(),
+            "kube-apiserver {version} exports no kubernetes_feature_enabled metrics"
+        );
+        let gate = |name: &str| {
+            let label = format!("name=\"{name}\"");
+            gates
+                .iter()
+                .find(|line| line.contains(&label))
+                .map(|line| line.trim_end().ends_with(" 1"))
+        };
+        let declared = cluster
+            .kubectl(&[
+                "get",
+                "node",
+                &node.name,
+                "-o",
+                "jsonpath={.status.declaredFeatures}",
+            ])
+            .await
+            .success()
+            .stdout;
+        let proxied_to_node = gate("ExtendWebSocketsToKubelet") == Some(true)
+            && gate("NodeDeclaredFeatures") == Some(true)
+            && declared.contains("ExtendWebSocketsToKubelet");
+        let untranslated = gate("TranslateStreamCloseWebsocketRequests") == Some(false);
+        let transport = if proxied_to_node || untranslated {
+            Self::WebSocket
+        } else {
+            Self::Spdy
+        };
+        eprintln!(
+            "kube-apiserver {version}: ExtendWebSocketsToKubelet={:?} NodeDeclaredFeatures={:?} \
+             TranslateStreamCloseWebsocketRequests={:?}, node declares {declared:?}: expecting {transport:?}",
+            gate("ExtendWebSocketsToKubelet"),
+            gate("NodeDeclaredFeatures"),
+            gate("TranslateStreamCloseWebsocketRequests"),
+        );
+        transport
+    }
+}
+
+/// Every `what` session the node served went over `transport`: its log
+/// says so, and never names the other one.
+fn assert_sessions_over(node: &VirtualNode, what: &str, transport: Transport) {
+    let log = node.host.log();
+    let expected = transport.log_line(what);
+    assert!(
+        log.contains(&expected),
+        "vk-host did not log {expected:?}; its {what} sessions:\n{}",
+        sessions_logged(&log)
+    );
+    let other = transport.other().log_line(what);
+    let other = &other[..other.find(" (").unwrap_or(other.len())];
+    assert!(
+        !log.contains(other),
+        "a {what} session went over the other transport; its sessions:\n{}",
+        sessions_logged(&log)
+    );
+}
+
+fn sessions_logged(log: &str) -> String {
+    log.lines()
+        .filter(|line| line.contains(" session over "))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// The real vk-host serving the kubelet API over TLS, the real API server
-/// proxying kubectl's WebSocket to it (the node declares
-/// ExtendWebSocketsToKubelet), and the real kubectl.
+/// in front of it and the real kubectl: exec and attach as a user runs
+/// them, over the upgrade this API server sends the node (SPDY/3.1 before
+/// 1.36, WebSocket on 1.36+ as the node declares ExtendWebSocketsToKubelet),
+/// which the host's log must name.
 #[tokio::test]
 async fn kubectl_exec_and_attach_through_the_api_server() {
     let cluster = Cluster::shared();
@@ -769,8 +1206,24 @@ async fn kubectl_exec_and_attach_through_the_api_server() {
         VirtualNode::start(cluster, NodeSetup::mock("kexec").with_kubelet_api(cluster)).await;
     node.run_pod(cluster, "shell").await;
     let ns = node.namespace.as_str();
+    let transport = Transport::expected(cluster, &node).await;
 
-    // stdin through to `cat` and back; the v5 close signal ends it.
+    // `echo hi | kubectl exec -i POD -- cat`.
+    let out = cluster
+        .kubectl_stdin(
+            Identity::Admin,
+            &["exec", "-i", "-n", ns, "shell", "--", "cat"],
+            Some("hi\n"),
+        )
+        .await
+        .success();
+    assert_eq!(out.stdout, "hi\n", "{out:?}");
+    let out = cluster
+        .kubectl(&["exec", "-n", ns, "shell", "--", "sh", "-c", "exit 3"])
+        .await;
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+
+    // stdin through to `cat` and back; the end of stdin ends it.
     let out = cluster
         .kubectl_stdin(
             Identity::Admin,
@@ -846,11 +1299,16 @@ async fn kubectl_exec_and_attach_through_the_api_server() {
         .failure();
     assert!(out.stderr.contains("nope"), "{out:?}");
     eprintln!("kubectl exec -c nope: {}", out.stderr.trim());
+
+    assert_sessions_over(&node, "exec", transport);
+    assert_sessions_over(&node, "attach", transport);
 }
 
 /// `kubectl port-forward` end to end: kubectl tunnels SPDY in a WebSocket
-/// to the API server, which forwards it to vk-host as SPDY/3.1; the mock
-/// plugin echoes every connection. Several connections on two ports at
+/// to the API server, which forwards the tunnel as it is (1.36+, the node
+/// declaring ExtendWebSocketsToKubelet) or unwraps it and opens SPDY/3.1 to
+/// vk-host; the host's log must name the one expected. The mock plugin
+/// echoes every connection. Several connections on two ports at
 /// once, a large transfer, and a half-close that ends the connection.
 #[tokio::test]
 async fn kubectl_port_forward_through_the_api_server() {
@@ -858,6 +1316,7 @@ async fn kubectl_port_forward_through_the_api_server() {
     let node = VirtualNode::start(cluster, NodeSetup::mock("kpf").with_kubelet_api(cluster)).await;
     node.run_pod(cluster, "web").await;
     let ns = node.namespace.as_str();
+    let transport = Transport::expected(cluster, &node).await;
     let (first, second) = (free_port(), free_port());
     let kubectl = KubectlPortForward::start(
         cluster,
@@ -917,6 +1376,7 @@ async fn kubectl_port_forward_through_the_api_server() {
     assert_eq!(rest, b"last words");
 
     kubectl.stop().await;
+    assert_sessions_over(&node, "port-forward", transport);
 }
 
 /// Sends `payload` on a new connection to a local port while reading the
@@ -931,4 +1391,163 @@ async fn echo(port: u16, payload: &[u8]) -> Vec<u8> {
     written.expect("writing to the forwarded connection");
     read.expect("reading the echo");
     echoed
+}
+
+/// The same user-visible streaming on vk-cri-plugin (real containers on
+/// its own containerd), through the API server, over the upgrade this API
+/// server sends the node: `echo hi | kubectl exec -i POD -- cat`, an exit
+/// code, `kubectl attach` to a container's own stdin-reading process and
+/// `kubectl port-forward` to httpd in the pod. Needs root (containerd); it
+/// fails, never skips, without it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cri_exec_attach_and_port_forward_through_the_api_server() {
+    let started = std::time::Instant::now();
+    let cluster = Cluster::shared();
+    let (env, run_dir, node) = start_loopback_cri(cluster, "kstream", "", started).await;
+    let ns = node.namespace.clone();
+    let transport = Transport::expected(cluster, &node).await;
+    let image = format!("    image: {BUSYBOX}\n    imagePullPolicy: IfNotPresent\n");
+    let manifests = [
+        cri_node::pod(
+            &node,
+            "shell",
+            &format!(
+                "  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+{image}    command: [\"sh\", \"-c\", \"mkdir -p /www && echo pf-hello > /www/index.html && exec httpd -f -p 8080 -h /www\"]
+"
+            ),
+        ),
+        cri_node::pod(
+            &node,
+            "reader",
+            &format!(
+                "  terminationGracePeriodSeconds: 1
+  restartPolicy: Never
+  containers:
+  - name: main
+{image}    stdin: true
+    command: [\"sh\", \"-c\", \"while read x; do echo \\\"echo: $x\\\"; [ \\\"$x\\\" = bye ] && exit 0; done\"]
+"
+            ),
+        ),
+    ];
+    cri_node::apply(cluster, &manifests.join("---\n")).await;
+    for name in ["shell", "reader"] {
+        cri_node::wait_pod(
+            cluster,
+            &node,
+            name,
+            "Running",
+            Duration::from_secs(90),
+            |p| cri_node::phase(p) == "Running",
+        )
+        .await;
+    }
+
+    let out = cluster
+        .kubectl_stdin(
+            Identity::Admin,
+            &["exec", "-i", "-n", &ns, "shell", "--", "cat"],
+            Some("hi\n"),
+        )
+        .await
+        .success();
+    assert_eq!(out.stdout, "hi\n", "{out:?}");
+    let out = cluster
+        .kubectl(&["exec", "-n", &ns, "shell", "--", "sh", "-c", "exit 3"])
+        .await;
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+
+    attach_and_talk(cluster, &node, "reader").await;
+
+    let local = free_port();
+    let kubectl =
+        KubectlPortForward::start(cluster, &ns, "shell", &[(local, 8080)], TIMEOUT, || {
+            node.log_tail()
+        })
+        .await;
+    let mut connection = TcpStream::connect(("127.0.0.1", local))
+        .await
+        .expect("connecting to kubectl's local port");
+    connection
+        .write_all(b"GET /index.html HTTP/1.0\r\nHost: pod\r\n\r\n")
+        .await
+        .expect("writing the request");
+    let mut response = Vec::new();
+    tokio::time::timeout(
+        Duration::from_secs(30),
+        connection.read_to_end(&mut response),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("httpd's response did not end in 30 s\n{}", node.log_tail()))
+    .expect("reading the response");
+    let response = String::from_utf8_lossy(&response);
+    assert!(
+        response.starts_with("HTTP/1.") && response.ends_with("pf-hello\n"),
+        "{response:?}"
+    );
+    kubectl.stop().await;
+
+    assert_sessions_over(&node, "exec", transport);
+    assert_sessions_over(&node, "attach", transport);
+    assert_sessions_over(&node, "port-forward", transport);
+    cri_node::delete_all_pods(cluster, &ns, &run_dir).await;
+    drop(node);
+    drop(env);
+    eprintln!(
+        "cri streaming through the API server: {:?}",
+        started.elapsed()
+    );
+}
+
+/// `kubectl attach -i` to `pod`, whose process echoes each line as
+/// `echo: LINE` and exits at `bye`: each line is sent once the previous
+/// answer is back (the end of stdin would detach), and the attach ends
+/// when the process exits.
+async fn attach_and_talk(cluster: &Cluster, node: &VirtualNode, pod: &str) {
+    use tokio::io::AsyncBufReadExt as _;
+
+    let mut attach = cluster
+        .kubectl_command(Identity::Admin)
+        .args([
+            "attach",
+            "-i",
+            "-q",
+            "-n",
+            &node.namespace,
+            pod,
+            "-c",
+            "main",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("kubectl attach starts");
+    let mut to_attach = attach.stdin.take().expect("piped stdin");
+    let mut from_attach =
+        tokio::io::BufReader::new(attach.stdout.take().expect("piped stdout")).lines();
+    for line in ["attached", "bye"] {
+        to_attach
+            .write_all(format!("{line}\n").as_bytes())
+            .await
+            .expect("writing to kubectl attach");
+        let answer = tokio::time::timeout(Duration::from_secs(30), from_attach.next_line())
+            .await
+            .unwrap_or_else(|_| {
+                panic!(
+                    "attach: no answer to {line:?} in 30 s\nhost log tail:\n{}",
+                    node.log_tail()
+                )
+            })
+            .expect("reading kubectl attach");
+        assert_eq!(answer.as_deref(), Some(format!("echo: {line}").as_str()));
+    }
+    let status = tokio::time::timeout(Duration::from_secs(30), attach.wait())
+        .await
+        .expect("kubectl attach did not end in 30 s after the process exited")
+        .expect("kubectl attach ran");
+    assert!(status.success(), "kubectl attach: {status:?}");
 }

@@ -9,7 +9,7 @@ use std::io::{BufRead as _, BufReader};
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -21,6 +21,8 @@ use vk_tests::cluster::{Binaries, clusters_root, node_name, repo_dir, wait_for, 
 /// control plane (cold page cache included) and waits for node and pod.
 const START: Duration = Duration::from_secs(300);
 const STOP: Duration = Duration::from_secs(30);
+/// How long the script's output pipes may stay open after it exits.
+const PIPES_CLOSE: Duration = Duration::from_secs(5);
 
 /// One state directory for the test, its control plane stopped on drop. An
 /// `owner` file lets the harness's sweep clean up after a killed test.
@@ -61,6 +63,7 @@ impl LocalState {
             .spawn()
             .expect("starting scripts/run-local.sh");
         let output = Arc::new(Mutex::new(String::new()));
+        let open_pipes = Arc::new(AtomicUsize::new(0));
         for pipe in [
             child
                 .stdout
@@ -75,15 +78,22 @@ impl LocalState {
         .flatten()
         {
             let output = Arc::clone(&output);
+            let open = Arc::clone(&open_pipes);
+            open.fetch_add(1, Ordering::SeqCst);
             std::thread::spawn(move || {
                 for line in BufReader::new(pipe).lines().map_while(Result::ok) {
                     let mut text = output.lock().expect("output lock");
                     text.push_str(&line);
                     text.push('\n');
                 }
+                open.fetch_sub(1, Ordering::SeqCst);
             });
         }
-        Script { child, output }
+        Script {
+            child,
+            output,
+            open_pipes,
+        }
     }
 
     fn kubectl(&self, args: &[&str]) -> std::process::Output {
@@ -129,11 +139,24 @@ fn owner_identity() -> String {
 struct Script {
     child: Child,
     output: Arc<Mutex<String>>,
+    /// Output pipes whose reader has not reached end of file yet.
+    open_pipes: Arc<AtomicUsize>,
 }
 
 impl Script {
     fn output(&self) -> String {
         self.output.lock().expect("output lock").clone()
+    }
+
+    /// The whole output of the script once it has exited: its last lines
+    /// are read when the readers reach end of file (bounded, in case a
+    /// leftover process still holds a pipe; the checks then say what is left).
+    async fn final_output(&self) -> String {
+        let started = Instant::now();
+        while self.open_pipes.load(Ordering::SeqCst) > 0 && started.elapsed() < PIPES_CLOSE {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        self.output()
     }
 
     async fn wait_for_output(&mut self, needle: &str, timeout: Duration) {
@@ -157,7 +180,7 @@ impl Script {
         let started = Instant::now();
         loop {
             if let Some(_status) = self.child.try_wait().expect("waiting for run-local.sh") {
-                return self.output();
+                return self.final_output().await;
             }
             assert!(
                 started.elapsed() < STOP,
@@ -172,9 +195,7 @@ impl Script {
         let started = Instant::now();
         loop {
             if let Some(status) = self.child.try_wait().expect("waiting for run-local.sh") {
-                // The reader threads get the last lines.
-                tokio::time::sleep(Duration::from_millis(200)).await;
-                return (status, self.output());
+                return (status, self.final_output().await);
             }
             assert!(
                 started.elapsed() < START,

@@ -36,6 +36,9 @@ const INPUT_DEPTH: usize = 8;
 const OUTPUT_DEPTH: usize = 16;
 /// Streams open at once per connection; more are refused (REFUSED_STREAM).
 const MAX_STREAMS: usize = 512;
+/// How long a stop waits for the frames already queued (and the GOAWAY)
+/// to be written.
+const FLUSH_ON_STOP: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Why a connection ended.
 #[derive(Debug, PartialEq, Eq)]
@@ -47,7 +50,8 @@ pub enum Ending {
 }
 
 /// Serves one connection until the peer closes it, it fails, or `stop`
-/// is cancelled. The peer's streams go to `accept`; when this returns,
+/// is cancelled: then the frames already queued are written, and a GOAWAY
+/// after them. The peer's streams go to `accept`; when this returns,
 /// every stream's writer fails and every data receiver ends.
 pub async fn serve<Io>(
     io: Io,
@@ -253,8 +257,13 @@ impl Core {
             Frame::RstStream { stream, status } => {
                 debug!(stream, status, "the peer reset a stream");
                 let removed = self.table().open.remove(&stream);
-                if let Some(shared) = removed.and_then(|open| open.shared.upgrade()) {
-                    shared.closed.cancel();
+                if let Some(open) = removed {
+                    // Marked closed before the data receiver ends, so that
+                    // the application can tell a reset from a FIN.
+                    if let Some(shared) = open.shared.upgrade() {
+                        shared.closed.cancel();
+                    }
+                    drop(open);
                 }
             }
             Frame::Ping { id } if role.is_peers(id) => {
@@ -370,39 +379,51 @@ where
     let mut frames_out = FramedWrite::new(write, FrameEncoder::new());
     let _end_streams = EndStreams(core.clone());
 
-    let ending = {
-        let writer = async {
-            while let Some(frame) = output.recv().await {
-                frames_out.send(frame).await?;
+    let writer_stop = CancellationToken::new();
+    let writer = async {
+        loop {
+            // Biased: what the application queued before the stop still
+            // goes out (a session's last data and FINs), then GOAWAY.
+            let frame = tokio::select! {
+                biased;
+                frame = output.recv() => frame,
+                () = writer_stop.cancelled() => break,
+            };
+            match frame {
+                Some(frame) => frames_out.send(frame).await?,
+                None => return Ok(()),
             }
-            Ok::<(), FrameError>(())
-        };
-        let reader = async {
-            loop {
-                let frame = tokio::select! {
-                    frame = frames_in.next() => frame,
-                    () = stop.cancelled() => return Ok(Ending::Stopped),
-                };
-                match frame {
-                    None => return Ok(Ending::PeerClosed),
-                    Some(Err(error)) => return Err(error),
-                    Some(Ok(frame)) => core.handle(&role, frame).await,
-                }
-            }
-        };
-        tokio::select! {
-            written = writer => written.map(|()| Ending::PeerClosed),
-            ending = reader => ending,
         }
-    }?;
-    if ending == Ending::Stopped {
         let last_good_stream = core.table().last_peer_stream;
-        let _ = frames_out
+        frames_out
             .send(Frame::GoAway {
                 last_good_stream,
                 status: 0,
             })
-            .await;
+            .await
+    };
+    let reader = async {
+        loop {
+            let frame = tokio::select! {
+                frame = frames_in.next() => frame,
+                () = stop.cancelled() => return Ok(Ending::Stopped),
+            };
+            match frame {
+                None => return Ok(Ending::PeerClosed),
+                Some(Err(error)) => return Err(error),
+                Some(Ok(frame)) => core.handle(&role, frame).await,
+            }
+        }
+    };
+    let mut writer = std::pin::pin!(writer);
+    let ending = tokio::select! {
+        written = &mut writer => written.map(|()| Ending::PeerClosed),
+        ending = reader => ending,
+    }?;
+    if ending == Ending::Stopped {
+        // A peer that stopped reading cannot hold the stop up for long.
+        writer_stop.cancel();
+        let _ = tokio::time::timeout(FLUSH_ON_STOP, writer).await;
     }
     Ok(ending)
 }

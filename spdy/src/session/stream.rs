@@ -107,6 +107,13 @@ impl StreamWriter {
         self.shared.closed.cancelled().await;
     }
 
+    /// Whether the peer reset the stream or the connection ended (a
+    /// stream's data receiver also ends on the peer's FIN; this tells the
+    /// two apart).
+    pub fn is_closed(&self) -> bool {
+        self.shared.closed.is_cancelled()
+    }
+
     pub(super) async fn send(&self, frame: Frame) -> Result<(), StreamClosed> {
         tokio::select! {
             biased;

@@ -166,6 +166,48 @@ async fn stopping_sends_goaway() {
 }
 
 #[tokio::test]
+async fn stopping_writes_what_was_queued_before_the_goaway() {
+    let (mut client, mut accepted, stop, session) = start();
+    client.open(1, false).await;
+    let stream = accepted.recv().await.expect("ok");
+    stream.writer.reply().await.expect("ok");
+    stream
+        .writer
+        .write(Bytes::from_static(b"last words"))
+        .await
+        .expect("ok");
+    stream.writer.finish().await.expect("ok");
+    assert!(!stream.writer.is_closed());
+    stop.cancel();
+    assert_eq!(session.await.expect("ok").expect("ok"), Ending::Stopped);
+    assert!(stream.writer.is_closed(), "the connection ended");
+    let mut frames = Vec::new();
+    while let Some(frame) = client.next().await {
+        frames.push(frame);
+    }
+    assert!(matches!(frames[0], Frame::SynReply { stream: 1, .. }));
+    assert_eq!(
+        frames[1..],
+        [
+            Frame::Data {
+                stream: 1,
+                fin: false,
+                data: Bytes::from_static(b"last words")
+            },
+            Frame::Data {
+                stream: 1,
+                fin: true,
+                data: Bytes::new()
+            },
+            Frame::GoAway {
+                last_good_stream: 1,
+                status: 0
+            }
+        ]
+    );
+}
+
+#[tokio::test]
 async fn a_dialled_session_opens_streams_on_a_served_one() {
     let (ours, theirs) = tokio::io::duplex(64 * 1024);
     let (accept, mut accepted) = mpsc::channel(4);

@@ -1,47 +1,56 @@
 //! Streaming routes of the kubelet API (`/exec`, `/attach`, `/portForward`,
-//! `/run`): WebSocket with the Kubernetes channel protocols, carried to the
-//! plugin's bidirectional streams with backpressure end to end.
+//! `/run`), carried to the plugin's bidirectional streams with
+//! backpressure end to end, over either transport an API server uses:
+//!
+//! - WebSocket with the Kubernetes channel protocols (`v5.channel.k8s.io`,
+//!   `v4`, `channel.k8s.io`; port-forward `v4.channel.k8s.io`): what a
+//!   1.36+ API server proxies from kubectl when the Node declares
+//!   `ExtendWebSocketsToKubelet` and its `NodeDeclaredFeatures` and
+//!   `ExtendWebSocketsToKubelet` gates are on.
+//! - SPDY/3.1 (`Upgrade: SPDY/3.1`, protocol in `X-Stream-Protocol-Version`:
+//!   `v4.channel.k8s.io` down to `channel.k8s.io` for exec and attach,
+//!   `portforward.k8s.io`): what every API server before 1.36 sends, and a
+//!   1.36+ one otherwise.
+//!
+//! Exec and attach run on one session core (`remote_command`) whatever the
+//! transport; port-forward's SPDY form and its pairs of streams live in
+//! `port_forward`, on the same SPDY session code (`vk_spdy`). Every session
+//! logs, at info, which transport and protocol carried it (`exec session
+//! over SPDY/3.1 (v4.channel.k8s.io)`).
 //!
 //! Every request is checked before the upgrade (query, plugin capability,
-//! pod bound here, container, uid), so a refusal is an HTTP status with a
-//! `metav1.Status` body; after the upgrade the outcome travels on the error
-//! channel. `/portForward` also accepts an upgrade to SPDY/3.1, which is how
-//! the API server forwards `kubectl port-forward`; exec and attach over SPDY
-//! are refused with 501 after the same checks (the API server reaches them
-//! over WebSocket because the Node declares `ExtendWebSocketsToKubelet`).
-//! A request that asks for no upgrade at all is a 400, as the kubelet
-//! answers it.
+//! pod bound here, container, uid, stream protocol), so a refusal is an
+//! HTTP status with a `metav1.Status` body; after the upgrade the outcome
+//! travels on the error channel or stream. A request that asks for no
+//! upgrade at all is a 400, as the kubelet answers it.
 
 mod channel;
-mod exec;
 mod options;
 mod port_forward;
+mod refused;
+mod remote_command;
 mod run;
 mod spdy;
+mod upgrade;
 
 use std::collections::HashMap;
 
 use axum::Router;
 use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
-use axum::extract::{FromRequestParts as _, Path, RawQuery, Request, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::extract::{Path, RawQuery, Request, State};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use hyper_util::rt::TokioIo;
-use tracing::Instrument as _;
+use tracing::{Instrument as _, info};
 use vk_proto::v1::{Capability, ExecStart, PodRef};
 
-use self::channel::{Protocol, Refusal};
-use self::exec::Kind;
-use self::options::InvalidQuery;
+use self::channel::Protocol;
+use self::refused::Refused;
+use self::remote_command::Kind;
+use self::upgrade::{limited, spdy_upgrade, websocket, websocket_upgrade};
 use super::state::check_container_name;
-use super::{ApiError, ApiState, PodLookupError};
+use super::{ApiError, ApiState};
 use crate::plugin_process::PluginClient;
-
-/// Largest WebSocket message or frame accepted from a client: kubectl
-/// writes stdin in 32 KiB pieces; anything far larger would only be
-/// buffered whole.
-const MAX_CLIENT_MESSAGE: usize = 1024 * 1024;
 
 /// The streaming routes, merged into the kubelet API's router.
 pub fn routes() -> Router<ApiState> {
@@ -69,117 +78,6 @@ pub fn routes() -> Router<ApiState> {
         )
         .route("/run/{namespace}/{pod}/{container}", post(run))
         .route("/run/{namespace}/{pod}/{uid}/{container}", post(run))
-}
-
-/// Why a streaming request is refused before any stream opens.
-#[derive(Debug, thiserror::Error)]
-enum Refused {
-    #[error(transparent)]
-    Query(#[from] InvalidQuery),
-    /// The pod, the plugin or its capability (the kubelet API's one mapping).
-    #[error(transparent)]
-    Api(#[from] ApiError),
-    #[error("container {container:?} not found in pod {namespace}/{pod}")]
-    NoContainer {
-        namespace: String,
-        pod: String,
-        container: String,
-    },
-    #[error("pod {namespace}/{pod} has uid {actual}, not {requested}")]
-    OtherUid {
-        namespace: String,
-        pod: String,
-        actual: String,
-        requested: String,
-    },
-    #[error(
-        "Upgrade request required: {what} needs an upgrade to WebSocket (subprotocol {protocols})"
-    )]
-    NoUpgrade {
-        what: &'static str,
-        protocols: &'static str,
-    },
-    #[error("{what} needs an upgrade to WebSocket (subprotocol {protocols})")]
-    NotWebSocket {
-        what: &'static str,
-        protocols: &'static str,
-    },
-    #[error(
-        "{what} over SPDY tunnelled in WebSocket ({offered}) is for the API server, which \
-         forwards it to the node as SPDY/3.1; connect through the API server, or use \
-         subprotocol {protocols}"
-    )]
-    SpdyTunnel {
-        what: &'static str,
-        offered: String,
-        protocols: &'static str,
-    },
-    #[error(
-        "none of the requested WebSocket subprotocols ({offered}) is supported; use {protocols}"
-    )]
-    Subprotocol {
-        offered: String,
-        protocols: &'static str,
-    },
-    #[error("none of the offered stream protocols ({offered}) is supported; use {protocols}")]
-    StreamProtocol { offered: String, protocols: String },
-    /// Not a refusal of the request as such: the plugin's answer to `/run`.
-    #[error("{message}")]
-    Failed {
-        code: u16,
-        reason: &'static str,
-        message: String,
-    },
-}
-
-impl From<PodLookupError> for Refused {
-    fn from(error: PodLookupError) -> Self {
-        Self::Api(error.into())
-    }
-}
-
-impl Refused {
-    fn status(&self) -> (StatusCode, &'static str) {
-        match self {
-            Self::Api(error) => error.status_and_reason(),
-            Self::Query(_)
-            | Self::NoUpgrade { .. }
-            | Self::Subprotocol { .. }
-            | Self::StreamProtocol { .. } => (StatusCode::BAD_REQUEST, "BadRequest"),
-            Self::NoContainer { .. } | Self::OtherUid { .. } => (StatusCode::NOT_FOUND, "NotFound"),
-            Self::NotWebSocket { .. } | Self::SpdyTunnel { .. } => {
-                (StatusCode::NOT_IMPLEMENTED, "NotImplemented")
-            }
-            Self::Failed { code, reason, .. } => (
-                StatusCode::from_u16(*code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                reason,
-            ),
-        }
-    }
-}
-
-impl IntoResponse for Refused {
-    /// A `metav1.Status`, which client-go decodes from a failed upgrade and
-    /// kubectl prints as `error: <message>`.
-    fn into_response(self) -> Response {
-        let (code, reason) = self.status();
-        let message = self.to_string();
-        let body = serde_json::json!({
-            "kind": "Status",
-            "apiVersion": "v1",
-            "metadata": {},
-            "status": "Failure",
-            "message": message,
-            "reason": reason,
-            "code": code.as_u16(),
-        });
-        (
-            code,
-            [(header::CONTENT_TYPE, "application/json")],
-            body.to_string(),
-        )
-            .into_response()
-    }
 }
 
 /// The request's path parameters, by name.
@@ -228,73 +126,13 @@ async fn target(state: &ApiState, params: &Params) -> Result<PodRef, Refused> {
     Ok(bound.reference)
 }
 
-/// Whether the request asks for some upgrade: an `Upgrade` header
-/// (HTTP/1.1), or HTTP/2's extended CONNECT.
-fn asks_upgrade(method: &Method, headers: &HeaderMap) -> bool {
-    method == Method::CONNECT || headers.contains_key(header::UPGRADE)
-}
-
-/// The WebSocket upgrade and the negotiated protocol (`None`: the client
-/// offered no subprotocol). `asked`: whether the request asks for an
-/// upgrade at all ([`asks_upgrade`]).
-fn websocket(
-    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
-    asked: bool,
-    what: &'static str,
-    supported: &[Protocol],
-) -> Result<(WebSocketUpgrade, Option<Protocol>), Refused> {
-    let protocols = names(supported);
-    let Ok(upgrade) = upgrade else {
-        if !asked {
-            return Err(Refused::NoUpgrade { what, protocols });
-        }
-        return Err(Refused::NotWebSocket { what, protocols });
-    };
-    let offered: Vec<String> = upgrade
-        .requested_protocols()
-        .filter_map(|value| value.to_str().ok())
-        .map(str::to_owned)
-        .collect();
-    match channel::negotiate(&offered, supported) {
-        Ok(None) => Ok((upgrade, None)),
-        Ok(Some(protocol)) => Ok((upgrade.protocols([protocol.name()]), Some(protocol))),
-        Err(Refusal::SpdyTunnel(offered)) => Err(Refused::SpdyTunnel {
-            what,
-            offered,
-            protocols,
-        }),
-        Err(Refusal::Unsupported { offered }) => Err(Refused::Subprotocol {
-            offered: offered.join(", "),
-            protocols,
-        }),
-    }
-}
-
-fn names(supported: &[Protocol]) -> &'static str {
-    if supported == channel::PORT_FORWARD {
-        "v4.channel.k8s.io, or an upgrade to SPDY/3.1 with portforward.k8s.io"
-    } else {
-        "v5.channel.k8s.io, v4.channel.k8s.io or channel.k8s.io; vk-host serves exec and \
-         attach over WebSocket only, not SPDY"
-    }
-}
-
-fn limited(upgrade: WebSocketUpgrade) -> WebSocketUpgrade {
-    upgrade
-        .max_message_size(MAX_CLIENT_MESSAGE)
-        .max_frame_size(MAX_CLIENT_MESSAGE)
-}
-
 async fn exec(
     State(state): State<ApiState>,
     Path(params): Path<Params>,
     RawQuery(query): RawQuery,
-    method: Method,
-    headers: HeaderMap,
-    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    request: Request,
 ) -> Response {
-    let asked = asks_upgrade(&method, &headers);
-    remote_command(Kind::Exec, state, params, query, (upgrade, asked))
+    remote_command(Kind::Exec, state, params, query, request)
         .await
         .unwrap_or_else(IntoResponse::into_response)
 }
@@ -303,32 +141,31 @@ async fn attach(
     State(state): State<ApiState>,
     Path(params): Path<Params>,
     RawQuery(query): RawQuery,
-    method: Method,
-    headers: HeaderMap,
-    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    request: Request,
 ) -> Response {
-    let asked = asks_upgrade(&method, &headers);
-    remote_command(Kind::Attach, state, params, query, (upgrade, asked))
+    remote_command(Kind::Attach, state, params, query, request)
         .await
         .unwrap_or_else(IntoResponse::into_response)
 }
 
+/// Exec or attach: the checks, then the upgrade the request asks for
+/// (SPDY/3.1 or WebSocket), then the one session core.
 async fn remote_command(
     kind: Kind,
     state: ApiState,
     params: Params,
     query: Option<String>,
-    (upgrade, asked): (Result<WebSocketUpgrade, WebSocketUpgradeRejection>, bool),
+    request: Request,
 ) -> Result<Response, Refused> {
-    let (what, capability) = match kind {
-        Kind::Exec => ("exec", Capability::Exec),
-        Kind::Attach => ("attach", Capability::Attach),
+    let what = kind.name();
+    let capability = match kind {
+        Kind::Exec => Capability::Exec,
+        Kind::Attach => Capability::Attach,
     };
     let query = options::parse_query(query.as_deref());
     let options = options::stream_options(&query, kind == Kind::Exec)?;
     let plugin = plugin_for(&state, capability)?;
     let pod = target(&state, &params).await?;
-    let (upgrade, protocol) = websocket(upgrade, asked, what, channel::REMOTE_COMMAND)?;
     let container = param(&params, "container").to_owned();
     let span = tracing::info_span!(
         "stream",
@@ -336,9 +173,8 @@ async fn remote_command(
         pod = %format_args!("{}/{}", pod.namespace, pod.name),
         container = %container,
     );
-    let session = exec::Session {
+    let session = remote_command::Session {
         kind,
-        protocol: protocol.unwrap_or(Protocol::V1),
         start: ExecStart {
             pod: Some(pod),
             container,
@@ -351,7 +187,20 @@ async fn remote_command(
         },
         plugin,
     };
-    Ok(limited(upgrade).on_upgrade(move |socket| exec::run(socket, session).instrument(span)))
+    if spdy::is_upgrade(request.headers()) {
+        let served = remote_command::spdy::PROTOCOLS;
+        let (protocol, version) = spdy::negotiate(request.headers(), served)
+            .map_err(|why| Refused::stream_protocol(what, served, why))?;
+        return Ok(spdy_upgrade(request, protocol, span, move |io| {
+            remote_command::spdy::run(io, version, session)
+        }));
+    }
+    let (upgrade, asked) = websocket_upgrade(&state, request).await;
+    let (upgrade, protocol) = websocket(upgrade, asked, what, channel::REMOTE_COMMAND)?;
+    let protocol = protocol.unwrap_or(Protocol::V1);
+    Ok(limited(upgrade).on_upgrade(move |socket| {
+        remote_command::websocket::run(socket, protocol, session).instrument(span)
+    }))
 }
 
 /// `/portForward`: an upgrade to SPDY/3.1 (what the API server sends for
@@ -365,10 +214,8 @@ async fn port_forward(
     let result = if spdy::is_upgrade(request.headers()) {
         forward_spdy(state, params, request).await
     } else {
-        let asked = asks_upgrade(request.method(), request.headers());
-        let (mut parts, _body) = request.into_parts();
-        let upgrade = WebSocketUpgrade::from_request_parts(&mut parts, &state).await;
-        forward_websocket(state, params, query, (upgrade, asked)).await
+        let upgrade = websocket_upgrade(&state, request).await;
+        forward_websocket(state, params, query, upgrade).await
     };
     result.unwrap_or_else(IntoResponse::into_response)
 }
@@ -376,41 +223,28 @@ async fn port_forward(
 async fn forward_spdy(
     state: ApiState,
     params: Params,
-    mut request: Request,
+    request: Request,
 ) -> Result<Response, Refused> {
     let what = "port-forward";
     let plugin = plugin_for(&state, Capability::PortForward)?;
     let pod = target(&state, &params).await?;
-    let protocol =
-        spdy::negotiate(request.headers(), port_forward::spdy::PROTOCOLS).map_err(|offered| {
-            Refused::StreamProtocol {
-                offered,
-                protocols: port_forward::spdy::PROTOCOLS.join(", "),
-            }
-        })?;
-    let upgrade = hyper::upgrade::on(&mut request);
+    let served = port_forward::spdy::PROTOCOLS;
+    let (protocol, ()) = spdy::negotiate(request.headers(), served)
+        .map_err(|why| Refused::stream_protocol(what, served, why))?;
     let span = tracing::info_span!(
         "stream",
         kind = what,
-        transport = "spdy",
         pod = %format_args!("{}/{}", pod.namespace, pod.name),
     );
-    tokio::spawn(
-        async move {
-            match upgrade.await {
-                Ok(upgraded) => {
-                    port_forward::spdy::run(TokioIo::new(upgraded), pod, plugin).await;
-                }
-                Err(error) => tracing::debug!(%error, "the SPDY upgrade did not complete"),
-            }
-        }
-        .instrument(span),
-    );
-    Ok((
-        StatusCode::SWITCHING_PROTOCOLS,
-        spdy::upgrade_headers(protocol),
-    )
-        .into_response())
+    Ok(spdy_upgrade(
+        request,
+        protocol,
+        span,
+        move |io| async move {
+            info!("port-forward session over SPDY/3.1 ({protocol})");
+            port_forward::spdy::run(io, pod, plugin).await;
+        },
+    ))
 }
 
 async fn forward_websocket(
@@ -434,18 +268,45 @@ async fn forward_websocket(
     };
     let plugin = plugin_for(&state, Capability::PortForward)?;
     let pod = target(&state, &params).await?;
-    let (upgrade, _protocol) = websocket(upgrade, asked, what, channel::PORT_FORWARD)?;
+    let upgrade = match upgrade {
+        Ok(upgrade) if tunnel => return Ok(forward_tunnel(upgrade, pod, plugin)),
+        other => other,
+    };
+    let (upgrade, protocol) = websocket(upgrade, asked, what, channel::PORT_FORWARD)?;
+    let protocol = protocol.unwrap_or(Protocol::V1).name();
     let ports = ports.unwrap_or_default();
     let span = tracing::info_span!(
         "stream",
         kind = what,
-        transport = "websocket",
         pod = %format_args!("{}/{}", pod.namespace, pod.name),
         ports = ?ports,
     );
     Ok(limited(upgrade).on_upgrade(move |socket| {
-        port_forward::websocket::run(socket, pod, ports, plugin).instrument(span)
+        async move {
+            info!("port-forward session over WebSocket ({protocol})");
+            port_forward::websocket::run(socket, pod, ports, plugin).await;
+        }
+        .instrument(span)
     }))
+}
+
+/// Port-forward's SPDY tunnelled in the WebSocket, served by the same
+/// SPDY session code as an upgrade to SPDY/3.1.
+fn forward_tunnel(upgrade: WebSocketUpgrade, pod: PodRef, plugin: PluginClient) -> Response {
+    let protocol = port_forward::tunnel::PROTOCOL;
+    let span = tracing::info_span!(
+        "stream",
+        kind = "port-forward",
+        pod = %format_args!("{}/{}", pod.namespace, pod.name),
+    );
+    limited(upgrade.protocols([protocol])).on_upgrade(move |socket| {
+        async move {
+            info!("port-forward session over WebSocket ({protocol})");
+            let io = port_forward::tunnel::byte_stream(socket);
+            port_forward::spdy::run(io, pod, plugin).await;
+        }
+        .instrument(span)
+    })
 }
 
 async fn run(
@@ -480,7 +341,7 @@ async fn run_command(
             body,
         )
             .into_response()),
-        run::RunResult::Failed(channel::Outcome::Failed {
+        run::RunResult::Failed(remote_command::outcome::Outcome::Failed {
             code,
             reason,
             message,
@@ -489,44 +350,15 @@ async fn run_command(
             reason,
             message,
         }),
-        run::RunResult::Failed(outcome @ channel::Outcome::Exited { .. }) => Err(Refused::Failed {
-            code: 500,
-            reason: "InternalError",
-            message: outcome.status()["message"]
-                .as_str()
-                .unwrap_or("failed")
-                .to_owned(),
-        }),
-    }
-}
-
-#[cfg(test)]
-mod upgrade_tests {
-    use axum::http::HeaderValue;
-
-    use super::*;
-
-    #[test]
-    fn a_request_without_an_upgrade_is_a_bad_request() {
-        let mut headers = HeaderMap::new();
-        assert!(!asks_upgrade(&Method::POST, &headers));
-        assert!(!asks_upgrade(&Method::GET, &headers));
-        assert!(asks_upgrade(&Method::CONNECT, &headers), "HTTP/2 WebSocket");
-        let refused = Refused::NoUpgrade {
-            what: "exec",
-            protocols: names(channel::REMOTE_COMMAND),
-        };
-        assert_eq!(refused.status(), (StatusCode::BAD_REQUEST, "BadRequest"));
-        // An upgrade to something else (SPDY) stays "not implemented".
-        headers.insert(header::UPGRADE, HeaderValue::from_static("SPDY/3.1"));
-        assert!(asks_upgrade(&Method::POST, &headers));
-        let refused = Refused::NotWebSocket {
-            what: "exec",
-            protocols: names(channel::REMOTE_COMMAND),
-        };
-        assert_eq!(
-            refused.status(),
-            (StatusCode::NOT_IMPLEMENTED, "NotImplemented")
-        );
+        run::RunResult::Failed(outcome @ remote_command::outcome::Outcome::Exited { .. }) => {
+            Err(Refused::Failed {
+                code: 500,
+                reason: "InternalError",
+                message: outcome.status()["message"]
+                    .as_str()
+                    .unwrap_or("failed")
+                    .to_owned(),
+            })
+        }
     }
 }

@@ -9,8 +9,7 @@ use futures::StreamExt as _;
 use tokio::sync::Semaphore;
 use vk_proto::v1::{ExecInput, ExecStart, PodRef, exec_input, exec_output};
 
-use super::channel::Outcome;
-use super::exec::failed;
+use super::remote_command::outcome::{Outcome, failed};
 use crate::plugin_process::PluginClient;
 
 /// The most output `/run` keeps (the CRI's ExecSync limit); more fails the

@@ -1,10 +1,14 @@
 //! `/portForward`: TCP connections into a pod, each carried by one plugin
-//! `PortForward` stream. Two client forms, as the kubelet serves them:
-//! WebSocket (`v4.channel.k8s.io`, ports in the query) and SPDY/3.1
+//! `PortForward` stream. The client forms the kubelet serves: WebSocket
+//! (`v4.channel.k8s.io`, ports in the query), SPDY/3.1
 //! (`portforward.k8s.io`, a pair of streams per connection), which is what
-//! `kubectl port-forward` reaches the node with through the API server.
+//! an API server before 1.36 reaches the node with for `kubectl
+//! port-forward`, and that same SPDY tunnelled in a WebSocket
+//! (`SPDY/3.1+portforward.k8s.io`), which a 1.36+ API server passes on from
+//! kubectl as it is.
 
 pub mod spdy;
+pub mod tunnel;
 pub mod websocket;
 
 use bytes::Bytes;

@@ -21,8 +21,8 @@ use vk_proto::v1::PodRef;
 use crate::kubelet_api::streaming::spdy::{self, Headers, Stream, StreamId, status};
 use crate::plugin_process::{CallError, PluginClient};
 
-/// The stream protocols served, in order of preference.
-pub const PROTOCOLS: &[&str] = &["portforward.k8s.io"];
+/// The stream protocols served.
+pub const PROTOCOLS: &[(&str, ())] = &[("portforward.k8s.io", ())];
 /// How long the second stream of a pair may take to arrive (the kubelet's
 /// stream creation timeout).
 const STREAM_CREATION_TIMEOUT: Duration = Duration::from_secs(30);

@@ -2,9 +2,11 @@
 //! (`Upgrade: SPDY/3.1`, with the Kubernetes sub-protocol negotiated in
 //! `X-Stream-Protocol-Version`); the session after it is `vk_spdy`'s.
 //!
-//! `kubectl port-forward` needs it: kubectl tunnels SPDY inside a WebSocket
-//! to the API server, which unwraps it and opens a SPDY upgrade to the
-//! node.
+//! Every API server before 1.36 reaches exec, attach and port-forward this
+//! way (and 1.36+ ones for nodes that do not declare
+//! `ExtendWebSocketsToKubelet`, or with the `NodeDeclaredFeatures` gate
+//! off): it translates kubectl's WebSocket, or unwraps kubectl's SPDY
+//! tunnelled in a WebSocket, and opens a SPDY upgrade to the node.
 
 use axum::http::{HeaderMap, HeaderValue, header};
 
@@ -24,14 +26,24 @@ pub fn is_upgrade(headers: &HeaderMap) -> bool {
     has_token(header::CONNECTION, "upgrade") && has_token(header::UPGRADE, UPGRADE)
 }
 
-/// The stream protocol to answer with, as the kubelet's handshake picks it:
-/// none if the client offered none (a legacy client), else the first of
-/// `supported` the client offered; `Err` with what the client offered when
-/// nothing matches.
-pub fn negotiate(
+/// Why no stream protocol could be agreed on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoProtocol {
+    /// The client offered none (400, as the kubelet answers it).
+    Missing,
+    /// None of the offered protocols is served (403, with the served ones
+    /// in `X-Accepted-Stream-Protocol-Versions`).
+    Unsupported { offered: String },
+}
+
+/// The stream protocol to answer with, as the kubelet's handshake picks
+/// it: the first protocol the client offered (its order of preference,
+/// values split at commas) that is `supported` (name and what it means to
+/// the caller).
+pub fn negotiate<T: Copy>(
     headers: &HeaderMap,
-    supported: &[&'static str],
-) -> Result<Option<&'static str>, String> {
+    supported: &[(&'static str, T)],
+) -> Result<(&'static str, T), NoProtocol> {
     let offered: Vec<&str> = headers
         .get_all(PROTOCOL_HEADER)
         .iter()
@@ -41,23 +53,25 @@ pub fn negotiate(
         .filter(|value| !value.is_empty())
         .collect();
     if offered.is_empty() {
-        return Ok(None);
+        return Err(NoProtocol::Missing);
     }
-    supported
+    offered
         .iter()
-        .find(|protocol| offered.contains(protocol))
-        .map(|protocol| Some(*protocol))
-        .ok_or_else(|| offered.join(", "))
+        .find_map(|name| supported.iter().find(|(served, _)| served == name).copied())
+        .ok_or_else(|| NoProtocol::Unsupported {
+            offered: offered.join(", "),
+        })
 }
 
+/// The header naming the served protocols in a 403 answer.
+pub const ACCEPTED_PROTOCOLS_HEADER: &str = "x-accepted-stream-protocol-versions";
+
 /// The 101 response's headers.
-pub fn upgrade_headers(protocol: Option<&'static str>) -> HeaderMap {
+pub fn upgrade_headers(protocol: &'static str) -> HeaderMap {
     let mut headers = HeaderMap::new();
     headers.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
     headers.insert(header::UPGRADE, HeaderValue::from_static(UPGRADE));
-    if let Some(protocol) = protocol {
-        headers.insert(PROTOCOL_HEADER, HeaderValue::from_static(protocol));
-    }
+    headers.insert(PROTOCOL_HEADER, HeaderValue::from_static(protocol));
     headers
 }
 
@@ -88,21 +102,31 @@ mod tests {
 
     #[test]
     fn negotiates_like_the_kubelet() {
-        let supported = ["portforward.k8s.io"];
-        assert_eq!(negotiate(&request(&[]), &supported), Ok(None));
+        let supported = [
+            ("v4.channel.k8s.io", 4),
+            ("v3.channel.k8s.io", 3),
+            ("channel.k8s.io", 1),
+        ];
+        assert_eq!(
+            negotiate(&request(&[]), &supported),
+            Err(NoProtocol::Missing)
+        );
+        // The client's order decides; several values, or one with commas.
         assert_eq!(
             negotiate(
                 &request(&[
-                    (PROTOCOL_HEADER, "v2.portforward.k8s.io"),
-                    (PROTOCOL_HEADER, "portforward.k8s.io")
+                    (PROTOCOL_HEADER, "v5.channel.k8s.io"),
+                    (PROTOCOL_HEADER, "v3.channel.k8s.io, v4.channel.k8s.io")
                 ]),
                 &supported
             ),
-            Ok(Some("portforward.k8s.io"))
+            Ok(("v3.channel.k8s.io", 3))
         );
         assert_eq!(
-            negotiate(&request(&[(PROTOCOL_HEADER, "v9.example")]), &supported),
-            Err("v9.example".to_owned())
+            negotiate(&request(&[(PROTOCOL_HEADER, "v9.example, x")]), &supported),
+            Err(NoProtocol::Unsupported {
+                offered: "v9.example, x".to_owned()
+            })
         );
     }
 }
