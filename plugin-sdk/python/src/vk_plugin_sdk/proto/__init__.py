@@ -1,0 +1,1 @@
+"""Generated from proto/provider.proto by plugin-sdk/python/generate.sh; do not edit."""
