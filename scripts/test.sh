@@ -50,14 +50,19 @@ step "cargo test --workspace (Kubernetes $K8S_VERSION; VK_K8S_VERSION selects an
 timed "the full suite on $K8S_VERSION" cargo test --workspace
 
 # The other supported versions (controlplane/versions.env): the node and pod
-# core and the kubelet API's streaming (exec, attach, port-forward, cp) on each.
-# (The full suite's k8s_versions test already starts each version's control
-# plane and runs each minor's kubectl against the default one.)
+# core, the kubelet API (logs -f, stats through nodes/proxy) and its
+# streaming (exec, attach, port-forward; SPDY to the node before 1.36) on
+# each, and that version's kubectl against it (exec -i, attach, port-forward,
+# cp). (The full suite's k8s_versions test already starts each version's
+# control plane and runs each minor's kubectl against the default one.)
 for version in "${cp_supported_versions[@]}"; do
     [[ "$version" == "$K8S_VERSION" ]] && continue
-    step "Kubernetes $version: node, pods, kubelet_streaming"
-    timed "node, pods and kubelet_streaming on $version" \
-        env VK_K8S_VERSION="$version" cargo test -p vk-tests --test node --test pods --test kubelet_streaming
+    minor="${version#v}"; minor="${minor%.*}"
+    step "Kubernetes $version: node, pods, kubelet_api, kubelet_streaming, kubectl $minor"
+    timed "node, pods, kubelet_api and kubelet_streaming on $version" \
+        env VK_K8S_VERSION="$version" cargo test -p vk-tests --test node --test pods --test kubelet_api --test kubelet_streaming
+    timed "kubectl $minor exec, attach, port-forward and cp on $version" \
+        env VK_K8S_VERSION="$version" cargo test -p vk-tests --test k8s_versions "kubectl_${minor/./_}_"
 done
 
 # The API server reaches a node's exec and attach over WebSocket only while

@@ -22,9 +22,9 @@ use serde_json::Value;
 use tokio::io::AsyncBufReadExt as _;
 use vk_tests::cluster::{Cluster, Identity, wait_for_ok};
 use vk_tests::cri_node::{
-    BUSYBOX, apply, condition_status, container, cri_environment, cri_node, delete_all_pods,
-    exec_sh, get_pod, loopback_cri_node, phase, pod, pod_events, start_loopback_cri,
-    wait_all_forgotten, wait_described, wait_pod,
+    BUSYBOX, apply, attach_and_talk, condition_status, container, cri_environment, cri_node,
+    delete_all_pods, exec_sh, get_pod, loopback_cri_node, phase, pod, pod_events,
+    start_loopback_cri, wait_all_forgotten, wait_described, wait_pod,
 };
 use vk_tests::port_forward::KubectlPortForward;
 use vk_tests::registry::TestRegistry;
@@ -1018,40 +1018,7 @@ async fn cri_plugin_streams_exec_attach_and_port_forward() {
     // the previous answer is back, as a person types: the end of stdin
     // detaches (containerd closes the attach's output then, as under the
     // kubelet), so stdin stays open until the process has answered.
-    let mut attach = tokio::process::Command::new(cluster.kubectl_path())
-        .arg("--kubeconfig")
-        .arg(cluster.admin_kubeconfig())
-        .args(["attach", "-i", "-q", "-n", &ns, "reader", "-c", "main"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("kubectl attach starts");
-    let mut to_attach = attach.stdin.take().expect("piped stdin");
-    let mut from_attach =
-        tokio::io::BufReader::new(attach.stdout.take().expect("piped stdout")).lines();
-    for line in ["attached", "bye"] {
-        to_attach
-            .write_all(format!("{line}\n").as_bytes())
-            .await
-            .expect("writing to kubectl attach");
-        let answer = tokio::time::timeout(Duration::from_secs(30), from_attach.next_line())
-            .await
-            .unwrap_or_else(|_| {
-                panic!(
-                    "attach: no answer to {line:?} in 30 s\nhost log tail:\n{}",
-                    node.log_tail()
-                )
-            })
-            .expect("reading kubectl attach");
-        assert_eq!(answer.as_deref(), Some(format!("echo: {line}").as_str()));
-    }
-    let status = tokio::time::timeout(Duration::from_secs(30), attach.wait())
-        .await
-        .expect("kubectl attach did not end in 30 s after the process exited")
-        .expect("kubectl attach ran");
-    assert!(status.success(), "kubectl attach: {status:?}");
-    drop(to_attach);
+    attach_and_talk(cluster, &node, "reader").await;
     eprintln!("streams: attach: {:?}", test_started.elapsed());
 
     // Port-forward to httpd in the pod: a whole HTTP exchange, twice (each

@@ -1460,7 +1460,7 @@ async fn cri_exec_attach_and_port_forward_through_the_api_server() {
         .await;
     assert_eq!(out.status.code(), Some(3), "{out:?}");
 
-    attach_and_talk(cluster, &node, "reader").await;
+    cri_node::attach_and_talk(cluster, &node, "reader").await;
 
     let local = free_port();
     let kubectl =
@@ -1500,54 +1500,4 @@ async fn cri_exec_attach_and_port_forward_through_the_api_server() {
         "cri streaming through the API server: {:?}",
         started.elapsed()
     );
-}
-
-/// `kubectl attach -i` to `pod`, whose process echoes each line as
-/// `echo: LINE` and exits at `bye`: each line is sent once the previous
-/// answer is back (the end of stdin would detach), and the attach ends
-/// when the process exits.
-async fn attach_and_talk(cluster: &Cluster, node: &VirtualNode, pod: &str) {
-    use tokio::io::AsyncBufReadExt as _;
-
-    let mut attach = cluster
-        .kubectl_command(Identity::Admin)
-        .args([
-            "attach",
-            "-i",
-            "-q",
-            "-n",
-            &node.namespace,
-            pod,
-            "-c",
-            "main",
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("kubectl attach starts");
-    let mut to_attach = attach.stdin.take().expect("piped stdin");
-    let mut from_attach =
-        tokio::io::BufReader::new(attach.stdout.take().expect("piped stdout")).lines();
-    for line in ["attached", "bye"] {
-        to_attach
-            .write_all(format!("{line}\n").as_bytes())
-            .await
-            .expect("writing to kubectl attach");
-        let answer = tokio::time::timeout(Duration::from_secs(30), from_attach.next_line())
-            .await
-            .unwrap_or_else(|_| {
-                panic!(
-                    "attach: no answer to {line:?} in 30 s\nhost log tail:\n{}",
-                    node.log_tail()
-                )
-            })
-            .expect("reading kubectl attach");
-        assert_eq!(answer.as_deref(), Some(format!("echo: {line}").as_str()));
-    }
-    let status = tokio::time::timeout(Duration::from_secs(30), attach.wait())
-        .await
-        .expect("kubectl attach did not end in 30 s after the process exited")
-        .expect("kubectl attach ran");
-    assert!(status.success(), "kubectl attach: {status:?}");
 }
