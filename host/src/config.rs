@@ -1,5 +1,11 @@
-//! Command-line flags (each with a `VK_*` environment twin) and their
-//! validation into a [`Config`], before anything is started.
+//! Command-line flags (each with a `VK_*` environment twin), the optional
+//! `--config` file that sets them too, and their validation into a
+//! [`Config`], before anything is started.
+
+mod file;
+mod print;
+
+pub use file::{Invocation, LoadError, load};
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -25,6 +31,17 @@ use crate::pods::PodOptions;
 #[derive(Debug, Parser)]
 #[command(name = "vk-host", version, about, long_about = None)]
 pub struct Cli {
+    /// A TOML file setting any of these flags, keyed by the flag's long name
+    /// (`node-name = "edge-1"`, `node-label = ["a=b"]`); a flag or its VK_*
+    /// variable overrides the file.
+    #[arg(long, env = "VK_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Print the effective configuration (as a --config file, each value's
+    /// source in a comment, plugin-env values redacted) and exit.
+    #[arg(long, env = "VK_PRINT_CONFIG")]
+    pub print_config: bool,
+
     /// The provider plugin executable to launch and supervise.
     #[arg(long, env = "VK_PLUGIN", value_name = "PATH")]
     pub plugin: PathBuf,
@@ -271,6 +288,15 @@ pub enum ConfigError {
     NodeLabel { given: String, why: String },
     #[error("--node-taint {given:?}: {why}")]
     NodeTaint { given: String, why: String },
+    #[error("--{first} and --{second} go together: give both")]
+    TlsPair {
+        first: &'static str,
+        second: &'static str,
+    },
+    #[error(
+        "--tls-cert-file and --tls-ca-cert-file exclude each other: give a certificate or a CA to sign one"
+    )]
+    TlsSourceConflict,
     #[error("--tls-san {given:?}: not an IP address or a DNS name")]
     TlsSan { given: String },
     #[error(transparent)]
@@ -423,6 +449,8 @@ impl Cli {
     /// Loads (or generates) the kubelet API's certificates now, so a bad
     /// file fails the start with one line naming its flag.
     fn kubelet_api_options(&self, node_name: &str) -> Result<ApiOptions, ConfigError> {
+        // clap checks these pairs on flags, not on values from --config.
+        self.check_tls_pairs()?;
         let source = match (
             &self.tls_cert_file,
             &self.tls_private_key_file,
@@ -486,6 +514,33 @@ impl Cli {
             tls_description,
             insecure_anonymous: self.kubelet_api_insecure_anonymous,
         })
+    }
+}
+
+impl Cli {
+    fn check_tls_pairs(&self) -> Result<(), ConfigError> {
+        for (first, a, second, b) in [
+            (
+                "tls-cert-file",
+                self.tls_cert_file.is_some(),
+                "tls-private-key-file",
+                self.tls_private_key_file.is_some(),
+            ),
+            (
+                "tls-ca-cert-file",
+                self.tls_ca_cert_file.is_some(),
+                "tls-ca-key-file",
+                self.tls_ca_key_file.is_some(),
+            ),
+        ] {
+            if a != b {
+                return Err(ConfigError::TlsPair { first, second });
+            }
+        }
+        if self.tls_cert_file.is_some() && self.tls_ca_cert_file.is_some() {
+            return Err(ConfigError::TlsSourceConflict);
+        }
+        Ok(())
     }
 }
 

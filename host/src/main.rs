@@ -1,14 +1,25 @@
-//! `vk-host`: parse flags, set up logging, run.
+//! `vk-host`: parse flags (and the `--config` file), set up logging, run.
 
 use std::process::ExitCode;
 
-use clap::Parser as _;
 use tracing_subscriber::EnvFilter;
-use vk_host::config::{Cli, LogFormat};
+use vk_host::config::{Invocation, LoadError, LogFormat};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let config = match Cli::parse().into_config() {
+    let cli = match vk_host::config::load(std::env::args_os().collect()) {
+        Ok(Invocation::Run(cli)) => cli,
+        Ok(Invocation::Print(text)) => {
+            print!("{text}");
+            return ExitCode::SUCCESS;
+        }
+        Err(LoadError::Clap(error)) => error.exit(),
+        Err(error) => {
+            eprintln!("vk-host: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let config = match cli.into_config() {
         Ok(config) => config,
         Err(error) => {
             eprintln!("vk-host: {error}");
