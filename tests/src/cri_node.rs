@@ -324,3 +324,31 @@ pub async fn attach_and_talk(cluster: &Cluster, node: &VirtualNode, pod: &str) {
         .expect("kubectl attach ran");
     assert!(status.success(), "kubectl attach: {status:?}");
 }
+
+/// One HTTP/1.0 `GET /index.html` through `kubectl port-forward`'s local
+/// port (busybox httpd in the test pods), read to its end: the response.
+pub async fn http_get_through(local: u16, node: &VirtualNode, what: &str) -> String {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    let mut connection = tokio::net::TcpStream::connect(("127.0.0.1", local))
+        .await
+        .expect("connecting to kubectl's local port");
+    connection
+        .write_all(b"GET /index.html HTTP/1.0\r\nHost: pod\r\n\r\n")
+        .await
+        .expect("writing the request");
+    let mut response = Vec::new();
+    tokio::time::timeout(
+        Duration::from_secs(30),
+        connection.read_to_end(&mut response),
+    )
+    .await
+    .unwrap_or_else(|_| {
+        panic!(
+            "{what}: httpd's response did not end in 30 s\nhost log tail:\n{}",
+            node.log_tail()
+        )
+    })
+    .expect("reading the response");
+    String::from_utf8_lossy(&response).into_owned()
+}

@@ -23,7 +23,7 @@ use tokio::io::AsyncBufReadExt as _;
 use vk_tests::cluster::{Cluster, Identity, wait_for_ok};
 use vk_tests::cri_node::{
     BUSYBOX, apply, attach_and_talk, condition_status, container, cri_environment, cri_node,
-    delete_all_pods, exec_sh, get_pod, loopback_cri_node, phase, pod, pod_events,
+    delete_all_pods, exec_sh, get_pod, http_get_through, loopback_cri_node, phase, pod, pod_events,
     start_loopback_cri, wait_all_forgotten, wait_described, wait_pod,
 };
 use vk_tests::port_forward::KubectlPortForward;
@@ -798,8 +798,6 @@ async fn check_volumes(cluster: &Cluster, node: &VirtualNode) {
 /// `stdin: true`, and `kubectl port-forward` to busybox httpd in the pod.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn cri_plugin_streams_exec_attach_and_port_forward() {
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-
     let test_started = Instant::now();
     let cluster = Cluster::shared();
     let (env, _run_dir, node) = start_loopback_cri(cluster, "streams", "", test_started).await;
@@ -1034,27 +1032,7 @@ async fn cri_plugin_streams_exec_attach_and_port_forward() {
     )
     .await;
     for attempt in 0..2 {
-        let mut connection = tokio::net::TcpStream::connect(("127.0.0.1", local))
-            .await
-            .expect("connecting to kubectl's local port");
-        connection
-            .write_all(b"GET /index.html HTTP/1.0\r\nHost: pod\r\n\r\n")
-            .await
-            .expect("writing the request");
-        let mut response = Vec::new();
-        tokio::time::timeout(
-            Duration::from_secs(30),
-            connection.read_to_end(&mut response),
-        )
-        .await
-        .unwrap_or_else(|_| {
-            panic!(
-                "connection {attempt}: httpd's response did not end in 30 s\nhost log tail:\n{}",
-                node.log_tail()
-            )
-        })
-        .expect("reading the response");
-        let response = String::from_utf8_lossy(&response);
+        let response = http_get_through(local, &node, &format!("connection {attempt}")).await;
         assert!(
             response.starts_with("HTTP/1.") && response.ends_with("pf-hello\n"),
             "connection {attempt}: {response:?}"

@@ -1468,22 +1468,7 @@ async fn cri_exec_attach_and_port_forward_through_the_api_server() {
             node.log_tail()
         })
         .await;
-    let mut connection = TcpStream::connect(("127.0.0.1", local))
-        .await
-        .expect("connecting to kubectl's local port");
-    connection
-        .write_all(b"GET /index.html HTTP/1.0\r\nHost: pod\r\n\r\n")
-        .await
-        .expect("writing the request");
-    let mut response = Vec::new();
-    tokio::time::timeout(
-        Duration::from_secs(30),
-        connection.read_to_end(&mut response),
-    )
-    .await
-    .unwrap_or_else(|_| panic!("httpd's response did not end in 30 s\n{}", node.log_tail()))
-    .expect("reading the response");
-    let response = String::from_utf8_lossy(&response);
+    let response = cri_node::http_get_through(local, &node, "port-forward").await;
     assert!(
         response.starts_with("HTTP/1.") && response.ends_with("pf-hello\n"),
         "{response:?}"
