@@ -9,6 +9,7 @@ pub mod callbacks;
 pub mod certificates;
 pub mod config;
 pub mod kubelet_api;
+pub mod metrics;
 pub mod node;
 pub mod plugin_process;
 pub mod pod_references;
