@@ -13,8 +13,8 @@ use tonic::{Code, Status};
 use vk_host::plugin_process::ProbeOutcome;
 use vk_proto::v1::{
     Capability, ContainerLogsRequest, ExecInput, ExecStart, GetMetricsResourceRequest,
-    GetNodeInfoRequest, GetStatsSummaryRequest, PodRef, PortForwardInput, PortForwardStart,
-    WatchNodeInfoRequest, WatchPodStatusRequest, exec_input, port_forward_input,
+    GetNodeInfoRequest, GetPluginMetricsRequest, GetStatsSummaryRequest, PodRef, PortForwardInput,
+    PortForwardStart, WatchNodeInfoRequest, WatchPodStatusRequest, exec_input, port_forward_input,
 };
 
 use crate::context::{Ctx, Outcome, Reply, seconds};
@@ -131,6 +131,12 @@ async fn call_each(cx: &Ctx, capability: Capability) -> Vec<(&'static str, Reply
         Capability::MetricsResource => vec![(
             "GetMetricsResource",
             cx.unary(lifecycle.get_metrics_resource(cx.request(GetMetricsResourceRequest {})))
+                .await
+                .unit(),
+        )],
+        Capability::PluginMetrics => vec![(
+            "GetPluginMetrics",
+            cx.unary(lifecycle.get_plugin_metrics(cx.request(GetPluginMetricsRequest {})))
                 .await
                 .unit(),
         )],

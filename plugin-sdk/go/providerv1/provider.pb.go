@@ -204,6 +204,9 @@ const (
 	// GetNodeInfo and WatchNodeInfo. Without it the host registers the node from
 	// its own configuration only.
 	Capability_CAPABILITY_NODE_INFO Capability = 8
+	// GetPluginMetrics: the plugin's own metrics, exported by the host at its
+	// /metrics with a `plugin` label.
+	Capability_CAPABILITY_PLUGIN_METRICS Capability = 9
 )
 
 // Enum value maps for Capability.
@@ -218,6 +221,7 @@ var (
 		6: "CAPABILITY_STATS_SUMMARY",
 		7: "CAPABILITY_METRICS_RESOURCE",
 		8: "CAPABILITY_NODE_INFO",
+		9: "CAPABILITY_PLUGIN_METRICS",
 	}
 	Capability_value = map[string]int32{
 		"CAPABILITY_UNSPECIFIED":       0,
@@ -229,6 +233,7 @@ var (
 		"CAPABILITY_STATS_SUMMARY":     6,
 		"CAPABILITY_METRICS_RESOURCE":  7,
 		"CAPABILITY_NODE_INFO":         8,
+		"CAPABILITY_PLUGIN_METRICS":    9,
 	}
 )
 
@@ -305,6 +310,62 @@ func (x PodEventType) Number() protoreflect.EnumNumber {
 // Deprecated: Use PodEventType.Descriptor instead.
 func (PodEventType) EnumDescriptor() ([]byte, []int) {
 	return file_provider_proto_rawDescGZIP(), []int{1}
+}
+
+type MetricType int32
+
+const (
+	// Treated as GAUGE.
+	MetricType_METRIC_TYPE_UNSPECIFIED MetricType = 0
+	// Only goes up (resets on restart); `value` holds it.
+	MetricType_METRIC_TYPE_COUNTER MetricType = 1
+	// Goes up and down; `value` holds it.
+	MetricType_METRIC_TYPE_GAUGE MetricType = 2
+	// `histogram` holds it.
+	MetricType_METRIC_TYPE_HISTOGRAM MetricType = 3
+)
+
+// Enum value maps for MetricType.
+var (
+	MetricType_name = map[int32]string{
+		0: "METRIC_TYPE_UNSPECIFIED",
+		1: "METRIC_TYPE_COUNTER",
+		2: "METRIC_TYPE_GAUGE",
+		3: "METRIC_TYPE_HISTOGRAM",
+	}
+	MetricType_value = map[string]int32{
+		"METRIC_TYPE_UNSPECIFIED": 0,
+		"METRIC_TYPE_COUNTER":     1,
+		"METRIC_TYPE_GAUGE":       2,
+		"METRIC_TYPE_HISTOGRAM":   3,
+	}
+)
+
+func (x MetricType) Enum() *MetricType {
+	p := new(MetricType)
+	*p = x
+	return p
+}
+
+func (x MetricType) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (MetricType) Descriptor() protoreflect.EnumDescriptor {
+	return file_provider_proto_enumTypes[2].Descriptor()
+}
+
+func (MetricType) Type() protoreflect.EnumType {
+	return &file_provider_proto_enumTypes[2]
+}
+
+func (x MetricType) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use MetricType.Descriptor instead.
+func (MetricType) EnumDescriptor() ([]byte, []int) {
+	return file_provider_proto_rawDescGZIP(), []int{2}
 }
 
 type HandshakeRequest struct {
@@ -2787,6 +2848,345 @@ func (x *ContainerMetrics) GetMemory() *MemoryStats {
 	return nil
 }
 
+type GetPluginMetricsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetPluginMetricsRequest) Reset() {
+	*x = GetPluginMetricsRequest{}
+	mi := &file_provider_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetPluginMetricsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetPluginMetricsRequest) ProtoMessage() {}
+
+func (x *GetPluginMetricsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_provider_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetPluginMetricsRequest.ProtoReflect.Descriptor instead.
+func (*GetPluginMetricsRequest) Descriptor() ([]byte, []int) {
+	return file_provider_proto_rawDescGZIP(), []int{42}
+}
+
+// The same shape as Prometheus' client_model `MetricFamily`, cut to what the
+// host exports, so a Go plugin converts `prometheus.Gatherer.Gather()` and a
+// Python plugin `REGISTRY.collect()` field by field.
+type GetPluginMetricsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// At most 200 families, 5000 samples (metrics) in all.
+	Families      []*MetricFamily `protobuf:"bytes,1,rep,name=families,proto3" json:"families,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetPluginMetricsResponse) Reset() {
+	*x = GetPluginMetricsResponse{}
+	mi := &file_provider_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetPluginMetricsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetPluginMetricsResponse) ProtoMessage() {}
+
+func (x *GetPluginMetricsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_provider_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetPluginMetricsResponse.ProtoReflect.Descriptor instead.
+func (*GetPluginMetricsResponse) Descriptor() ([]byte, []int) {
+	return file_provider_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *GetPluginMetricsResponse) GetFamilies() []*MetricFamily {
+	if x != nil {
+		return x.Families
+	}
+	return nil
+}
+
+type MetricFamily struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The family name, `[a-zA-Z_:][a-zA-Z0-9_:]*`, without the `_total`
+	// suffix of counters (the host adds it), and not starting with `vk_host_`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// One line for people.
+	Help string `protobuf:"bytes,2,opt,name=help,proto3" json:"help,omitempty"`
+	// What kind of metric every entry of `metrics` is.
+	Type MetricType `protobuf:"varint,3,opt,name=type,proto3,enum=vk.provider.v1.MetricType" json:"type,omitempty"`
+	// One per label set.
+	Metrics       []*Metric `protobuf:"bytes,4,rep,name=metrics,proto3" json:"metrics,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MetricFamily) Reset() {
+	*x = MetricFamily{}
+	mi := &file_provider_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MetricFamily) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MetricFamily) ProtoMessage() {}
+
+func (x *MetricFamily) ProtoReflect() protoreflect.Message {
+	mi := &file_provider_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MetricFamily.ProtoReflect.Descriptor instead.
+func (*MetricFamily) Descriptor() ([]byte, []int) {
+	return file_provider_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *MetricFamily) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *MetricFamily) GetHelp() string {
+	if x != nil {
+		return x.Help
+	}
+	return ""
+}
+
+func (x *MetricFamily) GetType() MetricType {
+	if x != nil {
+		return x.Type
+	}
+	return MetricType_METRIC_TYPE_UNSPECIFIED
+}
+
+func (x *MetricFamily) GetMetrics() []*Metric {
+	if x != nil {
+		return x.Metrics
+	}
+	return nil
+}
+
+type Metric struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Label name to value. Names are `[a-zA-Z_][a-zA-Z0-9_]*`; `plugin` is the
+	// host's and is replaced.
+	Labels map[string]string `protobuf:"bytes,1,rep,name=labels,proto3" json:"labels,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// The value of a COUNTER or GAUGE.
+	Value float64 `protobuf:"fixed64,2,opt,name=value,proto3" json:"value,omitempty"`
+	// The value of a HISTOGRAM.
+	Histogram     *Histogram `protobuf:"bytes,3,opt,name=histogram,proto3" json:"histogram,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Metric) Reset() {
+	*x = Metric{}
+	mi := &file_provider_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Metric) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Metric) ProtoMessage() {}
+
+func (x *Metric) ProtoReflect() protoreflect.Message {
+	mi := &file_provider_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Metric.ProtoReflect.Descriptor instead.
+func (*Metric) Descriptor() ([]byte, []int) {
+	return file_provider_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *Metric) GetLabels() map[string]string {
+	if x != nil {
+		return x.Labels
+	}
+	return nil
+}
+
+func (x *Metric) GetValue() float64 {
+	if x != nil {
+		return x.Value
+	}
+	return 0
+}
+
+func (x *Metric) GetHistogram() *Histogram {
+	if x != nil {
+		return x.Histogram
+	}
+	return nil
+}
+
+type Histogram struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Number of observations.
+	SampleCount uint64 `protobuf:"varint,1,opt,name=sample_count,json=sampleCount,proto3" json:"sample_count,omitempty"`
+	// Sum of the observations.
+	SampleSum float64 `protobuf:"fixed64,2,opt,name=sample_sum,json=sampleSum,proto3" json:"sample_sum,omitempty"`
+	// Cumulative buckets in increasing `upper_bound`; the host adds +Inf
+	// (equal to `sample_count`) when it is missing.
+	Buckets       []*Bucket `protobuf:"bytes,3,rep,name=buckets,proto3" json:"buckets,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Histogram) Reset() {
+	*x = Histogram{}
+	mi := &file_provider_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Histogram) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Histogram) ProtoMessage() {}
+
+func (x *Histogram) ProtoReflect() protoreflect.Message {
+	mi := &file_provider_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Histogram.ProtoReflect.Descriptor instead.
+func (*Histogram) Descriptor() ([]byte, []int) {
+	return file_provider_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *Histogram) GetSampleCount() uint64 {
+	if x != nil {
+		return x.SampleCount
+	}
+	return 0
+}
+
+func (x *Histogram) GetSampleSum() float64 {
+	if x != nil {
+		return x.SampleSum
+	}
+	return 0
+}
+
+func (x *Histogram) GetBuckets() []*Bucket {
+	if x != nil {
+		return x.Buckets
+	}
+	return nil
+}
+
+type Bucket struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Observations less than or equal to `upper_bound`, counted cumulatively.
+	CumulativeCount uint64 `protobuf:"varint,1,opt,name=cumulative_count,json=cumulativeCount,proto3" json:"cumulative_count,omitempty"`
+	// The bucket's inclusive upper bound.
+	UpperBound    float64 `protobuf:"fixed64,2,opt,name=upper_bound,json=upperBound,proto3" json:"upper_bound,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Bucket) Reset() {
+	*x = Bucket{}
+	mi := &file_provider_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Bucket) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Bucket) ProtoMessage() {}
+
+func (x *Bucket) ProtoReflect() protoreflect.Message {
+	mi := &file_provider_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Bucket.ProtoReflect.Descriptor instead.
+func (*Bucket) Descriptor() ([]byte, []int) {
+	return file_provider_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *Bucket) GetCumulativeCount() uint64 {
+	if x != nil {
+		return x.CumulativeCount
+	}
+	return 0
+}
+
+func (x *Bucket) GetUpperBound() float64 {
+	if x != nil {
+		return x.UpperBound
+	}
+	return 0
+}
+
 type GetNodeInfoRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -2795,7 +3195,7 @@ type GetNodeInfoRequest struct {
 
 func (x *GetNodeInfoRequest) Reset() {
 	*x = GetNodeInfoRequest{}
-	mi := &file_provider_proto_msgTypes[42]
+	mi := &file_provider_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2807,7 +3207,7 @@ func (x *GetNodeInfoRequest) String() string {
 func (*GetNodeInfoRequest) ProtoMessage() {}
 
 func (x *GetNodeInfoRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[42]
+	mi := &file_provider_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2820,7 +3220,7 @@ func (x *GetNodeInfoRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetNodeInfoRequest.ProtoReflect.Descriptor instead.
 func (*GetNodeInfoRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{42}
+	return file_provider_proto_rawDescGZIP(), []int{48}
 }
 
 type WatchNodeInfoRequest struct {
@@ -2831,7 +3231,7 @@ type WatchNodeInfoRequest struct {
 
 func (x *WatchNodeInfoRequest) Reset() {
 	*x = WatchNodeInfoRequest{}
-	mi := &file_provider_proto_msgTypes[43]
+	mi := &file_provider_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2843,7 +3243,7 @@ func (x *WatchNodeInfoRequest) String() string {
 func (*WatchNodeInfoRequest) ProtoMessage() {}
 
 func (x *WatchNodeInfoRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[43]
+	mi := &file_provider_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2856,7 +3256,7 @@ func (x *WatchNodeInfoRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchNodeInfoRequest.ProtoReflect.Descriptor instead.
 func (*WatchNodeInfoRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{43}
+	return file_provider_proto_rawDescGZIP(), []int{49}
 }
 
 // What the plugin contributes to the Node. The host merges it with its own
@@ -2885,7 +3285,7 @@ type NodeInfo struct {
 
 func (x *NodeInfo) Reset() {
 	*x = NodeInfo{}
-	mi := &file_provider_proto_msgTypes[44]
+	mi := &file_provider_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2897,7 +3297,7 @@ func (x *NodeInfo) String() string {
 func (*NodeInfo) ProtoMessage() {}
 
 func (x *NodeInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[44]
+	mi := &file_provider_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2910,7 +3310,7 @@ func (x *NodeInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NodeInfo.ProtoReflect.Descriptor instead.
 func (*NodeInfo) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{44}
+	return file_provider_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *NodeInfo) GetCapacity() map[string]string {
@@ -2976,7 +3376,7 @@ type Taint struct {
 
 func (x *Taint) Reset() {
 	*x = Taint{}
-	mi := &file_provider_proto_msgTypes[45]
+	mi := &file_provider_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2988,7 +3388,7 @@ func (x *Taint) String() string {
 func (*Taint) ProtoMessage() {}
 
 func (x *Taint) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[45]
+	mi := &file_provider_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3001,7 +3401,7 @@ func (x *Taint) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Taint.ProtoReflect.Descriptor instead.
 func (*Taint) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{45}
+	return file_provider_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *Taint) GetKey() string {
@@ -3041,7 +3441,7 @@ type NodeCondition struct {
 
 func (x *NodeCondition) Reset() {
 	*x = NodeCondition{}
-	mi := &file_provider_proto_msgTypes[46]
+	mi := &file_provider_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3053,7 +3453,7 @@ func (x *NodeCondition) String() string {
 func (*NodeCondition) ProtoMessage() {}
 
 func (x *NodeCondition) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[46]
+	mi := &file_provider_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3066,7 +3466,7 @@ func (x *NodeCondition) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NodeCondition.ProtoReflect.Descriptor instead.
 func (*NodeCondition) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{46}
+	return file_provider_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *NodeCondition) GetType() string {
@@ -3109,7 +3509,7 @@ type NodeAddress struct {
 
 func (x *NodeAddress) Reset() {
 	*x = NodeAddress{}
-	mi := &file_provider_proto_msgTypes[47]
+	mi := &file_provider_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3121,7 +3521,7 @@ func (x *NodeAddress) String() string {
 func (*NodeAddress) ProtoMessage() {}
 
 func (x *NodeAddress) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[47]
+	mi := &file_provider_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3134,7 +3534,7 @@ func (x *NodeAddress) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NodeAddress.ProtoReflect.Descriptor instead.
 func (*NodeAddress) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{47}
+	return file_provider_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *NodeAddress) GetType() string {
@@ -3175,7 +3575,7 @@ type NodeSystemInfo struct {
 
 func (x *NodeSystemInfo) Reset() {
 	*x = NodeSystemInfo{}
-	mi := &file_provider_proto_msgTypes[48]
+	mi := &file_provider_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3187,7 +3587,7 @@ func (x *NodeSystemInfo) String() string {
 func (*NodeSystemInfo) ProtoMessage() {}
 
 func (x *NodeSystemInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[48]
+	mi := &file_provider_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3200,7 +3600,7 @@ func (x *NodeSystemInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NodeSystemInfo.ProtoReflect.Descriptor instead.
 func (*NodeSystemInfo) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{48}
+	return file_provider_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *NodeSystemInfo) GetOperatingSystem() string {
@@ -3276,7 +3676,7 @@ type GetObjectRequest struct {
 
 func (x *GetObjectRequest) Reset() {
 	*x = GetObjectRequest{}
-	mi := &file_provider_proto_msgTypes[49]
+	mi := &file_provider_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3288,7 +3688,7 @@ func (x *GetObjectRequest) String() string {
 func (*GetObjectRequest) ProtoMessage() {}
 
 func (x *GetObjectRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[49]
+	mi := &file_provider_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3301,7 +3701,7 @@ func (x *GetObjectRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetObjectRequest.ProtoReflect.Descriptor instead.
 func (*GetObjectRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{49}
+	return file_provider_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *GetObjectRequest) GetPod() *PodRef {
@@ -3340,7 +3740,7 @@ type GetSecretResponse struct {
 
 func (x *GetSecretResponse) Reset() {
 	*x = GetSecretResponse{}
-	mi := &file_provider_proto_msgTypes[50]
+	mi := &file_provider_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3352,7 +3752,7 @@ func (x *GetSecretResponse) String() string {
 func (*GetSecretResponse) ProtoMessage() {}
 
 func (x *GetSecretResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[50]
+	mi := &file_provider_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3365,7 +3765,7 @@ func (x *GetSecretResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSecretResponse.ProtoReflect.Descriptor instead.
 func (*GetSecretResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{50}
+	return file_provider_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *GetSecretResponse) GetData() map[string][]byte {
@@ -3403,7 +3803,7 @@ type GetConfigMapResponse struct {
 
 func (x *GetConfigMapResponse) Reset() {
 	*x = GetConfigMapResponse{}
-	mi := &file_provider_proto_msgTypes[51]
+	mi := &file_provider_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3415,7 +3815,7 @@ func (x *GetConfigMapResponse) String() string {
 func (*GetConfigMapResponse) ProtoMessage() {}
 
 func (x *GetConfigMapResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[51]
+	mi := &file_provider_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3428,7 +3828,7 @@ func (x *GetConfigMapResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetConfigMapResponse.ProtoReflect.Descriptor instead.
 func (*GetConfigMapResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{51}
+	return file_provider_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *GetConfigMapResponse) GetData() map[string]string {
@@ -3481,7 +3881,7 @@ type CreateServiceAccountTokenRequest struct {
 
 func (x *CreateServiceAccountTokenRequest) Reset() {
 	*x = CreateServiceAccountTokenRequest{}
-	mi := &file_provider_proto_msgTypes[52]
+	mi := &file_provider_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3493,7 +3893,7 @@ func (x *CreateServiceAccountTokenRequest) String() string {
 func (*CreateServiceAccountTokenRequest) ProtoMessage() {}
 
 func (x *CreateServiceAccountTokenRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[52]
+	mi := &file_provider_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3506,7 +3906,7 @@ func (x *CreateServiceAccountTokenRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateServiceAccountTokenRequest.ProtoReflect.Descriptor instead.
 func (*CreateServiceAccountTokenRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{52}
+	return file_provider_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *CreateServiceAccountTokenRequest) GetPod() *PodRef {
@@ -3549,7 +3949,7 @@ type CreateServiceAccountTokenResponse struct {
 
 func (x *CreateServiceAccountTokenResponse) Reset() {
 	*x = CreateServiceAccountTokenResponse{}
-	mi := &file_provider_proto_msgTypes[53]
+	mi := &file_provider_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3561,7 +3961,7 @@ func (x *CreateServiceAccountTokenResponse) String() string {
 func (*CreateServiceAccountTokenResponse) ProtoMessage() {}
 
 func (x *CreateServiceAccountTokenResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[53]
+	mi := &file_provider_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3574,7 +3974,7 @@ func (x *CreateServiceAccountTokenResponse) ProtoReflect() protoreflect.Message 
 
 // Deprecated: Use CreateServiceAccountTokenResponse.ProtoReflect.Descriptor instead.
 func (*CreateServiceAccountTokenResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{53}
+	return file_provider_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *CreateServiceAccountTokenResponse) GetToken() string {
@@ -3612,7 +4012,7 @@ type GetContainerEnvRequest struct {
 
 func (x *GetContainerEnvRequest) Reset() {
 	*x = GetContainerEnvRequest{}
-	mi := &file_provider_proto_msgTypes[54]
+	mi := &file_provider_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3624,7 +4024,7 @@ func (x *GetContainerEnvRequest) String() string {
 func (*GetContainerEnvRequest) ProtoMessage() {}
 
 func (x *GetContainerEnvRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[54]
+	mi := &file_provider_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3637,7 +4037,7 @@ func (x *GetContainerEnvRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetContainerEnvRequest.ProtoReflect.Descriptor instead.
 func (*GetContainerEnvRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{54}
+	return file_provider_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *GetContainerEnvRequest) GetPod() *PodRef {
@@ -3676,7 +4076,7 @@ type GetContainerEnvResponse struct {
 
 func (x *GetContainerEnvResponse) Reset() {
 	*x = GetContainerEnvResponse{}
-	mi := &file_provider_proto_msgTypes[55]
+	mi := &file_provider_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3688,7 +4088,7 @@ func (x *GetContainerEnvResponse) String() string {
 func (*GetContainerEnvResponse) ProtoMessage() {}
 
 func (x *GetContainerEnvResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[55]
+	mi := &file_provider_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3701,7 +4101,7 @@ func (x *GetContainerEnvResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetContainerEnvResponse.ProtoReflect.Descriptor instead.
 func (*GetContainerEnvResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{55}
+	return file_provider_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *GetContainerEnvResponse) GetContainer() []byte {
@@ -3873,7 +4273,31 @@ const file_provider_proto_rawDesc = "" +
 	"\tcontainer\x18\x02 \x01(\tR\tcontainer\x125\n" +
 	"\x17start_time_unix_seconds\x18\x03 \x01(\x03R\x14startTimeUnixSeconds\x12*\n" +
 	"\x03cpu\x18\x04 \x01(\v2\x18.vk.provider.v1.CpuStatsR\x03cpu\x123\n" +
-	"\x06memory\x18\x05 \x01(\v2\x1b.vk.provider.v1.MemoryStatsR\x06memory\"\x14\n" +
+	"\x06memory\x18\x05 \x01(\v2\x1b.vk.provider.v1.MemoryStatsR\x06memory\"\x19\n" +
+	"\x17GetPluginMetricsRequest\"T\n" +
+	"\x18GetPluginMetricsResponse\x128\n" +
+	"\bfamilies\x18\x01 \x03(\v2\x1c.vk.provider.v1.MetricFamilyR\bfamilies\"\x98\x01\n" +
+	"\fMetricFamily\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
+	"\x04help\x18\x02 \x01(\tR\x04help\x12.\n" +
+	"\x04type\x18\x03 \x01(\x0e2\x1a.vk.provider.v1.MetricTypeR\x04type\x120\n" +
+	"\ametrics\x18\x04 \x03(\v2\x16.vk.provider.v1.MetricR\ametrics\"\xce\x01\n" +
+	"\x06Metric\x12:\n" +
+	"\x06labels\x18\x01 \x03(\v2\".vk.provider.v1.Metric.LabelsEntryR\x06labels\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\x01R\x05value\x127\n" +
+	"\thistogram\x18\x03 \x01(\v2\x19.vk.provider.v1.HistogramR\thistogram\x1a9\n" +
+	"\vLabelsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x7f\n" +
+	"\tHistogram\x12!\n" +
+	"\fsample_count\x18\x01 \x01(\x04R\vsampleCount\x12\x1d\n" +
+	"\n" +
+	"sample_sum\x18\x02 \x01(\x01R\tsampleSum\x120\n" +
+	"\abuckets\x18\x03 \x03(\v2\x16.vk.provider.v1.BucketR\abuckets\"T\n" +
+	"\x06Bucket\x12)\n" +
+	"\x10cumulative_count\x18\x01 \x01(\x04R\x0fcumulativeCount\x12\x1f\n" +
+	"\vupper_bound\x18\x02 \x01(\x01R\n" +
+	"upperBound\"\x14\n" +
 	"\x12GetNodeInfoRequest\"\x16\n" +
 	"\x14WatchNodeInfoRequest\"\xfb\x04\n" +
 	"\bNodeInfo\x12B\n" +
@@ -3954,7 +4378,7 @@ const file_provider_proto_rawDesc = "" +
 	"\tcontainer\x18\x02 \x01(\tR\tcontainer\x12\x17\n" +
 	"\apod_ips\x18\x03 \x03(\tR\x06podIps\"7\n" +
 	"\x17GetContainerEnvResponse\x12\x1c\n" +
-	"\tcontainer\x18\x01 \x01(\fR\tcontainer*\x8b\x02\n" +
+	"\tcontainer\x18\x01 \x01(\fR\tcontainer*\xaa\x02\n" +
 	"\n" +
 	"Capability\x12\x1a\n" +
 	"\x16CAPABILITY_UNSPECIFIED\x10\x00\x12 \n" +
@@ -3965,14 +4389,22 @@ const file_provider_proto_rawDesc = "" +
 	"\x17CAPABILITY_PORT_FORWARD\x10\x05\x12\x1c\n" +
 	"\x18CAPABILITY_STATS_SUMMARY\x10\x06\x12\x1f\n" +
 	"\x1bCAPABILITY_METRICS_RESOURCE\x10\a\x12\x18\n" +
-	"\x14CAPABILITY_NODE_INFO\x10\b*E\n" +
+	"\x14CAPABILITY_NODE_INFO\x10\b\x12\x1d\n" +
+	"\x19CAPABILITY_PLUGIN_METRICS\x10\t*E\n" +
 	"\fPodEventType\x12\x19\n" +
 	"\x15POD_EVENT_TYPE_NORMAL\x10\x00\x12\x1a\n" +
-	"\x16POD_EVENT_TYPE_WARNING\x10\x012\xf7\x01\n" +
+	"\x16POD_EVENT_TYPE_WARNING\x10\x01*t\n" +
+	"\n" +
+	"MetricType\x12\x1b\n" +
+	"\x17METRIC_TYPE_UNSPECIFIED\x10\x00\x12\x17\n" +
+	"\x13METRIC_TYPE_COUNTER\x10\x01\x12\x15\n" +
+	"\x11METRIC_TYPE_GAUGE\x10\x02\x12\x19\n" +
+	"\x15METRIC_TYPE_HISTOGRAM\x10\x032\xf7\x01\n" +
 	"\x0ePluginIdentity\x12P\n" +
 	"\tHandshake\x12 .vk.provider.v1.HandshakeRequest\x1a!.vk.provider.v1.HandshakeResponse\x12D\n" +
 	"\x05Probe\x12\x1c.vk.provider.v1.ProbeRequest\x1a\x1d.vk.provider.v1.ProbeResponse\x12M\n" +
-	"\bShutdown\x12\x1f.vk.provider.v1.ShutdownRequest\x1a .vk.provider.v1.ShutdownResponse2\xf6\t\n" +
+	"\bShutdown\x12\x1f.vk.provider.v1.ShutdownRequest\x1a .vk.provider.v1.ShutdownResponse2\xdd\n" +
+	"\n" +
 	"\fPodLifecycle\x12P\n" +
 	"\tCreatePod\x12 .vk.provider.v1.CreatePodRequest\x1a!.vk.provider.v1.CreatePodResponse\x12P\n" +
 	"\tUpdatePod\x12 .vk.provider.v1.UpdatePodRequest\x1a!.vk.provider.v1.UpdatePodResponse\x12P\n" +
@@ -3988,7 +4420,8 @@ const file_provider_proto_rawDesc = "" +
 	"\x0fGetStatsSummary\x12&.vk.provider.v1.GetStatsSummaryRequest\x1a'.vk.provider.v1.GetStatsSummaryResponse\x12k\n" +
 	"\x12GetMetricsResource\x12).vk.provider.v1.GetMetricsResourceRequest\x1a*.vk.provider.v1.GetMetricsResourceResponse\x12K\n" +
 	"\vGetNodeInfo\x12\".vk.provider.v1.GetNodeInfoRequest\x1a\x18.vk.provider.v1.NodeInfo\x12Q\n" +
-	"\rWatchNodeInfo\x12$.vk.provider.v1.WatchNodeInfoRequest\x1a\x18.vk.provider.v1.NodeInfo0\x012\xa0\x03\n" +
+	"\rWatchNodeInfo\x12$.vk.provider.v1.WatchNodeInfoRequest\x1a\x18.vk.provider.v1.NodeInfo0\x01\x12e\n" +
+	"\x10GetPluginMetrics\x12'.vk.provider.v1.GetPluginMetricsRequest\x1a(.vk.provider.v1.GetPluginMetricsResponse2\xa0\x03\n" +
 	"\rHostCallbacks\x12P\n" +
 	"\tGetSecret\x12 .vk.provider.v1.GetObjectRequest\x1a!.vk.provider.v1.GetSecretResponse\x12V\n" +
 	"\fGetConfigMap\x12 .vk.provider.v1.GetObjectRequest\x1a$.vk.provider.v1.GetConfigMapResponse\x12\x80\x01\n" +
@@ -4007,167 +4440,183 @@ func file_provider_proto_rawDescGZIP() []byte {
 	return file_provider_proto_rawDescData
 }
 
-var file_provider_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_provider_proto_msgTypes = make([]protoimpl.MessageInfo, 62)
+var file_provider_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_provider_proto_msgTypes = make([]protoimpl.MessageInfo, 69)
 var file_provider_proto_goTypes = []any{
 	(Capability)(0),                           // 0: vk.provider.v1.Capability
 	(PodEventType)(0),                         // 1: vk.provider.v1.PodEventType
-	(*HandshakeRequest)(nil),                  // 2: vk.provider.v1.HandshakeRequest
-	(*HandshakeResponse)(nil),                 // 3: vk.provider.v1.HandshakeResponse
-	(*ProbeRequest)(nil),                      // 4: vk.provider.v1.ProbeRequest
-	(*ProbeResponse)(nil),                     // 5: vk.provider.v1.ProbeResponse
-	(*ShutdownRequest)(nil),                   // 6: vk.provider.v1.ShutdownRequest
-	(*ShutdownResponse)(nil),                  // 7: vk.provider.v1.ShutdownResponse
-	(*CreatePodRequest)(nil),                  // 8: vk.provider.v1.CreatePodRequest
-	(*CreatePodResponse)(nil),                 // 9: vk.provider.v1.CreatePodResponse
-	(*UpdatePodRequest)(nil),                  // 10: vk.provider.v1.UpdatePodRequest
-	(*UpdatePodResponse)(nil),                 // 11: vk.provider.v1.UpdatePodResponse
-	(*DeletePodRequest)(nil),                  // 12: vk.provider.v1.DeletePodRequest
-	(*DeletePodResponse)(nil),                 // 13: vk.provider.v1.DeletePodResponse
-	(*PodRef)(nil),                            // 14: vk.provider.v1.PodRef
-	(*GetPodRequest)(nil),                     // 15: vk.provider.v1.GetPodRequest
-	(*GetPodResponse)(nil),                    // 16: vk.provider.v1.GetPodResponse
-	(*GetPodStatusRequest)(nil),               // 17: vk.provider.v1.GetPodStatusRequest
-	(*GetPodStatusResponse)(nil),              // 18: vk.provider.v1.GetPodStatusResponse
-	(*GetPodsRequest)(nil),                    // 19: vk.provider.v1.GetPodsRequest
-	(*GetPodsResponse)(nil),                   // 20: vk.provider.v1.GetPodsResponse
-	(*WatchPodStatusRequest)(nil),             // 21: vk.provider.v1.WatchPodStatusRequest
-	(*PodStatusEvent)(nil),                    // 22: vk.provider.v1.PodStatusEvent
-	(*PodEvent)(nil),                          // 23: vk.provider.v1.PodEvent
-	(*ContainerLogsRequest)(nil),              // 24: vk.provider.v1.ContainerLogsRequest
-	(*LogChunk)(nil),                          // 25: vk.provider.v1.LogChunk
-	(*ExecInput)(nil),                         // 26: vk.provider.v1.ExecInput
-	(*ExecStart)(nil),                         // 27: vk.provider.v1.ExecStart
-	(*TerminalSize)(nil),                      // 28: vk.provider.v1.TerminalSize
-	(*ExecOutput)(nil),                        // 29: vk.provider.v1.ExecOutput
-	(*ExecExit)(nil),                          // 30: vk.provider.v1.ExecExit
-	(*PortForwardInput)(nil),                  // 31: vk.provider.v1.PortForwardInput
-	(*PortForwardStart)(nil),                  // 32: vk.provider.v1.PortForwardStart
-	(*PortForwardOutput)(nil),                 // 33: vk.provider.v1.PortForwardOutput
-	(*GetStatsSummaryRequest)(nil),            // 34: vk.provider.v1.GetStatsSummaryRequest
-	(*GetStatsSummaryResponse)(nil),           // 35: vk.provider.v1.GetStatsSummaryResponse
-	(*NodeStats)(nil),                         // 36: vk.provider.v1.NodeStats
-	(*PodStats)(nil),                          // 37: vk.provider.v1.PodStats
-	(*ContainerStats)(nil),                    // 38: vk.provider.v1.ContainerStats
-	(*CpuStats)(nil),                          // 39: vk.provider.v1.CpuStats
-	(*MemoryStats)(nil),                       // 40: vk.provider.v1.MemoryStats
-	(*GetMetricsResourceRequest)(nil),         // 41: vk.provider.v1.GetMetricsResourceRequest
-	(*GetMetricsResourceResponse)(nil),        // 42: vk.provider.v1.GetMetricsResourceResponse
-	(*ContainerMetrics)(nil),                  // 43: vk.provider.v1.ContainerMetrics
-	(*GetNodeInfoRequest)(nil),                // 44: vk.provider.v1.GetNodeInfoRequest
-	(*WatchNodeInfoRequest)(nil),              // 45: vk.provider.v1.WatchNodeInfoRequest
-	(*NodeInfo)(nil),                          // 46: vk.provider.v1.NodeInfo
-	(*Taint)(nil),                             // 47: vk.provider.v1.Taint
-	(*NodeCondition)(nil),                     // 48: vk.provider.v1.NodeCondition
-	(*NodeAddress)(nil),                       // 49: vk.provider.v1.NodeAddress
-	(*NodeSystemInfo)(nil),                    // 50: vk.provider.v1.NodeSystemInfo
-	(*GetObjectRequest)(nil),                  // 51: vk.provider.v1.GetObjectRequest
-	(*GetSecretResponse)(nil),                 // 52: vk.provider.v1.GetSecretResponse
-	(*GetConfigMapResponse)(nil),              // 53: vk.provider.v1.GetConfigMapResponse
-	(*CreateServiceAccountTokenRequest)(nil),  // 54: vk.provider.v1.CreateServiceAccountTokenRequest
-	(*CreateServiceAccountTokenResponse)(nil), // 55: vk.provider.v1.CreateServiceAccountTokenResponse
-	(*GetContainerEnvRequest)(nil),            // 56: vk.provider.v1.GetContainerEnvRequest
-	(*GetContainerEnvResponse)(nil),           // 57: vk.provider.v1.GetContainerEnvResponse
-	nil,                                       // 58: vk.provider.v1.NodeInfo.CapacityEntry
-	nil,                                       // 59: vk.provider.v1.NodeInfo.AllocatableEntry
-	nil,                                       // 60: vk.provider.v1.NodeInfo.LabelsEntry
-	nil,                                       // 61: vk.provider.v1.GetSecretResponse.DataEntry
-	nil,                                       // 62: vk.provider.v1.GetConfigMapResponse.DataEntry
-	nil,                                       // 63: vk.provider.v1.GetConfigMapResponse.BinaryDataEntry
+	(MetricType)(0),                           // 2: vk.provider.v1.MetricType
+	(*HandshakeRequest)(nil),                  // 3: vk.provider.v1.HandshakeRequest
+	(*HandshakeResponse)(nil),                 // 4: vk.provider.v1.HandshakeResponse
+	(*ProbeRequest)(nil),                      // 5: vk.provider.v1.ProbeRequest
+	(*ProbeResponse)(nil),                     // 6: vk.provider.v1.ProbeResponse
+	(*ShutdownRequest)(nil),                   // 7: vk.provider.v1.ShutdownRequest
+	(*ShutdownResponse)(nil),                  // 8: vk.provider.v1.ShutdownResponse
+	(*CreatePodRequest)(nil),                  // 9: vk.provider.v1.CreatePodRequest
+	(*CreatePodResponse)(nil),                 // 10: vk.provider.v1.CreatePodResponse
+	(*UpdatePodRequest)(nil),                  // 11: vk.provider.v1.UpdatePodRequest
+	(*UpdatePodResponse)(nil),                 // 12: vk.provider.v1.UpdatePodResponse
+	(*DeletePodRequest)(nil),                  // 13: vk.provider.v1.DeletePodRequest
+	(*DeletePodResponse)(nil),                 // 14: vk.provider.v1.DeletePodResponse
+	(*PodRef)(nil),                            // 15: vk.provider.v1.PodRef
+	(*GetPodRequest)(nil),                     // 16: vk.provider.v1.GetPodRequest
+	(*GetPodResponse)(nil),                    // 17: vk.provider.v1.GetPodResponse
+	(*GetPodStatusRequest)(nil),               // 18: vk.provider.v1.GetPodStatusRequest
+	(*GetPodStatusResponse)(nil),              // 19: vk.provider.v1.GetPodStatusResponse
+	(*GetPodsRequest)(nil),                    // 20: vk.provider.v1.GetPodsRequest
+	(*GetPodsResponse)(nil),                   // 21: vk.provider.v1.GetPodsResponse
+	(*WatchPodStatusRequest)(nil),             // 22: vk.provider.v1.WatchPodStatusRequest
+	(*PodStatusEvent)(nil),                    // 23: vk.provider.v1.PodStatusEvent
+	(*PodEvent)(nil),                          // 24: vk.provider.v1.PodEvent
+	(*ContainerLogsRequest)(nil),              // 25: vk.provider.v1.ContainerLogsRequest
+	(*LogChunk)(nil),                          // 26: vk.provider.v1.LogChunk
+	(*ExecInput)(nil),                         // 27: vk.provider.v1.ExecInput
+	(*ExecStart)(nil),                         // 28: vk.provider.v1.ExecStart
+	(*TerminalSize)(nil),                      // 29: vk.provider.v1.TerminalSize
+	(*ExecOutput)(nil),                        // 30: vk.provider.v1.ExecOutput
+	(*ExecExit)(nil),                          // 31: vk.provider.v1.ExecExit
+	(*PortForwardInput)(nil),                  // 32: vk.provider.v1.PortForwardInput
+	(*PortForwardStart)(nil),                  // 33: vk.provider.v1.PortForwardStart
+	(*PortForwardOutput)(nil),                 // 34: vk.provider.v1.PortForwardOutput
+	(*GetStatsSummaryRequest)(nil),            // 35: vk.provider.v1.GetStatsSummaryRequest
+	(*GetStatsSummaryResponse)(nil),           // 36: vk.provider.v1.GetStatsSummaryResponse
+	(*NodeStats)(nil),                         // 37: vk.provider.v1.NodeStats
+	(*PodStats)(nil),                          // 38: vk.provider.v1.PodStats
+	(*ContainerStats)(nil),                    // 39: vk.provider.v1.ContainerStats
+	(*CpuStats)(nil),                          // 40: vk.provider.v1.CpuStats
+	(*MemoryStats)(nil),                       // 41: vk.provider.v1.MemoryStats
+	(*GetMetricsResourceRequest)(nil),         // 42: vk.provider.v1.GetMetricsResourceRequest
+	(*GetMetricsResourceResponse)(nil),        // 43: vk.provider.v1.GetMetricsResourceResponse
+	(*ContainerMetrics)(nil),                  // 44: vk.provider.v1.ContainerMetrics
+	(*GetPluginMetricsRequest)(nil),           // 45: vk.provider.v1.GetPluginMetricsRequest
+	(*GetPluginMetricsResponse)(nil),          // 46: vk.provider.v1.GetPluginMetricsResponse
+	(*MetricFamily)(nil),                      // 47: vk.provider.v1.MetricFamily
+	(*Metric)(nil),                            // 48: vk.provider.v1.Metric
+	(*Histogram)(nil),                         // 49: vk.provider.v1.Histogram
+	(*Bucket)(nil),                            // 50: vk.provider.v1.Bucket
+	(*GetNodeInfoRequest)(nil),                // 51: vk.provider.v1.GetNodeInfoRequest
+	(*WatchNodeInfoRequest)(nil),              // 52: vk.provider.v1.WatchNodeInfoRequest
+	(*NodeInfo)(nil),                          // 53: vk.provider.v1.NodeInfo
+	(*Taint)(nil),                             // 54: vk.provider.v1.Taint
+	(*NodeCondition)(nil),                     // 55: vk.provider.v1.NodeCondition
+	(*NodeAddress)(nil),                       // 56: vk.provider.v1.NodeAddress
+	(*NodeSystemInfo)(nil),                    // 57: vk.provider.v1.NodeSystemInfo
+	(*GetObjectRequest)(nil),                  // 58: vk.provider.v1.GetObjectRequest
+	(*GetSecretResponse)(nil),                 // 59: vk.provider.v1.GetSecretResponse
+	(*GetConfigMapResponse)(nil),              // 60: vk.provider.v1.GetConfigMapResponse
+	(*CreateServiceAccountTokenRequest)(nil),  // 61: vk.provider.v1.CreateServiceAccountTokenRequest
+	(*CreateServiceAccountTokenResponse)(nil), // 62: vk.provider.v1.CreateServiceAccountTokenResponse
+	(*GetContainerEnvRequest)(nil),            // 63: vk.provider.v1.GetContainerEnvRequest
+	(*GetContainerEnvResponse)(nil),           // 64: vk.provider.v1.GetContainerEnvResponse
+	nil,                                       // 65: vk.provider.v1.Metric.LabelsEntry
+	nil,                                       // 66: vk.provider.v1.NodeInfo.CapacityEntry
+	nil,                                       // 67: vk.provider.v1.NodeInfo.AllocatableEntry
+	nil,                                       // 68: vk.provider.v1.NodeInfo.LabelsEntry
+	nil,                                       // 69: vk.provider.v1.GetSecretResponse.DataEntry
+	nil,                                       // 70: vk.provider.v1.GetConfigMapResponse.DataEntry
+	nil,                                       // 71: vk.provider.v1.GetConfigMapResponse.BinaryDataEntry
 }
 var file_provider_proto_depIdxs = []int32{
 	0,  // 0: vk.provider.v1.HandshakeResponse.capabilities:type_name -> vk.provider.v1.Capability
-	14, // 1: vk.provider.v1.GetPodRequest.pod:type_name -> vk.provider.v1.PodRef
-	14, // 2: vk.provider.v1.GetPodStatusRequest.pod:type_name -> vk.provider.v1.PodRef
-	14, // 3: vk.provider.v1.PodStatusEvent.pod:type_name -> vk.provider.v1.PodRef
-	23, // 4: vk.provider.v1.PodStatusEvent.events:type_name -> vk.provider.v1.PodEvent
+	15, // 1: vk.provider.v1.GetPodRequest.pod:type_name -> vk.provider.v1.PodRef
+	15, // 2: vk.provider.v1.GetPodStatusRequest.pod:type_name -> vk.provider.v1.PodRef
+	15, // 3: vk.provider.v1.PodStatusEvent.pod:type_name -> vk.provider.v1.PodRef
+	24, // 4: vk.provider.v1.PodStatusEvent.events:type_name -> vk.provider.v1.PodEvent
 	1,  // 5: vk.provider.v1.PodEvent.type:type_name -> vk.provider.v1.PodEventType
-	14, // 6: vk.provider.v1.ContainerLogsRequest.pod:type_name -> vk.provider.v1.PodRef
-	27, // 7: vk.provider.v1.ExecInput.start:type_name -> vk.provider.v1.ExecStart
-	28, // 8: vk.provider.v1.ExecInput.resize:type_name -> vk.provider.v1.TerminalSize
-	14, // 9: vk.provider.v1.ExecStart.pod:type_name -> vk.provider.v1.PodRef
-	28, // 10: vk.provider.v1.ExecStart.terminal_size:type_name -> vk.provider.v1.TerminalSize
-	30, // 11: vk.provider.v1.ExecOutput.exit:type_name -> vk.provider.v1.ExecExit
-	32, // 12: vk.provider.v1.PortForwardInput.start:type_name -> vk.provider.v1.PortForwardStart
-	14, // 13: vk.provider.v1.PortForwardStart.pod:type_name -> vk.provider.v1.PodRef
-	36, // 14: vk.provider.v1.GetStatsSummaryResponse.node:type_name -> vk.provider.v1.NodeStats
-	37, // 15: vk.provider.v1.GetStatsSummaryResponse.pods:type_name -> vk.provider.v1.PodStats
-	39, // 16: vk.provider.v1.NodeStats.cpu:type_name -> vk.provider.v1.CpuStats
-	40, // 17: vk.provider.v1.NodeStats.memory:type_name -> vk.provider.v1.MemoryStats
-	14, // 18: vk.provider.v1.PodStats.pod:type_name -> vk.provider.v1.PodRef
-	38, // 19: vk.provider.v1.PodStats.containers:type_name -> vk.provider.v1.ContainerStats
-	39, // 20: vk.provider.v1.PodStats.cpu:type_name -> vk.provider.v1.CpuStats
-	40, // 21: vk.provider.v1.PodStats.memory:type_name -> vk.provider.v1.MemoryStats
-	39, // 22: vk.provider.v1.ContainerStats.cpu:type_name -> vk.provider.v1.CpuStats
-	40, // 23: vk.provider.v1.ContainerStats.memory:type_name -> vk.provider.v1.MemoryStats
-	43, // 24: vk.provider.v1.GetMetricsResourceResponse.containers:type_name -> vk.provider.v1.ContainerMetrics
-	39, // 25: vk.provider.v1.GetMetricsResourceResponse.node_cpu:type_name -> vk.provider.v1.CpuStats
-	40, // 26: vk.provider.v1.GetMetricsResourceResponse.node_memory:type_name -> vk.provider.v1.MemoryStats
-	14, // 27: vk.provider.v1.ContainerMetrics.pod:type_name -> vk.provider.v1.PodRef
-	39, // 28: vk.provider.v1.ContainerMetrics.cpu:type_name -> vk.provider.v1.CpuStats
-	40, // 29: vk.provider.v1.ContainerMetrics.memory:type_name -> vk.provider.v1.MemoryStats
-	58, // 30: vk.provider.v1.NodeInfo.capacity:type_name -> vk.provider.v1.NodeInfo.CapacityEntry
-	59, // 31: vk.provider.v1.NodeInfo.allocatable:type_name -> vk.provider.v1.NodeInfo.AllocatableEntry
-	60, // 32: vk.provider.v1.NodeInfo.labels:type_name -> vk.provider.v1.NodeInfo.LabelsEntry
-	47, // 33: vk.provider.v1.NodeInfo.taints:type_name -> vk.provider.v1.Taint
-	48, // 34: vk.provider.v1.NodeInfo.conditions:type_name -> vk.provider.v1.NodeCondition
-	49, // 35: vk.provider.v1.NodeInfo.addresses:type_name -> vk.provider.v1.NodeAddress
-	50, // 36: vk.provider.v1.NodeInfo.system_info:type_name -> vk.provider.v1.NodeSystemInfo
-	14, // 37: vk.provider.v1.GetObjectRequest.pod:type_name -> vk.provider.v1.PodRef
-	61, // 38: vk.provider.v1.GetSecretResponse.data:type_name -> vk.provider.v1.GetSecretResponse.DataEntry
-	62, // 39: vk.provider.v1.GetConfigMapResponse.data:type_name -> vk.provider.v1.GetConfigMapResponse.DataEntry
-	63, // 40: vk.provider.v1.GetConfigMapResponse.binary_data:type_name -> vk.provider.v1.GetConfigMapResponse.BinaryDataEntry
-	14, // 41: vk.provider.v1.CreateServiceAccountTokenRequest.pod:type_name -> vk.provider.v1.PodRef
-	14, // 42: vk.provider.v1.GetContainerEnvRequest.pod:type_name -> vk.provider.v1.PodRef
-	2,  // 43: vk.provider.v1.PluginIdentity.Handshake:input_type -> vk.provider.v1.HandshakeRequest
-	4,  // 44: vk.provider.v1.PluginIdentity.Probe:input_type -> vk.provider.v1.ProbeRequest
-	6,  // 45: vk.provider.v1.PluginIdentity.Shutdown:input_type -> vk.provider.v1.ShutdownRequest
-	8,  // 46: vk.provider.v1.PodLifecycle.CreatePod:input_type -> vk.provider.v1.CreatePodRequest
-	10, // 47: vk.provider.v1.PodLifecycle.UpdatePod:input_type -> vk.provider.v1.UpdatePodRequest
-	12, // 48: vk.provider.v1.PodLifecycle.DeletePod:input_type -> vk.provider.v1.DeletePodRequest
-	15, // 49: vk.provider.v1.PodLifecycle.GetPod:input_type -> vk.provider.v1.GetPodRequest
-	17, // 50: vk.provider.v1.PodLifecycle.GetPodStatus:input_type -> vk.provider.v1.GetPodStatusRequest
-	19, // 51: vk.provider.v1.PodLifecycle.GetPods:input_type -> vk.provider.v1.GetPodsRequest
-	21, // 52: vk.provider.v1.PodLifecycle.WatchPodStatus:input_type -> vk.provider.v1.WatchPodStatusRequest
-	24, // 53: vk.provider.v1.PodLifecycle.GetContainerLogs:input_type -> vk.provider.v1.ContainerLogsRequest
-	26, // 54: vk.provider.v1.PodLifecycle.Exec:input_type -> vk.provider.v1.ExecInput
-	26, // 55: vk.provider.v1.PodLifecycle.Attach:input_type -> vk.provider.v1.ExecInput
-	31, // 56: vk.provider.v1.PodLifecycle.PortForward:input_type -> vk.provider.v1.PortForwardInput
-	34, // 57: vk.provider.v1.PodLifecycle.GetStatsSummary:input_type -> vk.provider.v1.GetStatsSummaryRequest
-	41, // 58: vk.provider.v1.PodLifecycle.GetMetricsResource:input_type -> vk.provider.v1.GetMetricsResourceRequest
-	44, // 59: vk.provider.v1.PodLifecycle.GetNodeInfo:input_type -> vk.provider.v1.GetNodeInfoRequest
-	45, // 60: vk.provider.v1.PodLifecycle.WatchNodeInfo:input_type -> vk.provider.v1.WatchNodeInfoRequest
-	51, // 61: vk.provider.v1.HostCallbacks.GetSecret:input_type -> vk.provider.v1.GetObjectRequest
-	51, // 62: vk.provider.v1.HostCallbacks.GetConfigMap:input_type -> vk.provider.v1.GetObjectRequest
-	54, // 63: vk.provider.v1.HostCallbacks.CreateServiceAccountToken:input_type -> vk.provider.v1.CreateServiceAccountTokenRequest
-	56, // 64: vk.provider.v1.HostCallbacks.GetContainerEnv:input_type -> vk.provider.v1.GetContainerEnvRequest
-	3,  // 65: vk.provider.v1.PluginIdentity.Handshake:output_type -> vk.provider.v1.HandshakeResponse
-	5,  // 66: vk.provider.v1.PluginIdentity.Probe:output_type -> vk.provider.v1.ProbeResponse
-	7,  // 67: vk.provider.v1.PluginIdentity.Shutdown:output_type -> vk.provider.v1.ShutdownResponse
-	9,  // 68: vk.provider.v1.PodLifecycle.CreatePod:output_type -> vk.provider.v1.CreatePodResponse
-	11, // 69: vk.provider.v1.PodLifecycle.UpdatePod:output_type -> vk.provider.v1.UpdatePodResponse
-	13, // 70: vk.provider.v1.PodLifecycle.DeletePod:output_type -> vk.provider.v1.DeletePodResponse
-	16, // 71: vk.provider.v1.PodLifecycle.GetPod:output_type -> vk.provider.v1.GetPodResponse
-	18, // 72: vk.provider.v1.PodLifecycle.GetPodStatus:output_type -> vk.provider.v1.GetPodStatusResponse
-	20, // 73: vk.provider.v1.PodLifecycle.GetPods:output_type -> vk.provider.v1.GetPodsResponse
-	22, // 74: vk.provider.v1.PodLifecycle.WatchPodStatus:output_type -> vk.provider.v1.PodStatusEvent
-	25, // 75: vk.provider.v1.PodLifecycle.GetContainerLogs:output_type -> vk.provider.v1.LogChunk
-	29, // 76: vk.provider.v1.PodLifecycle.Exec:output_type -> vk.provider.v1.ExecOutput
-	29, // 77: vk.provider.v1.PodLifecycle.Attach:output_type -> vk.provider.v1.ExecOutput
-	33, // 78: vk.provider.v1.PodLifecycle.PortForward:output_type -> vk.provider.v1.PortForwardOutput
-	35, // 79: vk.provider.v1.PodLifecycle.GetStatsSummary:output_type -> vk.provider.v1.GetStatsSummaryResponse
-	42, // 80: vk.provider.v1.PodLifecycle.GetMetricsResource:output_type -> vk.provider.v1.GetMetricsResourceResponse
-	46, // 81: vk.provider.v1.PodLifecycle.GetNodeInfo:output_type -> vk.provider.v1.NodeInfo
-	46, // 82: vk.provider.v1.PodLifecycle.WatchNodeInfo:output_type -> vk.provider.v1.NodeInfo
-	52, // 83: vk.provider.v1.HostCallbacks.GetSecret:output_type -> vk.provider.v1.GetSecretResponse
-	53, // 84: vk.provider.v1.HostCallbacks.GetConfigMap:output_type -> vk.provider.v1.GetConfigMapResponse
-	55, // 85: vk.provider.v1.HostCallbacks.CreateServiceAccountToken:output_type -> vk.provider.v1.CreateServiceAccountTokenResponse
-	57, // 86: vk.provider.v1.HostCallbacks.GetContainerEnv:output_type -> vk.provider.v1.GetContainerEnvResponse
-	65, // [65:87] is the sub-list for method output_type
-	43, // [43:65] is the sub-list for method input_type
-	43, // [43:43] is the sub-list for extension type_name
-	43, // [43:43] is the sub-list for extension extendee
-	0,  // [0:43] is the sub-list for field type_name
+	15, // 6: vk.provider.v1.ContainerLogsRequest.pod:type_name -> vk.provider.v1.PodRef
+	28, // 7: vk.provider.v1.ExecInput.start:type_name -> vk.provider.v1.ExecStart
+	29, // 8: vk.provider.v1.ExecInput.resize:type_name -> vk.provider.v1.TerminalSize
+	15, // 9: vk.provider.v1.ExecStart.pod:type_name -> vk.provider.v1.PodRef
+	29, // 10: vk.provider.v1.ExecStart.terminal_size:type_name -> vk.provider.v1.TerminalSize
+	31, // 11: vk.provider.v1.ExecOutput.exit:type_name -> vk.provider.v1.ExecExit
+	33, // 12: vk.provider.v1.PortForwardInput.start:type_name -> vk.provider.v1.PortForwardStart
+	15, // 13: vk.provider.v1.PortForwardStart.pod:type_name -> vk.provider.v1.PodRef
+	37, // 14: vk.provider.v1.GetStatsSummaryResponse.node:type_name -> vk.provider.v1.NodeStats
+	38, // 15: vk.provider.v1.GetStatsSummaryResponse.pods:type_name -> vk.provider.v1.PodStats
+	40, // 16: vk.provider.v1.NodeStats.cpu:type_name -> vk.provider.v1.CpuStats
+	41, // 17: vk.provider.v1.NodeStats.memory:type_name -> vk.provider.v1.MemoryStats
+	15, // 18: vk.provider.v1.PodStats.pod:type_name -> vk.provider.v1.PodRef
+	39, // 19: vk.provider.v1.PodStats.containers:type_name -> vk.provider.v1.ContainerStats
+	40, // 20: vk.provider.v1.PodStats.cpu:type_name -> vk.provider.v1.CpuStats
+	41, // 21: vk.provider.v1.PodStats.memory:type_name -> vk.provider.v1.MemoryStats
+	40, // 22: vk.provider.v1.ContainerStats.cpu:type_name -> vk.provider.v1.CpuStats
+	41, // 23: vk.provider.v1.ContainerStats.memory:type_name -> vk.provider.v1.MemoryStats
+	44, // 24: vk.provider.v1.GetMetricsResourceResponse.containers:type_name -> vk.provider.v1.ContainerMetrics
+	40, // 25: vk.provider.v1.GetMetricsResourceResponse.node_cpu:type_name -> vk.provider.v1.CpuStats
+	41, // 26: vk.provider.v1.GetMetricsResourceResponse.node_memory:type_name -> vk.provider.v1.MemoryStats
+	15, // 27: vk.provider.v1.ContainerMetrics.pod:type_name -> vk.provider.v1.PodRef
+	40, // 28: vk.provider.v1.ContainerMetrics.cpu:type_name -> vk.provider.v1.CpuStats
+	41, // 29: vk.provider.v1.ContainerMetrics.memory:type_name -> vk.provider.v1.MemoryStats
+	47, // 30: vk.provider.v1.GetPluginMetricsResponse.families:type_name -> vk.provider.v1.MetricFamily
+	2,  // 31: vk.provider.v1.MetricFamily.type:type_name -> vk.provider.v1.MetricType
+	48, // 32: vk.provider.v1.MetricFamily.metrics:type_name -> vk.provider.v1.Metric
+	65, // 33: vk.provider.v1.Metric.labels:type_name -> vk.provider.v1.Metric.LabelsEntry
+	49, // 34: vk.provider.v1.Metric.histogram:type_name -> vk.provider.v1.Histogram
+	50, // 35: vk.provider.v1.Histogram.buckets:type_name -> vk.provider.v1.Bucket
+	66, // 36: vk.provider.v1.NodeInfo.capacity:type_name -> vk.provider.v1.NodeInfo.CapacityEntry
+	67, // 37: vk.provider.v1.NodeInfo.allocatable:type_name -> vk.provider.v1.NodeInfo.AllocatableEntry
+	68, // 38: vk.provider.v1.NodeInfo.labels:type_name -> vk.provider.v1.NodeInfo.LabelsEntry
+	54, // 39: vk.provider.v1.NodeInfo.taints:type_name -> vk.provider.v1.Taint
+	55, // 40: vk.provider.v1.NodeInfo.conditions:type_name -> vk.provider.v1.NodeCondition
+	56, // 41: vk.provider.v1.NodeInfo.addresses:type_name -> vk.provider.v1.NodeAddress
+	57, // 42: vk.provider.v1.NodeInfo.system_info:type_name -> vk.provider.v1.NodeSystemInfo
+	15, // 43: vk.provider.v1.GetObjectRequest.pod:type_name -> vk.provider.v1.PodRef
+	69, // 44: vk.provider.v1.GetSecretResponse.data:type_name -> vk.provider.v1.GetSecretResponse.DataEntry
+	70, // 45: vk.provider.v1.GetConfigMapResponse.data:type_name -> vk.provider.v1.GetConfigMapResponse.DataEntry
+	71, // 46: vk.provider.v1.GetConfigMapResponse.binary_data:type_name -> vk.provider.v1.GetConfigMapResponse.BinaryDataEntry
+	15, // 47: vk.provider.v1.CreateServiceAccountTokenRequest.pod:type_name -> vk.provider.v1.PodRef
+	15, // 48: vk.provider.v1.GetContainerEnvRequest.pod:type_name -> vk.provider.v1.PodRef
+	3,  // 49: vk.provider.v1.PluginIdentity.Handshake:input_type -> vk.provider.v1.HandshakeRequest
+	5,  // 50: vk.provider.v1.PluginIdentity.Probe:input_type -> vk.provider.v1.ProbeRequest
+	7,  // 51: vk.provider.v1.PluginIdentity.Shutdown:input_type -> vk.provider.v1.ShutdownRequest
+	9,  // 52: vk.provider.v1.PodLifecycle.CreatePod:input_type -> vk.provider.v1.CreatePodRequest
+	11, // 53: vk.provider.v1.PodLifecycle.UpdatePod:input_type -> vk.provider.v1.UpdatePodRequest
+	13, // 54: vk.provider.v1.PodLifecycle.DeletePod:input_type -> vk.provider.v1.DeletePodRequest
+	16, // 55: vk.provider.v1.PodLifecycle.GetPod:input_type -> vk.provider.v1.GetPodRequest
+	18, // 56: vk.provider.v1.PodLifecycle.GetPodStatus:input_type -> vk.provider.v1.GetPodStatusRequest
+	20, // 57: vk.provider.v1.PodLifecycle.GetPods:input_type -> vk.provider.v1.GetPodsRequest
+	22, // 58: vk.provider.v1.PodLifecycle.WatchPodStatus:input_type -> vk.provider.v1.WatchPodStatusRequest
+	25, // 59: vk.provider.v1.PodLifecycle.GetContainerLogs:input_type -> vk.provider.v1.ContainerLogsRequest
+	27, // 60: vk.provider.v1.PodLifecycle.Exec:input_type -> vk.provider.v1.ExecInput
+	27, // 61: vk.provider.v1.PodLifecycle.Attach:input_type -> vk.provider.v1.ExecInput
+	32, // 62: vk.provider.v1.PodLifecycle.PortForward:input_type -> vk.provider.v1.PortForwardInput
+	35, // 63: vk.provider.v1.PodLifecycle.GetStatsSummary:input_type -> vk.provider.v1.GetStatsSummaryRequest
+	42, // 64: vk.provider.v1.PodLifecycle.GetMetricsResource:input_type -> vk.provider.v1.GetMetricsResourceRequest
+	51, // 65: vk.provider.v1.PodLifecycle.GetNodeInfo:input_type -> vk.provider.v1.GetNodeInfoRequest
+	52, // 66: vk.provider.v1.PodLifecycle.WatchNodeInfo:input_type -> vk.provider.v1.WatchNodeInfoRequest
+	45, // 67: vk.provider.v1.PodLifecycle.GetPluginMetrics:input_type -> vk.provider.v1.GetPluginMetricsRequest
+	58, // 68: vk.provider.v1.HostCallbacks.GetSecret:input_type -> vk.provider.v1.GetObjectRequest
+	58, // 69: vk.provider.v1.HostCallbacks.GetConfigMap:input_type -> vk.provider.v1.GetObjectRequest
+	61, // 70: vk.provider.v1.HostCallbacks.CreateServiceAccountToken:input_type -> vk.provider.v1.CreateServiceAccountTokenRequest
+	63, // 71: vk.provider.v1.HostCallbacks.GetContainerEnv:input_type -> vk.provider.v1.GetContainerEnvRequest
+	4,  // 72: vk.provider.v1.PluginIdentity.Handshake:output_type -> vk.provider.v1.HandshakeResponse
+	6,  // 73: vk.provider.v1.PluginIdentity.Probe:output_type -> vk.provider.v1.ProbeResponse
+	8,  // 74: vk.provider.v1.PluginIdentity.Shutdown:output_type -> vk.provider.v1.ShutdownResponse
+	10, // 75: vk.provider.v1.PodLifecycle.CreatePod:output_type -> vk.provider.v1.CreatePodResponse
+	12, // 76: vk.provider.v1.PodLifecycle.UpdatePod:output_type -> vk.provider.v1.UpdatePodResponse
+	14, // 77: vk.provider.v1.PodLifecycle.DeletePod:output_type -> vk.provider.v1.DeletePodResponse
+	17, // 78: vk.provider.v1.PodLifecycle.GetPod:output_type -> vk.provider.v1.GetPodResponse
+	19, // 79: vk.provider.v1.PodLifecycle.GetPodStatus:output_type -> vk.provider.v1.GetPodStatusResponse
+	21, // 80: vk.provider.v1.PodLifecycle.GetPods:output_type -> vk.provider.v1.GetPodsResponse
+	23, // 81: vk.provider.v1.PodLifecycle.WatchPodStatus:output_type -> vk.provider.v1.PodStatusEvent
+	26, // 82: vk.provider.v1.PodLifecycle.GetContainerLogs:output_type -> vk.provider.v1.LogChunk
+	30, // 83: vk.provider.v1.PodLifecycle.Exec:output_type -> vk.provider.v1.ExecOutput
+	30, // 84: vk.provider.v1.PodLifecycle.Attach:output_type -> vk.provider.v1.ExecOutput
+	34, // 85: vk.provider.v1.PodLifecycle.PortForward:output_type -> vk.provider.v1.PortForwardOutput
+	36, // 86: vk.provider.v1.PodLifecycle.GetStatsSummary:output_type -> vk.provider.v1.GetStatsSummaryResponse
+	43, // 87: vk.provider.v1.PodLifecycle.GetMetricsResource:output_type -> vk.provider.v1.GetMetricsResourceResponse
+	53, // 88: vk.provider.v1.PodLifecycle.GetNodeInfo:output_type -> vk.provider.v1.NodeInfo
+	53, // 89: vk.provider.v1.PodLifecycle.WatchNodeInfo:output_type -> vk.provider.v1.NodeInfo
+	46, // 90: vk.provider.v1.PodLifecycle.GetPluginMetrics:output_type -> vk.provider.v1.GetPluginMetricsResponse
+	59, // 91: vk.provider.v1.HostCallbacks.GetSecret:output_type -> vk.provider.v1.GetSecretResponse
+	60, // 92: vk.provider.v1.HostCallbacks.GetConfigMap:output_type -> vk.provider.v1.GetConfigMapResponse
+	62, // 93: vk.provider.v1.HostCallbacks.CreateServiceAccountToken:output_type -> vk.provider.v1.CreateServiceAccountTokenResponse
+	64, // 94: vk.provider.v1.HostCallbacks.GetContainerEnv:output_type -> vk.provider.v1.GetContainerEnvResponse
+	72, // [72:95] is the sub-list for method output_type
+	49, // [49:72] is the sub-list for method input_type
+	49, // [49:49] is the sub-list for extension type_name
+	49, // [49:49] is the sub-list for extension extendee
+	0,  // [0:49] is the sub-list for field type_name
 }
 
 func init() { file_provider_proto_init() }
@@ -4198,8 +4647,8 @@ func file_provider_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_provider_proto_rawDesc), len(file_provider_proto_rawDesc)),
-			NumEnums:      2,
-			NumMessages:   62,
+			NumEnums:      3,
+			NumMessages:   69,
 			NumExtensions: 0,
 			NumServices:   3,
 		},

@@ -400,6 +400,7 @@ const (
 	PodLifecycle_GetMetricsResource_FullMethodName = "/vk.provider.v1.PodLifecycle/GetMetricsResource"
 	PodLifecycle_GetNodeInfo_FullMethodName        = "/vk.provider.v1.PodLifecycle/GetNodeInfo"
 	PodLifecycle_WatchNodeInfo_FullMethodName      = "/vk.provider.v1.PodLifecycle/WatchNodeInfo"
+	PodLifecycle_GetPluginMetrics_FullMethodName   = "/vk.provider.v1.PodLifecycle/GetPluginMetrics"
 )
 
 // PodLifecycleClient is the client API for PodLifecycle service.
@@ -474,6 +475,14 @@ type PodLifecycleClient interface {
 	// CAPABILITY_NODE_INFO. Sends the current NodeInfo at once, then again
 	// whenever it changes (e.g. capacity or a condition).
 	WatchNodeInfo(ctx context.Context, in *WatchNodeInfoRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[NodeInfo], error)
+	// CAPABILITY_PLUGIN_METRICS. The plugin's own metrics (its queues, its
+	// backend's API calls...), called when the host's /metrics is scraped,
+	// with a short deadline. The host adds the label `plugin` (the plugin's
+	// handshake name) to every sample and exports the families beside its
+	// own; families or samples it cannot export (a bad name, a name of the
+	// host's own `vk_host_` families, too many samples) are left out and
+	// counted, never fatal. Keep labels bounded: no pod names or uids.
+	GetPluginMetrics(ctx context.Context, in *GetPluginMetricsRequest, opts ...grpc.CallOption) (*GetPluginMetricsResponse, error)
 }
 
 type podLifecycleClient struct {
@@ -670,6 +679,16 @@ func (c *podLifecycleClient) WatchNodeInfo(ctx context.Context, in *WatchNodeInf
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type PodLifecycle_WatchNodeInfoClient = grpc.ServerStreamingClient[NodeInfo]
 
+func (c *podLifecycleClient) GetPluginMetrics(ctx context.Context, in *GetPluginMetricsRequest, opts ...grpc.CallOption) (*GetPluginMetricsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetPluginMetricsResponse)
+	err := c.cc.Invoke(ctx, PodLifecycle_GetPluginMetrics_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // PodLifecycleServer is the server API for PodLifecycle service.
 // All implementations must embed UnimplementedPodLifecycleServer
 // for forward compatibility.
@@ -742,6 +761,14 @@ type PodLifecycleServer interface {
 	// CAPABILITY_NODE_INFO. Sends the current NodeInfo at once, then again
 	// whenever it changes (e.g. capacity or a condition).
 	WatchNodeInfo(*WatchNodeInfoRequest, grpc.ServerStreamingServer[NodeInfo]) error
+	// CAPABILITY_PLUGIN_METRICS. The plugin's own metrics (its queues, its
+	// backend's API calls...), called when the host's /metrics is scraped,
+	// with a short deadline. The host adds the label `plugin` (the plugin's
+	// handshake name) to every sample and exports the families beside its
+	// own; families or samples it cannot export (a bad name, a name of the
+	// host's own `vk_host_` families, too many samples) are left out and
+	// counted, never fatal. Keep labels bounded: no pod names or uids.
+	GetPluginMetrics(context.Context, *GetPluginMetricsRequest) (*GetPluginMetricsResponse, error)
 	mustEmbedUnimplementedPodLifecycleServer()
 }
 
@@ -796,6 +823,9 @@ func (UnimplementedPodLifecycleServer) GetNodeInfo(context.Context, *GetNodeInfo
 }
 func (UnimplementedPodLifecycleServer) WatchNodeInfo(*WatchNodeInfoRequest, grpc.ServerStreamingServer[NodeInfo]) error {
 	return status.Error(codes.Unimplemented, "method WatchNodeInfo not implemented")
+}
+func (UnimplementedPodLifecycleServer) GetPluginMetrics(context.Context, *GetPluginMetricsRequest) (*GetPluginMetricsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetPluginMetrics not implemented")
 }
 func (UnimplementedPodLifecycleServer) mustEmbedUnimplementedPodLifecycleServer() {}
 func (UnimplementedPodLifecycleServer) testEmbeddedByValue()                      {}
@@ -1034,6 +1064,24 @@ func _PodLifecycle_WatchNodeInfo_Handler(srv interface{}, stream grpc.ServerStre
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type PodLifecycle_WatchNodeInfoServer = grpc.ServerStreamingServer[NodeInfo]
 
+func _PodLifecycle_GetPluginMetrics_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetPluginMetricsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PodLifecycleServer).GetPluginMetrics(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PodLifecycle_GetPluginMetrics_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PodLifecycleServer).GetPluginMetrics(ctx, req.(*GetPluginMetricsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // PodLifecycle_ServiceDesc is the grpc.ServiceDesc for PodLifecycle service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -1076,6 +1124,10 @@ var PodLifecycle_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetNodeInfo",
 			Handler:    _PodLifecycle_GetNodeInfo_Handler,
+		},
+		{
+			MethodName: "GetPluginMetrics",
+			Handler:    _PodLifecycle_GetPluginMetrics_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

@@ -263,6 +263,14 @@ impl<P: Provider> PodLifecycle for LifecycleService<P> {
         Ok(Response::new(self.provider.metrics_resource().await?))
     }
 
+    async fn get_plugin_metrics(
+        &self,
+        _: Request<GetPluginMetricsRequest>,
+    ) -> Result<Response<GetPluginMetricsResponse>, Status> {
+        self.require(Capability::PluginMetrics)?;
+        Err(Status::unimplemented("GetPluginMetrics"))
+    }
+
     async fn get_node_info(
         &self,
         _: Request<GetNodeInfoRequest>,

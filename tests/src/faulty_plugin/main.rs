@@ -369,6 +369,13 @@ impl PodLifecycle for Lifecycle {
         unimplemented()
     }
 
+    async fn get_plugin_metrics(
+        &self,
+        _: Request<GetPluginMetricsRequest>,
+    ) -> Result<Response<GetPluginMetricsResponse>, Status> {
+        unimplemented()
+    }
+
     async fn get_node_info(
         &self,
         _: Request<GetNodeInfoRequest>,

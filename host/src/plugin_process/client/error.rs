@@ -75,6 +75,7 @@ fn what(capability: &Capability) -> &'static str {
         Capability::StatsSummary => "stats (/stats/summary)",
         Capability::MetricsResource => "resource metrics (/metrics/resource)",
         Capability::NodeInfo => "node information",
+        Capability::PluginMetrics => "the plugin's own metrics",
     }
 }
 

@@ -203,6 +203,10 @@ class _CapabilityEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Capability
     """GetNodeInfo and WatchNodeInfo. Without it the host registers the node from
     its own configuration only.
     """
+    CAPABILITY_PLUGIN_METRICS: _Capability.ValueType  # 9
+    """GetPluginMetrics: the plugin's own metrics, exported by the host at its
+    /metrics with a `plugin` label.
+    """
 
 class Capability(_Capability, metaclass=_CapabilityEnumTypeWrapper):
     """Optional parts of PodLifecycle. The six pod rpcs (CreatePod, UpdatePod,
@@ -228,6 +232,10 @@ CAPABILITY_NODE_INFO: Capability.ValueType  # 8
 """GetNodeInfo and WatchNodeInfo. Without it the host registers the node from
 its own configuration only.
 """
+CAPABILITY_PLUGIN_METRICS: Capability.ValueType  # 9
+"""GetPluginMetrics: the plugin's own metrics, exported by the host at its
+/metrics with a `plugin` label.
+"""
 Global___Capability: _TypeAlias = Capability  # noqa: Y015
 
 class _PodEventType:
@@ -248,6 +256,33 @@ POD_EVENT_TYPE_NORMAL: PodEventType.ValueType  # 0
 POD_EVENT_TYPE_WARNING: PodEventType.ValueType  # 1
 """Something went wrong or needs attention (`Warning`)."""
 Global___PodEventType: _TypeAlias = PodEventType  # noqa: Y015
+
+class _MetricType:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _MetricTypeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_MetricType.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    METRIC_TYPE_UNSPECIFIED: _MetricType.ValueType  # 0
+    """Treated as GAUGE."""
+    METRIC_TYPE_COUNTER: _MetricType.ValueType  # 1
+    """Only goes up (resets on restart); `value` holds it."""
+    METRIC_TYPE_GAUGE: _MetricType.ValueType  # 2
+    """Goes up and down; `value` holds it."""
+    METRIC_TYPE_HISTOGRAM: _MetricType.ValueType  # 3
+    """`histogram` holds it."""
+
+class MetricType(_MetricType, metaclass=_MetricTypeEnumTypeWrapper): ...
+
+METRIC_TYPE_UNSPECIFIED: MetricType.ValueType  # 0
+"""Treated as GAUGE."""
+METRIC_TYPE_COUNTER: MetricType.ValueType  # 1
+"""Only goes up (resets on restart); `value` holds it."""
+METRIC_TYPE_GAUGE: MetricType.ValueType  # 2
+"""Goes up and down; `value` holds it."""
+METRIC_TYPE_HISTOGRAM: MetricType.ValueType  # 3
+"""`histogram` holds it."""
+Global___MetricType: _TypeAlias = MetricType  # noqa: Y015
 
 @_typing.final
 class HandshakeRequest(_message.Message):
@@ -1528,6 +1563,194 @@ class ContainerMetrics(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ContainerMetrics: _TypeAlias = ContainerMetrics  # noqa: Y015
+
+@_typing.final
+class GetPluginMetricsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetPluginMetricsRequest: _TypeAlias = GetPluginMetricsRequest  # noqa: Y015
+
+@_typing.final
+class GetPluginMetricsResponse(_message.Message):
+    """The same shape as Prometheus' client_model `MetricFamily`, cut to what the
+    host exports, so a Go plugin converts `prometheus.Gatherer.Gather()` and a
+    Python plugin `REGISTRY.collect()` field by field.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FAMILIES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def families(self) -> _containers.RepeatedCompositeFieldContainer[Global___MetricFamily]:
+        """At most 200 families, 5000 samples (metrics) in all."""
+
+    def __init__(
+        self,
+        *,
+        families: _abc.Iterable[Global___MetricFamily] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["families", b"families"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetPluginMetricsResponse: _TypeAlias = GetPluginMetricsResponse  # noqa: Y015
+
+@_typing.final
+class MetricFamily(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    HELP_FIELD_NUMBER: _builtins.int
+    TYPE_FIELD_NUMBER: _builtins.int
+    METRICS_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """The family name, `[a-zA-Z_:][a-zA-Z0-9_:]*`, without the `_total`
+    suffix of counters (the host adds it), and not starting with `vk_host_`.
+    """
+    help: _builtins.str
+    """One line for people."""
+    type: Global___MetricType.ValueType
+    """What kind of metric every entry of `metrics` is."""
+    @_builtins.property
+    def metrics(self) -> _containers.RepeatedCompositeFieldContainer[Global___Metric]:
+        """One per label set."""
+
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        help: _builtins.str = ...,
+        type: Global___MetricType.ValueType = ...,
+        metrics: _abc.Iterable[Global___Metric] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["help", b"help", "metrics", b"metrics", "name", b"name", "type", b"type"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___MetricFamily: _TypeAlias = MetricFamily  # noqa: Y015
+
+@_typing.final
+class Metric(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    @_typing.final
+    class LabelsEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.str
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.str = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+    LABELS_FIELD_NUMBER: _builtins.int
+    VALUE_FIELD_NUMBER: _builtins.int
+    HISTOGRAM_FIELD_NUMBER: _builtins.int
+    value: _builtins.float
+    """The value of a COUNTER or GAUGE."""
+    @_builtins.property
+    def labels(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
+        """Label name to value. Names are `[a-zA-Z_][a-zA-Z0-9_]*`; `plugin` is the
+        host's and is replaced.
+        """
+
+    @_builtins.property
+    def histogram(self) -> Global___Histogram:
+        """The value of a HISTOGRAM."""
+
+    def __init__(
+        self,
+        *,
+        labels: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
+        value: _builtins.float = ...,
+        histogram: Global___Histogram | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["histogram", b"histogram"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["histogram", b"histogram", "labels", b"labels", "value", b"value"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Metric: _TypeAlias = Metric  # noqa: Y015
+
+@_typing.final
+class Histogram(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SAMPLE_COUNT_FIELD_NUMBER: _builtins.int
+    SAMPLE_SUM_FIELD_NUMBER: _builtins.int
+    BUCKETS_FIELD_NUMBER: _builtins.int
+    sample_count: _builtins.int
+    """Number of observations."""
+    sample_sum: _builtins.float
+    """Sum of the observations."""
+    @_builtins.property
+    def buckets(self) -> _containers.RepeatedCompositeFieldContainer[Global___Bucket]:
+        """Cumulative buckets in increasing `upper_bound`; the host adds +Inf
+        (equal to `sample_count`) when it is missing.
+        """
+
+    def __init__(
+        self,
+        *,
+        sample_count: _builtins.int = ...,
+        sample_sum: _builtins.float = ...,
+        buckets: _abc.Iterable[Global___Bucket] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["buckets", b"buckets", "sample_count", b"sample_count", "sample_sum", b"sample_sum"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Histogram: _TypeAlias = Histogram  # noqa: Y015
+
+@_typing.final
+class Bucket(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CUMULATIVE_COUNT_FIELD_NUMBER: _builtins.int
+    UPPER_BOUND_FIELD_NUMBER: _builtins.int
+    cumulative_count: _builtins.int
+    """Observations less than or equal to `upper_bound`, counted cumulatively."""
+    upper_bound: _builtins.float
+    """The bucket's inclusive upper bound."""
+    def __init__(
+        self,
+        *,
+        cumulative_count: _builtins.int = ...,
+        upper_bound: _builtins.float = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cumulative_count", b"cumulative_count", "upper_bound", b"upper_bound"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Bucket: _TypeAlias = Bucket  # noqa: Y015
 
 @_typing.final
 class GetNodeInfoRequest(_message.Message):

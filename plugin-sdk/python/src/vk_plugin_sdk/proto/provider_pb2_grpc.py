@@ -304,6 +304,11 @@ class PodLifecycleStub:
                 request_serializer=vk__plugin__sdk_dot_proto_dot_provider__pb2.WatchNodeInfoRequest.SerializeToString,
                 response_deserializer=vk__plugin__sdk_dot_proto_dot_provider__pb2.NodeInfo.FromString,
                 _registered_method=True)
+        self.GetPluginMetrics = channel.unary_unary(
+                '/vk.provider.v1.PodLifecycle/GetPluginMetrics',
+                request_serializer=vk__plugin__sdk_dot_proto_dot_provider__pb2.GetPluginMetricsRequest.SerializeToString,
+                response_deserializer=vk__plugin__sdk_dot_proto_dot_provider__pb2.GetPluginMetricsResponse.FromString,
+                _registered_method=True)
 
 
 class PodLifecycleServicer:
@@ -457,6 +462,19 @@ class PodLifecycleServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetPluginMetrics(self, request, context):
+        """CAPABILITY_PLUGIN_METRICS. The plugin's own metrics (its queues, its
+        backend's API calls...), called when the host's /metrics is scraped,
+        with a short deadline. The host adds the label `plugin` (the plugin's
+        handshake name) to every sample and exports the families beside its
+        own; families or samples it cannot export (a bad name, a name of the
+        host's own `vk_host_` families, too many samples) are left out and
+        counted, never fatal. Keep labels bounded: no pod names or uids.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PodLifecycleServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -534,6 +552,11 @@ def add_PodLifecycleServicer_to_server(servicer, server):
                     servicer.WatchNodeInfo,
                     request_deserializer=vk__plugin__sdk_dot_proto_dot_provider__pb2.WatchNodeInfoRequest.FromString,
                     response_serializer=vk__plugin__sdk_dot_proto_dot_provider__pb2.NodeInfo.SerializeToString,
+            ),
+            'GetPluginMetrics': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPluginMetrics,
+                    request_deserializer=vk__plugin__sdk_dot_proto_dot_provider__pb2.GetPluginMetricsRequest.FromString,
+                    response_serializer=vk__plugin__sdk_dot_proto_dot_provider__pb2.GetPluginMetricsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -946,6 +969,33 @@ class PodLifecycle:
             '/vk.provider.v1.PodLifecycle/WatchNodeInfo',
             vk__plugin__sdk_dot_proto_dot_provider__pb2.WatchNodeInfoRequest.SerializeToString,
             vk__plugin__sdk_dot_proto_dot_provider__pb2.NodeInfo.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPluginMetrics(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vk.provider.v1.PodLifecycle/GetPluginMetrics',
+            vk__plugin__sdk_dot_proto_dot_provider__pb2.GetPluginMetricsRequest.SerializeToString,
+            vk__plugin__sdk_dot_proto_dot_provider__pb2.GetPluginMetricsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -389,6 +389,15 @@ class PodLifecycleStub:
     """CAPABILITY_NODE_INFO. Sends the current NodeInfo at once, then again
     whenever it changes (e.g. capacity or a condition).
     """
+    GetPluginMetrics: _grpc.UnaryUnaryMultiCallable[_provider_pb2.GetPluginMetricsRequest, _provider_pb2.GetPluginMetricsResponse]
+    """CAPABILITY_PLUGIN_METRICS. The plugin's own metrics (its queues, its
+    backend's API calls...), called when the host's /metrics is scraped,
+    with a short deadline. The host adds the label `plugin` (the plugin's
+    handshake name) to every sample and exports the families beside its
+    own; families or samples it cannot export (a bad name, a name of the
+    host's own `vk_host_` families, too many samples) are left out and
+    counted, never fatal. Keep labels bounded: no pod names or uids.
+    """
 
 @_typing.type_check_only
 class PodLifecycleAsyncStub(PodLifecycleStub):
@@ -479,6 +488,15 @@ class PodLifecycleAsyncStub(PodLifecycleStub):
     WatchNodeInfo: _aio.UnaryStreamMultiCallable[_provider_pb2.WatchNodeInfoRequest, _provider_pb2.NodeInfo]  # type: ignore[assignment]
     """CAPABILITY_NODE_INFO. Sends the current NodeInfo at once, then again
     whenever it changes (e.g. capacity or a condition).
+    """
+    GetPluginMetrics: _aio.UnaryUnaryMultiCallable[_provider_pb2.GetPluginMetricsRequest, _provider_pb2.GetPluginMetricsResponse]  # type: ignore[assignment]
+    """CAPABILITY_PLUGIN_METRICS. The plugin's own metrics (its queues, its
+    backend's API calls...), called when the host's /metrics is scraped,
+    with a short deadline. The host adds the label `plugin` (the plugin's
+    handshake name) to every sample and exports the families beside its
+    own; families or samples it cannot export (a bad name, a name of the
+    host's own `vk_host_` families, too many samples) are left out and
+    counted, never fatal. Keep labels bounded: no pod names or uids.
     """
 
 class PodLifecycleServicer(metaclass=_abc_1.ABCMeta):
@@ -657,6 +675,21 @@ class PodLifecycleServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_abc.Iterator[_provider_pb2.NodeInfo], _abc.AsyncIterator[_provider_pb2.NodeInfo]]:
         """CAPABILITY_NODE_INFO. Sends the current NodeInfo at once, then again
         whenever it changes (e.g. capacity or a condition).
+        """
+
+    @_abc_1.abstractmethod
+    def GetPluginMetrics(
+        self,
+        request: _provider_pb2.GetPluginMetricsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_provider_pb2.GetPluginMetricsResponse, _abc.Awaitable[_provider_pb2.GetPluginMetricsResponse]]:
+        """CAPABILITY_PLUGIN_METRICS. The plugin's own metrics (its queues, its
+        backend's API calls...), called when the host's /metrics is scraped,
+        with a short deadline. The host adds the label `plugin` (the plugin's
+        handshake name) to every sample and exports the families beside its
+        own; families or samples it cannot export (a bad name, a name of the
+        host's own `vk_host_` families, too many samples) are left out and
+        counted, never fatal. Keep labels bounded: no pod names or uids.
         """
 
 def add_PodLifecycleServicer_to_server(servicer: PodLifecycleServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
