@@ -15,6 +15,7 @@ pub mod callbacks;
 pub mod kube;
 pub mod kubelet_api;
 pub mod plugin;
+pub mod plugin_export;
 pub mod pods;
 
 /// Every family the host exports, by concern.
