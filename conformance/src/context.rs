@@ -179,6 +179,7 @@ pub const OPTIONAL_CAPABILITIES: &[Capability] = &[
     Capability::StatsSummary,
     Capability::MetricsResource,
     Capability::NodeInfo,
+    Capability::PluginMetrics,
 ];
 
 /// Shared by all checks of one run.

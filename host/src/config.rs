@@ -245,6 +245,13 @@ pub struct Cli {
     #[arg(long, env = "VK_KUBELET_API_INSECURE_ANONYMOUS")]
     pub kubelet_api_insecure_anonymous: bool,
 
+    /// Also serve /metrics and /healthz over plain HTTP on this address
+    /// (e.g. 127.0.0.1:10255) [default: off]. No TLS and no authentication:
+    /// bind it to localhost or protect it with a network policy. The
+    /// kubelet API's /metrics (authorized as nodes/metrics) is always served.
+    #[arg(long, env = "VK_METRICS_BIND_ADDRESS", value_name = "ADDR:PORT")]
+    pub metrics_bind_address: Option<std::net::SocketAddr>,
+
     /// Log format.
     #[arg(long, env = "VK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -299,6 +306,8 @@ pub enum ConfigError {
     TlsSourceConflict,
     #[error("--tls-san {given:?}: not an IP address or a DNS name")]
     TlsSan { given: String },
+    #[error("--metrics-bind-address {0}: give a port other than 0")]
+    MetricsPortZero(std::net::SocketAddr),
     #[error(transparent)]
     PluginUser(#[from] crate::plugin_process::UserError),
     #[error(transparent)]
@@ -319,6 +328,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// The cap on service-account tokens handed to the plugin.
     pub max_token_expiration: Duration,
+    /// `--metrics-bind-address`: the plain `/metrics` listener, if any.
+    pub metrics_bind_address: Option<std::net::SocketAddr>,
 }
 
 impl Cli {
@@ -378,6 +389,11 @@ impl Cli {
                 return Err(ConfigError::Zero { flag });
             }
         }
+        if let Some(address) = self.metrics_bind_address
+            && address.port() == 0
+        {
+            return Err(ConfigError::MetricsPortZero(address));
+        }
         if let Some(path) = &self.kubeconfig
             && !path.is_file()
         {
@@ -419,11 +435,13 @@ impl Cli {
                 kubeconfig: self.kubeconfig.as_deref().map(absolute),
                 qps: self.kube_api_qps,
                 burst: self.kube_api_burst,
+                pacing: "main",
             },
             events: KubeOptions {
                 kubeconfig: self.kubeconfig.as_deref().map(absolute),
                 qps: self.event_qps,
                 burst: self.event_burst,
+                pacing: "events",
             },
             node: NodeOptions {
                 name: node_name.clone(),
@@ -441,6 +459,7 @@ impl Cli {
             supervisor,
             log_format: self.log_format,
             max_token_expiration: self.max_token_expiration,
+            metrics_bind_address: self.metrics_bind_address,
         })
     }
 }
@@ -890,5 +909,40 @@ mod tests {
         let cli = Cli::parse_from(["vk-host", "--plugin", "/bin/true", "--node-name", "vk"]);
         let config = cli.into_config().expect("defaults");
         assert_eq!((config.events.qps, config.events.burst), (50.0, 100));
+    }
+
+    #[test]
+    fn the_metrics_listener_is_off_by_default_and_needs_a_port() {
+        let base = ["vk-host", "--plugin", "/bin/true", "--node-name", "vk"];
+        let config = Cli::parse_from(base).into_config().expect("defaults");
+        assert_eq!(config.metrics_bind_address, None);
+        let with = |address: &str| {
+            let mut args = base.to_vec();
+            args.extend(["--metrics-bind-address", address]);
+            Cli::try_parse_from(args)
+        };
+        let config = with("[::1]:10255")
+            .expect("an IPv6 address")
+            .into_config()
+            .expect("valid");
+        assert_eq!(
+            config.metrics_bind_address,
+            Some("[::1]:10255".parse().expect("address"))
+        );
+        let error = with("127.0.0.1:0")
+            .expect("parsed")
+            .into_config()
+            .expect_err("port 0");
+        assert_eq!(
+            error.to_string(),
+            "--metrics-bind-address 127.0.0.1:0: give a port other than 0"
+        );
+        for bad in ["localhost:10255", "127.0.0.1", ":10255"] {
+            let error = with(bad).expect_err(bad);
+            assert!(
+                error.to_string().contains("--metrics-bind-address"),
+                "{bad}: {error}"
+            );
+        }
     }
 }

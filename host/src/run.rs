@@ -1,6 +1,7 @@
 //! The top of a vk-host run: start the plugin (its host callbacks scoped to
-//! the pod controller's pods), then the node and pod controllers and the
-//! kubelet API on one root cancellation token; a signal or a core task that
+//! the pod controller's pods), then the node and pod controllers, the
+//! kubelet API and the optional plain metrics listener on one root
+//! cancellation token; a signal or a core task that
 //! ends unexpectedly stops everything within a bounded grace.
 
 use std::sync::Arc;
@@ -13,7 +14,7 @@ use crate::callbacks::CallbackScope;
 use crate::config::Config;
 use crate::plugin_process::{PluginError, Supervisor};
 use crate::task_group::TaskGroup;
-use crate::{kubelet_api, node, pods, shutdown};
+use crate::{kubelet_api, metrics, node, pods, shutdown};
 
 /// Why a run failed.
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +31,8 @@ pub enum RunError {
     Pods(#[from] pods::PodsError),
     #[error(transparent)]
     KubeletApi(#[from] kubelet_api::ServeError),
+    #[error(transparent)]
+    Metrics(#[from] metrics::listener::ListenError),
 }
 
 /// Makes the host non-dumpable, so a process of the same uid (a plugin
@@ -55,6 +58,10 @@ pub async fn run(config: Config) -> Result<(), RunError> {
     shutdown::cancel_on_signals(root.clone()).map_err(RunError::Signals)?;
     let client = connect(&config.kube).await?;
     let api_listener = kubelet_api::bind(&config.kubelet_api).await?;
+    let metrics_listener = match config.metrics_bind_address {
+        Some(address) => Some(metrics::listener::bind(address).await?),
+        None => None,
+    };
     tracing::info!(node = %config.node_name, plugin = %config.supervisor.spec.path.display(), "starting");
     // The pod controller keeps this node's pods here; the plugin's host
     // callbacks answer only for them, and the kubelet API looks pods up here.
@@ -107,6 +114,13 @@ pub async fn run(config: Config) -> Result<(), RunError> {
         "kubelet-api",
         async move { Ok(api.await?) }.instrument(tracing::info_span!("kubelet-api")),
     );
+    if let Some(listener) = metrics_listener {
+        let serve = metrics::listener::serve(listener, supervisor.watch(), controllers.clone());
+        core.spawn(
+            "metrics",
+            async move { Ok(serve.await?) }.instrument(tracing::info_span!("metrics")),
+        );
+    }
     let pods = pods::run(
         client,
         events,

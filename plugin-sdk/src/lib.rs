@@ -104,6 +104,7 @@ pub mod config;
 mod error;
 mod launch;
 mod logging;
+pub mod metrics;
 mod provider;
 mod server;
 mod status_feed;

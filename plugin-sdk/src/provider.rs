@@ -12,7 +12,8 @@ use tokio::sync::mpsc;
 
 use crate::error::ProviderError;
 use crate::proto::{
-    Capability, GetMetricsResourceResponse, GetStatsSummaryResponse, NodeInfo, TerminalSize,
+    Capability, GetMetricsResourceResponse, GetStatsSummaryResponse, MetricFamily, NodeInfo,
+    TerminalSize,
 };
 
 /// A stream of raw bytes (logs).
@@ -307,6 +308,15 @@ pub trait Provider: Send + Sync + 'static {
     /// [`Capability::MetricsResource`].
     async fn metrics_resource(&self) -> Result<GetMetricsResourceResponse, ProviderError> {
         Err(ProviderError::Unsupported("resource metrics".into()))
+    }
+
+    /// [`Capability::PluginMetrics`]: the plugin's own metrics, called when
+    /// the host's `/metrics` is scraped (with a deadline of about two
+    /// seconds: read values kept where they change, do not compute them
+    /// here). The host labels every sample `plugin="<name>"`; see
+    /// [`crate::metrics`] for builders and the rules.
+    async fn plugin_metrics(&self) -> Result<Vec<MetricFamily>, ProviderError> {
+        Err(ProviderError::Unsupported("plugin metrics".into()))
     }
 
     /// [`Capability::NodeInfo`]: what the plugin adds to the Node.

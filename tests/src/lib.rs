@@ -5,6 +5,7 @@ pub mod cluster;
 pub mod cri_env;
 pub mod cri_node;
 pub mod mock_node;
+pub mod openmetrics;
 pub mod port_forward;
 pub mod processes;
 pub mod registry;

@@ -1,6 +1,7 @@
 //! What the handshake promised: readiness answers in time, every undeclared
 //! optional rpc answers UNIMPLEMENTED, and the declared unary features (stats
-//! summary, resource metrics, node info) reply with usable data.
+//! summary, resource metrics, node info, the plugin's own metrics) reply
+//! with usable data.
 
 use std::future::Future;
 use std::time::Duration;
@@ -292,4 +293,38 @@ pub async fn node_info(cx: &Ctx) -> Outcome {
         .collect();
     capacity.sort();
     Ok(format!("capacity {}", capacity.join(", ")))
+}
+
+/// `plugin-metrics`: GetPluginMetrics answers within the host's scrape
+/// deadline, and the host would export every family and metric of the
+/// reply (the host's own conversion decides: names, labels, values,
+/// histogram buckets, limits).
+pub async fn plugin_metrics(cx: &Ctx) -> Outcome {
+    let reply = cx.typed(cx.client.get_plugin_metrics()).await.ok(
+        "GetPluginMetrics (the host asks at every scrape of its /metrics, with a 2 s deadline)",
+    )?;
+    let name = &cx.client.identity().name;
+    let mut out = String::new();
+    let report = vk_host::metrics::plugin_export::convert(
+        name,
+        &reply.families,
+        &mut Default::default(),
+        &mut out,
+    );
+    if let Some(problem) = report.first_problem {
+        let dropped: Vec<String> = report
+            .dropped
+            .iter()
+            .map(|(why, n)| format!("{n} {}", why.as_str()))
+            .collect();
+        return Err(format!(
+            "GetPluginMetrics: expected families the host exports whole (see the rpc's comment in provider.proto), got some left out ({}): first, {problem}",
+            dropped.join(", ")
+        ));
+    }
+    let samples: usize = reply.families.iter().map(|f| f.metrics.len()).sum();
+    Ok(format!(
+        "{} families, {samples} metrics, all exported",
+        reply.families.len()
+    ))
 }

@@ -80,6 +80,11 @@ pub fn all() -> Vec<Check> {
         ),
         check!("node-info", Some(C::NodeInfo), capabilities::node_info),
         check!(
+            "plugin-metrics",
+            Some(C::PluginMetrics),
+            capabilities::plugin_metrics
+        ),
+        check!(
             "watch-node-info",
             Some(C::NodeInfo),
             streams::watch_node_info

@@ -15,6 +15,7 @@ use kube::Client;
 use kube::client::ClientBuilder;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
+use super::instrument::InstrumentLayer;
 use super::rate_limit::RateLimitLayer;
 use crate::certificates::{UnsupportedVersion, unsupported_leaf_version};
 
@@ -27,6 +28,9 @@ pub struct KubeOptions {
     pub qps: f32,
     /// Requests allowed at once above the sustained rate.
     pub burst: u32,
+    /// Which paced client this is, for `vk_host_kube_api_throttle_delay_seconds`
+    /// (`main` or `events`).
+    pub pacing: &'static str,
 }
 
 /// Why no client could be built.
@@ -68,7 +72,8 @@ pub async fn connect(options: &KubeOptions) -> Result<Client, KubeError> {
     let config = config(options).await?;
     let builder = ClientBuilder::try_from(config).map_err(KubeError::Build)?;
     Ok(builder
-        .with_layer(&RateLimitLayer::new(options.qps, options.burst))
+        .with_layer(&InstrumentLayer)
+        .with_layer(&RateLimitLayer::new(options.qps, options.burst).named(options.pacing))
         .build())
 }
 
@@ -79,6 +84,7 @@ pub async fn connect_unpaced(options: &KubeOptions) -> Result<Client, KubeError>
     let config = config(options).await?;
     Ok(ClientBuilder::try_from(config)
         .map_err(KubeError::Build)?
+        .with_layer(&InstrumentLayer)
         .build())
 }
 
@@ -224,6 +230,7 @@ mod tests {
             kubeconfig: Some(kubeconfig.clone()),
             qps: 5.0,
             burst: 10,
+            pacing: "main",
         };
         let Err(error) = connect(&options).await else {
             panic!("a v1 certificate was accepted");
@@ -290,6 +297,7 @@ mod tests {
             kubeconfig: Some(kubeconfig),
             qps: 0.01,
             burst: 1,
+            pacing: "main",
         };
         let paced = connect(&options).await.expect("a paced client");
         let unpaced = connect_unpaced(&options).await.expect("an unpaced client");

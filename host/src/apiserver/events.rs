@@ -2,7 +2,8 @@
 //! (`reportingController: vk-host`, instance = node name; node events in the
 //! `default` namespace). Recording never blocks or fails the caller: events
 //! are sent in the background (each send in its own `event` span), at most
-//! [`IN_FLIGHT`] at once, and dropped with a warning beyond that.
+//! [`IN_FLIGHT`] at once, and dropped with a warning beyond that (every
+//! event not written is counted in `vk_host_events_dropped_total{reason}`).
 //!
 //! The `events.k8s.io/v1` Events are built here rather than with
 //! kube-runtime's `Recorder`: that one counts an event as a repeat for 6 min
@@ -122,6 +123,9 @@ impl Events {
 
     fn send(&self, regarding: ObjectReference, severity: Severity, reason: &str, note: String) {
         let Ok(permit) = self.permits.clone().try_acquire_owned() else {
+            crate::metrics::global()
+                .kube
+                .event_dropped("in_flight_limit");
             tracing::warn!(
                 reason,
                 note = %vk_proto::text::prefix_chars(&note, 200),
@@ -146,6 +150,7 @@ impl Events {
         tokio::spawn(
             async move {
                 if let Err(error) = this.publish(key, regarding).await {
+                    crate::metrics::global().kube.event_dropped("write_failed");
                     tracing::warn!(error = %error, "could not record event");
                 }
                 drop(permit);

@@ -4,10 +4,12 @@
 
 mod client;
 mod events;
+mod instrument;
 mod rate_limit;
 mod watch;
 
 pub use client::{KubeError, KubeOptions, connect, connect_unpaced};
 pub use events::{Events, Severity};
+pub use instrument::InstrumentLayer;
 pub use rate_limit::RateLimitLayer;
 pub use watch::watch;

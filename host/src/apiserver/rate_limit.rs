@@ -15,6 +15,8 @@ use tower::{Layer, Service, ServiceExt as _};
 #[derive(Clone)]
 pub struct RateLimitLayer {
     limiter: Arc<DefaultDirectRateLimiter>,
+    /// The `client` label of the throttling delay.
+    name: &'static str,
 }
 
 impl std::fmt::Debug for RateLimitLayer {
@@ -34,7 +36,14 @@ impl RateLimitLayer {
             .allow_burst(burst);
         Self {
             limiter: Arc::new(RateLimiter::direct(quota)),
+            name: "main",
         }
+    }
+
+    /// Names the client in `vk_host_kube_api_throttle_delay_seconds{client}`.
+    pub fn named(mut self, name: &'static str) -> Self {
+        self.name = name;
+        self
     }
 }
 
@@ -56,6 +65,7 @@ where
             // its bound is the in-flight limit while the bucket paces.
             inner: tower::buffer::Buffer::new(inner, 1024),
             limiter: self.limiter.clone(),
+            name: self.name,
         }
     }
 }
@@ -64,6 +74,7 @@ where
 pub struct RateLimited<S: Service<KubeRequest>> {
     inner: tower::buffer::Buffer<KubeRequest, S::Future>,
     limiter: Arc<DefaultDirectRateLimiter>,
+    name: &'static str,
 }
 
 impl<S: Service<KubeRequest>> std::fmt::Debug for RateLimited<S> {
@@ -92,8 +103,15 @@ where
     fn call(&mut self, request: KubeRequest) -> Self::Future {
         let inner = self.inner.clone();
         let limiter = self.limiter.clone();
+        let name = self.name;
         Box::pin(async move {
+            let asked = std::time::Instant::now();
             limiter.until_ready().await;
+            crate::metrics::global()
+                .kube
+                .throttle_delay
+                .get_or_create(&crate::metrics::kube::ClientLabels { client: name })
+                .observe(asked.elapsed().as_secs_f64());
             inner.oneshot(request).await
         })
     }

@@ -19,7 +19,7 @@ use vk_proto::v1::{
 use super::audit::{Call, Decision};
 use super::container_env;
 use super::fetch::{self, FetchError, TokenFor};
-use super::rules::{self, Asked, Wanted};
+use super::rules::{self, Asked, Rule, Wanted};
 use super::validate::{self, truncated};
 use super::{CallbackScope, Cluster, peer};
 
@@ -76,7 +76,7 @@ impl Interceptor for Gate {
                 object: "(not read: refused on its headers)".to_owned(),
                 pod: "(not read)".to_owned(),
             }
-            .record(Decision::Denied, status.message());
+            .record(Decision::Denied("authentication"), status.message());
         }
         checked.map(|()| request)
     }
@@ -97,7 +97,7 @@ impl Granted<'_> {
 
 /// Refuses a malformed request: INVALID_ARGUMENT naming the field, audited.
 fn invalid(call: &Call, message: String) -> Status {
-    call.record(Decision::Denied, &message);
+    call.record(Decision::Denied("invalid-request"), &message);
     Status::invalid_argument(message)
 }
 
@@ -111,14 +111,17 @@ impl Service {
         object_namespace: &str,
         wanted: Wanted<'_>,
     ) -> Result<Granted<'_>, Status> {
-        let deny = |status: Status| {
-            call.record(Decision::Denied, status.message());
+        let deny = |rule: &'static str, status: Status| {
+            call.record(Decision::Denied(rule), status.message());
             status
         };
         let Some(cluster) = self.scope.cluster() else {
-            return Err(deny(Status::permission_denied(
-                "this host serves no pods (it runs without a cluster), so no object is referenced",
-            )));
+            return Err(deny(
+                "no-cluster",
+                Status::permission_denied(
+                    "this host serves no pods (it runs without a cluster), so no object is referenced",
+                ),
+            ));
         };
         let held = cluster.pods.pod(&pod.namespace, &pod.name);
         let asked = Asked {
@@ -127,12 +130,17 @@ impl Service {
             uid: &pod.uid,
             object_namespace,
         };
-        rules::authorize(&cluster.node, asked, held.as_deref(), wanted)
-            .map_err(|denial| deny(Status::permission_denied(denial.message)))?;
+        rules::authorize(&cluster.node, asked, held.as_deref(), wanted).map_err(|denial| {
+            deny(
+                denial.rule.name(),
+                Status::permission_denied(denial.message),
+            )
+        })?;
         let pod = held.ok_or_else(|| {
-            deny(Status::permission_denied(
-                "the pod went away during the call",
-            ))
+            deny(
+                Rule::PodBound.name(),
+                Status::permission_denied("the pod went away during the call"),
+            )
         })?;
         Ok(Granted { cluster, pod })
     }
@@ -183,7 +191,7 @@ fn finish<T>(call: &Call, result: Result<T, FetchError>) -> Result<Response<T>, 
             Ok(Response::new(reply))
         }
         Err(error) => {
-            call.record(Decision::Allowed, error.outcome());
+            call.record(Decision::Failed, error.outcome());
             Err(error.to_status())
         }
     }
@@ -355,7 +363,7 @@ impl HostCallbacks for Service {
             Ok(container) => {
                 // Holds values from Secrets: encoded, never logged.
                 let json = serde_json::to_vec(&container).map_err(|error| {
-                    call.record(Decision::Allowed, "cannot encode the container");
+                    call.record(Decision::Failed, "cannot encode the container");
                     Status::internal(format!("encoding container {}: {error}", container.name))
                 })?;
                 call.record(Decision::Allowed, "ok");
@@ -364,7 +372,7 @@ impl HostCallbacks for Service {
                 }))
             }
             Err(error) => {
-                call.record(Decision::Allowed, error.outcome());
+                call.record(Decision::Failed, error.outcome());
                 Err(error.to_status())
             }
         }

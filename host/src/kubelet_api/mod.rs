@@ -7,6 +7,7 @@
 //! `admission` decides who may hold a connection, keeping room for peers
 //! with a client certificate), [`auth`] checks every request, [`routes`] serves logs, pods, stats,
 //! metrics and health, and [`streaming`] exec, attach, port-forward and run.
+//! Every request is counted and timed by route and status (`observe`).
 //! `state` finds a request's pod in the pod controller's copy of this
 //! node's pods (the API server only for a pod the copy lacks); every plugin
 //! call is a typed [`PluginClient`](crate::plugin_process::PluginClient) method;
@@ -27,7 +28,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::middleware;
+use axum::extract::{MatchedPath, Request};
+use axum::middleware::{self, Next};
+use axum::response::Response;
 use http::StatusCode;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -64,14 +67,34 @@ pub enum ServeError {
 }
 
 /// The whole API: routes, streaming routes, 404 for the rest, all behind
-/// authentication and authorization.
+/// authentication and authorization, every answer counted (refusals too).
 pub fn router(state: ApiState, auth: Arc<auth::Auth>) -> Router {
     Router::new()
         .merge(routes::routes())
         .merge(streaming::routes())
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(auth, auth::guard))
+        .layer(middleware::from_fn(observe))
         .with_state(state)
+}
+
+/// Counts and times a request by its route template (never the raw path,
+/// which names pods) and status.
+async fn observe(request: Request, next: Next) -> Response {
+    let route = crate::metrics::kubelet_api::route_label(
+        request
+            .extensions()
+            .get::<MatchedPath>()
+            .map(MatchedPath::as_str),
+    );
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    crate::metrics::global().kubelet_api.observe_request(
+        route,
+        response.status(),
+        started.elapsed().as_secs_f64(),
+    );
+    response
 }
 
 async fn not_found() -> (StatusCode, &'static str) {
@@ -119,4 +142,47 @@ pub async fn serve(
     let app = router(state, auth);
     server::accept_loop(listener, options.tls, app, token).await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::routing::get;
+    use tower::ServiceExt as _;
+
+    use super::*;
+    use crate::metrics::kubelet_api::RequestLabels;
+
+    fn count(route: &'static str, code: &str) -> u64 {
+        crate::metrics::global()
+            .kubelet_api
+            .requests
+            .get_or_create(&RequestLabels {
+                route,
+                code: code.to_owned(),
+            })
+            .get()
+    }
+
+    #[tokio::test]
+    async fn requests_are_counted_by_route_template_and_status() {
+        // The layer as `router` applies it, on routes of the same shape.
+        let app = Router::new()
+            .route(
+                "/containerLogs/{namespace}/{pod}/{container}",
+                get(|| async { "log" }),
+            )
+            .fallback(not_found)
+            .layer(middleware::from_fn(observe));
+        let logs = count("/containerLogs", "200");
+        let other = count("other", "404");
+        for uri in ["/containerLogs/ns/p/c", "/containerLogs/ns/q/c", "/nowhere"] {
+            let request = http::Request::get(uri)
+                .body(Body::empty())
+                .expect("request");
+            app.clone().oneshot(request).await.expect("response");
+        }
+        assert_eq!(count("/containerLogs", "200"), logs + 2);
+        assert_eq!(count("other", "404"), other + 1);
+    }
 }

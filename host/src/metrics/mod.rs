@@ -6,6 +6,10 @@
 //! The registry is a process global ([`global`]): instrumentation points sit
 //! deep in controllers and clients, and threading a handle through every
 //! constructor buys nothing while one process serves one node.
+//!
+//! [`render`] writes the exposition both endpoints serve: the kubelet API's
+//! `/metrics` (authorized as `nodes/metrics`) and the optional plain
+//! listener of `--metrics-bind-address` ([`listener`]).
 
 use std::sync::LazyLock;
 
@@ -14,9 +18,12 @@ use prometheus_client::registry::Registry;
 pub mod callbacks;
 pub mod kube;
 pub mod kubelet_api;
+pub mod listener;
 pub mod plugin;
 pub mod plugin_export;
 pub mod pods;
+pub mod process;
+pub mod render;
 
 /// Every family the host exports, by concern.
 #[derive(Debug)]
@@ -36,18 +43,27 @@ pub struct Metrics {
 
 impl Metrics {
     fn new() -> Self {
-        let mut registry = Registry::with_prefix("vk_host");
+        // The process families keep their standard unprefixed names; the
+        // host's own live under `vk_host_`.
+        let mut registry = Registry::default();
+        let host = registry.sub_registry_with_prefix("vk_host");
+        let kube = kube::KubeMetrics::new(host);
+        let kubelet_api = kubelet_api::KubeletApiMetrics::new(host);
+        let pods = pods::PodMetrics::new(host);
+        let plugin = plugin::PluginMetrics::new(host);
+        let callbacks = callbacks::CallbackMetrics::new(host);
+        registry.register_collector(Box::new(process::ProcessCollector));
         Self {
-            kube: kube::KubeMetrics::new(&mut registry),
-            kubelet_api: kubelet_api::KubeletApiMetrics::new(&mut registry),
-            pods: pods::PodMetrics::new(&mut registry),
-            plugin: plugin::PluginMetrics::new(&mut registry),
-            callbacks: callbacks::CallbackMetrics::new(&mut registry),
+            kube,
+            kubelet_api,
+            pods,
+            plugin,
+            callbacks,
             registry,
         }
     }
 
-    /// The registry, for encoding.
+    /// The registry, for encoding (see [`render`]).
     pub fn registry(&self) -> &Registry {
         &self.registry
     }

@@ -2,6 +2,8 @@
 //! caller), health probes, restart with backoff after an exit or failed
 //! health, and a graceful stop. The rest of the host watches
 //! [`PluginStatus`] and takes the current [`PluginClient`] from a `watch`.
+//! The phase and the restarts are exported (`vk_host_plugin_up`,
+//! `vk_host_plugin_phase`, `vk_host_plugin_restarts_total`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,6 +23,7 @@ use super::health::{HealthPolicy, HealthTracker, Verdict};
 use super::launch::{LaunchedPlugin, PluginSpec, launch_with};
 use super::user::PluginUser;
 use crate::callbacks::CallbackScope;
+use crate::metrics::{self, plugin::PluginPhase};
 
 /// Everything the supervisor needs to run a plugin.
 #[derive(Debug, Clone)]
@@ -135,6 +138,7 @@ impl Supervisor {
             identity: Some(identity),
         });
         let (client_tx, client) = watch::channel(Some(first.client.clone()));
+        tokio::spawn(export_phase(status.clone()).instrument(tracing::debug_span!("plugin_phase")));
         let stop = parent.child_token();
         let span = tracing::info_span!("plugin", name = %config.spec.display_name());
         let task = tokio::spawn(
@@ -176,6 +180,24 @@ impl Supervisor {
     /// cancelled).
     pub async fn wait(self) {
         let _ = self.task.await;
+    }
+}
+
+/// Keeps the phase metrics in step with `status` until the supervisor ends
+/// (its last phase stays: stopped).
+async fn export_phase(mut status: watch::Receiver<PluginStatus>) {
+    loop {
+        let phase = match status.borrow_and_update().phase {
+            Phase::Starting => PluginPhase::Starting,
+            Phase::Ready => PluginPhase::Ready,
+            Phase::NotReady(_) => PluginPhase::NotReady,
+            Phase::BackingOff { .. } => PluginPhase::BackingOff,
+            Phase::Stopped => PluginPhase::Stopped,
+        };
+        metrics::global().plugin.set_phase(phase);
+        if status.changed().await.is_err() {
+            return;
+        }
     }
 }
 
@@ -344,6 +366,7 @@ async fn restart(
             s.phase = Phase::Starting;
             s.restarts += 1;
         });
+        metrics::global().plugin.restarted();
         match start_once(config, fence).await {
             Ok(running) => {
                 tracing::info!(pid = ?running.plugin.pid(), "plugin restarted");

@@ -6,6 +6,9 @@
 //! Adding is synchronous and never blocks: the queue holds each key at most
 //! once, so its memory is bounded by the number of pods, not by the rate of
 //! events.
+//!
+//! Its depth (keys waiting) and the retries it schedules are exported as
+//! `vk_host_pod_work_queue_depth` and `vk_host_pod_work_queue_retries_total`.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
@@ -17,6 +20,7 @@ use tokio::time::Instant;
 
 use super::key::PodKey;
 use crate::backoff::{Backoff, Jitter};
+use crate::metrics;
 
 /// First retry delay after a failure.
 pub const BACKOFF_MIN: Duration = Duration::from_millis(250);
@@ -118,7 +122,10 @@ impl WorkQueue {
     }
 
     fn add_at(&self, key: PodKey, at: Instant) {
-        self.state().schedule(key, at);
+        let mut state = self.state();
+        state.schedule(key, at);
+        metrics::global().pods.queue_depth(state.due.len());
+        drop(state);
         self.wake.notify_one();
     }
 
@@ -128,7 +135,12 @@ impl WorkQueue {
             let notified = self.wake.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            let next = self.state().pop_due(Instant::now());
+            let next = {
+                let mut state = self.state();
+                let next = state.pop_due(Instant::now());
+                metrics::global().pods.queue_depth(state.due.len());
+                next
+            };
             match next {
                 Ok(key) => return key,
                 Err(Some(at)) => {
@@ -157,12 +169,14 @@ impl WorkQueue {
                 Some(now + delay)
             }
             Outcome::Retry => {
+                metrics::global().pods.queue_retry();
                 let failures = state.failures.entry(key.clone()).or_insert(0);
                 *failures = failures.saturating_add(1);
                 let delay = BACKOFF.random_delay(*failures);
                 Some(now + delay)
             }
             Outcome::RetrySlowly => {
+                metrics::global().pods.queue_retry();
                 state.failures.insert(key.clone(), u32::MAX);
                 Some(now + BACKOFF.random_delay(u32::MAX))
             }
@@ -173,6 +187,7 @@ impl WorkQueue {
         if let Some(at) = next {
             state.schedule(key, at);
         }
+        metrics::global().pods.queue_depth(state.due.len());
         drop(state);
         self.wake.notify_one();
     }

@@ -26,6 +26,7 @@ use super::key::{PodKey, uid_of};
 use super::pushed;
 use super::queue::backoff;
 use crate::apiserver::Severity;
+use crate::metrics::{self, plugin::StreamEnd};
 
 /// Serves one plugin instance until `token` is cancelled (the instance
 /// ended or the host stops).
@@ -234,7 +235,7 @@ async fn follow_stream(
         // The stream counts as open from the call on (see `PluginStream`):
         // grpc-go and grpcio send no response headers before the first
         // message, so an idle plugin's call stays pending, which is fine.
-        match current.client.watch_pod_status() {
+        let ended = match current.client.watch_pod_status() {
             Ok(mut stream) => {
                 if failures > 0 {
                     // What was pushed while no stream was open is caught up
@@ -253,17 +254,21 @@ async fn follow_stream(
                         }
                         Some(Err(error)) => {
                             warn!(%error, "status stream failed; reconnecting");
-                            break;
+                            break StreamEnd::Error;
                         }
                         None => {
                             warn!("status stream ended; reconnecting");
-                            break;
+                            break StreamEnd::Ended;
                         }
                     }
                 }
             }
-            Err(error) => warn!(%error, "cannot open the status stream; retrying"),
-        }
+            Err(error) => {
+                warn!(%error, "cannot open the status stream; retrying");
+                StreamEnd::OpenFailed
+            }
+        };
+        metrics::global().plugin.stream_reconnect(ended);
         failures = failures.saturating_add(1);
         tokio::select! {
             () = token.cancelled() => return,

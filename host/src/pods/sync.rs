@@ -4,7 +4,12 @@
 //! a part the plugin cares about changed, mark it lost when the plugin
 //! dropped it, drive its deletion, fail it when its active deadline passes
 //! (`deadline`), and write its status back.
+//!
+//! Each pass is counted and timed (`vk_host_pod_syncs_total`,
+//! `vk_host_pod_sync_duration_seconds`) under the operation it performed,
+//! noted in a task-local as the pass goes (the last one noted wins).
 
+use std::cell::Cell;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,14 +24,46 @@ use super::policy::{self, Reaction};
 use super::queue::Outcome;
 use super::report::report_failure;
 use super::{deletion, diff, env, phase, status};
+use crate::metrics::{self, pods::SyncOperation, pods::SyncOutcome};
 use crate::plugin_process::CallError;
+
+tokio::task_local! {
+    /// What the pass being run did, for its metrics.
+    static OPERATION: Cell<SyncOperation>;
+}
+
+/// Notes what the current pass is doing (nothing outside a pass).
+fn doing(operation: SyncOperation) {
+    let _ = OPERATION.try_with(|current| current.set(operation));
+}
 
 /// Works on `key` once; never fails: the outcome says when to come back.
 pub async fn sync(ctx: &Context, key: &PodKey) -> Outcome {
-    match sync_pod(ctx, key).await {
+    let started = std::time::Instant::now();
+    let (outcome, failed, operation) = OPERATION
+        .scope(Cell::new(SyncOperation::Status), async {
+            let (outcome, failed) = sync_once(ctx, key).await;
+            (outcome, failed, OPERATION.with(Cell::get))
+        })
+        .await;
+    let result = match outcome {
+        _ if failed => SyncOutcome::Error,
+        Outcome::Done => SyncOutcome::Success,
+        Outcome::After(_) => SyncOutcome::Requeued,
+        Outcome::Retry | Outcome::RetrySlowly => SyncOutcome::Error,
+    };
+    metrics::global()
+        .pods
+        .sync_done(operation, result, started.elapsed().as_secs_f64());
+    outcome
+}
+
+/// One pass, and whether it failed the pod for good.
+async fn sync_once(ctx: &Context, key: &PodKey) -> (Outcome, bool) {
+    let outcome = match sync_pod(ctx, key).await {
         Ok(outcome) => outcome,
         Err(SyncError::Plugin(error)) if policy::react(&error) == Reaction::Unimplemented => {
-            fail_unimplemented(ctx, key, &error).await
+            return (fail_unimplemented(ctx, key, &error).await, true);
         }
         Err(error) => {
             match &error {
@@ -43,7 +80,8 @@ pub async fn sync(ctx: &Context, key: &PodKey) -> Outcome {
             }
             error.outcome()
         }
-    }
+    };
+    (outcome, false)
 }
 
 async fn sync_pod(ctx: &Context, key: &PodKey) -> Result<Outcome, SyncError> {
@@ -53,6 +91,7 @@ async fn sync_pod(ctx: &Context, key: &PodKey) -> Result<Outcome, SyncError> {
     let current_uid = api_pod.as_ref().map(|pod| uid_of(pod).to_owned());
     let mut again = None;
     for (uid, tracked) in ctx.tracking.stale(key, current_uid.as_deref()) {
+        doing(SyncOperation::Delete);
         let wait = deletion::release(ctx, key, &uid, &tracked).await?;
         again = sooner(again, wait);
     }
@@ -71,14 +110,17 @@ async fn sync_api_pod(ctx: &Context, key: &PodKey, pod: Arc<Pod>) -> Result<Outc
     if phase::is_terminal(pod.status.as_ref()) {
         // Final: never re-created, never given a non-terminal status.
         if pod.metadata.deletion_timestamp.is_some() {
+            doing(SyncOperation::Delete);
             deletion::remove_finished(ctx, key, &pod).await?;
         } else if deadline::failed_by_deadline(&pod) {
             // Failed by the host: its containers must stop.
+            doing(SyncOperation::Delete);
             return deadline::stop(ctx, key, &pod).await;
         }
         return Ok(Outcome::Done);
     }
     if pod.metadata.deletion_timestamp.is_some() {
+        doing(SyncOperation::Delete);
         return deletion::graceful(ctx, key, &pod).await;
     }
     let recorded = ctx
@@ -87,7 +129,10 @@ async fn sync_api_pod(ctx: &Context, key: &PodKey, pod: Arc<Pod>) -> Result<Outc
         .and_then(|t| t.status().cloned());
     let deadline =
         match deadline::check(&pod, recorded.as_ref(), k8s_openapi::jiff::Timestamp::now()) {
-            Deadline::Passed => return deadline::enforce(ctx, key, &pod).await,
+            Deadline::Passed => {
+                doing(SyncOperation::Delete);
+                return deadline::enforce(ctx, key, &pod).await;
+            }
             Deadline::In(left) => Some(left),
             Deadline::None => None,
         };
@@ -211,6 +256,7 @@ async fn create(
     pod: &Arc<Pod>,
     current: &PluginInstance,
 ) -> Result<Presence, SyncError> {
+    doing(SyncOperation::Create);
     let uid = uid_of(pod);
     let resolved = match resolve_env(ctx, key, pod).await? {
         Ok(resolved) => resolved,
@@ -272,6 +318,7 @@ async fn update_if_changed(
     {
         return Ok(());
     }
+    doing(SyncOperation::Update);
     let resolved = match resolve_env(ctx, key, pod).await? {
         Ok(resolved) => resolved,
         // Reported; the plugin keeps what it has until the object is back.
@@ -358,6 +405,21 @@ async fn resolve_env(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_pass_is_named_by_the_last_operation_it_noted() {
+        // Outside a pass: nothing to note, and no panic.
+        doing(SyncOperation::Create);
+        let noted = OPERATION
+            .scope(Cell::new(SyncOperation::Status), async {
+                doing(SyncOperation::Delete);
+                tokio::task::yield_now().await;
+                doing(SyncOperation::Create);
+                OPERATION.with(Cell::get)
+            })
+            .await;
+        assert_eq!(noted, SyncOperation::Create);
+    }
 
     #[test]
     fn the_sooner_wait_wins() {

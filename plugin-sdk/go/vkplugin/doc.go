@@ -20,6 +20,11 @@
 //	                             CAPABILITY_NODE_INFO (GetNodeInfo, WatchNodeInfo)
 //	node.NodeProvider's Ping     PluginIdentity.Probe
 //
+// [Options].Metrics, a prometheus.Gatherer such as a *prometheus.Registry,
+// declares CAPABILITY_PLUGIN_METRICS: GetPluginMetrics answers with what it
+// gathers, converted by [PluginMetricsOf], and the host exports the
+// plugin's own metrics at its /metrics with a `plugin` label.
+//
 // The SDK handles the launch contract: it reads the launch environment and
 // the per-launch secret, binds the plugin socket (mode 0600), checks
 // `authorization: Bearer <secret>` on every call (UNAUTHENTICATED

@@ -51,9 +51,10 @@ type (
 type instance struct {
 	handler      node.PodLifecycleHandler
 	capabilities []Capability
-	feed         *statusFeed // nil without node.PodNotifier
-	node         *nodeWatch  // nil without node info
-	ping         pinger      // nil: always ready
+	feed         *statusFeed    // nil without node.PodNotifier
+	node         *nodeWatch     // nil without node info
+	ping         pinger         // nil: always ready
+	metrics      *pluginMetrics // nil without Options.Metrics
 }
 
 func (i *instance) has(c Capability) bool { return slices.Contains(i.capabilities, c) }
@@ -101,6 +102,9 @@ func (p *plugin) instance(nodeName string) (*instance, error) {
 		notifier.NotifyPods(p.ctx, func(pod *corev1.Pod) { inst.feed.send(statusEvent(pod)) })
 	}
 	inst.node = watchNode(p.ctx, nodeName, handler, nodeProvider, cfg)
+	if p.opts.Metrics != nil {
+		inst.metrics = &pluginMetrics{gatherer: p.opts.Metrics}
+	}
 	inst.capabilities = capabilitiesOf(inst, p.opts.Without)
 	p.inst = inst
 	p.log.Info("provider ready", "node", nodeName, "capabilities", capabilityNames(inst.capabilities))
@@ -140,6 +144,7 @@ func capabilitiesOf(inst *instance, without []Capability) []Capability {
 	add(stats, pb.Capability_CAPABILITY_STATS_SUMMARY)
 	add(metrics, pb.Capability_CAPABILITY_METRICS_RESOURCE)
 	add(inst.node != nil, pb.Capability_CAPABILITY_NODE_INFO)
+	add(inst.metrics != nil, pb.Capability_CAPABILITY_PLUGIN_METRICS)
 	return caps
 }
 

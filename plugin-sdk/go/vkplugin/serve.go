@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/virtual-kubelet/virtual-kubelet/node"
 	"github.com/virtual-kubelet/virtual-kubelet/node/nodeutil"
 	"google.golang.org/grpc"
@@ -46,6 +47,12 @@ type Options struct {
 	// Logger receives the SDK's logs; nil logs JSON lines on stderr, which
 	// vk-host forwards with their level.
 	Logger *slog.Logger
+	// Metrics, when set, are the plugin's own metrics (e.g. a
+	// *prometheus.Registry the provider registers its collectors with): the
+	// plugin declares CAPABILITY_PLUGIN_METRICS and answers GetPluginMetrics
+	// with what Metrics gathers, converted by [PluginMetricsOf]. The host
+	// exports them at its /metrics with a `plugin` label.
+	Metrics prometheus.Gatherer
 }
 
 // Serve serves handler, a value implementing upstream virtual-kubelet's

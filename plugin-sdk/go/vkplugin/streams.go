@@ -185,6 +185,14 @@ func (s *lifecycleServer) GetMetricsResource(ctx context.Context, _ *pb.GetMetri
 	return MetricsResourceOf(families, uids), nil
 }
 
+func (s *lifecycleServer) GetPluginMetrics(ctx context.Context, _ *pb.GetPluginMetricsRequest) (*pb.GetPluginMetricsResponse, error) {
+	inst, err := s.plugin.require(pb.Capability_CAPABILITY_PLUGIN_METRICS)
+	if err != nil {
+		return nil, err
+	}
+	return inst.metrics.gather(ctx, s.plugin)
+}
+
 func (s *lifecycleServer) GetNodeInfo(context.Context, *pb.GetNodeInfoRequest) (*pb.NodeInfo, error) {
 	inst, err := s.plugin.require(pb.Capability_CAPABILITY_NODE_INFO)
 	if err != nil {

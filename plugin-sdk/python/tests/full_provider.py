@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+from prometheus_client import CollectorRegistry, Counter
 from test_server import Memory
 
 from vk_plugin_sdk import (
@@ -14,8 +15,10 @@ from vk_plugin_sdk import (
     ExecSession,
     ExitStatus,
     PluginInfo,
+    Pod,
     PodKey,
     PortForwardConnection,
+    collect_plugin_metrics,
     pb,
     run,
 )
@@ -23,6 +26,18 @@ from vk_plugin_sdk import (
 
 class Full(Memory):
     """Memory plus attach (echoes stdin), port-forward (echoes bytes) and node-wide calls."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.registry = CollectorRegistry()
+        self.created = Counter("full_pods_created", "Pods created.", registry=self.registry)
+
+    async def create_pod(self, pod: Pod) -> None:
+        await super().create_pod(pod)
+        self.created.inc()
+
+    async def plugin_metrics(self) -> pb.GetPluginMetricsResponse:
+        return collect_plugin_metrics(self.registry)
 
     async def attach(self, request: ExecRequest, session: ExecSession) -> ExitStatus:
         await self.get_pod(request.pod)

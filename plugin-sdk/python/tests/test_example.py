@@ -204,3 +204,23 @@ async def test_a_restarted_plugin_runs_the_pods_of_its_state_file(sock_dir: Path
     assert [json.loads(p)["metadata"]["uid"] for p in listed.pods] == ["uid-1"]
     assert (after["podIP"], after["startTime"]) == (before["podIP"], before["startTime"])
     assert db["podIP"] != after["podIP"], "a recovered pod's IP is not handed out again"
+
+
+async def test_the_plugin_exports_its_own_metrics(sock_dir: Path) -> None:
+    async with fake_host(FakeHost(), sock_dir) as client, served(provider(client), sock_dir) as s:
+        handshake = pb.HandshakeRequest(protocol_versions=[1])
+        hello = await s.identity.Handshake(handshake, metadata=AUTH)
+        assert pb.CAPABILITY_PLUGIN_METRICS in hello.capabilities
+        await create(s, pod_json("web", "uid-1"))
+        await create(s, pod_json("web", "uid-1"))  # idempotent: not a second pod
+        await create(s, pod_json("api", "uid-2"))
+        await s.lifecycle.DeletePod(
+            pb.DeletePodRequest(pod=json.dumps(pod_json("api", "uid-2")).encode()),
+            metadata=AUTH,
+        )
+        reply = await s.lifecycle.GetPluginMetrics(pb.GetPluginMetricsRequest(), metadata=AUTH)
+    families = {f.name: f for f in reply.families}
+    assert sorted(families) == ["python_example_pods", "python_example_pods_created"]
+    created, held = families["python_example_pods_created"], families["python_example_pods"]
+    assert (created.type, [m.value for m in created.metrics]) == (pb.METRIC_TYPE_COUNTER, [2.0])
+    assert (held.type, [m.value for m in held.metrics]) == (pb.METRIC_TYPE_GAUGE, [1.0])

@@ -135,6 +135,8 @@ async def test_undeclared_capabilities_answer_unimplemented(sock_dir: Path) -> N
         assert await code_of(node) == grpc.StatusCode.UNIMPLEMENTED
         stats = s.lifecycle.GetStatsSummary(pb.GetStatsSummaryRequest(), metadata=AUTH)
         assert await code_of(stats) == grpc.StatusCode.UNIMPLEMENTED
+        own = s.lifecycle.GetPluginMetrics(pb.GetPluginMetricsRequest(), metadata=AUTH)
+        assert await code_of(own) == grpc.StatusCode.UNIMPLEMENTED
         attach = s.lifecycle.Attach(metadata=AUTH)
         assert await code_of(attach.read()) == grpc.StatusCode.UNIMPLEMENTED
 
@@ -341,6 +343,11 @@ async def test_attach_port_forward_and_node_wide_calls(sock_dir: Path) -> None:
             pb.GetMetricsResourceRequest(), metadata=AUTH
         )
         assert [c.container for c in metrics.containers] == ["main"]
+        own = await s.lifecycle.GetPluginMetrics(pb.GetPluginMetricsRequest(), metadata=AUTH)
+        assert [(f.name, f.type) for f in own.families] == [
+            ("full_pods_created", pb.METRIC_TYPE_COUNTER)
+        ]
+        assert own.families[0].metrics[0].value == 1
         watch = s.lifecycle.WatchNodeInfo(pb.WatchNodeInfoRequest(), metadata=AUTH)
         info = await asyncio.wait_for(watch.read(), 30)
         assert isinstance(info, pb.NodeInfo)

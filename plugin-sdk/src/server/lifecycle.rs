@@ -268,7 +268,9 @@ impl<P: Provider> PodLifecycle for LifecycleService<P> {
         _: Request<GetPluginMetricsRequest>,
     ) -> Result<Response<GetPluginMetricsResponse>, Status> {
         self.require(Capability::PluginMetrics)?;
-        Err(Status::unimplemented("GetPluginMetrics"))
+        Ok(Response::new(GetPluginMetricsResponse {
+            families: self.provider.plugin_metrics().await?,
+        }))
     }
 
     async fn get_node_info(

@@ -194,6 +194,7 @@ pub enum CapabilityName {
     StatsSummary,
     MetricsResource,
     NodeInfo,
+    PluginMetrics,
 }
 
 impl CapabilityName {
@@ -206,6 +207,7 @@ impl CapabilityName {
             Self::StatsSummary => Capability::StatsSummary,
             Self::MetricsResource => Capability::MetricsResource,
             Self::NodeInfo => Capability::NodeInfo,
+            Self::PluginMetrics => Capability::PluginMetrics,
         }
     }
 }
@@ -340,6 +342,7 @@ impl Config {
             Capability::StatsSummary,
             Capability::MetricsResource,
             Capability::NodeInfo,
+            Capability::PluginMetrics,
         ];
         all.retain(|c| {
             !self
@@ -372,7 +375,7 @@ mod tests {
         assert_eq!(config.node.memory, "512Gi");
         assert_eq!(config.node.pods, "1000");
         assert!(config.status_push);
-        assert_eq!(config.capabilities().len(), 8);
+        assert_eq!(config.capabilities().len(), 9);
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod clock;
 pub mod config;
 mod exec;
 mod logs;
+mod metrics;
 mod node;
 mod pods;
 pub mod pods_file;

@@ -10,7 +10,7 @@ use futures::StreamExt as _;
 use k8s_openapi::api::core::v1::{Container, Pod, PodStatus};
 use tracing::Instrument as _;
 use vk_plugin_sdk::proto::{
-    Capability, GetMetricsResourceResponse, GetStatsSummaryResponse, NodeInfo,
+    Capability, GetMetricsResourceResponse, GetStatsSummaryResponse, MetricFamily, NodeInfo,
 };
 use vk_plugin_sdk::{
     ByteStream, ExecRequest, ExecSession, ExitStatus, HostClient, LogsRequest, PodEvent, PodKey,
@@ -22,6 +22,7 @@ use crate::clock::{self, Timestamp};
 use crate::config::{Config, PodCidr};
 use crate::exec;
 use crate::logs::{self, Liveness, LogPlan};
+use crate::metrics::{CreateOutcome, MockMetrics};
 use crate::node;
 use crate::pods::{Entry, PodTable, not_found, pod_table_key};
 use crate::stats;
@@ -51,6 +52,8 @@ struct Inner {
     node: NodeInfo,
     /// The host's callbacks, for `fetch_volumes`.
     host: Option<HostClient>,
+    /// The plugin's own metrics (CAPABILITY_PLUGIN_METRICS).
+    metrics: MockMetrics,
 }
 
 /// A pod's annotation value, if present.
@@ -166,6 +169,7 @@ impl MockProvider {
                 next_ip: AtomicU64::new(0),
                 started: clock::now(),
                 host,
+                metrics: MockMetrics::default(),
             }),
         }
     }
@@ -410,15 +414,10 @@ impl MockProvider {
         let container = container.clone();
         Ok((entry, container))
     }
-}
 
-#[vk_plugin_sdk::async_trait]
-impl Provider for MockProvider {
-    fn capabilities(&self) -> Vec<Capability> {
-        self.config().capabilities()
-    }
-
-    async fn create_pod(&self, pod: Pod) -> Result<(), ProviderError> {
+    /// CreatePod; `true` when it created the pod, `false` when it held it
+    /// already.
+    async fn create(&self, pod: Pod) -> Result<bool, ProviderError> {
         let key = pod_table_key(&pod);
         if pod.spec.as_ref().is_none_or(|s| s.containers.is_empty()) {
             return Err(ProviderError::InvalidArgument(format!(
@@ -479,7 +478,28 @@ impl Provider for MockProvider {
                 self.push_at(key, uid, started);
             }
         }
-        Ok(())
+        Ok(created)
+    }
+}
+
+#[vk_plugin_sdk::async_trait]
+impl Provider for MockProvider {
+    fn capabilities(&self) -> Vec<Capability> {
+        self.config().capabilities()
+    }
+
+    async fn create_pod(&self, pod: Pod) -> Result<(), ProviderError> {
+        let started = std::time::Instant::now();
+        let result = self.create(pod).await;
+        let outcome = match &result {
+            Ok(true) => CreateOutcome::Created,
+            Ok(false) => CreateOutcome::AlreadyHeld,
+            Err(_) => CreateOutcome::Failed,
+        };
+        self.inner
+            .metrics
+            .create_done(outcome, started.elapsed().as_secs_f64());
+        result.map(|_| ())
     }
 
     async fn update_pod(&self, pod: Pod) -> Result<(), ProviderError> {
@@ -725,5 +745,22 @@ impl Provider for MockProvider {
 
     async fn node_info(&self) -> Result<NodeInfo, ProviderError> {
         Ok(self.inner.node.clone())
+    }
+
+    async fn plugin_metrics(&self) -> Result<Vec<MetricFamily>, ProviderError> {
+        let now = clock::now();
+        let mut phases: Vec<(String, usize)> = ["Pending", "Running", "Succeeded", "Failed"]
+            .iter()
+            .map(|phase| ((*phase).to_owned(), 0))
+            .collect();
+        for entry in self.sorted_entries() {
+            let phase = self.status_of(&entry, now).phase.unwrap_or_default();
+            match phases.iter_mut().find(|(p, _)| *p == phase) {
+                Some((_, n)) => *n += 1,
+                None => phases.push((phase, 1)),
+            }
+        }
+        let phases: Vec<(&str, usize)> = phases.iter().map(|(p, n)| (p.as_str(), *n)).collect();
+        Ok(self.inner.metrics.families(&phases))
     }
 }

@@ -1,5 +1,5 @@
 //! The non-streaming routes of the kubelet API: container logs, the pod
-//! lists, stats, resource metrics and health. Each calls the plugin through
+//! lists, stats, resource metrics, the host's own metrics and health. Each calls the plugin through
 //! a typed [`PluginClient`](crate::plugin_process::PluginClient) method, which asks
 //! only for a capability the plugin declared (else 501, at once) and with
 //! the protocol's query deadline.
@@ -11,6 +11,8 @@ mod pods;
 mod stats;
 
 use axum::Router;
+use axum::extract::State;
+use axum::response::Response;
 use axum::routing::get;
 
 use super::ApiState;
@@ -34,5 +36,12 @@ pub fn routes() -> Router<ApiState> {
         .route("/stats/summary/", get(stats::handler))
         .route("/metrics/resource", get(metrics::handler))
         .route("/metrics/resource/", get(metrics::handler))
+        .route("/metrics", get(host_metrics))
         .route("/healthz", get(healthz::handler))
+}
+
+/// `/metrics`: the host's own families and the plugin's (the same text as
+/// the `--metrics-bind-address` listener), authorized as `nodes/metrics`.
+async fn host_metrics(State(state): State<ApiState>) -> Response {
+    crate::metrics::render::response(&state.plugin).await
 }

@@ -242,6 +242,9 @@ async fn forward_spdy(
         span,
         move |io| async move {
             info!("port-forward session over SPDY/3.1 ({protocol})");
+            let _open = crate::metrics::global()
+                .kubelet_api
+                .session_open("port_forward", "spdy");
             port_forward::spdy::run(io, pod, plugin).await;
         },
     ))
@@ -284,6 +287,9 @@ async fn forward_websocket(
     Ok(limited(upgrade).on_upgrade(move |socket| {
         async move {
             info!("port-forward session over WebSocket ({protocol})");
+            let _open = crate::metrics::global()
+                .kubelet_api
+                .session_open("port_forward", "websocket");
             port_forward::websocket::run(socket, pod, ports, plugin).await;
         }
         .instrument(span)
@@ -302,6 +308,9 @@ fn forward_tunnel(upgrade: WebSocketUpgrade, pod: PodRef, plugin: PluginClient) 
     limited(upgrade.protocols([protocol])).on_upgrade(move |socket| {
         async move {
             info!("port-forward session over WebSocket ({protocol})");
+            let _open = crate::metrics::global()
+                .kubelet_api
+                .session_open("port_forward", "websocket");
             let io = port_forward::tunnel::byte_stream(socket);
             port_forward::spdy::run(io, pod, plugin).await;
         }

@@ -1,16 +1,22 @@
 //! The calls behind the kubelet API: container logs, exec, attach,
-//! port-forward, stats summary and resource metrics. Each is optional, so
-//! each is behind its capability ([`PluginClient::require`]).
+//! port-forward, stats summary, resource metrics and the plugin's own
+//! metrics. Each is optional, so each is behind its capability
+//! ([`PluginClient::require`]).
+
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures::{Stream, StreamExt as _, TryStreamExt as _};
 use vk_proto::v1::{
     Capability, ContainerLogsRequest, ExecInput, ExecOutput, GetMetricsResourceRequest,
-    GetMetricsResourceResponse, GetStatsSummaryRequest, GetStatsSummaryResponse, PortForwardInput,
-    PortForwardOutput,
+    GetMetricsResourceResponse, GetPluginMetricsRequest, GetPluginMetricsResponse,
+    GetStatsSummaryRequest, GetStatsSummaryResponse, PortForwardInput, PortForwardOutput,
 };
 
 use super::{CallError, PluginClient, PluginStream, with_deadline};
+
+/// The longest a scrape waits for the plugin's own metrics.
+pub const PLUGIN_METRICS_DEADLINE: Duration = Duration::from_secs(2);
 
 impl PluginClient {
     /// GetContainerLogs (CAPABILITY_CONTAINER_LOGS): the log as it comes.
@@ -75,31 +81,63 @@ impl PluginClient {
     /// GetStatsSummary (CAPABILITY_STATS_SUMMARY), with the query deadline.
     pub async fn get_stats_summary(&self) -> Result<GetStatsSummaryResponse, CallError> {
         self.require(Capability::StatsSummary)?;
-        let reply = self
-            .lifecycle
-            .clone()
-            .get_stats_summary(with_deadline(
-                GetStatsSummaryRequest {},
-                self.deadlines.query,
-            ))
-            .await
-            .map_err(self.status_error("GetStatsSummary"))?;
-        Ok(reply.into_inner())
+        self.observed("GetStatsSummary", async {
+            let reply = self
+                .lifecycle
+                .clone()
+                .get_stats_summary(with_deadline(
+                    GetStatsSummaryRequest {},
+                    self.deadlines.query,
+                ))
+                .await
+                .map_err(self.status_error("GetStatsSummary"))?;
+            Ok(reply.into_inner())
+        })
+        .await
     }
 
     /// GetMetricsResource (CAPABILITY_METRICS_RESOURCE), with the query
     /// deadline.
     pub async fn get_metrics_resource(&self) -> Result<GetMetricsResourceResponse, CallError> {
         self.require(Capability::MetricsResource)?;
-        let reply = self
-            .lifecycle
-            .clone()
-            .get_metrics_resource(with_deadline(
-                GetMetricsResourceRequest {},
-                self.deadlines.query,
-            ))
-            .await
-            .map_err(self.status_error("GetMetricsResource"))?;
-        Ok(reply.into_inner())
+        self.observed("GetMetricsResource", async {
+            let reply = self
+                .lifecycle
+                .clone()
+                .get_metrics_resource(with_deadline(
+                    GetMetricsResourceRequest {},
+                    self.deadlines.query,
+                ))
+                .await
+                .map_err(self.status_error("GetMetricsResource"))?;
+            Ok(reply.into_inner())
+        })
+        .await
+    }
+
+    /// GetPluginMetrics (CAPABILITY_PLUGIN_METRICS), called at a scrape of
+    /// the host's `/metrics`: the query deadline, but at most
+    /// [`PLUGIN_METRICS_DEADLINE`] (a scrape has its own timeout, and the
+    /// host's families must not wait on the plugin's).
+    pub async fn get_plugin_metrics(&self) -> Result<GetPluginMetricsResponse, CallError> {
+        self.require(Capability::PluginMetrics)?;
+        let deadline = self.deadlines.query.min(PLUGIN_METRICS_DEADLINE);
+        self.observed("GetPluginMetrics", async {
+            let mut lifecycle = self.lifecycle.clone();
+            let call =
+                lifecycle.get_plugin_metrics(with_deadline(GetPluginMetricsRequest {}, deadline));
+            // The deadline travels with the request; this bounds a plugin
+            // (or transport) that ignores it.
+            let reply = tokio::time::timeout(deadline, call)
+                .await
+                .unwrap_or_else(|_| {
+                    Err(tonic::Status::deadline_exceeded(format!(
+                        "no answer within {deadline:?}"
+                    )))
+                })
+                .map_err(self.status_error("GetPluginMetrics"))?;
+            Ok(reply.into_inner())
+        })
+        .await
     }
 }

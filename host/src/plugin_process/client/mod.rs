@@ -11,6 +11,10 @@
 //! - `kubelet`: the calls behind the kubelet API (logs, exec, attach,
 //!   port-forward, stats, resource metrics);
 //! - `stream`: [`PluginStream`], how a streaming call counts as open.
+//!
+//! Every unary call is timed and its failure counted by method and code
+//! (`vk_host_plugin_rpc_duration_seconds`, `vk_host_plugin_rpc_errors_total`);
+//! a call refused before it is made (an undeclared capability) is not.
 
 mod error;
 mod kubelet;
@@ -19,8 +23,9 @@ mod pods;
 mod stream;
 
 use std::collections::HashSet;
+use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use k8s_openapi::api::core::v1::Pod;
 use tonic::Status;
@@ -32,6 +37,7 @@ use vk_proto::v1::pod_lifecycle_client::PodLifecycleClient;
 use vk_proto::v1::{Capability, ProbeRequest, ShutdownRequest};
 
 use super::health::ProbeOutcome;
+use crate::metrics::{self, plugin::code_name};
 
 pub use error::CallError;
 pub use stream::PluginStream;
@@ -173,24 +179,56 @@ impl PluginClient {
             .map_err(|e| self.invalid(rpc, format!("encoding the pod: {e}")))
     }
 
+    /// Runs one unary call made of `call`, timing it and counting its
+    /// failure under `rpc`.
+    async fn observed<T>(
+        &self,
+        rpc: &'static str,
+        call: impl Future<Output = Result<T, CallError>>,
+    ) -> Result<T, CallError> {
+        let started = Instant::now();
+        let result = call.await;
+        let code = match &result {
+            Ok(_) => None,
+            Err(CallError::Status { status, .. }) => Some(code_name(status.code())),
+            Err(CallError::InvalidReply { .. }) => Some("InvalidReply"),
+            // Never called: nothing to time.
+            Err(CallError::Unsupported { .. }) => return result,
+        };
+        metrics::global()
+            .plugin
+            .rpc_done(rpc, started.elapsed().as_secs_f64(), code);
+        result
+    }
+
     /// One readiness probe with `timeout`.
     pub async fn probe(&self, timeout: Duration) -> ProbeOutcome {
+        let started = Instant::now();
         let mut client = self.identity_client.clone();
         let call = client.probe(with_deadline(ProbeRequest {}, timeout));
-        match tokio::time::timeout(timeout, call).await {
+        let (outcome, code) = match tokio::time::timeout(timeout, call).await {
             Ok(Ok(reply)) => {
                 let reply = reply.into_inner();
-                if reply.ready {
+                let outcome = if reply.ready {
                     ProbeOutcome::Ready
                 } else {
                     ProbeOutcome::NotReady(reply.message)
-                }
+                };
+                (outcome, None)
             }
-            Ok(Err(status)) => {
-                ProbeOutcome::Failed(format!("{}: {}", status.code(), status.message()))
-            }
-            Err(_) => ProbeOutcome::Failed(format!("no answer within {timeout:?}")),
-        }
+            Ok(Err(status)) => (
+                ProbeOutcome::Failed(format!("{}: {}", status.code(), status.message())),
+                Some(code_name(status.code())),
+            ),
+            Err(_) => (
+                ProbeOutcome::Failed(format!("no answer within {timeout:?}")),
+                Some(code_name(tonic::Code::DeadlineExceeded)),
+            ),
+        };
+        metrics::global()
+            .plugin
+            .rpc_done("Probe", started.elapsed().as_secs_f64(), code);
+        outcome
     }
 
     /// Asks the plugin to stop; errors are only logged (it may already be gone).

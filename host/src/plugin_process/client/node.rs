@@ -8,13 +8,16 @@ use super::{CallError, PluginClient, PluginStream, with_deadline};
 impl PluginClient {
     pub async fn get_node_info(&self) -> Result<NodeInfo, CallError> {
         self.require(Capability::NodeInfo)?;
-        let reply = self
-            .lifecycle
-            .clone()
-            .get_node_info(with_deadline(GetNodeInfoRequest {}, self.deadlines.query))
-            .await
-            .map_err(self.status_error("GetNodeInfo"))?;
-        Ok(reply.into_inner())
+        self.observed("GetNodeInfo", async {
+            let reply = self
+                .lifecycle
+                .clone()
+                .get_node_info(with_deadline(GetNodeInfoRequest {}, self.deadlines.query))
+                .await
+                .map_err(self.status_error("GetNodeInfo"))?;
+            Ok(reply.into_inner())
+        })
+        .await
     }
 
     /// The plugin's node information stream (CAPABILITY_NODE_INFO): the

@@ -14,39 +14,52 @@ impl PluginClient {
         let request = CreatePodRequest {
             pod: self.pod_json("CreatePod", pod)?,
         };
-        self.lifecycle
-            .clone()
-            .create_pod(with_deadline(request, self.deadlines.mutate))
-            .await
-            .map_err(self.status_error("CreatePod"))?;
-        Ok(())
+        self.observed("CreatePod", async {
+            self.lifecycle
+                .clone()
+                .create_pod(with_deadline(request, self.deadlines.mutate))
+                .await
+                .map_err(self.status_error("CreatePod"))?;
+            Ok(())
+        })
+        .await
     }
 
     pub async fn update_pod(&self, pod: &Pod) -> Result<(), CallError> {
         let request = UpdatePodRequest {
             pod: self.pod_json("UpdatePod", pod)?,
         };
-        self.lifecycle
-            .clone()
-            .update_pod(with_deadline(request, self.deadlines.mutate))
-            .await
-            .map_err(self.status_error("UpdatePod"))?;
-        Ok(())
+        self.observed("UpdatePod", async {
+            self.lifecycle
+                .clone()
+                .update_pod(with_deadline(request, self.deadlines.mutate))
+                .await
+                .map_err(self.status_error("UpdatePod"))?;
+            Ok(())
+        })
+        .await
     }
 
     pub async fn delete_pod(&self, pod: &Pod) -> Result<(), CallError> {
         let request = DeletePodRequest {
             pod: self.pod_json("DeletePod", pod)?,
         };
-        self.lifecycle
-            .clone()
-            .delete_pod(with_deadline(request, self.deadlines.mutate))
-            .await
-            .map_err(self.status_error("DeletePod"))?;
-        Ok(())
+        self.observed("DeletePod", async {
+            self.lifecycle
+                .clone()
+                .delete_pod(with_deadline(request, self.deadlines.mutate))
+                .await
+                .map_err(self.status_error("DeletePod"))?;
+            Ok(())
+        })
+        .await
     }
 
     pub async fn get_pod(&self, pod: PodRef) -> Result<Pod, CallError> {
+        self.observed("GetPod", self.get_pod_unobserved(pod)).await
+    }
+
+    async fn get_pod_unobserved(&self, pod: PodRef) -> Result<Pod, CallError> {
         let reply = self
             .lifecycle
             .clone()
@@ -61,6 +74,11 @@ impl PluginClient {
     }
 
     pub async fn get_pod_status(&self, pod: PodRef) -> Result<PodStatus, CallError> {
+        self.observed("GetPodStatus", self.get_pod_status_unobserved(pod))
+            .await
+    }
+
+    async fn get_pod_status_unobserved(&self, pod: PodRef) -> Result<PodStatus, CallError> {
         let reply = self
             .lifecycle
             .clone()
@@ -79,6 +97,10 @@ impl PluginClient {
     }
 
     pub async fn get_pods(&self) -> Result<Vec<Pod>, CallError> {
+        self.observed("GetPods", self.get_pods_unobserved()).await
+    }
+
+    async fn get_pods_unobserved(&self) -> Result<Vec<Pod>, CallError> {
         let reply = self
             .lifecycle
             .clone()

@@ -1,6 +1,7 @@
 // Package provider is an example virtual-kubelet provider written against
-// upstream's interfaces only (github.com/virtual-kubelet/virtual-kubelet
-// and k8s.io packages; nothing of vk-host's SDK): the code of a provider
+// upstream's interfaces only (github.com/virtual-kubelet/virtual-kubelet,
+// k8s.io packages and Prometheus' client_golang for its own metrics;
+// nothing of vk-host's SDK): the code of a provider
 // that runs inside virtual-kubelet today, unchanged. It simulates its
 // containers: pods run in memory (kept in a state file when one is given,
 // so a restarted plugin finds them), get IPs from a range, write a log
@@ -18,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/virtual-kubelet/virtual-kubelet/errdefs"
 	"github.com/virtual-kubelet/virtual-kubelet/node"
 	"github.com/virtual-kubelet/virtual-kubelet/node/nodeutil"
@@ -39,6 +41,9 @@ type Config struct {
 	LogInterval time.Duration
 	// Logger is where the provider logs (default: JSON on stderr).
 	Logger *slog.Logger
+	// Metrics, when set, gets the provider's own metrics:
+	// go_example_pods_created_total and go_example_pods.
+	Metrics prometheus.Registerer
 }
 
 // Provider is the example provider: a nodeutil.Provider and node.PodNotifier.
@@ -47,6 +52,8 @@ type Provider struct {
 	secrets corev1listers.SecretLister
 	log     *slog.Logger
 	started time.Time
+
+	created prometheus.Counter // pods created since the process started
 
 	mu       sync.Mutex
 	state    state
@@ -93,6 +100,25 @@ func New(cfg Config, secrets corev1listers.SecretLister) (*Provider, error) {
 	if len(loaded.Pods) > 0 {
 		p.log.Info("recovered pods from the state file", "pods", len(loaded.Pods), "file", cfg.StateFile)
 	}
+	p.created = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "go_example_pods_created_total",
+		Help: "Pods the example provider created since it started.",
+	})
+	held := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "go_example_pods",
+		Help: "Pods the example provider holds.",
+	}, func() float64 {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return float64(len(p.state.Pods))
+	})
+	if cfg.Metrics != nil {
+		for _, c := range []prometheus.Collector{p.created, held} {
+			if err := cfg.Metrics.Register(c); err != nil {
+				return nil, fmt.Errorf("registering the provider's metrics: %w", err)
+			}
+		}
+	}
 	return p, nil
 }
 
@@ -119,6 +145,7 @@ func (p *Provider) CreatePod(ctx context.Context, pod *corev1.Pod) error {
 	p.log.Info("pod running", "pod", key(pod.Namespace, pod.Name), "ip", ip.String())
 	p.saveLocked()
 	p.notifyLocked(held)
+	p.created.Inc()
 	return nil
 }
 

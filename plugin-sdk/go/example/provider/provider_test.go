@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/virtual-kubelet/virtual-kubelet/node/api"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -104,5 +105,34 @@ func TestPodIPsComeFromTheNetworkSkippingItsFirstAddress(t *testing.T) {
 	}
 	if strings.Join(got, " ") != "10.9.0.1 10.9.0.2 10.9.0.1" {
 		t.Fatalf("IPs %v", got)
+	}
+}
+
+func TestTheProviderCountsItsPodsInItsOwnMetrics(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	p, err := New(Config{Logger: quiet(), Metrics: reg}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, name := range []string{"a", "b"} {
+		if err := p.CreatePod(ctx, testPod(name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.DeletePod(ctx, testPod("a")); err != nil {
+		t.Fatal(err)
+	}
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	values := map[string]float64{}
+	for _, f := range families {
+		m := f.GetMetric()[0]
+		values[f.GetName()] = m.GetCounter().GetValue() + m.GetGauge().GetValue()
+	}
+	if values["go_example_pods_created_total"] != 2 || values["go_example_pods"] != 1 || len(values) != 2 {
+		t.Fatalf("metrics %v", values)
 	}
 }

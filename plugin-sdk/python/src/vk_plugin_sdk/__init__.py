@@ -12,6 +12,9 @@ to 16 MiB, and stops gracefully on SIGTERM, on the host's Shutdown request
 and when the host goes away (stdin end-of-file). :class:`HostClient` reads
 the Secrets, ConfigMaps and tokens your pods reference; :func:`volume_files`
 builds the files of a pod's secret, configMap and projected volumes.
+:func:`collect_plugin_metrics` turns a ``prometheus_client`` registry into
+the answer of :meth:`Provider.plugin_metrics` (the plugin's own metrics on
+the host's ``/metrics``).
 """
 
 from vk_plugin_sdk._server.run import ProviderFactory, run
@@ -43,6 +46,7 @@ from vk_plugin_sdk.k8s import (
     PodStatus,
 )
 from vk_plugin_sdk.launch import Launch, LaunchError
+from vk_plugin_sdk.metrics import collect_plugin_metrics, plugin_metrics_of
 from vk_plugin_sdk.plugin_log import configure_logging
 from vk_plugin_sdk.proto import provider_pb2 as pb
 from vk_plugin_sdk.provider import (
@@ -110,8 +114,10 @@ __all__ = [
     "VolumeContents",
     "VolumeFile",
     "VolumeVersions",
+    "collect_plugin_metrics",
     "configure_logging",
     "pb",
+    "plugin_metrics_of",
     "run",
     "serve",
     "volume_files",

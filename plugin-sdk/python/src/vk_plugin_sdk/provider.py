@@ -32,6 +32,7 @@ class Capability(enum.IntEnum):
     STATS_SUMMARY = pb.CAPABILITY_STATS_SUMMARY
     METRICS_RESOURCE = pb.CAPABILITY_METRICS_RESOURCE
     NODE_INFO = pb.CAPABILITY_NODE_INFO
+    PLUGIN_METRICS = pb.CAPABILITY_PLUGIN_METRICS
 
 
 @dataclass(frozen=True)
@@ -329,6 +330,16 @@ class Provider(abc.ABC):
         """NODE_INFO: what the plugin adds to the Node (capacity, labels...)."""
         raise Unsupported("node info")
 
+    async def plugin_metrics(self) -> pb.GetPluginMetricsResponse:
+        """PLUGIN_METRICS: the plugin's own metrics, for the host's ``/metrics``.
+
+        Called at each scrape of the host, with a short deadline. With
+        ``prometheus_client``, return
+        ``vk_plugin_sdk.metrics.collect_plugin_metrics(registry)``; the host
+        adds a ``plugin`` label. Keep labels bounded: no pod names or UIDs.
+        """
+        raise Unsupported("plugin metrics")
+
     async def watch_node_info(self) -> AsyncIterator[pb.NodeInfo]:
         """NODE_INFO: the current node info, then every change.
 
@@ -352,5 +363,6 @@ CAPABILITY_METHODS: dict[Capability, tuple[str, ...]] = {
     Capability.STATS_SUMMARY: ("stats_summary",),
     Capability.METRICS_RESOURCE: ("metrics_resource",),
     Capability.NODE_INFO: ("node_info", "watch_node_info"),
+    Capability.PLUGIN_METRICS: ("plugin_metrics",),
 }
 """The methods that implement each optional capability."""

@@ -83,6 +83,9 @@ where
         session.kind.name(),
         version.name()
     );
+    let _open = crate::metrics::global()
+        .kubelet_api
+        .session_open(session.kind.name(), "spdy");
     let (accept, accepted) = mpsc::channel(8);
     let stop = CancellationToken::new();
     let wanted = Wanted {

@@ -25,6 +25,9 @@ pub async fn run(socket: WebSocket, protocol: Protocol, session: Session) {
         session.kind.name(),
         protocol.name()
     );
+    let _open = crate::metrics::global()
+        .kubelet_api
+        .session_open(session.kind.name(), "websocket");
     let (mut sink, source) = socket.split();
 
     // The kubelet's first frame: an empty message on the lowest channel the

@@ -1,6 +1,7 @@
 """The example provider: pods in memory, Running at once with an IP from the
 configured range, container logs, exec built-ins, node info, and the Secrets
-its pods reference read through the host (their names and keys logged).
+its pods reference read through the host (their names and keys logged),
+and its own metrics (pods created, pods held) for vk-host's /metrics.
 With a state file its pods survive a plugin restart (see ``state``).
 
 Deletion is graceful in the protocol's sense: the simulated processes stop on
@@ -17,6 +18,8 @@ import platform
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from vk_plugin_sdk import (
     AlreadyExists,
@@ -35,6 +38,7 @@ from vk_plugin_sdk import (
     PodStatusUpdate,
     Provider,
     ProviderError,
+    collect_plugin_metrics,
     pb,
 )
 from vk_python_example import __version__, state, status
@@ -69,6 +73,15 @@ class ExampleProvider(Provider):
         self._ips = IpPool(config.pod_cidr)
         self._pods: dict[tuple[str, str], HeldPod] = {}
         self._feed = PodStatusFeed()
+        # The plugin's own metrics, on vk-host's /metrics with plugin="python-example".
+        self.metrics = CollectorRegistry()
+        self._created = Counter(
+            "python_example_pods_created",
+            "Pods the example plugin created since it started.",
+            registry=self.metrics,
+        )
+        held = Gauge("python_example_pods", "Pods the example plugin holds.", registry=self.metrics)
+        held.set_function(lambda: len(self._pods))
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -113,6 +126,7 @@ class ExampleProvider(Provider):
         for line in secret_lines:
             log.info("pod %s: %s", key, line)
         self._save()
+        self._created.inc()
         events = tuple(
             PodEvent("Started", f"Started container {name}", container=name) for name in held.logs
         )
@@ -196,6 +210,10 @@ class ExampleProvider(Provider):
                 container_runtime_version=f"example://{__version__}",
             ),
         )
+
+    async def plugin_metrics(self) -> pb.GetPluginMetricsResponse:
+        """Pods created and held: ``python_example_pods_created_total``, ``python_example_pods``."""
+        return collect_plugin_metrics(self.metrics)
 
     async def shutdown(self) -> None:
         """Stop writing logs; the pods are memory only and go with the process."""

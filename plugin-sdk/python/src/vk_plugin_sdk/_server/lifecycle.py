@@ -192,6 +192,13 @@ class LifecycleService(pb_grpc.PodLifecycleServicer):
         await self._require(Capability.METRICS_RESOURCE, context)
         return await answer(context, self._provider.metrics_resource())
 
+    async def GetPluginMetrics(
+        self, request: pb.GetPluginMetricsRequest, context: Context
+    ) -> pb.GetPluginMetricsResponse:
+        """The plugin's own metrics."""
+        await self._require(Capability.PLUGIN_METRICS, context)
+        return await answer(context, self._provider.plugin_metrics())
+
     async def GetNodeInfo(self, request: pb.GetNodeInfoRequest, context: Context) -> pb.NodeInfo:
         """What the plugin adds to the Node."""
         await self._require(Capability.NODE_INFO, context)
