@@ -2,9 +2,14 @@
 """Build the CRI test images as OCI-layout tarballs, without a registry.
 
 Usage: mkimages.py OUT_DIR PAUSE_BINARY BUSYBOX_BINARY
+       mkimages.py rootfs OUT_TAR IMAGE_NAME CONFIG_JSON IMAGE_PATH=HOST_FILE...
 
-Writes OUT_DIR/pause.tar (localhost/vk-test/pause:1) and OUT_DIR/busybox.tar
-(localhost/vk-test/busybox:1). Each tarball is an OCI image layout with one
+The first form writes OUT_DIR/pause.tar (localhost/vk-test/pause:1) and
+OUT_DIR/busybox.tar (localhost/vk-test/busybox:1). The second (scripts/image.sh,
+the vk-host image) writes one image named IMAGE_NAME holding the skeleton
+below, an /etc/passwd with the non-root user 65532, each HOST_FILE at
+IMAGE_PATH (its mode kept: 0755 if executable, else 0644; parents made) and
+CONFIG_JSON (a JSON object) as the image config. Each tarball is an OCI image layout with one
 uncompressed layer, a config, a manifest and an index.json whose
 `io.containerd.image.name` annotation names the image, so that
 `ctr -n k8s.io images import` stores it under that name and CRI sees it at
@@ -53,8 +58,10 @@ class Layer:
         info.uname = info.gname = ""
         return info
 
-    def dir(self, path: str, mode: int = 0o755) -> None:
-        self._tar.addfile(self._info(path, tarfile.DIRTYPE, mode))
+    def dir(self, path: str, mode: int = 0o755, owner: int = 0) -> None:
+        info = self._info(path, tarfile.DIRTYPE, mode)
+        info.uid = info.gid = owner
+        self._tar.addfile(info)
 
     def file(self, path: str, data: bytes, mode: int = 0o644) -> None:
         info = self._info(path, tarfile.REGTYPE, mode)
@@ -125,7 +132,48 @@ def rootfs_skeleton(layer: Layer) -> None:
     layer.file("etc/group", GROUP.encode())
 
 
+NONROOT_PASSWD = PASSWD + "nonroot:x:65532:65532:nonroot:/home/nonroot:/bin/false\n"
+NONROOT_GROUP = GROUP + "nonroot:x:65532:\n"
+
+
+def rootfs_image(argv: list[str]) -> None:
+    """The `rootfs` form: an image of given files (no shell, no package manager)."""
+    if len(argv) < 4:
+        sys.exit("usage: mkimages.py rootfs OUT_TAR IMAGE_NAME CONFIG_JSON IMAGE_PATH=HOST_FILE...")
+    out, name, config = Path(argv[0]), argv[1], json.loads(argv[2])
+    files: dict[str, Path] = {}
+    for spec in argv[3:]:
+        path, sep, host = spec.partition("=")
+        path = path.strip("/")
+        if not sep or not path or not host or ".." in path.split("/"):
+            sys.exit(f"mkimages.py: bad file spec {spec!r}; expected IMAGE_PATH=HOST_FILE")
+        files[path] = Path(host)
+    skeleton = ["bin", "dev", "etc", "home", "home/nonroot", "proc", "sys", "root", "var", "run", "tmp"]
+    dirs = set(skeleton)
+    for path in files:
+        parts = path.split("/")[:-1]
+        dirs.update("/".join(parts[: i + 1]) for i in range(len(parts)))
+    layer = Layer()
+    for path in sorted(dirs):
+        if path == "tmp":
+            layer.dir(path, 0o1777)
+        elif path == "home/nonroot":
+            layer.dir(path, owner=65532)
+        else:
+            layer.dir(path)
+    layer.file("etc/group", NONROOT_GROUP.encode())
+    layer.file("etc/passwd", NONROOT_PASSWD.encode())
+    for path, host in sorted(files.items()):
+        mode = 0o755 if host.stat().st_mode & 0o111 else 0o644
+        layer.file(path, host.read_bytes(), mode)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_image(out, name, layer.finish(), config)
+
+
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "rootfs":
+        rootfs_image(sys.argv[2:])
+        return
     if len(sys.argv) != 4:
         sys.exit("usage: mkimages.py OUT_DIR PAUSE_BINARY BUSYBOX_BINARY")
     out, pause, busybox = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
