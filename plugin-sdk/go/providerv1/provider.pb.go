@@ -2934,8 +2934,12 @@ func (x *GetPluginMetricsResponse) GetFamilies() []*MetricFamily {
 
 type MetricFamily struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The family name, `[a-zA-Z_:][a-zA-Z0-9_:]*`, without the `_total`
-	// suffix of counters (the host adds it), and not starting with `vk_host_`.
+	// The family name, `[a-zA-Z_:][a-zA-Z0-9_:]*`, not starting with
+	// `vk_host_`. A counter's name is given without its `_total` suffix (the
+	// host adds it to the samples; a trailing `_total`, as Go's client names
+	// counters, is taken off first, so both spellings mean one counter).
+	// Unique in the reply, also counting the sample names a family produces
+	// (`_total`, `_bucket`, `_count`, `_sum`): the later family is left out.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// One line for people.
 	Help string `protobuf:"bytes,2,opt,name=help,proto3" json:"help,omitempty"`
@@ -3007,10 +3011,12 @@ func (x *MetricFamily) GetMetrics() []*Metric {
 
 type Metric struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Label name to value. Names are `[a-zA-Z_][a-zA-Z0-9_]*`; `plugin` is the
-	// host's and is replaced.
+	// Label name to value. Names are `[a-zA-Z_][a-zA-Z0-9_]*`, not starting
+	// with `__`, and not `le` in a histogram; `plugin` is the host's and is
+	// replaced. Label sets are unique within a family. Values are any UTF-8
+	// (the host escapes them).
 	Labels map[string]string `protobuf:"bytes,1,rep,name=labels,proto3" json:"labels,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	// The value of a COUNTER or GAUGE.
+	// The value of a COUNTER (not negative, not NaN) or GAUGE (any).
 	Value float64 `protobuf:"fixed64,2,opt,name=value,proto3" json:"value,omitempty"`
 	// The value of a HISTOGRAM.
 	Histogram     *Histogram `protobuf:"bytes,3,opt,name=histogram,proto3" json:"histogram,omitempty"`
@@ -3075,8 +3081,11 @@ type Histogram struct {
 	SampleCount uint64 `protobuf:"varint,1,opt,name=sample_count,json=sampleCount,proto3" json:"sample_count,omitempty"`
 	// Sum of the observations.
 	SampleSum float64 `protobuf:"fixed64,2,opt,name=sample_sum,json=sampleSum,proto3" json:"sample_sum,omitempty"`
-	// Cumulative buckets in increasing `upper_bound`; the host adds +Inf
-	// (equal to `sample_count`) when it is missing.
+	// Cumulative buckets in strictly increasing `upper_bound` (at most 200,
+	// no NaN), counts never decreasing and never above `sample_count`; the
+	// host adds +Inf (equal to `sample_count`) when it is missing, and a +Inf
+	// bucket that is sent must equal `sample_count`. `sample_sum` may be
+	// negative only when a bucket bound is.
 	Buckets       []*Bucket `protobuf:"bytes,3,rep,name=buckets,proto3" json:"buckets,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

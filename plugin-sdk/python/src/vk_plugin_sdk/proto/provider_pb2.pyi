@@ -1615,8 +1615,12 @@ class MetricFamily(_message.Message):
     TYPE_FIELD_NUMBER: _builtins.int
     METRICS_FIELD_NUMBER: _builtins.int
     name: _builtins.str
-    """The family name, `[a-zA-Z_:][a-zA-Z0-9_:]*`, without the `_total`
-    suffix of counters (the host adds it), and not starting with `vk_host_`.
+    """The family name, `[a-zA-Z_:][a-zA-Z0-9_:]*`, not starting with
+    `vk_host_`. A counter's name is given without its `_total` suffix (the
+    host adds it to the samples; a trailing `_total`, as Go's client names
+    counters, is taken off first, so both spellings mean one counter).
+    Unique in the reply, also counting the sample names a family produces
+    (`_total`, `_bucket`, `_count`, `_sum`): the later family is left out.
     """
     help: _builtins.str
     """One line for people."""
@@ -1670,11 +1674,13 @@ class Metric(_message.Message):
     VALUE_FIELD_NUMBER: _builtins.int
     HISTOGRAM_FIELD_NUMBER: _builtins.int
     value: _builtins.float
-    """The value of a COUNTER or GAUGE."""
+    """The value of a COUNTER (not negative, not NaN) or GAUGE (any)."""
     @_builtins.property
     def labels(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
-        """Label name to value. Names are `[a-zA-Z_][a-zA-Z0-9_]*`; `plugin` is the
-        host's and is replaced.
+        """Label name to value. Names are `[a-zA-Z_][a-zA-Z0-9_]*`, not starting
+        with `__`, and not `le` in a histogram; `plugin` is the host's and is
+        replaced. Label sets are unique within a family. Values are any UTF-8
+        (the host escapes them).
         """
 
     @_builtins.property
@@ -1709,8 +1715,11 @@ class Histogram(_message.Message):
     """Sum of the observations."""
     @_builtins.property
     def buckets(self) -> _containers.RepeatedCompositeFieldContainer[Global___Bucket]:
-        """Cumulative buckets in increasing `upper_bound`; the host adds +Inf
-        (equal to `sample_count`) when it is missing.
+        """Cumulative buckets in strictly increasing `upper_bound` (at most 200,
+        no NaN), counts never decreasing and never above `sample_count`; the
+        host adds +Inf (equal to `sample_count`) when it is missing, and a +Inf
+        bucket that is sent must equal `sample_count`. `sample_sum` may be
+        negative only when a bucket bound is.
         """
 
     def __init__(

@@ -465,11 +465,17 @@ class PodLifecycleServicer:
     def GetPluginMetrics(self, request, context):
         """CAPABILITY_PLUGIN_METRICS. The plugin's own metrics (its queues, its
         backend's API calls...), called when the host's /metrics is scraped,
-        with a short deadline. The host adds the label `plugin` (the plugin's
-        handshake name) to every sample and exports the families beside its
-        own; families or samples it cannot export (a bad name, a name of the
-        host's own `vk_host_` families, too many samples) are left out and
-        counted, never fatal. Keep labels bounded: no pod names or uids.
+        with a short deadline (2 s): answer from values kept where they change.
+        The host adds the label `plugin` (the plugin's handshake name) to every
+        sample and exports the families beside its own as OpenMetrics text;
+        families or samples it cannot export (a bad name, a name of the host's
+        own `vk_host_` families or one already exported, a bad label name,
+        duplicate label sets, a negative counter, histogram buckets out of
+        order, past the limits) are left out and counted in
+        `vk_host_plugin_metrics_dropped_total{reason}`, never fatal; a failed
+        call is counted in `vk_host_plugin_metrics_scrape_errors_total` and the
+        scrape goes on without the plugin's families. Keep labels bounded: no
+        pod names or uids.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
