@@ -8,12 +8,15 @@
 //!
 //! `vk-bench pods`: N pods at once on a virtual node (real control plane,
 //! vk-host, mock plugin) to Running and deleted, against the API server's own
-//! floor for the same requests.
+//! floor for the same requests. With `--peer upstream`, upstream
+//! virtual-kubelet (its own CLI and mock provider) on the same control plane
+//! and workload, one side at a time, in one table.
 //!
 //! `vk-bench cri-pods`: N busybox pods on vk-cri-plugin (real containerd)
 //! from create to Running, against the same CRI calls made directly.
 
 mod cri_pods;
+mod peer;
 mod pods;
 mod protocol;
 mod stats;

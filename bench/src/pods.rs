@@ -25,19 +25,34 @@ use crate::stats::Samples;
 pub struct Options {
     /// Pods created (and deleted) at once.
     #[arg(long, default_value_t = 1000)]
-    pods: usize,
+    pub(crate) pods: usize,
     /// API requests in flight from the benchmark's own client.
     #[arg(long, default_value_t = 64)]
-    concurrency: usize,
+    pub(crate) concurrency: usize,
     /// More vk-host flags (e.g. `--kube-api-qps 50`), space separated.
     #[arg(long, default_value = "", allow_hyphen_values = true)]
-    host_args: String,
+    pub(crate) host_args: String,
+    /// Also run another virtual kubelet on the same control plane and
+    /// workload, one side at a time, and print both side by side.
+    #[arg(long, value_enum)]
+    pub(crate) peer: Option<crate::peer::Peer>,
+    /// With `--peer`: rounds per side, in alternating order (us, peer, peer,
+    /// us, ...); the table shows the median of the rounds.
+    #[arg(long, default_value_t = 1, requires = "peer")]
+    pub(crate) rounds: usize,
+    /// With `--peer upstream`: upstream's `virtual-kubelet` binary
+    /// (`bench/upstream/build.sh` builds it; `scripts/bench.sh` passes it).
+    #[arg(long, env = "VK_UPSTREAM_VK")]
+    pub(crate) upstream_binary: Option<std::path::PathBuf>,
 }
 
 /// When each pod got where it was going, by name.
 pub(crate) type Arrivals = Arc<Mutex<HashMap<String, Instant>>>;
 
 pub async fn run(options: Options) -> anyhow::Result<()> {
+    if options.peer.is_some() {
+        return crate::peer::run(options).await;
+    }
     let cluster = Cluster::start().context("starting a private control plane")?;
     let host_args: Vec<&str> = options.host_args.split_whitespace().collect();
     let node = VirtualNode::start(&cluster, NodeSetup::mock("bench").host_args(&host_args)).await;
@@ -142,7 +157,7 @@ fn pod_name(run: &str, i: usize) -> String {
     format!("{run}-{i:05}")
 }
 
-fn manifest(namespace: &str, name: &str, node: &str) -> anyhow::Result<Pod> {
+pub(crate) fn manifest(namespace: &str, name: &str, node: &str) -> anyhow::Result<Pod> {
     Ok(serde_json::from_value(serde_json::json!({
         "apiVersion": "v1",
         "kind": "Pod",
@@ -157,7 +172,7 @@ fn manifest(namespace: &str, name: &str, node: &str) -> anyhow::Result<Pod> {
 
 /// Creates the pods, `concurrency` at a time; returns when each create was
 /// issued, and records in `accepted` when the API server answered.
-async fn create_all(
+pub(crate) async fn create_all(
     pods: &Api<Pod>,
     options: &Options,
     run: &str,
@@ -188,7 +203,7 @@ async fn create_all(
     results.into_iter().collect()
 }
 
-async fn delete_all(
+pub(crate) async fn delete_all(
     pods: &Api<Pod>,
     options: &Options,
     run: &str,
@@ -285,7 +300,10 @@ pub(crate) async fn wait_all(
     n: usize,
     what: &str,
 ) -> HashMap<String, Instant> {
-    let deadline = Instant::now() + Duration::from_secs(600);
+    // Upstream virtual-kubelet's client is paced at 5 requests/s: two
+    // requests per pod take 400 s at 1000 pods.
+    let limit = Duration::from_secs(600.max(n as u64));
+    let deadline = Instant::now() + limit;
     loop {
         let count = arrivals.lock().expect("lock").len();
         if count >= n {
@@ -293,7 +311,8 @@ pub(crate) async fn wait_all(
         }
         assert!(
             Instant::now() < deadline,
-            "timed out waiting for {what}: {count} of {n} after 600 s"
+            "timed out waiting for {what}: {count} of {n} after {} s",
+            limit.as_secs()
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
