@@ -12,6 +12,8 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
+use crate::cluster::Cluster;
+
 /// One metric family as the parser read it.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Family {
@@ -102,6 +104,19 @@ pub fn parse(text: &str) -> Result<Vec<Family>, String> {
         return Err(String::from_utf8_lossy(&output.stderr).trim().to_owned());
     }
     serde_json::from_slice(&output.stdout).map_err(|e| format!("the parser's JSON: {e}"))
+}
+
+/// Node `node`'s `/metrics` through the API server's node proxy, as admin
+/// (`kubectl get --raw`): the text and its families, parsed strictly.
+pub async fn scrape_node(cluster: &Cluster, node: &str) -> (String, BTreeMap<String, Family>) {
+    let path = format!("/api/v1/nodes/{node}/proxy/metrics");
+    let text = cluster
+        .kubectl(&["get", "--raw", &path])
+        .await
+        .success()
+        .stdout;
+    let families = families(&text);
+    (text, families)
 }
 
 /// The families of `text` by name; panics with the parser's message and

@@ -310,14 +310,8 @@ spec:
     // The in-pod vk-host's /metrics through the API server's node proxy (the
     // node's InternalIP is routable, so nodes/proxy is allowed), parsed
     // strictly; its kubelet-API request counter moves with a `kubectl logs`.
-    let path = format!("/api/v1/nodes/{mock_node}/proxy/metrics");
     let kubelet_requests = async || {
-        let text = cluster
-            .kubectl(&["get", "--raw", &path])
-            .await
-            .success()
-            .stdout;
-        let families = openmetrics::families(&text);
+        let (text, families) = openmetrics::scrape_node(cluster, &mock_node).await;
         let family = families
             .get("vk_host_kubelet_api_requests")
             .unwrap_or_else(|| panic!("no vk_host_kubelet_api_requests in:\n{text}"));

@@ -45,9 +45,8 @@ const EXPECTED_FAMILIES: &[&str] = &[
 
 const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
-/// The families of a scrape, checked for the expected ones.
-fn parse_expecting_all(text: &str) -> BTreeMap<String, Family> {
-    let families = openmetrics::families(text);
+/// Panics naming the expected families missing from a scrape.
+fn expect_all(families: &BTreeMap<String, Family>, text: &str) {
     let missing: Vec<&&str> = EXPECTED_FAMILIES
         .iter()
         .filter(|name| !families.contains_key(**name))
@@ -56,7 +55,6 @@ fn parse_expecting_all(text: &str) -> BTreeMap<String, Family> {
         missing.is_empty(),
         "families missing: {missing:?} in:\n{text}"
     );
-    families
 }
 
 /// The value of a one-sample family.
@@ -66,15 +64,18 @@ fn single(families: &BTreeMap<String, Family>, name: &str) -> f64 {
     family.samples[0].value
 }
 
-/// `/metrics` through the API server's node proxy, as admin.
+/// The families of a scrape, checked for the expected ones.
+fn parse_expecting_all(text: &str) -> BTreeMap<String, Family> {
+    let families = openmetrics::families(text);
+    expect_all(&families, text);
+    families
+}
+
+/// `/metrics` through the API server's node proxy, as admin, checked for
+/// the expected families.
 async fn scrape(cluster: &Cluster, node: &VirtualNode) -> (String, BTreeMap<String, Family>) {
-    let path = format!("/api/v1/nodes/{}/proxy/metrics", node.name);
-    let text = cluster
-        .kubectl(&["get", "--raw", &path])
-        .await
-        .success()
-        .stdout;
-    let families = parse_expecting_all(&text);
+    let (text, families) = openmetrics::scrape_node(cluster, &node.name).await;
+    expect_all(&families, &text);
     (text, families)
 }
 

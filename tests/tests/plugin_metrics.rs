@@ -21,13 +21,7 @@ const MOCK: &str = "mock";
 
 /// `/metrics` through the API server's node proxy, parsed strictly.
 async fn scrape(cluster: &Cluster, node: &VirtualNode) -> BTreeMap<String, Family> {
-    let path = format!("/api/v1/nodes/{}/proxy/metrics", node.name);
-    let text = cluster
-        .kubectl(&["get", "--raw", &path])
-        .await
-        .success()
-        .stdout;
-    openmetrics::families(&text)
+    openmetrics::scrape_node(cluster, &node.name).await.1
 }
 
 /// The sum of `sample` with `labels` in family `name`; 0 when absent.
