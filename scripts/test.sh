@@ -30,6 +30,11 @@ unformatted="$(cd plugin-sdk/go && gofmt -l .)"
 (cd plugin-sdk/go && go vet ./... && go test ./...)
 plugin-sdk/go/generate.sh --check
 
+step "Fargate plugin: gofmt, go vet, go test (plugins/fargate)"
+unformatted="$(cd plugins/fargate && gofmt -l .)"
+[[ -z $unformatted ]] || { printf 'scripts/test.sh: gofmt would change (run gofmt -w):\n%s\n' "$unformatted" >&2; exit 1; }
+(cd plugins/fargate && go vet ./... && go test ./...)
+
 step "Python SDK: ruff, mypy --strict, pytest, stubs up to date (plugin-sdk/python/check.sh)"
 plugin-sdk/python/check.sh
 

@@ -13,7 +13,8 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 use vk_host::plugin_process::{
-    Deadlines, LaunchedPlugin, MessageLimit, PluginSpec, default_runtime_dir, handshake, launch,
+    Deadlines, LaunchedPlugin, MessageLimit, PluginEnv, PluginSpec, default_runtime_dir, handshake,
+    launch,
 };
 use vk_proto::error_chain;
 
@@ -38,6 +39,8 @@ pub struct Options {
     pub args: Vec<String>,
     /// Its configuration file (`VK_PLUGIN_CONFIG`).
     pub config: Option<PathBuf>,
+    /// Variables given to it (`--plugin-env`).
+    pub env: PluginEnv,
     /// Sent in the handshake.
     pub node_name: String,
     /// Where test pods are made.
@@ -64,7 +67,7 @@ pub async fn run(options: &Options) -> Report {
         args: options.args.clone(),
         config: options.config.clone(),
         runtime_dir: default_runtime_dir(),
-        env: Default::default(),
+        env: options.env.clone(),
     };
     let mut plugin = match launch(&spec).await {
         Ok(plugin) => plugin,

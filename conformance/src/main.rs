@@ -12,6 +12,8 @@ use vk_plugin_conformance::{Format, Options, run};
 
 /// Exit code when a check failed.
 const EXIT_FAILED: u8 = 1;
+/// Exit code of a usage error (clap's, and a bad `--plugin-env`).
+const EXIT_USAGE: u8 = 2;
 /// Exit code when the plugin could not be launched or failed its handshake.
 const EXIT_NOT_LAUNCHED: u8 = 3;
 
@@ -31,6 +33,14 @@ struct Cli {
     /// (as `vk-host --plugin-config` does).
     #[arg(long, value_name = "FILE", env = "VK_CONFORMANCE_PLUGIN_CONFIG")]
     plugin_config: Option<PathBuf>,
+
+    /// An environment variable for the plugin, as `vk-host --plugin-env`
+    /// gives it: NAME passes this process's value (refused if it has none),
+    /// NAME=VALUE sets one; repeat for several. The plugin otherwise sees
+    /// only the variables vk-host passes (PATH, HOME, LANG, ...) and the
+    /// launch variables. Values are never printed.
+    #[arg(long = "plugin-env", value_name = "NAME[=VALUE]")]
+    plugin_env: Vec<String>,
 
     /// Node name sent in the handshake.
     #[arg(
@@ -87,10 +97,19 @@ fn init_logging(verbose: bool) {
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose);
+    let env =
+        match vk_host::config::parse_plugin_env(&cli.plugin_env, |name| std::env::var_os(name)) {
+            Ok(env) => env,
+            Err(error) => {
+                eprintln!("vk-plugin-conformance: error: {error}");
+                return ExitCode::from(EXIT_USAGE);
+            }
+        };
     let options = Options {
         plugin: cli.plugin,
         args: cli.args,
         config: cli.plugin_config,
+        env,
         node_name: cli.node_name,
         namespace: cli.namespace,
         image: cli.image,

@@ -566,7 +566,8 @@ impl Cli {
 /// `--plugin-env` entries: `NAME=VALUE` sets a variable, `NAME` passes the
 /// value `host_env` has for it (refused when it has none: the operator asked
 /// for it, and a plugin that starts without it fails later and less clearly).
-fn parse_plugin_env(
+/// `vk-plugin-conformance --plugin-env` takes the same entries.
+pub fn parse_plugin_env(
     given: &[String],
     host_env: impl Fn(&str) -> Option<OsString>,
 ) -> Result<PluginEnv, ConfigError> {
