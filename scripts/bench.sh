@@ -10,6 +10,10 @@
 #                                       bench/upstream/build.sh)
 #   scripts/bench.sh cri-pods [flags]   pod start latency on vk-cri-plugin
 #                                       (root; an isolated containerd too)
+#   scripts/bench.sh cri-pods --peer kubelet [--rounds N] [flags]
+#                                       the same next to the real kubelet of
+#                                       the control plane's version (built and
+#                                       cached by bench/kubelet/build.sh)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bench="${1:-protocol}"
@@ -25,7 +29,17 @@ case "$bench" in
             fi
         done
         ;;
-    cri-pods) controlplane/ensure.sh --selected; scripts/cri-env.sh install ;;
+    cri-pods)
+        controlplane/ensure.sh --selected
+        scripts/cri-env.sh install
+        for arg in "$@"; do
+            if [[ "$arg" == --peer || "$arg" == --peer=* ]]; then
+                VK_KUBELET="$(bench/kubelet/build.sh)"
+                export VK_KUBELET
+                break
+            fi
+        done
+        ;;
 esac
 cargo build --release -p vk-bench -p vk-mock-plugin -p vk-host -p vk-cri-plugin
 exec target/release/vk-bench "$bench" "$@"

@@ -31,13 +31,28 @@ use crate::stats::Samples;
 pub struct Options {
     /// Pods started, in each of the two runs.
     #[arg(long, default_value_t = 50)]
-    pods: usize,
+    pub(crate) pods: usize,
     /// Pods being started at once (create requests, or direct CRI pods).
     #[arg(long, default_value_t = 10)]
-    concurrency: usize,
+    pub(crate) concurrency: usize,
+    /// Also run the real kubelet on the same containerd and control plane,
+    /// one side at a time, and print it, vk-host and the floor side by side.
+    #[arg(long, value_enum)]
+    pub(crate) peer: Option<crate::kubelet_peer::CriPeer>,
+    /// With `--peer`: rounds of every side, in alternating order; the table
+    /// shows the median of the rounds.
+    #[arg(long, default_value_t = 1, requires = "peer")]
+    pub(crate) rounds: usize,
+    /// With `--peer kubelet`: the kubelet binary (`bench/kubelet/build.sh`
+    /// builds it; `scripts/bench.sh` passes it).
+    #[arg(long, env = "VK_KUBELET")]
+    pub(crate) kubelet_binary: Option<std::path::PathBuf>,
 }
 
 pub async fn run(options: Options) -> anyhow::Result<()> {
+    if options.peer.is_some() {
+        return crate::kubelet_peer::run(options).await;
+    }
     anyhow::ensure!(
         nix::unistd::geteuid().is_root(),
         "vk-bench cri-pods needs root (containerd, runc, CNI)"
@@ -185,7 +200,12 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn manifest(namespace: &str, name: &str, node: &str, image: &str) -> anyhow::Result<Pod> {
+pub(crate) fn manifest(
+    namespace: &str,
+    name: &str,
+    node: &str,
+    image: &str,
+) -> anyhow::Result<Pod> {
     Ok(serde_json::from_value(serde_json::json!({
         "apiVersion": "v1",
         "kind": "Pod",
@@ -206,7 +226,7 @@ fn manifest(namespace: &str, name: &str, node: &str, image: &str) -> anyhow::Res
 }
 
 /// Stops and removes every sandbox (and so its containers) on the runtime.
-async fn remove_all_sandboxes(
+pub(crate) async fn remove_all_sandboxes(
     runtime: &mut RuntimeServiceClient<tonic::transport::Channel>,
 ) -> anyhow::Result<()> {
     let sandboxes = runtime

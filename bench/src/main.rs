@@ -13,9 +13,12 @@
 //! and workload, one side at a time, in one table.
 //!
 //! `vk-bench cri-pods`: N busybox pods on vk-cri-plugin (real containerd)
-//! from create to Running, against the same CRI calls made directly.
+//! from create to Running, against the same CRI calls made directly. With
+//! `--peer kubelet`, the real kubelet on the same containerd, control plane
+//! and pods, one side at a time, in one table with the floor.
 
 mod cri_pods;
+mod kubelet_peer;
 mod peer;
 mod pods;
 mod protocol;
