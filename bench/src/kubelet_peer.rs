@@ -30,7 +30,7 @@ use k8s_cri::v1::{
     LinuxContainerSecurityContext, NamespaceMode, NamespaceOption, PodSandboxConfig,
     RunPodSandboxRequest, StartContainerRequest, StopContainerRequest, VersionRequest,
 };
-use k8s_openapi::api::core::v1::{Node, Pod};
+use k8s_openapi::api::core::v1::Pod;
 use kube::Api;
 use kube::api::{DeleteParams, PostParams};
 use tonic::transport::Channel;
@@ -41,6 +41,9 @@ use vk_tests::virtual_node::{NodeSetup, VirtualNode, free_port, routable_ip};
 
 use crate::cri_pods::{Options, manifest, remove_all_sandboxes};
 use crate::pods::{latencies, wait_all, watch_deletions, watch_running};
+use crate::side_by_side::{
+    self, Sides, clock_ticks, cpu_seconds, median, median_figures, mib, stop_peer, wait_node_ready,
+};
 use crate::stats::Samples;
 
 /// Another node agent to run beside vk-host + vk-cri-plugin.
@@ -74,7 +77,7 @@ const ROWS: [&str; 9] = [
 ];
 
 /// One measured value per row; `None` where a row does not apply.
-type Figures = [Option<f64>; ROWS.len()];
+type Figures = side_by_side::Figures<{ ROWS.len() }>;
 
 /// What every side shares.
 struct Bench {
@@ -219,34 +222,11 @@ fn print_table(
         options.pods, options.concurrency, options.rounds
     );
     println!();
-    println!(
-        "| | vk-host + vk-cri-plugin | {kubelet_label} | raw CRI floor | vk-host / kubelet | vk-host / floor | kubelet / floor |"
-    );
-    println!("|---|---|---|---|---|---|---|");
-    for (i, what) in ROWS.iter().enumerate() {
-        let cell = |value: Option<f64>| value.map_or_else(|| "—".to_owned(), number);
-        let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
-            (Some(a), Some(b)) if b > 0.0 => format!("{:.2}x", a / b),
-            _ => "—".to_owned(),
-        };
-        println!(
-            "| {what} | {} | {} | {} | {} | {} | {} |",
-            cell(ours[i]),
-            cell(kubelet[i]),
-            cell(floor[i]),
-            ratio(ours[i], kubelet[i]),
-            ratio(ours[i], floor[i]),
-            ratio(kubelet[i], floor[i]),
-        );
-    }
-}
-
-fn number(value: f64) -> String {
-    if value >= 100.0 {
-        format!("{value:.0}")
-    } else {
-        format!("{value:.2}")
-    }
+    let sides = Sides {
+        labels: ["vk-host + vk-cri-plugin", kubelet_label, "raw CRI floor"],
+        short: ["vk-host", "kubelet", "floor"],
+    };
+    side_by_side::print_table(&ROWS, &sides, [ours, kubelet, floor]);
 }
 
 /// Create and delete timings of one workload.
@@ -372,7 +352,7 @@ impl Bench {
             .spawn()
             .with_context(|| format!("starting {}", self.kubelet.display()))?;
         let pid = child.id().context("the kubelet's pid")?;
-        wait_node_ready(&self.client, &node, &mut child, &log_path).await?;
+        wait_node_ready(&self.client, &node, &mut child, &log_path, "the kubelet").await?;
 
         let pods: Api<Pod> = Api::namespaced(self.client.clone(), &namespace);
         let cpu_before = cpu_seconds(&[pid], self.clock_ticks)?;
@@ -382,17 +362,7 @@ impl Bench {
         let containerd = cpu_seconds(&[self.containerd_pid], self.clock_ticks)? - containerd_before;
         let rss = mib(peak_rss_kib(pid).context("the kubelet's peak RSS")?);
 
-        let _ = nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(pid as i32),
-            nix::sys::signal::Signal::SIGTERM,
-        );
-        if tokio::time::timeout(Duration::from_secs(30), child.wait())
-            .await
-            .is_err()
-        {
-            eprintln!("vk-bench: the kubelet did not exit within 30 s of SIGTERM; killing it");
-            let _ = child.kill().await;
-        }
+        stop_peer(&mut child, "the kubelet").await;
         let mut runtime = self.runtime.clone();
         remove_all_sandboxes(&mut runtime).await?;
         leftovers.remove();
@@ -748,49 +718,6 @@ fn remove_cgroup_tree(dir: &Path) {
     }
 }
 
-async fn wait_node_ready(
-    client: &kube::Client,
-    node: &str,
-    child: &mut tokio::process::Child,
-    log: &Path,
-) -> anyhow::Result<()> {
-    let nodes: Api<Node> = Api::all(client.clone());
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        if let Some(status) = child.try_wait()? {
-            anyhow::bail!(
-                "the kubelet exited ({status}) before its node {node} was Ready; last lines of \
-                 {}:\n{}",
-                log.display(),
-                tail(log)
-            );
-        }
-        let ready = nodes.get_opt(node).await?.is_some_and(|n| {
-            n.status
-                .and_then(|s| s.conditions)
-                .unwrap_or_default()
-                .iter()
-                .any(|c| c.type_ == "Ready" && c.status == "True")
-        });
-        if ready {
-            return Ok(());
-        }
-        anyhow::ensure!(
-            Instant::now() < deadline,
-            "the kubelet's node {node} not Ready within 120 s; last lines of {}:\n{}",
-            log.display(),
-            tail(log)
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-fn tail(log: &Path) -> String {
-    let text = std::fs::read_to_string(log).unwrap_or_default();
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(20)..].join("\n")
-}
-
 /// "kubelet v1.37.2", from `kubelet --version`.
 fn kubelet_label(binary: &Path) -> anyhow::Result<String> {
     let output = std::process::Command::new(binary)
@@ -809,63 +736,6 @@ fn kubelet_label(binary: &Path) -> anyhow::Result<String> {
             )
         })?;
     Ok(format!("kubelet {version}"))
-}
-
-/// utime + stime + cutime + cstime of `pids`, in seconds.
-fn cpu_seconds(pids: &[u32], clock_ticks: f64) -> anyhow::Result<f64> {
-    let mut ticks = 0u64;
-    for pid in pids {
-        let path = format!("/proc/{pid}/stat");
-        let stat = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
-        // Fields after the command name (in parentheses): state is the
-        // first; utime, stime, cutime, cstime are the 12th to 15th.
-        let rest = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        for field in fields
-            .get(11..15)
-            .with_context(|| format!("parsing {path}"))?
-        {
-            ticks += field
-                .parse::<u64>()
-                .with_context(|| format!("parsing {path}"))?;
-        }
-    }
-    Ok(ticks as f64 / clock_ticks)
-}
-
-fn clock_ticks() -> anyhow::Result<f64> {
-    let output = std::process::Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .context("running getconf CLK_TCK")?;
-    String::from_utf8_lossy(&output.stdout)
-        .trim()
-        .parse()
-        .context("getconf CLK_TCK printed no number")
-}
-
-fn mib(kib: u64) -> f64 {
-    kib as f64 / 1024.0
-}
-
-fn median(mut values: Vec<f64>) -> Option<f64> {
-    if values.is_empty() {
-        return None;
-    }
-    values.sort_by(f64::total_cmp);
-    let mid = values.len() / 2;
-    Some(if values.len().is_multiple_of(2) {
-        (values[mid - 1] + values[mid]) / 2.0
-    } else {
-        values[mid]
-    })
-}
-
-fn median_figures(rounds: &[Figures]) -> Figures {
-    std::array::from_fn(|row| {
-        let values: Vec<f64> = rounds.iter().filter_map(|figures| figures[row]).collect();
-        median(values)
-    })
 }
 
 #[cfg(test)]
@@ -890,18 +760,5 @@ mod tests {
         assert_eq!(config["cgroupRoot"], "/vk-bench-kubelet-1-0");
         assert_eq!(config["maxPods"], 110);
         assert_eq!(config["readOnlyPort"], 0);
-    }
-
-    #[test]
-    fn medians_of_rounds() {
-        let mut a: Figures = [None; ROWS.len()];
-        let mut b = a;
-        a[0] = Some(1.0);
-        b[0] = Some(3.0);
-        b[6] = Some(5.0);
-        let m = median_figures(&[a, b]);
-        assert_eq!(m[0], Some(2.0));
-        assert_eq!(m[6], Some(5.0));
-        assert_eq!(m[1], None);
     }
 }

@@ -22,6 +22,7 @@ mod kubelet_peer;
 mod peer;
 mod pods;
 mod protocol;
+mod side_by_side;
 mod stats;
 
 use clap::{Parser, Subcommand};

@@ -13,7 +13,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use k8s_openapi::api::core::v1::{Node, Pod};
+use k8s_openapi::api::core::v1::Pod;
 use kube::Api;
 use vk_tests::cluster::{Cluster, Identity};
 use vk_tests::processes::peak_rss_kib;
@@ -21,6 +21,9 @@ use vk_tests::virtual_node::{NodeSetup, VirtualNode, free_port};
 
 use crate::pods::{
     Arrivals, Options, create_all, delete_all, latencies, wait_all, watch_deletions, watch_running,
+};
+use crate::side_by_side::{
+    self, Sides, clock_ticks, cpu_seconds, median, median_figures, mib, stop_peer, wait_node_ready,
 };
 use crate::stats::Samples;
 
@@ -68,7 +71,7 @@ const ROWS: [&str; 9] = [
 ];
 
 /// One measured value per row; `None` where a row does not apply.
-type Figures = [Option<f64>; ROWS.len()];
+type Figures = side_by_side::Figures<{ ROWS.len() }>;
 
 /// Create and delete timings of one workload.
 struct Workload {
@@ -203,34 +206,15 @@ fn print_table(
         options.pods, options.concurrency, options.rounds
     );
     println!();
-    println!(
-        "| | vk-host + vk-mock-plugin | {upstream_label} | API-server floor | vk-host / upstream | vk-host / floor | upstream / floor |"
-    );
-    println!("|---|---|---|---|---|---|---|");
-    for (i, what) in ROWS.iter().enumerate() {
-        let cell = |value: Option<f64>| value.map_or_else(|| "—".to_owned(), number);
-        let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
-            (Some(a), Some(b)) if b > 0.0 => format!("{:.2}x", a / b),
-            _ => "—".to_owned(),
-        };
-        println!(
-            "| {what} | {} | {} | {} | {} | {} | {} |",
-            cell(ours[i]),
-            cell(upstream[i]),
-            cell(floor[i]),
-            ratio(ours[i], upstream[i]),
-            ratio(ours[i], floor[i]),
-            ratio(upstream[i], floor[i]),
-        );
-    }
-}
-
-fn number(value: f64) -> String {
-    if value >= 100.0 {
-        format!("{value:.0}")
-    } else {
-        format!("{value:.2}")
-    }
+    let sides = Sides {
+        labels: [
+            "vk-host + vk-mock-plugin",
+            upstream_label,
+            "API-server floor",
+        ],
+        short: ["vk-host", "upstream", "floor"],
+    };
+    side_by_side::print_table(&ROWS, &sides, [ours, upstream, floor]);
 }
 
 /// vk-host + vk-mock-plugin: one round. Returns the figures and the peak RSS
@@ -315,7 +299,14 @@ async fn run_upstream(
         .spawn()
         .with_context(|| format!("starting {}", binary.display()))?;
     let pid = child.id().context("upstream's pid")?;
-    wait_node_ready(client, &node, &mut child, &log_path).await?;
+    wait_node_ready(
+        client,
+        &node,
+        &mut child,
+        &log_path,
+        "upstream virtual-kubelet",
+    )
+    .await?;
 
     let pods: Api<Pod> = Api::namespaced(client.clone(), &namespace);
     let requests_before = dispatched(cluster, Side::Upstream).await?;
@@ -325,63 +316,12 @@ async fn run_upstream(
     let requests = dispatched(cluster, Side::Upstream).await? - requests_before;
     let rss = mib(peak_rss_kib(pid).context("upstream's peak RSS")?);
 
-    let _ = nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(pid as i32),
-        nix::sys::signal::Signal::SIGTERM,
-    );
-    if tokio::time::timeout(Duration::from_secs(30), child.wait())
-        .await
-        .is_err()
-    {
-        eprintln!("vk-bench: upstream did not exit within 30 s of SIGTERM; killing it");
-        let _ = child.kill().await;
-    }
+    stop_peer(&mut child, "upstream").await;
     let mut figures = workload.figures();
     figures[6] = Some(rss);
     figures[7] = Some(cpu);
     figures[8] = Some(requests / options.pods as f64);
     Ok(figures)
-}
-
-async fn wait_node_ready(
-    client: &kube::Client,
-    node: &str,
-    child: &mut tokio::process::Child,
-    log: &Path,
-) -> anyhow::Result<()> {
-    let nodes: Api<Node> = Api::all(client.clone());
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        if let Some(status) = child.try_wait()? {
-            anyhow::bail!(
-                "upstream virtual-kubelet exited ({status}) before its node {node} was Ready; \
-                 last log lines:\n{}",
-                tail(log)
-            );
-        }
-        let ready = nodes.get_opt(node).await?.is_some_and(|n| {
-            n.status
-                .and_then(|s| s.conditions)
-                .unwrap_or_default()
-                .iter()
-                .any(|c| c.type_ == "Ready" && c.status == "True")
-        });
-        if ready {
-            return Ok(());
-        }
-        anyhow::ensure!(
-            Instant::now() < deadline,
-            "upstream's node {node} not Ready within 120 s; last log lines:\n{}",
-            tail(log)
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-fn tail(log: &Path) -> String {
-    let text = std::fs::read_to_string(log).unwrap_or_default();
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(20)..].join("\n")
 }
 
 /// The same pods as the floor, bound to `node`: created 64 at a time, until
@@ -593,43 +533,6 @@ fn sum_metric(text: &str, metric: &str, label: &str) -> f64 {
         .sum()
 }
 
-/// utime + stime + cutime + cstime of `pids`, in seconds.
-fn cpu_seconds(pids: &[u32], clock_ticks: f64) -> anyhow::Result<f64> {
-    let mut ticks = 0u64;
-    for pid in pids {
-        let path = format!("/proc/{pid}/stat");
-        let stat = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
-        // Fields after the command name (in parentheses): state is the
-        // first; utime, stime, cutime, cstime are the 12th to 15th.
-        let rest = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        for field in fields
-            .get(11..15)
-            .with_context(|| format!("parsing {path}"))?
-        {
-            ticks += field
-                .parse::<u64>()
-                .with_context(|| format!("parsing {path}"))?;
-        }
-    }
-    Ok(ticks as f64 / clock_ticks)
-}
-
-fn clock_ticks() -> anyhow::Result<f64> {
-    let output = std::process::Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .context("running getconf CLK_TCK")?;
-    String::from_utf8_lossy(&output.stdout)
-        .trim()
-        .parse()
-        .context("getconf CLK_TCK printed no number")
-}
-
-fn mib(kib: u64) -> f64 {
-    kib as f64 / 1024.0
-}
-
 /// "upstream virtual-kubelet v1.14.1", from the module version the Go
 /// toolchain recorded in the binary.
 fn upstream_label(binary: &PathBuf) -> String {
@@ -654,26 +557,6 @@ fn upstream_label(binary: &PathBuf) -> String {
     }
 }
 
-fn median(mut values: Vec<f64>) -> Option<f64> {
-    if values.is_empty() {
-        return None;
-    }
-    values.sort_by(f64::total_cmp);
-    let mid = values.len() / 2;
-    Some(if values.len().is_multiple_of(2) {
-        (values[mid - 1] + values[mid]) / 2.0
-    } else {
-        values[mid]
-    })
-}
-
-fn median_figures(rounds: &[Figures]) -> Figures {
-    std::array::from_fn(|row| {
-        let values: Vec<f64> = rounds.iter().filter_map(|figures| figures[row]).collect();
-        median(values)
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -690,12 +573,5 @@ apiserver_flowcontrol_dispatched_requests_totalx{flow_schema=\"a\"} 100
         let metric = "apiserver_flowcontrol_dispatched_requests_total";
         assert_eq!(sum_metric(text, metric, "flow_schema=\"a\""), 5.0);
         assert_eq!(sum_metric(text, metric, "flow_schema=\"c\""), 0.0);
-    }
-
-    #[test]
-    fn medians() {
-        assert_eq!(median(vec![]), None);
-        assert_eq!(median(vec![3.0, 1.0, 2.0]), Some(2.0));
-        assert_eq!(median(vec![4.0, 1.0]), Some(2.5));
     }
 }
