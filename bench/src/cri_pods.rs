@@ -226,6 +226,14 @@ pub(crate) fn manifest(
 }
 
 /// Stops and removes every sandbox (and so its containers) on the runtime.
+/// A CRI call's result, with NotFound (gone already) counted as done.
+fn already_gone_is_done<T>(result: Result<T, tonic::Status>) -> Result<(), tonic::Status> {
+    match result {
+        Err(status) if status.code() == tonic::Code::NotFound => Ok(()),
+        other => other.map(drop),
+    }
+}
+
 pub(crate) async fn remove_all_sandboxes(
     runtime: &mut RuntimeServiceClient<tonic::transport::Channel>,
 ) -> anyhow::Result<()> {
@@ -237,19 +245,25 @@ pub(crate) async fn remove_all_sandboxes(
         .context("ListPodSandbox")?
         .into_inner()
         .items;
+    // A sandbox its owner (a kubelet that was just stopped) removes at the
+    // same time is gone already: NotFound is done.
     for sandbox in sandboxes {
-        runtime
-            .stop_pod_sandbox(StopPodSandboxRequest {
-                pod_sandbox_id: sandbox.id.clone(),
-            })
-            .await
-            .context("StopPodSandbox")?;
-        runtime
-            .remove_pod_sandbox(RemovePodSandboxRequest {
-                pod_sandbox_id: sandbox.id,
-            })
-            .await
-            .context("RemovePodSandbox")?;
+        already_gone_is_done(
+            runtime
+                .stop_pod_sandbox(StopPodSandboxRequest {
+                    pod_sandbox_id: sandbox.id.clone(),
+                })
+                .await,
+        )
+        .context("StopPodSandbox")?;
+        already_gone_is_done(
+            runtime
+                .remove_pod_sandbox(RemovePodSandboxRequest {
+                    pod_sandbox_id: sandbox.id,
+                })
+                .await,
+        )
+        .context("RemovePodSandbox")?;
     }
     Ok(())
 }
