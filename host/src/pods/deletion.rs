@@ -18,6 +18,11 @@
 //! once a minute per message) and asked again after a back-off that doubles
 //! per failure up to 5 minutes (see `policy::delete_retry_delay`), whatever
 //! else queues the pod meanwhile.
+//!
+//! Once the host's DELETE is accepted nothing more is written or deleted
+//! for that UID (the events of its own status write and DELETE reach the
+//! cache before the deletion does), and when the object is gone the plugin
+//! instance that accepted DeletePod is not asked again.
 
 use std::time::Duration;
 
@@ -115,6 +120,13 @@ pub async fn release(
     // An empty UID would make DeletePod act by name alone: never.
     if !tracked.is_lost() && !uid.is_empty() {
         let current = ctx.current().ok_or(SyncError::PluginUnavailable)?;
+        if tracked.stopped_and_removed(current.generation) {
+            // This instance accepted DeletePod before the host removed the
+            // object: asking again tells it nothing.
+            ctx.tracking.released(key);
+            ctx.tracking.forget(key, uid);
+            return Ok(None);
+        }
         let pod = tracked
             .last_seen()
             .filter(|pod| uid_of(pod) == uid)
@@ -140,6 +152,10 @@ pub async fn release(
 pub async fn graceful(ctx: &Context, key: &PodKey, pod: &Pod) -> Result<Outcome, SyncError> {
     let uid = uid_of(pod);
     let tracked = ctx.tracking.get(key, uid).unwrap_or_default();
+    if tracked.is_removed_from_api() {
+        // Done; the cache has not seen it gone yet.
+        return Ok(Outcome::Done);
+    }
     let remaining = remaining_grace(pod);
     // The plugin's last recorded status (none if it never held the pod).
     let last = tracked.status();
@@ -253,6 +269,9 @@ async fn finish(
 pub async fn remove_finished(ctx: &Context, key: &PodKey, pod: &Pod) -> Result<(), SyncError> {
     let uid = uid_of(pod);
     let tracked = ctx.tracking.get(key, uid).unwrap_or_default();
+    if tracked.is_removed_from_api() {
+        return Ok(());
+    }
     if let Some(current) = ctx.current()
         && !tracked.is_lost()
         && !tracked.delete_sent_to(current.generation)
@@ -280,6 +299,7 @@ async fn remove(ctx: &Context, key: &PodKey, pod: &Pod, why: &str) -> Result<(),
     match ctx.pods(key).delete(&key.name, &params).await {
         Ok(_) => {
             info!(pod = %key, %uid, why, "removed from the API");
+            ctx.tracking.update(key, uid, |t| t.removed_from_api());
             Ok(())
         }
         // Gone already, or replaced by another pod of that name.

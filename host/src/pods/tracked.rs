@@ -1,8 +1,9 @@
 //! What the host knows about one pod (one UID) it has dealt with in the
 //! plugin, and the named events that change it: created, found in a plugin
-//! instance, missing from a listing, lost, asked to delete, a status
-//! received or written. Pure (times come in as arguments), unit-tested;
-//! `tracking` keeps one per pod and the workers act on the answers.
+//! instance, missing from a listing, lost, asked to delete, removed from the
+//! API by the host, a status received or written. Pure (times come in as
+//! arguments), unit-tested; `tracking` keeps one per pod and the workers act
+//! on the answers.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -54,6 +55,10 @@ pub struct Tracked {
     /// ...and when DeletePod was first sent: the plugin's grace period runs
     /// from there, as a kubelet's runs from when it starts killing.
     delete_sent_at: Option<Instant>,
+    /// The host removed the API object (its DELETE, grace 0, was
+    /// accepted): until the watch shows it gone there is nothing left to
+    /// write or delete.
+    removed_from_api: bool,
     /// DeletePod failures in a row, and when it may be asked again.
     delete_failures: u32,
     delete_retry_at: Option<Instant>,
@@ -168,6 +173,12 @@ impl Tracked {
         self.delete_retry_at = None;
     }
 
+    /// The host's DELETE of the API object (grace 0, UID precondition) was
+    /// accepted.
+    pub fn removed_from_api(&mut self) {
+        self.removed_from_api = true;
+    }
+
     /// DeletePod failed at `now`: it is asked again only after a back-off
     /// that doubles per failure in a row (see
     /// [`delete_retry_delay`]), whatever queues the pod meanwhile. Returns
@@ -276,6 +287,20 @@ impl Tracked {
     /// Whether instance `generation` was asked to delete the pod.
     pub fn delete_sent_to(&self, generation: Generation) -> bool {
         self.delete_sent_to == Some(generation)
+    }
+
+    /// Whether the host removed the API object already (see
+    /// [`Self::removed_from_api`]).
+    pub fn is_removed_from_api(&self) -> bool {
+        self.removed_from_api
+    }
+
+    /// Whether nothing is left to ask of instance `generation` once the API
+    /// object is gone: it accepted DeletePod (or did not hold the pod), and
+    /// the host itself removed the object after that, so another DeletePod
+    /// would tell it nothing new.
+    pub fn stopped_and_removed(&self, generation: Generation) -> bool {
+        self.removed_from_api && self.delete_sent_to(generation)
     }
 
     /// When DeletePod was first sent.
@@ -510,6 +535,27 @@ mod tests {
         assert!(tracked.delete_sent_to(2));
         assert!(!tracked.delete_sent_to(1));
         assert_eq!(tracked.delete_sent_at(), Some(t0));
+    }
+
+    #[test]
+    fn a_removed_pod_is_not_stopped_again_by_the_same_instance() {
+        let t0 = Instant::now();
+        // Removed without DeletePod (it never ran): the plugin is still asked.
+        let mut tracked = after(&[Event::Created(1)]);
+        tracked.removed_from_api();
+        assert!(tracked.is_removed_from_api());
+        assert!(!tracked.stopped_and_removed(1));
+        // DeletePod accepted, then removed: nothing left for instance 1...
+        tracked.deleting(1, t0);
+        assert!(tracked.stopped_and_removed(1));
+        // ...but a restarted plugin (instance 2) is asked again.
+        assert!(!tracked.stopped_and_removed(2));
+        // DeletePod accepted but the object not removed by the host (a
+        // force delete): asked again when it is gone.
+        let mut forced = after(&[Event::Created(1)]);
+        forced.deleting(1, t0);
+        assert!(!forced.is_removed_from_api());
+        assert!(!forced.stopped_and_removed(1));
     }
 
     #[test]
