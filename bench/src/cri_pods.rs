@@ -94,6 +94,7 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
                 &config,
                 &busybox,
                 &["sleep", "3600"],
+                NamespaceMode::Pod,
             )
             .await;
             Ok(started.elapsed())

@@ -25,24 +25,21 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use futures::StreamExt as _;
 use k8s_cri::v1::runtime_service_client::RuntimeServiceClient;
-use k8s_cri::v1::{
-    ContainerConfig, ContainerMetadata, CreateContainerRequest, ImageSpec, LinuxContainerConfig,
-    LinuxContainerSecurityContext, NamespaceMode, NamespaceOption, PodSandboxConfig,
-    RunPodSandboxRequest, StartContainerRequest, StopContainerRequest, VersionRequest,
-};
+use k8s_cri::v1::{NamespaceMode, RunPodSandboxRequest, StopContainerRequest, VersionRequest};
 use k8s_openapi::api::core::v1::Pod;
 use kube::Api;
 use kube::api::{DeleteParams, PostParams};
 use tonic::transport::Channel;
 use vk_tests::cluster::Cluster;
-use vk_tests::cri_env::{CriEnv, connect, sandbox_config};
+use vk_tests::cri_env::{CriEnv, connect, sandbox_config, start_container};
 use vk_tests::processes::peak_rss_kib;
 use vk_tests::virtual_node::{NodeSetup, VirtualNode, free_port, routable_ip};
 
 use crate::cri_pods::{Options, manifest, remove_all_sandboxes};
 use crate::pods::{latencies, wait_all, watch_deletions, watch_running};
 use crate::side_by_side::{
-    self, Sides, clock_ticks, cpu_seconds, median, median_figures, mib, stop_peer, wait_node_ready,
+    self, Sides, Workload, clock_ticks, cpu_seconds, median, median_figures, mib, stop_peer,
+    wait_node_ready,
 };
 use crate::stats::Samples;
 
@@ -229,31 +226,6 @@ fn print_table(
     side_by_side::print_table(&ROWS, &sides, [ours, kubelet, floor]);
 }
 
-/// Create and delete timings of one workload.
-struct Workload {
-    create_total: Duration,
-    create: Samples,
-    delete_total: Duration,
-    delete: Samples,
-}
-
-impl Workload {
-    fn figures(&self, rss_mib: Option<f64>, cpu: Option<f64>, containerd_cpu: f64) -> Figures {
-        let ms = |samples: &Samples, p| Some(samples.micros(p) / 1000.0);
-        [
-            Some(self.create_total.as_secs_f64()),
-            ms(&self.create, 50.0),
-            ms(&self.create, 99.0),
-            Some(self.delete_total.as_secs_f64()),
-            ms(&self.delete, 50.0),
-            ms(&self.delete, 99.0),
-            rss_mib,
-            cpu,
-            Some(containerd_cpu),
-        ]
-    }
-}
-
 impl Bench {
     /// vk-host + vk-cri-plugin: one round on a node of its own. Returns the
     /// figures and the peak RSS of host and plugin (MiB).
@@ -290,7 +262,7 @@ impl Bench {
             .signal_and_wait(nix::sys::signal::Signal::SIGTERM, Duration::from_secs(30))
             .await;
         Ok((
-            workload.figures(Some(host_rss + plugin_rss), Some(cpu), containerd),
+            workload.figures(&[Some(host_rss + plugin_rss), Some(cpu), Some(containerd)]),
             (host_rss, plugin_rss),
         ))
     }
@@ -366,7 +338,7 @@ impl Bench {
         let mut runtime = self.runtime.clone();
         remove_all_sandboxes(&mut runtime).await?;
         leftovers.remove();
-        Ok(workload.figures(Some(rss), Some(cpu), containerd))
+        Ok(workload.figures(&[Some(rss), Some(cpu), Some(containerd)]))
     }
 
     /// The same pods through direct CRI calls: started `concurrency` at a
@@ -408,9 +380,17 @@ impl Bench {
                         .context("RunPodSandbox")?
                         .into_inner()
                         .pod_sandbox_id;
-                    let container =
-                        start_own_pid_container(&mut runtime, &sandbox, &config, &self.busybox)
-                            .await?;
+                    // Its own PID namespace, as the kubelet gives a pod
+                    // without shareProcessNamespace.
+                    let container = start_container(
+                        &mut runtime,
+                        &sandbox,
+                        &config,
+                        &self.busybox,
+                        &["sleep", "3600"],
+                        NamespaceMode::Container,
+                    )
+                    .await;
                     Ok((started.elapsed(), container))
                 }
             }))
@@ -452,7 +432,7 @@ impl Bench {
             delete_total,
             delete: Samples::new(deleted.into_iter().collect::<anyhow::Result<_>>()?),
         };
-        Ok(workload.figures(None, None, containerd))
+        Ok(workload.figures(&[None, None, Some(containerd)]))
     }
 
     /// The same busybox pods bound to `node`: created `concurrency` at a
@@ -514,58 +494,6 @@ impl Bench {
             delete: latencies(&issued, &gone),
         })
     }
-}
-
-/// Creates and starts the floor's container (`main`, `sleep 3600`) in its
-/// own PID namespace, as the kubelet does for a pod without
-/// shareProcessNamespace; returns its id.
-async fn start_own_pid_container(
-    runtime: &mut RuntimeServiceClient<Channel>,
-    sandbox_id: &str,
-    sandbox_config: &PodSandboxConfig,
-    image: &str,
-) -> anyhow::Result<String> {
-    let config = ContainerConfig {
-        metadata: Some(ContainerMetadata {
-            name: "main".to_owned(),
-            attempt: 0,
-        }),
-        image: Some(ImageSpec {
-            image: image.to_owned(),
-            ..Default::default()
-        }),
-        command: vec!["sleep".to_owned(), "3600".to_owned()],
-        log_path: "main/0.log".to_owned(),
-        linux: Some(LinuxContainerConfig {
-            security_context: Some(LinuxContainerSecurityContext {
-                namespace_options: Some(NamespaceOption {
-                    network: NamespaceMode::Pod as i32,
-                    pid: NamespaceMode::Container as i32,
-                    ..Default::default()
-                }),
-                ..Default::default()
-            }),
-            ..Default::default()
-        }),
-        ..Default::default()
-    };
-    let id = runtime
-        .create_container(CreateContainerRequest {
-            pod_sandbox_id: sandbox_id.to_owned(),
-            config: Some(config),
-            sandbox_config: Some(sandbox_config.clone()),
-        })
-        .await
-        .context("CreateContainer")?
-        .into_inner()
-        .container_id;
-    runtime
-        .start_container(StartContainerRequest {
-            container_id: id.clone(),
-        })
-        .await
-        .context("StartContainer")?;
-    Ok(id)
 }
 
 /// The kubelet's configuration on this machine: containerd's cgroup driver

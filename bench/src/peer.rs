@@ -23,9 +23,9 @@ use crate::pods::{
     Arrivals, Options, create_all, delete_all, latencies, wait_all, watch_deletions, watch_running,
 };
 use crate::side_by_side::{
-    self, Sides, clock_ticks, cpu_seconds, median, median_figures, mib, stop_peer, wait_node_ready,
+    self, Sides, Workload, clock_ticks, cpu_seconds, median, median_figures, mib, stop_peer,
+    wait_node_ready,
 };
-use crate::stats::Samples;
 
 /// Another virtual kubelet to run beside vk-host.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -72,31 +72,6 @@ const ROWS: [&str; 9] = [
 
 /// One measured value per row; `None` where a row does not apply.
 type Figures = side_by_side::Figures<{ ROWS.len() }>;
-
-/// Create and delete timings of one workload.
-struct Workload {
-    create_total: Duration,
-    create: Samples,
-    delete_total: Duration,
-    delete: Samples,
-}
-
-impl Workload {
-    fn figures(&self) -> Figures {
-        let ms = |samples: &Samples, p| Some(samples.micros(p) / 1000.0);
-        [
-            Some(self.create_total.as_secs_f64()),
-            ms(&self.create, 50.0),
-            ms(&self.create, 99.0),
-            Some(self.delete_total.as_secs_f64()),
-            ms(&self.delete, 50.0),
-            ms(&self.delete, 99.0),
-            None,
-            None,
-            None,
-        ]
-    }
-}
 
 pub async fn run(options: Options) -> anyhow::Result<()> {
     anyhow::ensure!(options.rounds >= 1, "--rounds must be at least 1");
@@ -243,7 +218,7 @@ async fn run_ours(
     node.host
         .signal_and_wait(nix::sys::signal::Signal::SIGTERM, Duration::from_secs(30))
         .await;
-    let mut figures = workload.figures();
+    let mut figures = workload.figures(&[]);
     figures[6] = Some(host_rss + plugin_rss);
     figures[7] = Some(cpu);
     figures[8] = Some(requests / options.pods as f64);
@@ -317,7 +292,7 @@ async fn run_upstream(
     let rss = mib(peak_rss_kib(pid).context("upstream's peak RSS")?);
 
     stop_peer(&mut child, "upstream").await;
-    let mut figures = workload.figures();
+    let mut figures = workload.figures(&[]);
     figures[6] = Some(rss);
     figures[7] = Some(cpu);
     figures[8] = Some(requests / options.pods as f64);
@@ -371,7 +346,7 @@ async fn floor(cluster: &Cluster, options: &Options) -> anyhow::Result<Figures> 
         delete_total: start.elapsed(),
         delete: latencies(&deleted, &gone),
     };
-    let mut figures = workload.figures();
+    let mut figures = workload.figures(&[]);
     figures[8] = Some((created.len() + deleted.len()) as f64 / options.pods as f64);
     Ok(figures)
 }

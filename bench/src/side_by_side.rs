@@ -10,8 +10,40 @@ use anyhow::Context as _;
 use k8s_openapi::api::core::v1::Node;
 use kube::Api;
 
+use crate::stats::Samples;
+
 /// One measured value per row of a table; `None` where a row does not apply.
 pub(crate) type Figures<const ROWS: usize> = [Option<f64>; ROWS];
+
+/// Create and delete timings of one side's workload.
+pub(crate) struct Workload {
+    pub create_total: Duration,
+    pub create: Samples,
+    pub delete_total: Duration,
+    pub delete: Samples,
+}
+
+impl Workload {
+    /// The rows every side-by-side table starts with: all created (s), p50
+    /// and p99 per pod (ms), the same for the deletes; then `rest`, and
+    /// `None` for any row after those.
+    pub(crate) fn figures<const ROWS: usize>(&self, rest: &[Option<f64>]) -> Figures<ROWS> {
+        let ms = |samples: &Samples, p| Some(samples.micros(p) / 1000.0);
+        let times = [
+            Some(self.create_total.as_secs_f64()),
+            ms(&self.create, 50.0),
+            ms(&self.create, 99.0),
+            Some(self.delete_total.as_secs_f64()),
+            ms(&self.delete, 50.0),
+            ms(&self.delete, 99.0),
+        ];
+        let mut figures = [None; ROWS];
+        for (row, value) in figures.iter_mut().zip(times.iter().chain(rest)) {
+            *row = *value;
+        }
+        figures
+    }
+}
 
 /// The three sides of a table: us, the peer, the floor.
 pub(crate) struct Sides<'a> {

@@ -12,9 +12,9 @@ use std::time::Instant;
 use hyper_util::rt::TokioIo;
 use k8s_cri::v1::runtime_service_client::RuntimeServiceClient;
 use k8s_cri::v1::{
-    ContainerConfig, ContainerMetadata, CreateContainerRequest, ImageSpec, LinuxPodSandboxConfig,
-    LinuxSandboxSecurityContext, NamespaceMode, NamespaceOption, PodSandboxConfig,
-    PodSandboxMetadata, StartContainerRequest,
+    ContainerConfig, ContainerMetadata, CreateContainerRequest, ImageSpec, LinuxContainerConfig,
+    LinuxContainerSecurityContext, LinuxPodSandboxConfig, LinuxSandboxSecurityContext,
+    NamespaceMode, NamespaceOption, PodSandboxConfig, PodSandboxMetadata, StartContainerRequest,
 };
 use tokio::net::UnixStream;
 use tonic::transport::{Channel, Endpoint, Uri};
@@ -144,13 +144,16 @@ pub fn sandbox_config(name: &str, network: NamespaceMode, log_dir: &Path) -> Pod
 }
 
 /// Creates and starts one container (`main`, attempt 0) in the sandbox with
-/// a minimal config; returns its id.
+/// a minimal config and the PID namespace `pid` (`Pod`: the sandbox's, as
+/// with no namespace options; `Container`: its own, as the kubelet gives a
+/// pod without shareProcessNamespace); returns its id.
 pub async fn start_container(
     runtime: &mut RuntimeServiceClient<Channel>,
     sandbox_id: &str,
     sandbox_config: &PodSandboxConfig,
     image: &str,
     command: &[&str],
+    pid: NamespaceMode,
 ) -> String {
     let config = ContainerConfig {
         metadata: Some(ContainerMetadata {
@@ -163,6 +166,17 @@ pub async fn start_container(
         }),
         command: command.iter().map(|s| s.to_string()).collect(),
         log_path: "main/0.log".to_owned(),
+        linux: Some(LinuxContainerConfig {
+            security_context: Some(LinuxContainerSecurityContext {
+                namespace_options: Some(NamespaceOption {
+                    network: NamespaceMode::Pod as i32,
+                    pid: pid as i32,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
         ..Default::default()
     };
     let id = runtime

@@ -205,6 +205,7 @@ async fn run_and_check(round: &str) {
         &host_config,
         &busybox,
         &["echo", "hi"],
+        NamespaceMode::Pod,
     )
     .await;
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -260,6 +261,7 @@ async fn run_and_check(round: &str) {
         &pod_config,
         &busybox,
         &["sleep", "3600"],
+        NamespaceMode::Pod,
     )
     .await;
     let ip = runtime
